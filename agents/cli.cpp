@@ -1,0 +1,62 @@
+#include "agents/cli.h"
+
+#include <functional>
+#include <ostream>
+
+#include "common/diagnostics.h"
+#include "common/version.h"
+
+namespace egov::agent {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  std::function<int(const std::vector<std::string>&, std::ostream&, std::ostream&)> run;
+};
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {};
+  return kCommands;
+}
+
+void PrintUsage(std::ostream& out) {
+  out << "egov-agent - compliance and availability agent for e-government cloud hosts\n\n"
+         "Usage: egov-agent COMMAND [OPTIONS]\n\nCommands:\n";
+  for (const auto& c : Commands()) {
+    out << "  " << c.name << std::string(13 - std::string(c.name).size(), ' ') << c.summary
+        << "\n";
+  }
+  out << "\nRun 'egov-agent COMMAND --help' for a command's options.\n"
+         "Exit codes: 0 success, 1 failure (scan: a control fails), 2 invalid input.\n";
+}
+
+}  // namespace
+
+int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    PrintUsage(args.empty() ? err : out);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    out << "egov-agent " << kVersion << " (revision " << kRevision << ")\n";
+    return 0;
+  }
+  for (const auto& c : Commands()) {
+    if (args[0] != c.name) continue;
+    try {
+      return c.run(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
+    } catch (const ConfigError& e) {
+      for (const auto& d : e.diagnostics()) err << FormatDiagnostic(d) << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      err << "egov-agent " << c.name << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
+  err << "egov-agent: unknown command '" << args[0] << "'\n\n";
+  PrintUsage(err);
+  return 2;
+}
+
+}  // namespace egov::agent

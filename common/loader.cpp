@@ -1,0 +1,318 @@
+#include "common/loader.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "common/parse_kinds.h"
+#include "common/yaml_reader.h"
+
+namespace egov {
+
+namespace fs = std::filesystem;
+
+bool IsDnsLabel(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+std::string SimulatedHostDir() {
+  if (const char* dir = std::getenv("EGOV_SIM_DIR"); dir && *dir) return dir;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
+    return std::string(state) + "/egov-cloud/sim";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.local/state/egov-cloud/sim";
+}
+
+bool ExpandEnv(const std::string& in, std::string& out, std::string& missing) {
+  out.clear();
+  for (size_t i = 0; i < in.size();) {
+    if (in.compare(i, 2, "${") == 0) {
+      const size_t close = in.find('}', i + 2);
+      if (close != std::string::npos) {
+        const std::string name = in.substr(i + 2, close - i - 2);
+        const char* value = std::getenv(name.c_str());
+        if (value) {
+          out += value;
+        } else if (name == "EGOV_SIM_DIR") {
+          out += SimulatedHostDir();
+        } else {
+          missing = name;
+          return false;
+        }
+        i = close + 1;
+        continue;
+      }
+    }
+    out += in[i++];
+  }
+  return true;
+}
+
+std::vector<std::string> ExpandInputPaths(const std::vector<std::string>& paths,
+                                          DiagnosticSink& sink) {
+  std::vector<std::string> found_files;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+      sink.Add({path, 0, 0}, "no such file or directory; expected a YAML file or a directory");
+      continue;
+    }
+    if (!fs::is_directory(status)) {
+      found_files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      const auto ext = entry.path().extension();
+      if ((ext == ".yaml" || ext == ".yml") && !entry.is_directory()) {
+        found.push_back(entry.path().string());
+      }
+    }
+    if (ec) {
+      sink.Add({path, 0, 0}, "cannot list directory: " + ec.message());
+      continue;
+    }
+    if (found.empty()) {
+      sink.Add({path, 0, 0}, "directory holds no *.yaml or *.yml files");
+      continue;
+    }
+    std::sort(found.begin(), found.end());
+    found_files.insert(found_files.end(), found.begin(), found.end());
+  }
+  // A file named twice (directly and through its directory) is read once.
+  std::vector<std::string> files;
+  std::set<fs::path> seen;
+  for (const auto& file : found_files) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(file, ec);
+    if (seen.insert(ec ? fs::path(file) : canonical).second) files.push_back(file);
+  }
+  return files;
+}
+
+namespace {
+
+constexpr std::string_view kKinds[] = {"Provider", "Workload", "Policy", "Profile", "Waiver"};
+
+// Adds one document to the inventory; `seen` detects two documents of one kind and name.
+void LoadDocument(const yaml::Context& ctx, const YAML::Node& node, int index, Inventory& inv,
+                  std::map<std::string, SourcePos>& seen) {
+  const std::string what = "document " + std::to_string(index + 1);
+  if (node.IsNull()) return;  // an empty document between two '---' markers
+  yaml::MapReader doc(ctx, node, what);
+  if (!doc.ok()) return;
+  YAML::Node kind_node = doc.Required("kind", "one of Provider, Workload, Policy, Profile, Waiver");
+  YAML::Node name_node = doc.Required("name", "a DNS label");
+  std::optional<size_t> kind;
+  if (kind_node.IsDefined()) {
+    kind = detail::ReadChoice(ctx, kind_node, what + ".kind",
+                              {kKinds[0], kKinds[1], kKinds[2], kKinds[3], kKinds[4]});
+  }
+  std::optional<std::string> name;
+  if (name_node.IsDefined()) name = detail::ReadName(ctx, name_node, what + ".name");
+  // Without a kind the other keys mean nothing; with a bad name the body is still checked so
+  // that one run reports everything, but the document is not kept.
+  if (!kind) return;
+  const bool keep = name.has_value();
+  if (!name) name = name_node.IsScalar() ? name_node.Scalar() : std::string("?");
+  const std::string kind_name(kKinds[*kind]);
+  const std::string key = kind_name + "/" + *name;
+  if (keep) {
+    auto [it, fresh] = seen.emplace(key, ctx.Pos(node));
+    if (!fresh) {
+      ctx.Error(name_node, kind_name + " '" + *name + "' is defined twice; expected unique names "
+                               "(first at " + it->second.file + ":" +
+                               std::to_string(it->second.line) + ")");
+    }
+  }
+  yaml::MapReader body(ctx, node, std::string(kKinds[*kind]) + " " + *name);
+  body.Optional("kind");
+  body.Optional("name");
+  Inventory scratch;
+  Inventory& into = keep ? inv : scratch;
+  switch (*kind) {
+    case 0:
+      if (auto p = detail::ParseProvider(body, *name)) into.providers.push_back(std::move(*p));
+      break;
+    case 1:
+      if (auto w = detail::ParseWorkload(body, *name)) into.workloads.push_back(std::move(*w));
+      break;
+    case 2:
+      if (auto p = detail::ParsePolicy(body, *name)) into.policies.push_back(std::move(*p));
+      break;
+    case 3:
+      if (auto p = detail::ParseProfile(body, *name)) into.profiles.push_back(std::move(*p));
+      break;
+    default:
+      if (auto w = detail::ParseWaiver(body, *name)) into.waivers.push_back(std::move(*w));
+      break;
+  }
+}
+
+void LoadParsed(const yaml::ParsedFile& file, Inventory& inv, DiagnosticSink& sink,
+                std::map<std::string, SourcePos>& seen) {
+  const yaml::Context ctx{file.path, &sink};
+  for (size_t i = 0; i < file.documents.size(); ++i) {
+    try {
+      LoadDocument(ctx, file.documents[i], static_cast<int>(i), inv, seen);
+    } catch (const YAML::Exception& e) {
+      sink.Add({file.path, e.mark.is_null() ? 0 : e.mark.line + 1,
+                e.mark.is_null() ? 0 : e.mark.column + 1},
+               "invalid document: " + e.msg);
+    }
+  }
+}
+
+// Checks what only the whole input can tell: unique host names, known providers and profiles.
+void CheckReferences(const Inventory& inv, DiagnosticSink& sink) {
+  std::map<std::string, SourcePos> hosts;
+  for (const auto& p : inv.providers) {
+    for (const auto& z : p.zones) {
+      for (const auto& h : z.hosts) {
+        if (auto [it, fresh] = hosts.emplace(h.name, h.pos); !fresh) {
+          sink.Add(h.pos, "host '" + h.name + "' is defined twice; host names must be unique "
+                          "across the inventory (first at " + it->second.file + ":" +
+                              std::to_string(it->second.line) + ")");
+        }
+      }
+    }
+  }
+  for (const auto& w : inv.workloads) {
+    for (const auto& name : w.placement.providers) {
+      if (!inv.FindProvider(name)) {
+        std::string known;
+        for (const auto& p : inv.providers) known += (known.empty() ? "" : ", ") + p.name;
+        sink.Add(w.pos, "Workload " + w.name + ": placement.providers names '" + name +
+                            "', which is not a loaded Provider; expected one of: " +
+                            (known.empty() ? "(no providers loaded)" : known));
+      }
+    }
+  }
+  if (!inv.profiles.empty()) {
+    for (const auto& policy : inv.policies) {
+      for (const auto& lp : policy.levels) {
+        if (lp.require_compliance && !inv.FindProfile(lp.compliance_profile)) {
+          sink.Add(lp.pos, "Policy " + policy.name + ": level " + std::to_string(lp.level) +
+                               " requires profile '" + lp.compliance_profile +
+                               "', which is not a loaded Profile");
+        }
+      }
+    }
+    for (const auto& w : inv.waivers) {
+      if (w.profile.empty()) continue;
+      const Profile* p = inv.FindProfile(w.profile);
+      if (!p) {
+        sink.Add(w.pos, "Waiver " + w.name + ": profile '" + w.profile +
+                            "' is not a loaded Profile");
+      } else if (std::none_of(p->controls.begin(), p->controls.end(),
+                              [&](const Control& c) { return c.id == w.control; })) {
+        sink.Add(w.pos, "Waiver " + w.name + ": profile '" + w.profile + "' has no control '" +
+                            w.control + "'");
+      }
+    }
+  }
+}
+
+Inventory Finish(Inventory inv, DiagnosticSink& sink) {
+  if (sink.empty()) CheckReferences(inv, sink);
+  sink.ThrowIfAny();
+  return inv;
+}
+
+}  // namespace
+
+Inventory LoadInventory(const std::vector<std::string>& paths) {
+  DiagnosticSink sink;
+  Inventory inv;
+  std::map<std::string, SourcePos> seen;
+  for (const auto& file : ExpandInputPaths(paths, sink)) {
+    inv.files.push_back(file);
+    if (auto parsed = yaml::ParseFile(file, sink)) LoadParsed(*parsed, inv, sink, seen);
+  }
+  return Finish(std::move(inv), sink);
+}
+
+Inventory LoadInventoryText(const std::string& name, std::string_view text) {
+  DiagnosticSink sink;
+  Inventory inv;
+  std::map<std::string, SourcePos> seen;
+  inv.files.push_back(name);
+  if (auto parsed = yaml::ParseText(name, text, sink)) LoadParsed(*parsed, inv, sink, seen);
+  return Finish(std::move(inv), sink);
+}
+
+const LevelPolicy* Policy::ForLevel(int level) const {
+  for (const auto& lp : levels) {
+    if (lp.level == level) return &lp;
+  }
+  return nullptr;
+}
+
+bool Waiver::Covers(const std::string& host, Date today) const {
+  if (today > expires) return false;
+  return std::any_of(hosts.begin(), hosts.end(), [&](const std::string& pattern) {
+    return ::fnmatch(pattern.c_str(), host.c_str(), 0) == 0;
+  });
+}
+
+const Provider* Inventory::FindProvider(const std::string& name) const {
+  for (const auto& p : providers) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const Workload* Inventory::FindWorkload(const std::string& name) const {
+  for (const auto& w : workloads) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+const Profile* Inventory::FindProfile(const std::string& name) const {
+  for (const auto& p : profiles) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const char* ToString(Spread spread) {
+  switch (spread) {
+    case Spread::kHost: return "host";
+    case Spread::kZone: return "zone";
+    case Spread::kProvider: return "provider";
+    default: return "none";
+  }
+}
+
+const char* ToString(Separation separation) {
+  switch (separation) {
+    case Separation::kLogical: return "logical";
+    case Separation::kPhysical: return "physical";
+    default: return "none";
+  }
+}
+
+const char* ToString(Severity severity) {
+  switch (severity) {
+    case Severity::kLow: return "low";
+    case Severity::kHigh: return "high";
+    case Severity::kCritical: return "critical";
+    default: return "medium";
+  }
+}
+
+const char* ToString(UnknownCompliance unknown) {
+  return unknown == UnknownCompliance::kAllow ? "allow" : "deny";
+}
+
+}  // namespace egov

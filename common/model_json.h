@@ -1,0 +1,18 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "common/model.h"
+
+// JSON forms of the model, for `--output json`. Text (Vietnamese included) is kept byte for byte.
+namespace egov {
+
+nlohmann::json ToJson(const Provider& provider);
+nlohmann::json ToJson(const Workload& workload);
+nlohmann::json ToJson(const Policy& policy);
+nlohmann::json ToJson(const Profile& profile);
+nlohmann::json ToJson(const Waiver& waiver);
+nlohmann::json ToJson(const Inventory& inventory);
+nlohmann::json ToJson(const CheckSpec& spec);
+
+}  // namespace egov

@@ -1,0 +1,576 @@
+#include <set>
+
+#include "common/loader.h"
+#include "common/parse_kinds.h"
+
+namespace egov::detail {
+
+using yaml::Context;
+using yaml::MapReader;
+
+std::optional<std::string> ReadName(const Context& ctx, const YAML::Node& node,
+                                    const std::string& what) {
+  auto s = yaml::String(ctx, node, what);
+  if (!s) return std::nullopt;
+  if (!IsDnsLabel(*s)) {
+    ctx.Error(node, what + ": expected a DNS label ([a-z0-9-], 1 to 63 characters, not starting "
+                           "or ending with '-'), got " + yaml::Describe(node));
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::vector<std::string>> ReadStringList(const Context& ctx, const YAML::Node& node,
+                                                       const std::string& what) {
+  if (!node.IsSequence()) {
+    ctx.Error(node, what + ": expected a sequence of strings, got " + yaml::Describe(node));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (const auto& item : node) {
+    auto s = yaml::String(ctx, item, what + "[]");
+    if (s) out.push_back(*s);
+    ok = ok && s.has_value();
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<Labels> ReadLabels(const Context& ctx, const YAML::Node& node,
+                                 const std::string& what) {
+  if (!node.IsMap()) {
+    ctx.Error(node, what + ": expected a mapping of label names to strings, got " +
+                        yaml::Describe(node));
+    return std::nullopt;
+  }
+  Labels labels;
+  bool ok = true;
+  for (const auto& kv : node) {
+    auto key = yaml::String(ctx, kv.first, what + " key");
+    auto value = yaml::String(ctx, kv.second, what + "." + (key ? *key : std::string("?")));
+    if (key) {
+      bool valid = !key->empty() && key->size() <= 63;
+      for (char c : *key) {
+        valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                          c == '-' || c == '.' || c == '/');
+      }
+      if (!valid) {
+        ctx.Error(kv.first, what + ": label name " + yaml::Describe(kv.first) +
+                                " expected to match [a-z0-9_./-]{1,63}");
+        key.reset();
+      } else if (labels.contains(*key)) {
+        ctx.Error(kv.first, what + ": duplicate label '" + *key + "'");
+        key.reset();
+      }
+    }
+    if (key && value) labels[*key] = *value;
+    ok = ok && key && value;
+  }
+  if (!ok) return std::nullopt;
+  return labels;
+}
+
+std::optional<Date> ReadDate(const Context& ctx, const YAML::Node& node, const std::string& what) {
+  if (node.IsScalar()) {
+    if (auto d = ParseDate(node.Scalar())) return d;
+  }
+  ctx.Error(node, what + ": expected a date YYYY-MM-DD, got " + yaml::Describe(node));
+  return std::nullopt;
+}
+
+std::optional<LocalizedText> ReadLocalized(const Context& ctx, const YAML::Node& node,
+                                           const std::string& what) {
+  MapReader r(ctx, node, what);
+  if (!r.ok()) return std::nullopt;
+  auto vi = r.String("vi", true);
+  auto en = r.String("en", true);
+  r.Finish();
+  if (!vi || !en) return std::nullopt;
+  return LocalizedText{*vi, *en};
+}
+
+std::optional<size_t> ReadChoice(const Context& ctx, const YAML::Node& node,
+                                 const std::string& what,
+                                 const std::vector<std::string_view>& choices) {
+  if (node.IsScalar()) {
+    for (size_t i = 0; i < choices.size(); ++i) {
+      if (node.Scalar() == choices[i]) return i;
+    }
+  }
+  std::string list;
+  for (auto c : choices) list += (list.empty() ? "" : ", ") + std::string(c);
+  ctx.Error(node, what + ": expected one of " + list + ", got " + yaml::Describe(node));
+  return std::nullopt;
+}
+
+namespace {
+
+std::optional<uint64_t> ReadSize(MapReader& r, std::string_view key, bool required,
+                                 uint64_t min_bytes) {
+  YAML::Node v = required ? r.Required(key, "a size such as 512Mi, 8Gi or 2Ti") : r.Optional(key);
+  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  std::optional<uint64_t> bytes;
+  if (v.IsScalar()) bytes = ParseSize(v.Scalar());
+  if (!bytes || *bytes < min_bytes) {
+    r.ctx().Error(v, r.Name(key) + ": expected a size such as 512Mi, 8Gi or 2Ti" +
+                         (min_bytes > 0 ? " of at least " + FormatSize(min_bytes) : "") +
+                         ", got " + yaml::Describe(v));
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+std::optional<std::chrono::milliseconds> ReadDuration(MapReader& r, std::string_view key,
+                                                      bool required) {
+  YAML::Node v = required ? r.Required(key, "a duration such as 30s, 5m or 90d") : r.Optional(key);
+  if (!v.IsDefined() || v.IsNull()) return std::nullopt;
+  std::optional<std::chrono::milliseconds> d;
+  if (v.IsScalar()) d = ParseDuration(v.Scalar());
+  if (!d || d->count() <= 0) {
+    r.ctx().Error(v, r.Name(key) + ": expected a positive duration such as 30s, 5m or 90d, got " +
+                         yaml::Describe(v));
+    return std::nullopt;
+  }
+  return d;
+}
+
+// URIs and URLs: no whitespace or control characters, a scheme, ${VAR} expanded.
+std::optional<std::string> ReadUri(MapReader& r, std::string_view key, bool required,
+                                   bool http_only) {
+  YAML::Node v = r.Optional(key);
+  if (!v.IsDefined() || v.IsNull()) {
+    if (required) r.Required(key, http_only ? "an http(s) URL" : "a libvirt URI");
+    return std::nullopt;
+  }
+  auto raw = yaml::String(r.ctx(), v, r.Name(key));
+  if (!raw) return std::nullopt;
+  std::string expanded, missing;
+  if (!ExpandEnv(*raw, expanded, missing)) {
+    r.ctx().Error(v, r.Name(key) + ": environment variable '" + missing + "' is not set");
+    return std::nullopt;
+  }
+  bool valid = !expanded.empty();
+  for (unsigned char c : expanded) valid = valid && c > 0x20 && c != 0x7F && c != '"' && c != '<';
+  const auto colon = expanded.find(':');
+  valid = valid && colon != std::string::npos && colon > 0;
+  if (valid && http_only) {
+    valid = expanded.rfind("http://", 0) == 0 || expanded.rfind("https://", 0) == 0;
+  }
+  if (!valid) {
+    r.ctx().Error(v, r.Name(key) + ": expected " +
+                         (http_only ? std::string("an http:// or https:// URL")
+                                    : std::string("a libvirt URI such as qemu:///system or "
+                                                  "test:///path/host.xml")) +
+                         " without spaces or quotes, got " + yaml::Describe(v));
+    return std::nullopt;
+  }
+  return expanded;
+}
+
+std::optional<Resources> ReadResources(const Context& ctx, const YAML::Node& node,
+                                       const std::string& what, bool disk_required) {
+  MapReader r(ctx, node, what);
+  if (!r.ok()) return std::nullopt;
+  auto vcpus = r.Integer("vcpus", true, 1, 1'000'000);
+  auto memory = ReadSize(r, "memory", true, 1 << 20);
+  auto disk = ReadSize(r, "disk", disk_required, 0);
+  r.Finish();
+  if (!vcpus || !memory || (disk_required && !disk)) return std::nullopt;
+  return Resources{*vcpus, *memory, disk.value_or(0)};
+}
+
+std::optional<Certification> ReadCertification(const Context& ctx, const YAML::Node& node,
+                                               const std::string& what) {
+  MapReader r(ctx, node, what);
+  if (!r.ok()) return std::nullopt;
+  Certification c;
+  auto scheme = r.String("scheme", true);
+  auto certificate = r.String("certificate", true);
+  YAML::Node issued_node = r.Required("issued", "a date YYYY-MM-DD");
+  YAML::Node expires_node = r.Required("expires", "a date YYYY-MM-DD");
+  auto issued = issued_node.IsDefined() ? ReadDate(ctx, issued_node, r.Name("issued")) : std::nullopt;
+  auto expires =
+      expires_node.IsDefined() ? ReadDate(ctx, expires_node, r.Name("expires")) : std::nullopt;
+  auto level = r.Integer("max_security_level", true, 1, 5);
+  r.Finish();
+  if (issued && expires && *expires < *issued) {
+    ctx.Error(expires_node, r.Name("expires") + ": expected a date on or after issued (" +
+                                FormatDate(*issued) + "), got " + FormatDate(*expires));
+    return std::nullopt;
+  }
+  if (!scheme || !certificate || !issued || !expires || !level) return std::nullopt;
+  return Certification{*scheme, *certificate, *issued, *expires, static_cast<int>(*level)};
+}
+
+std::optional<Host> ReadHost(const Context& ctx, const YAML::Node& node, const std::string& what) {
+  MapReader r(ctx, node, what);
+  if (!r.ok()) return std::nullopt;
+  Host h;
+  h.pos = ctx.Pos(node);
+  YAML::Node name_node = r.Required("name", "a DNS label");
+  auto name = name_node.IsDefined() ? ReadName(ctx, name_node, r.Name("name")) : std::nullopt;
+  const std::string host_what = name ? "host " + *name : what;
+  auto uri = ReadUri(r, "uri", true, false);
+  YAML::Node cap = r.Required("capacity", "a mapping with vcpus, memory and disk");
+  auto capacity = cap.IsDefined() ? ReadResources(ctx, cap, host_what + ".capacity", true)
+                                  : std::nullopt;
+  bool ok = name && uri && capacity;
+  if (YAML::Node oc = r.Optional("overcommit"); oc.IsDefined() && !oc.IsNull()) {
+    MapReader o(ctx, oc, host_what + ".overcommit");
+    if (o.ok()) {
+      auto cpu = o.Number("cpu", false, 0.1, 64);
+      auto mem = o.Number("memory", false, 0.1, 4);
+      if (cpu) h.overcommit.cpu = *cpu;
+      if (mem) h.overcommit.memory = *mem;
+      o.Finish();
+      ok = ok && (cpu || !o.Optional("cpu").IsDefined()) &&
+           (mem || !o.Optional("memory").IsDefined());
+    } else {
+      ok = false;
+    }
+  }
+  if (YAML::Node l = r.Optional("labels"); l.IsDefined() && !l.IsNull()) {
+    auto labels = ReadLabels(ctx, l, host_what + ".labels");
+    if (labels) h.labels = *labels;
+    ok = ok && labels;
+  }
+  if (YAML::Node a = r.Optional("agent"); a.IsDefined() && !a.IsNull()) {
+    auto agent = ReadUri(r, "agent", false, true);
+    if (agent) h.agent = *agent;
+    ok = ok && agent;
+  }
+  r.Finish();
+  if (!ok) return std::nullopt;
+  h.name = *name;
+  h.uri = *uri;
+  h.capacity = *capacity;
+  return h;
+}
+
+std::optional<Zone> ReadZone(const Context& ctx, const YAML::Node& node, const std::string& what) {
+  MapReader r(ctx, node, what);
+  if (!r.ok()) return std::nullopt;
+  Zone z;
+  z.pos = ctx.Pos(node);
+  YAML::Node name_node = r.Required("name", "a DNS label");
+  auto name = name_node.IsDefined() ? ReadName(ctx, name_node, r.Name("name")) : std::nullopt;
+  const std::string zone_what = name ? what.substr(0, what.find(".zones")) + " zone " + *name : what;
+  auto region = r.String("region", false);
+  YAML::Node hosts = r.Required("hosts", "a sequence of hosts");
+  bool ok = name.has_value();
+  if (hosts.IsDefined()) {
+    if (!hosts.IsSequence() || hosts.size() == 0) {
+      ctx.Error(hosts, zone_what + ".hosts: expected a non-empty sequence of hosts, got " +
+                           yaml::Describe(hosts));
+      ok = false;
+    } else {
+      for (size_t i = 0; i < hosts.size(); ++i) {
+        auto h = ReadHost(ctx, hosts[i], zone_what + ".hosts[" + std::to_string(i) + "]");
+        if (h) z.hosts.push_back(std::move(*h));
+        ok = ok && h;
+      }
+    }
+  } else {
+    ok = false;
+  }
+  r.Finish();
+  if (!ok) return std::nullopt;
+  z.name = *name;
+  z.region = region.value_or("");
+  return z;
+}
+
+}  // namespace
+
+std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
+  const Context& ctx = doc.ctx();
+  Provider p;
+  p.name = name;
+  p.pos = ctx.Pos(doc.node());
+  auto display = doc.String("display_name", true);
+  YAML::Node cert = doc.Required("certification", "a mapping with scheme, certificate, issued, "
+                                                  "expires and max_security_level");
+  auto certification = cert.IsDefined() ? ReadCertification(ctx, cert, doc.Name("certification"))
+                                        : std::nullopt;
+  YAML::Node res = doc.Required("residency", "an ISO 3166 country code such as VN");
+  std::optional<std::string> residency;
+  if (res.IsDefined()) {
+    residency = yaml::String(ctx, res, doc.Name("residency"));
+    if (residency && (residency->size() != 2 || !std::isupper(static_cast<unsigned char>((*residency)[0])) ||
+                      !std::isupper(static_cast<unsigned char>((*residency)[1])))) {
+      ctx.Error(res, doc.Name("residency") +
+                         ": expected a two-letter ISO 3166 country code such as VN, got " +
+                         yaml::Describe(res));
+      residency.reset();
+    }
+  }
+  YAML::Node zones = doc.Required("zones", "a sequence of zones");
+  bool ok = display && certification && residency;
+  if (zones.IsDefined()) {
+    if (!zones.IsSequence() || zones.size() == 0) {
+      ctx.Error(zones, doc.Name("zones") + ": expected a non-empty sequence of zones, got " +
+                           yaml::Describe(zones));
+      ok = false;
+    } else {
+      std::map<std::string, SourcePos> seen;
+      for (size_t i = 0; i < zones.size(); ++i) {
+        auto z = ReadZone(ctx, zones[i], doc.Name("zones[" + std::to_string(i) + "]"));
+        if (!z) {
+          ok = false;
+          continue;
+        }
+        if (auto [it, fresh] = seen.emplace(z->name, z->pos); !fresh) {
+          ctx.Error(zones[i], doc.Name("zones") + ": duplicate zone name '" + z->name +
+                                  "' (first at line " + std::to_string(it->second.line) + ")");
+          ok = false;
+        }
+        p.zones.push_back(std::move(*z));
+      }
+    }
+  } else {
+    ok = false;
+  }
+  doc.Finish();
+  if (!ok) return std::nullopt;
+  p.display_name = *display;
+  p.certification = *certification;
+  p.residency = *residency;
+  return p;
+}
+
+std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
+  const Context& ctx = doc.ctx();
+  Workload w;
+  w.name = name;
+  w.pos = ctx.Pos(doc.node());
+  auto agency = doc.String("agency", true);
+  auto system = doc.String("system", true);
+  auto level = doc.Integer("security_level", true, 1, 5);
+  auto replicas = doc.Integer("replicas", false, 1, 1000);
+  YAML::Node res = doc.Required("resources", "a mapping with vcpus, memory and disk");
+  auto resources = res.IsDefined() ? ReadResources(ctx, res, doc.Name("resources"), false)
+                                   : std::nullopt;
+  auto image = doc.String("image", false);
+  std::optional<std::string> network;
+  YAML::Node network_node = doc.Optional("network");
+  if (network_node.IsDefined() && !network_node.IsNull()) {
+    network = ReadName(ctx, network_node, doc.Name("network"));
+  }
+  bool ok = agency && system && level && resources &&
+            (replicas || !doc.Optional("replicas").IsDefined()) &&
+            (network || !network_node.IsDefined() || network_node.IsNull());
+  if (YAML::Node h = doc.Optional("health"); h.IsDefined() && !h.IsNull()) {
+    MapReader hr(ctx, h, doc.Name("health"));
+    if (hr.ok()) {
+      Health health;
+      auto url = ReadUri(hr, "url", true, true);
+      auto interval = ReadDuration(hr, "interval", false);
+      auto timeout = ReadDuration(hr, "timeout", false);
+      auto status = hr.Integer("expect_status", false, 100, 599);
+      hr.Finish();
+      if (interval) health.interval = *interval;
+      if (timeout) health.timeout = *timeout;
+      if (status) health.expect_status = static_cast<int>(*status);
+      if (health.timeout > health.interval) {
+        ctx.Error(h, doc.Name("health.timeout") + ": expected a timeout no longer than the interval (" +
+                         FormatDuration(health.interval) + "), got " +
+                         FormatDuration(health.timeout));
+        ok = false;
+      }
+      if (url) {
+        health.url = *url;
+        w.health = health;
+      }
+      ok = ok && url && (interval || !hr.Optional("interval").IsDefined()) &&
+           (timeout || !hr.Optional("timeout").IsDefined()) &&
+           (status || !hr.Optional("expect_status").IsDefined());
+    } else {
+      ok = false;
+    }
+  }
+  if (YAML::Node p = doc.Optional("placement"); p.IsDefined() && !p.IsNull()) {
+    MapReader pr(ctx, p, doc.Name("placement"));
+    if (pr.ok()) {
+      if (YAML::Node prov = pr.Optional("providers"); prov.IsDefined() && !prov.IsNull()) {
+        if (!prov.IsSequence()) {
+          ctx.Error(prov, pr.Name("providers") + ": expected a sequence of provider names, got " +
+                              yaml::Describe(prov));
+          ok = false;
+        } else {
+          for (const auto& item : prov) {
+            auto n = ReadName(ctx, item, pr.Name("providers[]"));
+            if (n) w.placement.providers.push_back(*n);
+            ok = ok && n;
+          }
+        }
+      }
+      if (YAML::Node s = pr.Optional("spread"); s.IsDefined() && !s.IsNull()) {
+        auto choice = ReadChoice(ctx, s, pr.Name("spread"), {"none", "host", "zone", "provider"});
+        if (choice) w.placement.spread = static_cast<Spread>(*choice);
+        ok = ok && choice;
+      }
+      if (YAML::Node l = pr.Optional("labels"); l.IsDefined() && !l.IsNull()) {
+        auto labels = ReadLabels(ctx, l, pr.Name("labels"));
+        if (labels) w.placement.labels = *labels;
+        ok = ok && labels;
+      }
+      pr.Finish();
+    } else {
+      ok = false;
+    }
+  }
+  doc.Finish();
+  if (!ok) return std::nullopt;
+  w.agency = *agency;
+  w.system = *system;
+  w.security_level = static_cast<int>(*level);
+  w.replicas = static_cast<int>(replicas.value_or(1));
+  w.resources = *resources;
+  w.image = image.value_or("");
+  w.network = network.value_or("");
+  return w;
+}
+
+std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
+  const Context& ctx = doc.ctx();
+  Policy policy;
+  policy.name = name;
+  policy.pos = ctx.Pos(doc.node());
+  auto description = doc.String("description", false);
+  YAML::Node levels = doc.Required("levels", "a sequence with the rules for levels 1 to 5");
+  bool ok = true;
+  if (levels.IsDefined()) {
+    if (!levels.IsSequence()) {
+      ctx.Error(levels, doc.Name("levels") + ": expected a sequence of level rules, got " +
+                            yaml::Describe(levels));
+      ok = false;
+    } else {
+      std::map<int, int> line_of;
+      for (size_t i = 0; i < levels.size(); ++i) {
+        MapReader r(ctx, levels[i], doc.Name("levels[" + std::to_string(i) + "]"));
+        if (!r.ok()) {
+          ok = false;
+          continue;
+        }
+        LevelPolicy lp;
+        lp.pos = ctx.Pos(levels[i]);
+        auto level = r.Integer("level", true, 1, 5);
+        auto min_replicas = r.Integer("min_replicas", false, 1, 100);
+        std::optional<size_t> spread, separation, unknown;
+        if (YAML::Node s = r.Optional("spread"); s.IsDefined())
+          spread = ReadChoice(ctx, s, r.Name("spread"), {"none", "host", "zone", "provider"});
+        if (YAML::Node s = r.Optional("separation"); s.IsDefined())
+          separation = ReadChoice(ctx, s, r.Name("separation"), {"none", "logical", "physical"});
+        std::optional<std::vector<std::string>> residency;
+        if (YAML::Node s = r.Optional("residency"); s.IsDefined())
+          residency = ReadStringList(ctx, s, r.Name("residency"));
+        auto overcommit = r.Bool("allow_memory_overcommit", false);
+        bool level_ok = level.has_value();
+        if (YAML::Node c = r.Optional("compliance"); c.IsDefined() && !c.IsNull()) {
+          MapReader cr(ctx, c, r.Name("compliance"));
+          if (cr.ok()) {
+            auto required = cr.Bool("required", true);
+            std::optional<std::string> profile;
+            if (YAML::Node pn = cr.Optional("profile"); pn.IsDefined())
+              profile = ReadName(ctx, pn, cr.Name("profile"));
+            if (YAML::Node u = cr.Optional("unknown"); u.IsDefined())
+              unknown = ReadChoice(ctx, u, cr.Name("unknown"), {"allow", "deny"});
+            cr.Finish();
+            if (required && *required && !profile) {
+              ctx.Error(c, cr.Name("profile") +
+                               ": missing required key 'profile' (expected the profile hosts must "
+                               "pass when compliance is required)");
+              level_ok = false;
+            }
+            lp.require_compliance = required.value_or(false);
+            lp.compliance_profile = profile.value_or("");
+            level_ok = level_ok && required;
+          } else {
+            level_ok = false;
+          }
+        }
+        r.Finish();
+        level_ok = level_ok && (spread || !r.Optional("spread").IsDefined()) &&
+                   (separation || !r.Optional("separation").IsDefined()) &&
+                   (residency || !r.Optional("residency").IsDefined()) &&
+                   (overcommit || !r.Optional("allow_memory_overcommit").IsDefined()) &&
+                   (min_replicas || !r.Optional("min_replicas").IsDefined());
+        if (level) {
+          if (auto [it, fresh] = line_of.emplace(static_cast<int>(*level), lp.pos.line); !fresh) {
+            ctx.Error(levels[i], r.Name("level") + ": duplicate rules for level " +
+                                     std::to_string(*level) + " (first at line " +
+                                     std::to_string(it->second) + ")");
+            level_ok = false;
+          }
+        }
+        if (!level_ok) {
+          ok = false;
+          continue;
+        }
+        lp.level = static_cast<int>(*level);
+        lp.min_replicas = static_cast<int>(min_replicas.value_or(1));
+        if (spread) lp.spread = static_cast<Spread>(*spread);
+        if (separation) lp.separation = static_cast<Separation>(*separation);
+        if (unknown) lp.unknown_compliance = static_cast<UnknownCompliance>(*unknown);
+        if (residency) lp.residency = *residency;
+        lp.allow_memory_overcommit = overcommit.value_or(true);
+        policy.levels.push_back(std::move(lp));
+      }
+      if (ok) {
+        for (int l = 1; l <= 5; ++l) {
+          if (!line_of.contains(l)) {
+            ctx.Error(levels, doc.Name("levels") + ": no rules for level " + std::to_string(l) +
+                                  "; expected one entry for each level 1 to 5");
+            ok = false;
+          }
+        }
+      }
+    }
+  } else {
+    ok = false;
+  }
+  doc.Finish();
+  if (!ok) return std::nullopt;
+  std::sort(policy.levels.begin(), policy.levels.end(),
+            [](const LevelPolicy& a, const LevelPolicy& b) { return a.level < b.level; });
+  policy.description = description.value_or("");
+  return policy;
+}
+
+std::optional<Waiver> ParseWaiver(MapReader& doc, const std::string& name) {
+  const Context& ctx = doc.ctx();
+  Waiver w;
+  w.name = name;
+  w.pos = ctx.Pos(doc.node());
+  auto control = doc.String("control", true);
+  std::optional<std::string> profile;
+  if (YAML::Node p = doc.Optional("profile"); p.IsDefined()) {
+    profile = ReadName(ctx, p, doc.Name("profile"));
+  }
+  YAML::Node hosts_node = doc.Required("hosts", "a sequence of host name patterns such as vnpt-*");
+  auto hosts = hosts_node.IsDefined() ? ReadStringList(ctx, hosts_node, doc.Name("hosts"))
+                                      : std::nullopt;
+  if (hosts && hosts->empty()) {
+    ctx.Error(hosts_node, doc.Name("hosts") + ": expected at least one host name pattern");
+    hosts.reset();
+  }
+  auto reason = doc.String("reason", true);
+  auto approved_by = doc.String("approved_by", true);
+  YAML::Node exp = doc.Required("expires", "a date YYYY-MM-DD");
+  auto expires = exp.IsDefined() ? ReadDate(ctx, exp, doc.Name("expires")) : std::nullopt;
+  doc.Finish();
+  if (!control || !hosts || !reason || !approved_by || !expires ||
+      (doc.Optional("profile").IsDefined() && !profile)) {
+    return std::nullopt;
+  }
+  w.control = *control;
+  w.profile = profile.value_or("");
+  w.hosts = *hosts;
+  w.reason = *reason;
+  w.approved_by = *approved_by;
+  w.expires = *expires;
+  return w;
+}
+
+}  // namespace egov::detail

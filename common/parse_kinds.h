@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+
+#include <yaml-cpp/yaml.h>
+
+#include "common/model.h"
+#include "common/yaml_reader.h"
+
+// Per-kind readers used by the loader. Each reports problems through the reader's context and
+// returns nullopt when the document is unusable.
+namespace egov::detail {
+
+std::optional<Provider> ParseProvider(yaml::MapReader& doc, const std::string& name);
+std::optional<Workload> ParseWorkload(yaml::MapReader& doc, const std::string& name);
+std::optional<Policy> ParsePolicy(yaml::MapReader& doc, const std::string& name);
+std::optional<Profile> ParseProfile(yaml::MapReader& doc, const std::string& name);
+std::optional<Waiver> ParseWaiver(yaml::MapReader& doc, const std::string& name);
+
+/// Shared helpers for the kinds.
+std::optional<std::string> ReadName(const yaml::Context& ctx, const YAML::Node& node,
+                                    const std::string& what);
+std::optional<std::vector<std::string>> ReadStringList(const yaml::Context& ctx,
+                                                       const YAML::Node& node,
+                                                       const std::string& what);
+std::optional<Labels> ReadLabels(const yaml::Context& ctx, const YAML::Node& node,
+                                 const std::string& what);
+std::optional<Date> ReadDate(const yaml::Context& ctx, const YAML::Node& node,
+                             const std::string& what);
+std::optional<LocalizedText> ReadLocalized(const yaml::Context& ctx, const YAML::Node& node,
+                                           const std::string& what);
+/// Reads one of `choices` (by their names) into the index of the match.
+std::optional<size_t> ReadChoice(const yaml::Context& ctx, const YAML::Node& node,
+                                 const std::string& what,
+                                 const std::vector<std::string_view>& choices);
+
+}  // namespace egov::detail

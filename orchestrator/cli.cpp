@@ -1,0 +1,66 @@
+#include "orchestrator/cli.h"
+
+#include <functional>
+#include <ostream>
+
+#include "common/diagnostics.h"
+#include "common/version.h"
+#include "orchestrator/commands.h"
+
+namespace egov::orchestrator {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  std::function<int(const std::vector<std::string>&, CommandIo)> run;
+};
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"validate", "check providers, workloads, policies, profiles and waivers", CmdValidate},
+  };
+  return kCommands;
+}
+
+void PrintUsage(std::ostream& out) {
+  out << "egovctl - place and run e-government workloads on certified clouds\n\n"
+         "Usage: egovctl COMMAND [OPTIONS]\n\nCommands:\n";
+  for (const auto& c : Commands()) {
+    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary
+        << "\n";
+  }
+  out << "\nRun 'egovctl COMMAND --help' for a command's options.\n"
+         "Exit codes: 0 success, 1 failure, 2 invalid input, 3 changes pending (plan).\n";
+}
+
+}  // namespace
+
+int RunEgovctl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    PrintUsage(args.empty() ? err : out);
+    return args.empty() ? kExitInvalidInput : kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    out << "egovctl " << kVersion << " (revision " << kRevision << ")\n";
+    return kExitOk;
+  }
+  for (const auto& c : Commands()) {
+    if (args[0] != c.name) continue;
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+      return c.run(rest, CommandIo{out, err});
+    } catch (const ConfigError& e) {
+      for (const auto& d : e.diagnostics()) err << FormatDiagnostic(d) << "\n";
+      return kExitInvalidInput;
+    } catch (const std::exception& e) {
+      err << "egovctl " << c.name << ": " << e.what() << "\n";
+      return kExitFailure;
+    }
+  }
+  err << "egovctl: unknown command '" << args[0] << "'\n\n";
+  PrintUsage(err);
+  return kExitInvalidInput;
+}
+
+}  // namespace egov::orchestrator

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+// One function per egovctl command; each parses its own options and returns an exit code.
+namespace egov::orchestrator {
+
+struct CommandIo {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+int CmdValidate(const std::vector<std::string>& args, CommandIo io);
+
+}  // namespace egov::orchestrator

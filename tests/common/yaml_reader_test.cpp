@@ -1,0 +1,142 @@
+#include "common/yaml_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace egov::yaml {
+namespace {
+
+TEST(CheckText, AcceptsVietnameseUtf8) {
+  EXPECT_FALSE(CheckText("f", "agency: \"Ủy ban nhân dân tỉnh Quảng Ninh\"\n\tx\r\n").has_value());
+}
+
+TEST(CheckText, RejectsInvalidSequencesWithPosition) {
+  struct Case {
+    std::string bytes;
+    int line;
+    int column;
+  } cases[] = {
+      {"a\n\xff", 2, 1},              // never valid in UTF-8
+      {"ab\xc3", 1, 3},               // truncated two-byte sequence
+      {"\xc0\xaf", 1, 1},             // overlong '/'
+      {"x: \xed\xa0\x80", 1, 4},      // UTF-16 surrogate
+      {"x: \xf4\x90\x80\x80", 1, 4},  // beyond U+10FFFF
+      {"k: v\n\x01", 2, 1},           // control character
+      {std::string("a\0b", 3), 1, 2},  // NUL
+  };
+  for (const auto& c : cases) {
+    auto d = CheckText("f.yaml", c.bytes);
+    ASSERT_TRUE(d.has_value()) << c.bytes;
+    EXPECT_EQ(d->pos.line, c.line);
+    EXPECT_EQ(d->pos.column, c.column);
+  }
+}
+
+TEST(CheckNesting, AcceptsOrdinaryDocuments) {
+  const char* doc =
+      "kind: Provider\nzones:\n  - name: a\n    hosts:\n      - {name: h, capacity: {vcpus: 1}}\n"
+      "text: |\n          deeply\n                  indented\n";
+  EXPECT_FALSE(CheckNesting("f", doc, 8).has_value());
+}
+
+TEST(CheckNesting, RejectsDeepFlowNesting) {
+  std::string doc = "x: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  auto d = CheckNesting("f", doc, 64);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->pos.line, 1);
+}
+
+TEST(CheckNesting, RejectsDeepBlockNesting) {
+  std::string doc;
+  for (int i = 0; i < 100; ++i) doc += std::string(static_cast<size_t>(i) * 2, ' ') + "- \n";
+  auto d = CheckNesting("f", doc, 64);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_GT(d->pos.line, 60);
+}
+
+TEST(CheckNesting, RejectsCompactSequenceNesting) {
+  std::string doc;
+  for (int i = 0; i < 100; ++i) doc += "- ";
+  doc += "x\n";
+  EXPECT_TRUE(CheckNesting("f", doc, 64).has_value());
+}
+
+TEST(CheckNesting, IgnoresBracketsInQuotesAndComments) {
+  std::string doc = "a: \"" + std::string(100, '[') + "\"\nb: '" + std::string(100, '{') +
+                    "'\n# " + std::string(100, '[') + "\n";
+  EXPECT_FALSE(CheckNesting("f", doc, 64).has_value());
+}
+
+TEST(ParseText, ReportsSyntaxErrorPosition) {
+  DiagnosticSink sink;
+  EXPECT_FALSE(ParseText("f.yaml", "a: [1, 2\nb: 3\n", sink).has_value());
+  ASSERT_EQ(sink.size(), 1u);
+  EXPECT_EQ(sink.diagnostics()[0].pos.file, "f.yaml");
+  EXPECT_GT(sink.diagnostics()[0].pos.line, 0);
+}
+
+TEST(ParseText, RejectsEmptyAndCommentOnlyText) {
+  for (const char* text : {"", "\n\n", "# just a comment\n", "---\n...\n"}) {
+    DiagnosticSink sink;
+    EXPECT_FALSE(ParseText("f", text, sink).has_value()) << text;
+    EXPECT_EQ(sink.size(), 1u) << text;
+  }
+}
+
+TEST(ParseText, RejectsOversizedText) {
+  DiagnosticSink sink;
+  std::string big(kMaxFileBytes + 1, 'a');
+  EXPECT_FALSE(ParseText("big", big, sink).has_value());
+  ASSERT_EQ(sink.size(), 1u);
+  EXPECT_NE(sink.diagnostics()[0].message.find("at most"), std::string::npos);
+}
+
+TEST(MapReader, ReportsUnknownAndDuplicateKeys) {
+  DiagnosticSink sink;
+  auto parsed = ParseText("f", "a: 1\nb: 2\na: 3\n", sink);
+  ASSERT_TRUE(parsed.has_value());
+  Context ctx{"f", &sink};
+  MapReader r(ctx, parsed->documents[0], "thing");
+  EXPECT_EQ(r.Integer("a", true, 0, 10), 1);
+  r.Finish();
+  ASSERT_EQ(sink.size(), 2u);
+  EXPECT_EQ(sink.diagnostics()[0].pos.line, 2);
+  EXPECT_NE(sink.diagnostics()[0].message.find("unknown key 'b'"), std::string::npos);
+  EXPECT_EQ(sink.diagnostics()[1].pos.line, 3);
+  EXPECT_NE(sink.diagnostics()[1].message.find("duplicate key 'a'"), std::string::npos);
+}
+
+TEST(ToJson, KeepsQuotedScalarsAsStringsAndLimitsSize) {
+  DiagnosticSink sink;
+  auto parsed = ParseText("f", "a: 1\nb: \"1\"\nc: true\nd: [x, 2.5]\n", sink);
+  ASSERT_TRUE(parsed.has_value());
+  Context ctx{"f", &sink};
+  auto j = ToJson(ctx, parsed->documents[0], "v");
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ((*j)["a"], 1);
+  EXPECT_EQ((*j)["b"], "1");
+  EXPECT_EQ((*j)["c"], true);
+  EXPECT_EQ((*j)["d"][1], 2.5);
+  EXPECT_FALSE(ToJson(ctx, parsed->documents[0], "v", 3).has_value());
+}
+
+TEST(ToJson, AliasBombStopsAtBudget) {
+  std::string doc = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  char prev = 'a';
+  for (char c = 'b'; c <= 'j'; ++c) {
+    doc += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) doc += std::string(i ? ", *" : "*") + prev;
+    doc += "]\n";
+    prev = c;
+  }
+  DiagnosticSink sink;
+  auto parsed = ParseText("bomb", doc, sink);
+  ASSERT_TRUE(parsed.has_value());
+  Context ctx{"bomb", &sink};
+  EXPECT_FALSE(ToJson(ctx, parsed->documents[0], "v").has_value());
+  EXPECT_EQ(sink.size(), 1u);
+}
+
+}  // namespace
+}  // namespace egov::yaml
