@@ -1,0 +1,145 @@
+#pragma once
+
+#include <libvirt/libvirt.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+// A small RAII adapter over the libvirt C API, shared by egovctl and egov-agent. libvirt errors
+// are read right after the failing call (thread-local, virGetLastError) and thrown as
+// libvirt::Error; nothing is printed by libvirt itself. One virConnect may be used from many
+// threads at once (libvirt serialises internally); a dead connection is never revived: open a
+// new one.
+namespace egov::libvirt {
+
+/// A failed libvirt call, with libvirt's error code and domain (virErrorNumber, virErrorDomain).
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& message, int code, int domain, bool connection_lost)
+      : std::runtime_error(message), code_(code), domain_(domain), lost_(connection_lost) {}
+
+  int code() const { return code_; }
+  int domain() const { return domain_; }
+  /// True when the host could not be reached or the connection died (keepalive, EOF): the
+  /// state of the host is unknown, never "gone".
+  bool connection_lost() const { return lost_; }
+
+ private:
+  int code_;
+  int domain_;
+  bool lost_;
+};
+
+struct ConnCloser {
+  void operator()(virConnectPtr conn) const { virConnectClose(conn); }
+};
+struct DomainFree {
+  void operator()(virDomainPtr dom) const { virDomainFree(dom); }
+};
+struct NetworkFree {
+  void operator()(virNetworkPtr net) const { virNetworkFree(net); }
+};
+struct PoolFree {
+  void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+};
+using DomainPtr = std::unique_ptr<virDomain, DomainFree>;
+using NetworkPtr = std::unique_ptr<virNetwork, NetworkFree>;
+using PoolPtr = std::unique_ptr<virStoragePool, PoolFree>;
+
+/// Registers libvirt's default event loop and runs it in one background thread, once per
+/// process; keepalive and close callbacks need it. Also installs a silent error handler.
+/// Must run before the first connection is opened; Connection::Open calls it.
+void EnsureEventLoop();
+
+struct OpenOptions {
+  int keepalive_interval = 5;  ///< seconds between probes on remote connections; 0 disables
+  unsigned keepalive_count = 3;  ///< unanswered probes before the connection is declared dead
+  bool read_only = false;
+};
+
+/// Basic facts of a domain.
+struct DomainInfo {
+  std::string name;
+  std::string uuid;
+  int state = VIR_DOMAIN_NOSTATE;  ///< virDomainState
+  unsigned vcpus = 0;
+  uint64_t max_memory_kib = 0;
+  uint64_t cpu_time_ns = 0;
+  bool persistent = true;
+};
+
+/// One connection to one libvirt host. Thread-safe for concurrent calls.
+class Connection {
+ public:
+  /// Opens `uri` and enables keepalive where the driver supports it. Throws Error.
+  static std::unique_ptr<Connection> Open(const std::string& uri, const OpenOptions& options = {});
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  virConnectPtr get() const { return conn_; }
+  const std::string& uri() const { return uri_; }
+  /// False once the connection died (keepalive timeout, EOF, daemon killed).
+  bool IsAlive() const;
+  /// virConnectCloseReason reported by the close callback, or -1 while open.
+  int close_reason() const { return close_reason_.load(); }
+
+  std::string Hostname() const;
+  virNodeInfo NodeInfo() const;
+  std::string Capabilities() const;
+  /// All domains, active and inactive (virConnectListAllDomains).
+  std::vector<DomainPtr> ListAllDomains(unsigned flags = 0) const;
+  /// nullptr when no domain has this UUID or name; throws on other errors.
+  DomainPtr LookupDomainByUuid(const std::string& uuid) const;
+  DomainPtr LookupDomainByName(const std::string& name) const;
+  /// Defines (or redefines, same UUID) a persistent domain. `validate` asks libvirt to check
+  /// the XML against its schema (VIR_DOMAIN_DEFINE_VALIDATE) instead of dropping unknown parts.
+  DomainPtr DefineDomain(const std::string& xml, bool validate) const;
+
+  std::vector<NetworkPtr> ListAllNetworks() const;
+  NetworkPtr LookupNetwork(const std::string& name) const;  ///< nullptr when absent
+  std::vector<PoolPtr> ListAllStoragePools() const;
+  PoolPtr LookupStoragePool(const std::string& name) const;  ///< nullptr when absent
+  NetworkPtr DefineNetwork(const std::string& xml) const;
+  PoolPtr DefineStoragePool(const std::string& xml) const;
+
+  /// Throws the pending libvirt error of this thread as Error, prefixed with `what`.
+  [[noreturn]] void Throw(const std::string& what) const;
+
+ private:
+  Connection(virConnectPtr conn, std::string uri);
+
+  virConnectPtr conn_;
+  std::string uri_;
+  std::atomic<int> close_reason_{-1};  // written by the close callback
+};
+
+DomainInfo GetDomainInfo(virDomainPtr dom);
+/// The domain's XML (flags: VIR_DOMAIN_XML_INACTIVE, ...).
+std::string GetDomainXml(virDomainPtr dom, unsigned flags = 0);
+/// The application metadata element in namespace `ns_uri`; nullopt when the domain has none.
+std::optional<std::string> GetDomainMetadata(virDomainPtr dom, const std::string& ns_uri,
+                                             unsigned flags = 0);
+void StartDomain(virDomainPtr dom);
+/// Powers the domain off at once (virDomainDestroy); a domain already shut off is fine.
+void StopDomain(virDomainPtr dom);
+/// Removes the persistent definition (with its managed save and snapshot metadata).
+void UndefineDomain(virDomainPtr dom);
+
+std::string GetNetworkXml(virNetworkPtr net);
+std::string GetStoragePoolXml(virStoragePoolPtr pool);
+bool NetworkIsActive(virNetworkPtr net);
+bool StoragePoolIsActive(virStoragePoolPtr pool);
+void StartNetwork(virNetworkPtr net);
+/// Builds (creates the directory of) and starts a storage pool.
+void StartStoragePool(virStoragePoolPtr pool);
+
+/// Throws this thread's pending libvirt error as Error, prefixed with `what`; `conn` (may be
+/// null) tells whether the connection is still alive.
+[[noreturn]] void ThrowLastError(const std::string& what, virConnectPtr conn);
+
+}  // namespace egov::libvirt

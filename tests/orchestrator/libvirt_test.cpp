@@ -1,0 +1,120 @@
+#include "common/libvirt.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace egov::libvirt {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A simulated host file with one domain, as libvirt's test driver reads it.
+class TestDriverHost : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("egov-libvirt-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "host.xml") << R"(<node>
+  <cpu><nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>1</threads></cpu>
+  <memory>16777216</memory>
+  <domain type='test'>
+    <name>tagged</name><uuid>11111111-2222-3333-4444-000000000001</uuid>
+    <metadata><e:workload xmlns:e="urn:x" agency="Bộ Y tế"/></metadata>
+    <memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+  </domain>
+</node>)";
+    uri_ = "test://" + (dir_ / "host.xml").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+  std::string uri_;
+};
+
+TEST_F(TestDriverHost, ListsDomainsWithInfoAndMetadata) {
+  auto conn = Connection::Open(uri_);
+  EXPECT_TRUE(conn->IsAlive());
+  EXPECT_EQ(conn->NodeInfo().memory, 16777216u);
+  auto doms = conn->ListAllDomains();
+  ASSERT_EQ(doms.size(), 1u);
+  const DomainInfo info = GetDomainInfo(doms[0].get());
+  EXPECT_EQ(info.name, "tagged");
+  EXPECT_EQ(info.uuid, "11111111-2222-3333-4444-000000000001");
+  EXPECT_EQ(info.state, VIR_DOMAIN_RUNNING);  // no test:runstate: starts running
+  EXPECT_EQ(info.max_memory_kib, 65536u);
+  auto meta = GetDomainMetadata(doms[0].get(), "urn:x");
+  ASSERT_TRUE(meta);
+  EXPECT_NE(meta->find("agency="), std::string::npos);
+  EXPECT_FALSE(GetDomainMetadata(doms[0].get(), "urn:other"));
+}
+
+TEST_F(TestDriverHost, LookupOfAbsentObjectsIsNullNotError) {
+  auto conn = Connection::Open(uri_);
+  EXPECT_EQ(conn->LookupDomainByName("absent"), nullptr);
+  EXPECT_EQ(conn->LookupDomainByUuid("11111111-2222-3333-4444-00000000000f"), nullptr);
+  EXPECT_EQ(conn->LookupNetwork("absent"), nullptr);
+  EXPECT_EQ(conn->LookupStoragePool("absent"), nullptr);
+  EXPECT_NE(conn->LookupDomainByName("tagged"), nullptr);
+}
+
+TEST_F(TestDriverHost, DefineStartStopUndefine) {
+  auto conn = Connection::Open(uri_);
+  const std::string xml =
+      "<domain type='test'><name>new</name><uuid>11111111-2222-3333-4444-000000000002</uuid>"
+      "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+  auto dom = conn->DefineDomain(xml, true);
+  EXPECT_EQ(GetDomainInfo(dom.get()).state, VIR_DOMAIN_SHUTOFF);
+  StartDomain(dom.get());
+  EXPECT_EQ(GetDomainInfo(dom.get()).state, VIR_DOMAIN_RUNNING);
+  StopDomain(dom.get());
+  StopDomain(dom.get());  // already off: fine
+  UndefineDomain(dom.get());
+  EXPECT_EQ(conn->LookupDomainByName("new"), nullptr);
+}
+
+TEST_F(TestDriverHost, ValidationRejectsUnknownElements) {
+  auto conn = Connection::Open(uri_);
+  const std::string xml =
+      "<domain type='test'><name>bad</name><memory>65536</memory><os><type>hvm</type></os>"
+      "<bogus/></domain>";
+  EXPECT_NO_THROW(conn->DefineDomain(xml, false));  // silently dropped without validation
+  try {
+    conn->DefineDomain(xml, true);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bogus"), std::string::npos) << e.what();
+    EXPECT_FALSE(e.connection_lost());
+  }
+}
+
+TEST_F(TestDriverHost, DefineWithoutUuidTwiceFailsWithUuidItIsIdempotent) {
+  auto conn = Connection::Open(uri_);
+  const std::string with_uuid =
+      "<domain type='test'><name>tagged</name><uuid>11111111-2222-3333-4444-000000000001</uuid>"
+      "<memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+  EXPECT_NO_THROW(conn->DefineDomain(with_uuid, true));
+  const std::string other_uuid =
+      "<domain type='test'><name>tagged</name><uuid>11111111-2222-3333-4444-000000000009</uuid>"
+      "<memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+  EXPECT_THROW(conn->DefineDomain(other_uuid, true), Error);
+}
+
+TEST(LibvirtConnection, UnreachableHostIsConnectionLost) {
+  try {
+    Connection::Open("qemu+tcp://127.0.0.1:1/system");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.connection_lost()) << e.what();
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:1"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LibvirtConnection, MissingHostFileIsAnError) {
+  EXPECT_THROW(Connection::Open("test:///nonexistent/egov/host.xml"), Error);
+}
+
+}  // namespace
+}  // namespace egov::libvirt
