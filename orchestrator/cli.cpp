@@ -19,6 +19,7 @@ struct Command {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"validate", "check providers, workloads, policies, profiles and waivers", CmdValidate},
+      {"audit", "fleet compliance report for auditors (html, json, csv); verify; diff", CmdAudit},
   };
   return kCommands;
 }

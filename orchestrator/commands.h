@@ -13,5 +13,6 @@ struct CommandIo {
 };
 
 int CmdValidate(const std::vector<std::string>& args, CommandIo io);
+int CmdAudit(const std::vector<std::string>& args, CommandIo io);
 
 }  // namespace egov::orchestrator

@@ -1,0 +1,230 @@
+#include "orchestrator/audit_collect.h"
+
+#include <curl/curl.h>
+#include <fnmatch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+
+#include "common/diagnostics.h"
+#include "common/version.h"
+
+namespace egov::orchestrator::audit {
+namespace {
+
+struct EasyCleanup {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct MultiCleanup {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+struct SlistFree {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using EasyPtr = std::unique_ptr<CURL, EasyCleanup>;
+using MultiPtr = std::unique_ptr<CURLM, MultiCleanup>;
+using SlistPtr = std::unique_ptr<curl_slist, SlistFree>;
+
+// One request in flight: its handle, the buffer it fills, and where its answer goes.
+struct Transfer {
+  EasyPtr easy;
+  FetchedResult* out = nullptr;
+  size_t max_bytes = 0;
+  bool too_large = false;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  if (t->out->body.size() + n > t->max_bytes) {
+    t->too_large = true;
+    return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
+  }
+  t->out->body.append(data, n);
+  return n;
+}
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::unique_ptr<Transfer> StartTransfer(const AgentTarget& target, const CollectOptions& o,
+                                        curl_slist* headers, FetchedResult& out) {
+  auto t = std::make_unique<Transfer>();
+  t->easy.reset(curl_easy_init());
+  if (!t->easy) throw std::runtime_error("libcurl: cannot create a handle");
+  t->out = &out;
+  t->max_bytes = o.max_bytes;
+  CURL* h = t->easy.get();
+  static const std::string kUserAgent = std::string("egovctl/") + kVersion + " audit";
+  curl_easy_setopt(h, CURLOPT_URL, out.source.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent.c_str());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, t.get());
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->error);
+  curl_easy_setopt(h, CURLOPT_PRIVATE, t.get());
+  if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, o.cert_file.c_str());
+  if (!o.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, o.key_file.c_str());
+  if (!o.key_password.empty()) curl_easy_setopt(h, CURLOPT_KEYPASSWD, o.key_password.c_str());
+  if (const Credential* c = FindCredential(o.credentials, target.host)) {
+    curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(h, CURLOPT_USERNAME, c->user.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, c->password.c_str());
+  }
+  return t;
+}
+
+void Finish(Transfer& t, CURLcode code) {
+  FetchedResult& out = *t.out;
+  double seconds = 0;
+  curl_easy_getinfo(t.easy.get(), CURLINFO_TOTAL_TIME, &seconds);
+  out.seconds = seconds;
+  long status = 0;
+  curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (t.too_large) {
+    out.error = "answer larger than " + std::to_string(t.max_bytes >> 20) + " MiB";
+  } else if (code != CURLE_OK) {
+    out.error = t.error[0] ? t.error : curl_easy_strerror(code);
+  } else if (status == 401 || status == 403) {
+    out.error = "the agent refused the credentials (HTTP " + std::to_string(status) + ")";
+  } else if (status != 200) {
+    out.error = "HTTP " + std::to_string(status);
+  }
+  if (!out.error.empty()) out.body.clear();
+}
+
+}  // namespace
+
+std::vector<Credential> ParseCredentials(std::string_view text, const std::string& file) {
+  std::vector<Credential> out;
+  int line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const size_t start = line.find_first_not_of(" \t");
+    if (start == std::string_view::npos || line[start] == '#') continue;
+    const size_t space = line.find_first_of(" \t", start);
+    const size_t value = space == std::string_view::npos
+                             ? std::string_view::npos
+                             : line.find_first_not_of(" \t", space);
+    const size_t colon = value == std::string_view::npos ? value : line.find(':', value);
+    if (colon == std::string_view::npos || colon == value) {
+      const int column = static_cast<int>(value == std::string_view::npos ? line.size() : value);
+      throw ConfigError({file, line_no, column + 1},
+                        "expected 'HOST-GLOB USER:PASSWORD' (password to the end of the line)");
+    }
+    out.push_back({std::string(line.substr(start, space - start)),
+                   std::string(line.substr(value, colon - value)),
+                   std::string(line.substr(colon + 1))});
+  }
+  return out;
+}
+
+const Credential* FindCredential(const std::vector<Credential>& credentials,
+                                 const std::string& host) {
+  for (const auto& c : credentials) {
+    if (::fnmatch(c.pattern.c_str(), host.c_str(), 0) == 0) return &c;
+  }
+  return nullptr;
+}
+
+std::string ResultsUrl(const std::string& agent) {
+  std::string base = agent;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/api/v1/results";
+}
+
+std::vector<FetchedResult> FetchFromAgents(const std::vector<AgentTarget>& targets,
+                                           const CollectOptions& options) {
+  GlobalInit();
+  std::vector<FetchedResult> results(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    results[i].host = targets[i].host;
+    results[i].source = ResultsUrl(targets[i].agent);
+  }
+  MultiPtr multi(curl_multi_init());
+  if (!multi) throw std::runtime_error("libcurl: cannot create a multi handle");
+  SlistPtr headers(curl_slist_append(nullptr, "Accept: application/json"));
+  std::vector<std::unique_ptr<Transfer>> running;
+  size_t next = 0;
+  const size_t parallel = std::max<size_t>(1, options.parallel);
+  // A window of `parallel` transfers: each one that ends makes room for the next target, so
+  // a slow agent only holds its own slot and timeouts count from a request's own start.
+  auto fill = [&] {
+    while (next < targets.size() && running.size() < parallel) {
+      auto t = StartTransfer(targets[next], options, headers.get(), results[next]);
+      if (curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
+        throw std::runtime_error("libcurl: cannot add a transfer");
+      }
+      running.push_back(std::move(t));
+      ++next;
+    }
+  };
+  fill();
+  while (!running.empty()) {
+    int still = 0;
+    if (curl_multi_perform(multi.get(), &still) != CURLM_OK) {
+      throw std::runtime_error("libcurl: curl_multi_perform failed");
+    }
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* t = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+      const CURLcode code = msg->data.result;
+      curl_multi_remove_handle(multi.get(), msg->easy_handle);
+      Finish(*t, code);
+      std::erase_if(running, [t](const auto& p) { return p.get() == t; });
+    }
+    fill();
+    if (!running.empty() && curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr) != CURLM_OK) {
+      throw std::runtime_error("libcurl: curl_multi_poll failed");
+    }
+  }
+  return results;
+}
+
+std::vector<FetchedResult> ReadResultFiles(const std::string& dir,
+                                           const std::vector<std::string>& hosts,
+                                           size_t max_bytes) {
+  namespace fs = std::filesystem;
+  std::vector<FetchedResult> results;
+  for (const auto& host : hosts) {
+    FetchedResult r;
+    r.host = host;
+    const fs::path path = fs::path(dir) / (host + ".json");
+    r.source = path.string();
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+      r.error = "no results file " + path.string();
+    } else if (!fs::is_regular_file(status)) {
+      r.error = path.string() + " is not a regular file";
+    } else if (fs::file_size(path, ec) > max_bytes || ec) {
+      r.error = path.string() + " is larger than " + std::to_string(max_bytes >> 20) + " MiB";
+    } else {
+      std::ifstream in(path, std::ios::binary);
+      r.body.assign(std::istreambuf_iterator<char>(in), {});
+      if (!in.good() && !in.eof()) r.error = "cannot read " + path.string();
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace egov::orchestrator::audit

@@ -1,0 +1,57 @@
+#include "orchestrator/audit_placement.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <mutex>
+
+#include "common/domain_metadata.h"
+#include "common/libvirt.h"
+
+namespace egov::orchestrator::audit {
+namespace {
+
+HostDomains ReadHost(const Host& host) {
+  HostDomains out;
+  out.source = "libvirt";
+  try {
+    libvirt::OpenOptions options;
+    options.read_only = true;
+    const auto conn = libvirt::Connection::Open(host.uri, options);
+    for (const auto& dom : conn->ListAllDomains()) {
+      const auto xml = libvirt::GetDomainMetadata(dom.get(), kMetadataNamespace);
+      if (!xml) continue;  // not managed by egovctl
+      const auto meta = ParseMetadataElement(*xml);
+      if (!meta) continue;
+      out.domains.push_back({libvirt::GetDomainInfo(dom.get()).name, meta->workload, meta->replica});
+    }
+    out.known = true;
+  } catch (const libvirt::Error& e) {
+    out.error = e.what();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, HostDomains> ReadPlacement(const Inventory& inventory, size_t parallel) {
+  std::map<std::string, HostDomains> out;
+  std::mutex mu;
+  boost::asio::thread_pool pool(std::max<size_t>(1, std::min<size_t>(parallel, 32)));
+  for (const auto& p : inventory.providers) {
+    for (const auto& z : p.zones) {
+      for (const auto& h : z.hosts) {
+        if (h.uri.empty()) continue;
+        boost::asio::post(pool, [&out, &mu, &h] {
+          HostDomains d = ReadHost(h);
+          const std::lock_guard lock(mu);
+          out[h.name] = std::move(d);
+        });
+      }
+    }
+  }
+  pool.join();
+  return out;
+}
+
+}  // namespace egov::orchestrator::audit

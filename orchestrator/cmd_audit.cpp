@@ -1,0 +1,319 @@
+// egovctl audit: the fleet compliance report (docs/audit.md), its verification and its diff.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "common/diagnostics.h"
+#include "common/loader.h"
+#include "orchestrator/audit_collect.h"
+#include "orchestrator/audit_diff.h"
+#include "orchestrator/audit_placement.h"
+#include "orchestrator/audit_render.h"
+#include "orchestrator/audit_report.h"
+#include "orchestrator/audit_seal.h"
+#include "orchestrator/cli.h"
+#include "orchestrator/commands.h"
+#include "orchestrator/options.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace egov::orchestrator {
+namespace {
+
+using namespace audit;
+
+constexpr size_t kMaxReportBytes = size_t{512} << 20;
+
+std::string ReadFile(const std::string& path, size_t max_bytes, const std::string& what) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw ConfigError({path, 0, 0}, "no such " + what);
+  if (fs::file_size(path, ec) > max_bytes) {
+    throw ConfigError({path, 0, 0}, what + " larger than " + std::to_string(max_bytes >> 20) + " MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw ConfigError({path, 0, 0}, "cannot read " + what);
+  return bytes;
+}
+
+// Writes through a temporary file and a rename, so a reader never sees half a report.
+void WriteFileAtomic(const fs::path& path, const std::string& bytes) {
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << bytes;
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+Date OptionDate(const po::variables_map& vm, const char* name, Date fallback) {
+  if (!vm.count(name)) return fallback;
+  const auto& text = vm[name].as<std::string>();
+  if (auto d = ParseDate(text)) return *d;
+  throw ConfigError({std::string("--") + name, 0, 0},
+                    "expected a date YYYY-MM-DD, got '" + text + "'");
+}
+
+std::chrono::milliseconds OptionDuration(const po::variables_map& vm, const char* name) {
+  const auto& text = vm[name].as<std::string>();
+  if (text == "0") return std::chrono::milliseconds(0);
+  if (auto d = ParseDuration(text)) return *d;
+  throw ConfigError({std::string("--") + name, 0, 0},
+                    "expected a duration such as 30s, 10m or 24h, got '" + text + "'");
+}
+
+std::string DefaultAuditor() {
+  std::string user;
+  if (const passwd* pw = ::getpwuid(::geteuid())) user = pw->pw_name;
+  if (user.empty()) user = std::getenv("USER") ? std::getenv("USER") : "unknown";
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return user + "@" + host;
+}
+
+// The audit's clock: the real time, or midday UTC of EGOV_TODAY so that a report made again
+// from the same saved results on the same day is byte for byte the same.
+Timestamp AuditNow() {
+  if (std::getenv("EGOV_TODAY")) return Timestamp(Today()) + std::chrono::hours(12);
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// Credentials, most specific first: the file's lines, then one pair from the environment.
+std::vector<Credential> LoadCredentials(const po::variables_map& vm, std::ostream& err) {
+  std::string file = vm.count("credentials") ? vm["credentials"].as<std::string>() : "";
+  if (file.empty() && std::getenv("EGOV_AUDIT_CREDENTIALS")) file = std::getenv("EGOV_AUDIT_CREDENTIALS");
+  std::vector<Credential> creds;
+  if (!file.empty()) {
+    std::error_code ec;
+    const auto perms = fs::status(file, ec).permissions();
+    if (!ec && (perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none) {
+      err << "egovctl audit: warning: " << file << " is readable by other users\n";
+    }
+    creds = ParseCredentials(ReadFile(file, 1 << 20, "credentials file"), file);
+  }
+  const char* user = std::getenv("EGOV_AGENT_USER");
+  const char* password = std::getenv("EGOV_AGENT_PASSWORD");
+  if (user && *user) creds.push_back({"*", user, password ? password : ""});
+  return creds;
+}
+
+void PrintSummary(const nlohmann::ordered_json& r, const std::string& file, ReportFormat format,
+                  const std::string& digest, std::ostream& out) {
+  const auto& s = r["summary"];
+  out << "Audit report written to " << file << " (" << ToString(format) << ", SHA-256 " << digest
+      << ")\n"
+      << "Window " << r["window"]["from"].get<std::string>() << " to "
+      << r["window"]["to"].get<std::string>() << "; " << s["hosts"] << " hosts: "
+      << s["hosts_known"] << " collected, " << s["hosts_unknown"] << " unknown\n"
+      << "1145 matrix (" << r["settings"]["matrix_profile"].get<std::string>() << "):";
+  for (const auto& p : r["providers"]) {
+    out << " " << p["name"].get<std::string>() << " " << p["matrix"]["passed"] << "/"
+        << p["matrix"]["total"];
+  }
+  const auto& v = s["verdicts"];
+  out << "\nWorkloads: " << v["met"] << " met, " << v["partly_met"] << " partly met, "
+      << v["not_met"] << " not met, " << v["unknown"] << " unknown\n";
+  for (const auto& u : r["unknown_hosts"]) {
+    out << "Unknown: " << u["name"].get<std::string>() << ": " << u["reason"].get<std::string>()
+        << "\n";
+  }
+  out << (s["compliant"].get<bool>() ? "Compliant.\n" : "Not compliant.\n");
+}
+
+int CmdAuditVerify(const std::vector<std::string>& args, CommandIo io) {
+  po::options_description desc("audit verify options");
+  desc.add_options()("report", po::value<std::string>()->required(), "filed report")(
+      "results", po::value<std::string>(), "also check saved results <host>.json against the "
+                                           "report's per-host SHA-256");
+  po::positional_options_description pos;
+  pos.add("report", 1);
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, "egovctl audit verify FILE [--results DIR]", desc, pos, vm, io)) {
+    return *code;
+  }
+  const std::string file = vm["report"].as<std::string>();
+  const std::string bytes = ReadFile(file, kMaxReportBytes, "report");
+  const Verification v = VerifyReport(bytes, file);
+  if (!v.ok) {
+    io.out << "FAILED " << file << " (" << ToString(v.format) << "): " << v.problem << "\n";
+    if (!v.claimed.empty()) io.out << "  claimed SHA-256 " << v.claimed << "\n  actual  SHA-256 " << v.actual << "\n";
+    return kExitFailure;
+  }
+  const auto report = LoadReport(bytes, file);
+  io.out << "OK " << file << " (" << ToString(v.format) << "): SHA-256 " << v.claimed << "\n"
+         << "  generated " << report.value("generated_at", "") << " by "
+         << report.value("auditor", "") << "\n";
+  if (!vm.count("results")) return kExitOk;
+  int bad = 0;
+  const std::string dir = vm["results"].as<std::string>();
+  for (const auto& h : report["hosts"]) {
+    const std::string name = h["name"].get<std::string>();
+    const std::string want = h.value("result_sha256", "");
+    if (want.empty()) continue;
+    const auto read = ReadResultFiles(dir, {name}).front();
+    const ParsedResult parsed = read.error.empty() ? ParseHostResult(read.body) : ParsedResult{};
+    const std::string got = parsed.result ? parsed.result->sha256 : "";
+    const bool match = got == want;
+    bad += match ? 0 : 1;
+    io.out << "  " << (match ? "OK      " : "MISMATCH") << " " << name << " "
+           << (read.error.empty() ? (parsed.result ? got : parsed.error) : read.error) << "\n";
+  }
+  return bad ? kExitFailure : kExitOk;
+}
+
+int CmdAuditDiff(const std::vector<std::string>& args, CommandIo io) {
+  po::options_description desc("audit diff options");
+  desc.add_options()("old", po::value<std::string>()->required(), "earlier report")(
+      "new", po::value<std::string>()->required(), "later report")(
+      "output", po::value<std::string>()->default_value("text"), "text or json");
+  po::positional_options_description pos;
+  pos.add("old", 1).add("new", 1);
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, "egovctl audit diff OLD NEW [--output text|json]", desc, pos,
+                               vm, io)) {
+    return *code;
+  }
+  const OutputFormat format = ReadOutputFormat(vm);
+  auto load = [](const std::string& file) {
+    return LoadReport(ReadFile(file, kMaxReportBytes, "report"), file);
+  };
+  const auto diff = DiffReports(load(vm["old"].as<std::string>()), load(vm["new"].as<std::string>()));
+  if (format == OutputFormat::kJson) {
+    io.out << diff.dump(2) << "\n";
+  } else {
+    PrintDiff(diff, io.out);
+  }
+  return diff["regressions"].get<int>() > 0 ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
+  if (!args.empty() && args[0] == "verify") return CmdAuditVerify({args.begin() + 1, args.end()}, io);
+  if (!args.empty() && args[0] == "diff") return CmdAuditDiff({args.begin() + 1, args.end()}, io);
+  po::options_description desc("audit options");
+  desc.add_options()
+      ("file,f", po::value<std::vector<std::string>>()->required(),
+       "inventory: providers, workloads, policy, profiles, waivers (file or directory, repeatable)")
+      ("results", po::value<std::string>(), "read saved results DIR/<host>.json instead of asking the agents")
+      ("format", po::value<std::string>(), "html, json or csv (default: from -o's extension, else json)")
+      ("output,o", po::value<std::string>(), "write the report to FILE (default: standard output)")
+      ("from", po::value<std::string>(), "reporting window start YYYY-MM-DD (default: 15 Dec of the previous year)")
+      ("to", po::value<std::string>(), "reporting window end YYYY-MM-DD (default: 14 Dec)")
+      ("auditor", po::value<std::string>(), "who runs the audit (default: user@host)")
+      ("matrix-profile", po::value<std::string>()->default_value("mic-1145"), "profile of the 1145 feature matrix")
+      ("policy", po::value<std::string>()->default_value(""), "Policy naming each level's profile (default: 'default')")
+      ("max-age", po::value<std::string>()->default_value("24h"), "results older than this are stale (0: no limit)")
+      ("cacert", po::value<std::string>(), "CA bundle that signed the agents' certificates")
+      ("cert", po::value<std::string>(), "client certificate (PEM) for agents that ask for one")
+      ("key", po::value<std::string>(), "client key (PEM); passphrase from EGOV_AGENT_KEY_PASSWORD")
+      ("credentials", po::value<std::string>(), "basic-auth file: 'HOST-GLOB USER:PASSWORD' lines (or EGOV_AUDIT_CREDENTIALS)")
+      ("timeout", po::value<std::string>()->default_value("10s"), "per-agent request timeout")
+      ("parallel", po::value<size_t>()->default_value(64), "agents asked at once")
+      ("save-results", po::value<std::string>(), "also save each agent's answer as DIR/<host>.json")
+      ("no-libvirt", po::bool_switch(), "do not read the hosts' libvirt for workload placement");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (auto code = ParseOptions(args,
+                               "egovctl audit -f PATH... [--results DIR] [--format html|json|csv] "
+                               "[-o FILE]\n       egovctl audit verify FILE [--results DIR]\n"
+                               "       egovctl audit diff OLD NEW [--output text|json]",
+                               desc, pos, vm, io)) {
+    return *code;
+  }
+  // Check every option before anything is collected or written.
+  std::optional<ReportFormat> format;
+  if (vm.count("format")) {
+    format = ParseReportFormat(vm["format"].as<std::string>());
+    if (!format) {
+      throw ConfigError({"--format", 0, 0},
+                        "expected html, json or csv, got '" + vm["format"].as<std::string>() + "'");
+    }
+  } else if (vm.count("output")) {
+    format = FormatFromPath(vm["output"].as<std::string>());
+  }
+  if (!format) format = ReportFormat::kJson;
+
+  AuditSettings s;
+  s.now = AuditNow();
+  s.today = Today();
+  const auto [from, to] = AnnualWindow(s.today);
+  s.from = OptionDate(vm, "from", from);
+  s.to = OptionDate(vm, "to", to);
+  if (s.to < s.from) throw ConfigError({"--to", 0, 0}, "the window ends before it starts");
+  s.max_age = std::chrono::duration_cast<std::chrono::seconds>(OptionDuration(vm, "max-age"));
+  s.auditor = vm.count("auditor") ? vm["auditor"].as<std::string>() : DefaultAuditor();
+  s.matrix_profile = vm["matrix-profile"].as<std::string>();
+  s.policy = vm["policy"].as<std::string>();
+
+  CollectOptions collect;
+  collect.timeout = OptionDuration(vm, "timeout");
+  collect.parallel = vm["parallel"].as<size_t>();
+  if (vm.count("cacert")) collect.ca_file = vm["cacert"].as<std::string>();
+  if (vm.count("cert")) collect.cert_file = vm["cert"].as<std::string>();
+  if (vm.count("key")) collect.key_file = vm["key"].as<std::string>();
+  if (const char* pass = std::getenv("EGOV_AGENT_KEY_PASSWORD")) collect.key_password = pass;
+  for (const char* opt : {"cacert", "cert", "key"}) {
+    if (vm.count(opt) && !fs::is_regular_file(vm[opt].as<std::string>())) {
+      throw ConfigError({vm[opt].as<std::string>(), 0, 0}, std::string("--") + opt + ": no such file");
+    }
+  }
+  collect.credentials = LoadCredentials(vm, io.err);
+
+  const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
+  s.inventory_files = inv.files;
+  if (!s.policy.empty() && std::none_of(inv.policies.begin(), inv.policies.end(),
+                                        [&](const Policy& p) { return p.name == s.policy; })) {
+    throw ConfigError({"--policy", 0, 0}, "no Policy named '" + s.policy + "' in the inventory");
+  }
+
+  AuditInputs in;
+  std::vector<std::string> names;
+  std::vector<AgentTarget> targets;
+  for (const auto& p : inv.providers) {
+    for (const auto& z : p.zones) {
+      for (const auto& h : z.hosts) {
+        names.push_back(h.name);
+        if (!h.agent.empty()) targets.push_back({h.name, h.agent});
+      }
+    }
+  }
+  if (vm.count("results")) {
+    const std::string dir = vm["results"].as<std::string>();
+    if (!fs::is_directory(dir)) throw ConfigError({dir, 0, 0}, "--results: no such directory");
+    s.source = "files: " + dir;
+    in.fetched = ReadResultFiles(dir, names);
+  } else {
+    s.source = "agents (" + std::to_string(targets.size()) + " of " + std::to_string(names.size()) +
+               " hosts have one)";
+    in.fetched = FetchFromAgents(targets, collect);
+  }
+  if (vm.count("save-results")) {
+    const fs::path dir = vm["save-results"].as<std::string>();
+    fs::create_directories(dir);
+    for (const auto& f : in.fetched) {
+      if (f.error.empty()) WriteFileAtomic(dir / (f.host + ".json"), f.body);
+    }
+  }
+  if (!vm["no-libvirt"].as<bool>()) in.libvirt = ReadPlacement(inv, collect.parallel);
+
+  const auto report = BuildAuditReport(inv, in, s);
+  const std::string bytes = RenderReport(report, *format);
+  if (vm.count("output")) {
+    const std::string file = vm["output"].as<std::string>();
+    WriteFileAtomic(file, bytes);
+    PrintSummary(report, file, *format, VerifyReport(bytes, file).claimed, io.out);
+  } else {
+    io.out << bytes;
+  }
+  return ReportCompliant(report) ? kExitOk : kExitFailure;
+}
+
+}  // namespace egov::orchestrator
