@@ -47,6 +47,11 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+std::string Limit(size_t bytes) {
+  return bytes % (1u << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
+                                 : std::to_string(bytes) + " bytes";
+}
+
 void GlobalInit() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -94,7 +99,7 @@ void Finish(Transfer& t, CURLcode code) {
   long status = 0;
   curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
   if (t.too_large) {
-    out.error = "answer larger than " + std::to_string(t.max_bytes >> 20) + " MiB";
+    out.error = "answer larger than " + Limit(t.max_bytes);
   } else if (code != CURLE_OK) {
     out.error = t.error[0] ? t.error : curl_easy_strerror(code);
   } else if (status == 401 || status == 403) {
@@ -216,7 +221,7 @@ std::vector<FetchedResult> ReadResultFiles(const std::string& dir,
     } else if (!fs::is_regular_file(status)) {
       r.error = path.string() + " is not a regular file";
     } else if (fs::file_size(path, ec) > max_bytes || ec) {
-      r.error = path.string() + " is larger than " + std::to_string(max_bytes >> 20) + " MiB";
+      r.error = path.string() + " is larger than " + Limit(max_bytes);
     } else {
       std::ifstream in(path, std::ios::binary);
       r.body.assign(std::istreambuf_iterator<char>(in), {});

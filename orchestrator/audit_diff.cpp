@@ -14,6 +14,13 @@ std::string S(const ordered_json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A member, or an empty value when it is absent (reports read from CSV carry less).
+const ordered_json& Get(const ordered_json& j, const char* key) {
+  static const ordered_json kEmpty;
+  auto it = j.find(key);
+  return it != j.end() ? *it : kEmpty;
+}
+
 bool Failing(const std::string& status) { return status == "fail" || status == "error"; }
 
 // Higher is better; anything that moves down is a regression (unknown is never passing).
@@ -31,12 +38,13 @@ struct HostView {
 
 std::map<std::string, HostView> Hosts(const ordered_json& report) {
   std::map<std::string, HostView> out;
-  for (const auto& h : report.value("hosts", ordered_json::array())) {
+  for (const auto& h : Get(report, "hosts")) {
     HostView& v = out[S(h, "name")];
     v.status = S(h, "status");
     v.reason = S(h, "reason");
-    for (const auto& p : h.value("profiles", ordered_json::array())) {
-      for (const auto& [id, status] : p.value("statuses", ordered_json::object()).items()) {
+    for (const auto& p : Get(h, "profiles")) {
+      const auto& statuses = Get(p, "statuses");
+      for (const auto& [id, status] : statuses.items()) {
         v.controls[{S(p, "name"), id}] = status.get<std::string>();
       }
     }
@@ -48,9 +56,8 @@ using FeatureKey = std::tuple<std::string, std::string, std::string>;  // provid
 
 std::map<FeatureKey, std::string> Features(const ordered_json& report) {
   std::map<FeatureKey, std::string> out;
-  for (const auto& p : report.value("providers", ordered_json::array())) {
-    if (!p.contains("matrix")) continue;
-    for (const auto& f : p["matrix"].value("features", ordered_json::array())) {
+  for (const auto& p : Get(report, "providers")) {
+    for (const auto& f : Get(Get(p, "matrix"), "features")) {
       out[{S(p, "name"), S(f, "group"), S(f, "feature")}] = S(f, "status");
     }
   }
@@ -59,7 +66,7 @@ std::map<FeatureKey, std::string> Features(const ordered_json& report) {
 
 std::map<std::string, std::string> Verdicts(const ordered_json& report) {
   std::map<std::string, std::string> out;
-  for (const auto& w : report.value("workloads", ordered_json::array())) {
+  for (const auto& w : Get(report, "workloads")) {
     out[S(w, "name")] = S(w, "verdict");
   }
   return out;
@@ -69,7 +76,7 @@ ordered_json About(const ordered_json& r) {
   return {{"generated_at", S(r, "generated_at")},
           {"audit_date", S(r, "audit_date")},
           {"auditor", S(r, "auditor")},
-          {"window", r.value("window", ordered_json::object())}};
+          {"window", Get(r, "window")}};
 }
 
 }  // namespace

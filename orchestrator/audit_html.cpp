@@ -122,7 +122,7 @@ thead { display: table-header-group; } tr { break-inside: avoid; }
 code { font: 8.5pt/1.3 "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
 .meta th { width: 34%; } .num { text-align: right; width: 12mm; }
 .badge { display: inline-block; padding: 0 1.5mm; border-radius: 2mm; font-weight: bold;
-         font-size: 8.5pt; white-space: nowrap; }
+         font-size: 8.5pt; max-width: 100%; }
 .badge .en { color: inherit; }
 .s-pass, .s-met, .s-known, .s-in_force { color: var(--ok); background: #e3f1e4; }
 .s-fail, .s-not_met, .s-error, .s-expired { color: var(--bad); background: #fbe4e2; }
@@ -253,8 +253,8 @@ void Workloads(std::string& h, const ordered_json& r) {
        Bi("Mức độ đáp ứng theo cấp độ (Nghị định 85/2016, Thông tư 12/2022)",
           "Decree 85 level verdicts (Circular 12/2022 annual report)") +
        "</h2>";
-  h += "<table id=\"workloads-table\"><colgroup><col style=\"width:22%\"><col style=\"width:7%\">"
-       "<col style=\"width:24%\"><col style=\"width:13%\"><col style=\"width:34%\"></colgroup>"
+  h += "<table id=\"workloads-table\"><colgroup><col style=\"width:20%\"><col style=\"width:11%\">"
+       "<col style=\"width:23%\"><col style=\"width:15%\"><col style=\"width:31%\"></colgroup>"
        "<thead><tr>" +
        Th("Hệ thống", "System") + Th("Cấp độ", "Level") + Th("Máy chủ mang bản sao", "Replica hosts") +
        Th("Kết luận", "Verdict") + Th("Khắc phục", "Remediation") + "</tr></thead><tbody>";
@@ -287,6 +287,12 @@ void Unknown(std::string& h, const ordered_json& r) {
   h += "<section id=\"unknown\"><h2>3. " +
        Bi("Máy chủ chưa xác định (không được tính là đạt)", "Unknown hosts (never counted as passing)") +
        "</h2>";
+  if (!r["unexpected_results"].empty()) {
+    h += "<p class=\"small\" id=\"unexpected\">" +
+         Bi("Có kết quả của máy chủ không có trong danh mục (không được tính):",
+            "Results for hosts not in the inventory (not counted):") +
+         " " + List(r["unexpected_results"]) + "</p>";
+  }
   if (r["unknown_hosts"].empty()) {
     h += "<p id=\"no-unknown\">" + Bi("Không có.", "None.") + "</p></section>";
     return;

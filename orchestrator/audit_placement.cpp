@@ -19,10 +19,10 @@ HostDomains ReadHost(const Host& host) {
     options.read_only = true;
     const auto conn = libvirt::Connection::Open(host.uri, options);
     for (const auto& dom : conn->ListAllDomains()) {
-      const auto xml = libvirt::GetDomainMetadata(dom.get(), kMetadataNamespace);
-      if (!xml) continue;  // not managed by egovctl
-      const auto meta = ParseMetadataElement(*xml);
-      if (!meta) continue;
+      // The whole definition, not virDomainGetMetadata: that returns the element without its
+      // namespace declaration, which ParseMetadataElement needs to recognise it.
+      const auto meta = ParseDomainMetadata(libvirt::GetDomainXml(dom.get()));
+      if (!meta) continue;  // not managed by egovctl
       out.domains.push_back({libvirt::GetDomainInfo(dom.get()).name, meta->workload, meta->replica});
     }
     out.known = true;

@@ -174,8 +174,9 @@ std::vector<FeatureKey> MatrixFeatures(const Inventory& inv, const std::vector<H
   if (const Profile* p = inv.FindProfile(profile)) {
     for (const auto& c : p->controls) add(c.group, c.feature);
   }
+  // Feature names only: a stale or misnamed result still says which features exist.
   for (const auto& h : hosts) {
-    if (const ProfileResult* p = h.Profile(profile)) {
+    if (const ProfileResult* p = h.result ? h.result->FindProfile(profile) : nullptr) {
       for (const auto& c : p->controls) add(c.group, c.feature);
     }
   }
@@ -595,7 +596,7 @@ ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in,
   }
   ordered_json extra = ordered_json::array();
   for (const auto& f : in.fetched) {
-    if (!inventory_hosts.count(f.host)) extra.push_back(f.host);
+    if (!inventory_hosts.count(f.host) && f.error.empty()) extra.push_back(f.host);
   }
 
   ordered_json waivers = ordered_json::array();

@@ -290,6 +290,17 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
     if (!fs::is_directory(dir)) throw ConfigError({dir, 0, 0}, "--results: no such directory");
     s.source = "files: " + dir;
     in.fetched = ReadResultFiles(dir, names);
+    // Results for hosts the inventory does not name are read too, to be listed as unexpected.
+    std::vector<std::string> extra;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const fs::path p = entry.path();
+      if (p.extension() == ".json" &&
+          std::find(names.begin(), names.end(), p.stem().string()) == names.end()) {
+        extra.push_back(p.stem().string());
+      }
+    }
+    std::sort(extra.begin(), extra.end());
+    for (auto& f : ReadResultFiles(dir, extra)) in.fetched.push_back(std::move(f));
   } else {
     s.source = "agents (" + std::to_string(targets.size()) + " of " + std::to_string(names.size()) +
                " hosts have one)";
