@@ -29,10 +29,15 @@ std::string Attr(xmlNode* node, const char* name) {
   return out;
 }
 
-bool IsOurs(xmlNode* node) {
-  return node && node->type == XML_ELEMENT_NODE &&
-         xmlStrcmp(node->name, reinterpret_cast<const xmlChar*>(kMetadataElement)) == 0 &&
-         node->ns && node->ns->href &&
+// virDomainGetMetadata has already selected our namespace and returns the element without
+// any (`<workload .../>`), so an element with no namespace is ours there (`bare_ok`).
+bool IsOurs(xmlNode* node, bool bare_ok = false) {
+  if (!node || node->type != XML_ELEMENT_NODE ||
+      xmlStrcmp(node->name, reinterpret_cast<const xmlChar*>(kMetadataElement)) != 0) {
+    return false;
+  }
+  if (!node->ns) return bare_ok;
+  return node->ns->href &&
          xmlStrcmp(node->ns->href, reinterpret_cast<const xmlChar*>(kMetadataNamespace)) == 0;
 }
 
@@ -45,8 +50,8 @@ std::optional<int> ToInt(const std::string& s, int min, int max) {
   return v;
 }
 
-std::optional<DomainMetadata> FromNode(xmlNode* node) {
-  if (!IsOurs(node)) return std::nullopt;
+std::optional<DomainMetadata> FromNode(xmlNode* node, bool bare_ok = false) {
+  if (!IsOurs(node, bare_ok)) return std::nullopt;
   DomainMetadata m;
   m.workload = Attr(node, "workload");
   m.agency = Attr(node, "agency");
@@ -104,7 +109,7 @@ std::string FormatMetadataElement(const DomainMetadata& m) {
 std::optional<DomainMetadata> ParseMetadataElement(std::string_view xml) {
   DocPtr doc = ParseXml(xml);
   if (!doc) return std::nullopt;
-  return FromNode(xmlDocGetRootElement(doc.get()));
+  return FromNode(xmlDocGetRootElement(doc.get()), true);
 }
 
 std::optional<DomainMetadata> ParseDomainMetadata(std::string_view domain_xml) {

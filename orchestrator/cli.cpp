@@ -20,6 +20,13 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"validate", "check providers, workloads, policies, profiles and waivers", CmdValidate},
       {"audit", "fleet compliance report for auditors (html, json, csv); verify; diff", CmdAudit},
+      {"plan", "show what apply would change on the hosts, and why", CmdPlan},
+      {"apply", "carry out a plan on the hosts (journaled, under a lock)", CmdApply},
+      {"destroy", "remove the domains of some or all workloads", CmdDestroy},
+      {"status", "replicas per workload, capacity per provider and zone", CmdStatus},
+      {"drift", "what differs between the hosts and the desired state", CmdDrift},
+      {"explain", "why a workload's replicas do or do not go on a host", CmdExplain},
+      {"force-unlock", "remove a journal lock left by an operator who is gone", CmdForceUnlock},
   };
   return kCommands;
 }
@@ -28,7 +35,7 @@ void PrintUsage(std::ostream& out) {
   out << "egovctl - place and run e-government workloads on certified clouds\n\n"
          "Usage: egovctl COMMAND [OPTIONS]\n\nCommands:\n";
   for (const auto& c : Commands()) {
-    out << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary
+    out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary
         << "\n";
   }
   out << "\nRun 'egovctl COMMAND --help' for a command's options.\n"

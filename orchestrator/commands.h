@@ -14,5 +14,12 @@ struct CommandIo {
 
 int CmdValidate(const std::vector<std::string>& args, CommandIo io);
 int CmdAudit(const std::vector<std::string>& args, CommandIo io);
+int CmdPlan(const std::vector<std::string>& args, CommandIo io);
+int CmdApply(const std::vector<std::string>& args, CommandIo io);
+int CmdDestroy(const std::vector<std::string>& args, CommandIo io);
+int CmdStatus(const std::vector<std::string>& args, CommandIo io);
+int CmdDrift(const std::vector<std::string>& args, CommandIo io);
+int CmdExplain(const std::vector<std::string>& args, CommandIo io);
+int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io);
 
 }  // namespace egov::orchestrator

@@ -1,0 +1,202 @@
+#include <fstream>
+#include <iostream>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "orchestrator/apply.h"
+#include "orchestrator/cli.h"
+#include "orchestrator/commands.h"
+#include "orchestrator/desired.h"
+#include "orchestrator/options.h"
+#include "orchestrator/world.h"
+
+namespace po = boost::program_options;
+
+namespace egov::orchestrator {
+namespace {
+
+void AddApplyOptions(po::options_description& desc) {
+  AddLockOptions(desc);
+  desc.add_options()
+      ("atomic", po::bool_switch(),
+       "all or nothing: if any step fails, undo what this run changed (default: best effort)")
+      ("per-host", po::value<size_t>()->default_value(4), "libvirt calls in flight per host")
+      ("quiet,q", po::bool_switch(), "do not list every step");
+}
+
+ApplyOptions ReadApplyOptions(const po::variables_map& vm) {
+  ApplyOptions o;
+  o.atomic = vm["atomic"].as<bool>();
+  o.per_host = std::max<size_t>(1, vm["per-host"].as<size_t>());
+  return o;
+}
+
+Plan ReadSavedPlan(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError({path, 0, 0}, "cannot read the saved plan");
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) throw ConfigError({path, 0, 0}, "the saved plan is not valid JSON");
+  return PlanFromJson(j, path);
+}
+
+// Runs the plan and reports; the exit code says whether everything was done.
+int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool quiet,
+            const char* verb, CommandIo io) {
+  std::ostringstream sink;
+  std::ostream& progress = quiet ? static_cast<std::ostream&>(sink) : io.out;
+  const ApplyReport r =
+      ExecutePlan(plan, world.SessionsByName(), world.journal.get(), options, progress);
+  io.out << "\n" << verb << ": " << r.done << " done, " << r.failed << " failed, " << r.skipped
+         << " skipped";
+  if (r.rolled_back) io.out << ", " << r.undone << " undone (all-or-nothing)";
+  io.out << ".\n";
+  for (const auto& [host, why] : r.failed_hosts) {
+    io.err << "host " << host << " failed: " << why << "\n";
+  }
+  if (quiet) {
+    for (const auto& e : r.errors) io.err << e << "\n";
+  }
+  if (!plan.unplaced.empty()) {
+    io.out << plan.unplaced.size()
+           << " replica(s) could not be placed; see 'egovctl plan' for the reasons.\n";
+  }
+  io.out << "Journal: " << world.journal->path() << "\n";
+  return r.failed + r.skipped + r.failed_hosts.size() > 0 ? kExitFailure : kExitOk;
+}
+
+int LockedOut(const LockBusy& e, const char* command, CommandIo io) {
+  io.err << "egovctl " << command << ": " << e.what() << "\n";
+  return kExitFailure;
+}
+
+}  // namespace
+
+int CmdApply(const std::vector<std::string>& args, CommandIo io) {
+  po::options_description desc("apply options");
+  AddWorldOptions(desc);
+  AddPlacementOptions(desc);
+  AddApplyOptions(desc);
+  desc.add_options()("plan", po::value<std::string>(), "saved plan (from plan -o) to carry out");
+  po::positional_options_description pos;
+  pos.add("plan", 1);
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, "egovctl apply [plan.json] -f PATH... [options]", desc, pos,
+                               vm, io)) {
+    return *code;
+  }
+  const PlacementOptions placement = ReadPlacementOptions(vm);
+  const ApplyOptions options = ReadApplyOptions(vm);
+  std::optional<Plan> saved;
+  if (vm.count("plan")) saved = ReadSavedPlan(vm["plan"].as<std::string>());
+  World world;
+  try {
+    world = LoadWorld(vm, JournalUse::kCreate, "apply");
+  } catch (const LockBusy& e) {
+    return LockedOut(e, "apply", io);
+  }
+  Plan plan;
+  if (saved) {
+    const std::string now = Fingerprint(world.sessions);
+    if (now != saved->fingerprint) {
+      io.err << "egovctl apply: the hosts changed since the plan was made (state "
+             << saved->fingerprint.substr(0, 19) << " then, " << now.substr(0, 19)
+             << " now); run 'egovctl plan' again\n";
+      return kExitFailure;
+    }
+    plan = std::move(*saved);
+  } else {
+    plan = MakePlan(world, placement).plan;
+  }
+  PrintPlan(plan, io.out, false);
+  if (!plan.HasChanges()) return kExitOk;
+  io.out << "\nApplying " << (options.atomic ? "(all or nothing)" : "(best effort)") << ":\n";
+  return Execute(plan, world, options, vm["quiet"].as<bool>(), "Apply", io);
+}
+
+int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
+  po::options_description desc("destroy options");
+  AddWorldOptions(desc);
+  AddApplyOptions(desc);
+  desc.add_options()
+      ("workload,w", po::value<std::vector<std::string>>(), "workload to destroy (repeatable)")
+      ("all", po::bool_switch(), "destroy every domain egovctl manages on the inventory's hosts");
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, "egovctl destroy -f PATH... (--workload W... | --all)", desc,
+                               {}, vm, io)) {
+    return *code;
+  }
+  const bool all = vm["all"].as<bool>();
+  std::set<std::string> selected;
+  if (vm.count("workload")) {
+    for (const auto& w : vm["workload"].as<std::vector<std::string>>()) selected.insert(w);
+  }
+  if (all == !selected.empty()) {
+    throw ConfigError({"destroy", 0, 0}, "expected either --all or one or more --workload W");
+  }
+  const ApplyOptions options = ReadApplyOptions(vm);
+  World world;
+  try {
+    world = LoadWorld(vm, JournalUse::kCreate, "destroy");
+  } catch (const LockBusy& e) {
+    return LockedOut(e, "destroy", io);
+  }
+  Plan plan;
+  plan.fingerprint = Fingerprint(world.sessions);
+  for (const auto& s : world.sessions) {
+    if (!s->reachable) {
+      plan.unreachable[s->ref.host->name] = s->error;
+      continue;
+    }
+    std::map<std::string, size_t> last;  // workload -> its last delete on this host
+    for (const auto& d : s->domains) {
+      if (!d.metadata || (!all && !selected.count(d.metadata->workload))) continue;
+      Action a;
+      a.kind = ActionKind::kDelete;
+      a.host = s->ref.host->name;
+      a.workload = d.metadata->workload;
+      a.replica = d.metadata->replica;
+      a.domain = d.name;
+      a.uuid = d.uuid;
+      a.state = StateName(d.state);
+      a.reason = "destroy requested";
+      last[a.workload] = plan.actions.size();
+      plan.actions.push_back(std::move(a));
+    }
+    for (const auto& [workload, index] : last) {
+      const std::string own = SeparationName(workload);
+      Action& a = plan.actions[index];
+      a.cleanup = s->networks.count(own) || s->pools.count(own);
+      if (s->networks.count(own)) a.network = own;
+      if (s->pools.count(own)) a.pool = own;
+    }
+  }
+  PrintPlan(plan, io.out, false);
+  if (!plan.HasChanges()) {
+    return plan.unreachable.empty() ? kExitOk : kExitFailure;
+  }
+  io.out << "\nDestroying:\n";
+  const int code = Execute(plan, world, options, vm["quiet"].as<bool>(), "Destroy", io);
+  return plan.unreachable.empty() ? code : kExitFailure;
+}
+
+int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io) {
+  po::options_description desc("force-unlock options");
+  desc.add_options()("journal", po::value<std::string>()->default_value(""), "journal database");
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, "egovctl force-unlock [--journal PATH]", desc, {}, vm, io)) {
+    return *code;
+  }
+  std::string path = vm["journal"].as<std::string>();
+  if (path.empty()) path = Journal::DefaultPath();
+  Journal journal(path);
+  if (auto h = journal.ForceUnlock()) {
+    io.out << "Removed the lock held by " << h->holder << " (pid " << h->pid << ", "
+           << h->operation << " since " << h->since << "); its run is marked interrupted.\n";
+  } else {
+    io.out << "The journal " << path << " was not locked.\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace egov::orchestrator

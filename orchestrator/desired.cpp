@@ -1,0 +1,133 @@
+#include "orchestrator/desired.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/loader.h"
+#include "common/version.h"
+
+namespace egov::orchestrator {
+namespace {
+
+std::vector<unsigned char> Digest(const EVP_MD* md, const std::string& data) {
+  std::vector<unsigned char> out(EVP_MAX_MD_SIZE);
+  unsigned len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
+    throw std::runtime_error("OpenSSL digest failed");
+  }
+  out.resize(len);
+  return out;
+}
+
+std::string Hex(const unsigned char* p, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[p[i] >> 4];
+    out += kHex[p[i] & 15];
+  }
+  return out;
+}
+
+int SpreadRank(Spread s) { return static_cast<int>(s); }
+
+}  // namespace
+
+std::vector<FleetHost> ListHosts(const Inventory& inv) {
+  std::vector<FleetHost> out;
+  for (const auto& p : inv.providers) {
+    for (const auto& z : p.zones) {
+      for (const auto& h : z.hosts) out.push_back({&p, &z, &h});
+    }
+  }
+  return out;
+}
+
+Policy SelectPolicy(const Inventory& inv, const std::string& policy_file) {
+  if (policy_file.empty() && inv.policies.size() == 1) return inv.policies[0];
+  if (policy_file.empty() && inv.policies.size() > 1) {
+    throw ConfigError(inv.policies[1].pos,
+                      "a second Policy '" + inv.policies[1].name +
+                          "'; expected at most one Policy among the inputs (or --policy FILE)");
+  }
+  const std::string path =
+      policy_file.empty() ? std::string(kDataDir) + "/profiles/policy-default.yaml" : policy_file;
+  Inventory loaded = LoadInventory({path});
+  if (loaded.policies.size() != 1) {
+    throw ConfigError({path, 0, 0}, "expected exactly one Policy document in the policy file");
+  }
+  return loaded.policies[0];
+}
+
+PlacementWorkload Effective(const Workload& w, const Policy& policy) {
+  const LevelPolicy* lp = policy.ForLevel(w.security_level);
+  if (!lp) {
+    throw ConfigError(w.pos, "Workload " + w.name + ": policy '" + policy.name +
+                                 "' has no rules for security level " +
+                                 std::to_string(w.security_level));
+  }
+  PlacementWorkload e;
+  e.name = w.name;
+  e.level = w.security_level;
+  e.replicas = std::max(w.replicas, lp->min_replicas);
+  const Spread own = w.placement.spread.value_or(Spread::kNone);
+  e.spread = SpreadRank(own) >= SpreadRank(lp->spread) ? own : lp->spread;
+  e.separation = lp->separation;
+  e.providers = w.placement.providers;
+  e.labels = w.placement.labels;
+  e.residency = lp->residency;
+  e.require_compliance = lp->require_compliance;
+  e.profile = lp->compliance_profile;
+  e.unknown = lp->unknown_compliance;
+  e.allow_memory_overcommit = lp->allow_memory_overcommit;
+  e.resources = w.resources;
+  e.spec_hash = SpecHash(w, e);
+  return e;
+}
+
+std::string SpecHash(const Workload& w, const PlacementWorkload& e) {
+  const nlohmann::json spec = {
+      {"agency", w.agency},
+      {"system", w.system},
+      {"level", w.security_level},
+      {"vcpus", w.resources.vcpus},
+      {"memory", w.resources.memory},
+      {"disk", w.resources.disk},
+      {"image", w.image},
+      {"network", w.network},
+      {"health", w.health ? w.health->url : ""},
+      {"separation", ToString(e.separation)},
+  };
+  const auto d = Digest(EVP_sha256(), spec.dump());
+  return "sha256:" + Hex(d.data(), 12);
+}
+
+std::string NameUuid(const std::string& name) {
+  // RFC 4122 version 5: SHA-1 of namespace + name, with version and variant bits set.
+  static constexpr unsigned char kNamespace[16] = {0x3c, 0x1e, 0x7a, 0x52, 0x9b, 0x0d,
+                                                   0x4f, 0x61, 0x8e, 0x2a, 0x64, 0x65,
+                                                   0x67, 0x6f, 0x76, 0x01};
+  std::string data(reinterpret_cast<const char*>(kNamespace), sizeof kNamespace);
+  data += name;
+  auto d = Digest(EVP_sha1(), data);
+  d[6] = static_cast<unsigned char>((d[6] & 0x0f) | 0x50);
+  d[8] = static_cast<unsigned char>((d[8] & 0x3f) | 0x80);
+  const std::string h = Hex(d.data(), 16);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+std::string ReplicaUuid(const std::string& workload, int replica) {
+  return NameUuid("egov-cloud/" + workload + "/" + std::to_string(replica));
+}
+
+std::string DomainName(const std::string& workload, int replica) {
+  return workload + "-" + std::to_string(replica);
+}
+
+std::string SeparationName(const std::string& workload) { return "egov-" + workload; }
+
+}  // namespace egov::orchestrator

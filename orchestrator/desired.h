@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/model.h"
+#include "orchestrator/placement.h"
+
+// The desired state: which hosts exist, and what each workload asks for once the policy of its
+// level is applied.
+namespace egov::orchestrator {
+
+/// One host of the inventory with its provider and zone.
+struct FleetHost {
+  const Provider* provider = nullptr;
+  const Zone* zone = nullptr;
+  const Host* host = nullptr;
+};
+
+/// Every host, in inventory order.
+std::vector<FleetHost> ListHosts(const Inventory& inv);
+
+/// The policy to plan with: `policy_file` when given, else the one Policy in the inventory,
+/// else `<kDataDir>/profiles/policy-default.yaml`. Throws ConfigError on two policies.
+Policy SelectPolicy(const Inventory& inv, const std::string& policy_file);
+
+/// The workload with its level's policy applied: replicas = max(workload, policy minimum),
+/// spread = the stricter of the two. Throws ConfigError when the policy lacks the level.
+PlacementWorkload Effective(const Workload& w, const Policy& policy);
+
+/// Hash of everything a replica's domain is built from ("sha256:…"); a change means replace.
+std::string SpecHash(const Workload& w, const PlacementWorkload& effective);
+
+/// Stable UUID of a replica (UUIDv5 of "egov-cloud/<workload>/<replica>"), so that defining it
+/// again updates the same domain instead of failing or duplicating it.
+std::string ReplicaUuid(const std::string& workload, int replica);
+
+/// UUIDv5 of any name in the project's namespace (networks, pools).
+std::string NameUuid(const std::string& name);
+
+/// Domain name of a replica: `<workload>-<replica>`.
+std::string DomainName(const std::string& workload, int replica);
+
+/// Per-workload network and storage pool of logical separation: `egov-<workload>`.
+std::string SeparationName(const std::string& workload);
+
+}  // namespace egov::orchestrator

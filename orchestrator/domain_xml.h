@@ -1,0 +1,44 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/domain_metadata.h"
+#include "common/model.h"
+
+// The libvirt XML egovctl defines. Every value is escaped (names are DNS labels, free text goes
+// through XmlEscape), and the domain is hardened: no graphics, no host devices, no balloon, a
+// dynamic security label where the host has a MAC security driver.
+namespace egov::orchestrator {
+
+/// What the XML depends on about the host.
+struct HostTraits {
+  enum class Kind { kTest, kQemu, kKvm };
+  Kind kind = Kind::kTest;
+  std::string security_model;  ///< selinux, apparmor, testSecurity; empty when none
+};
+
+/// Reads the traits from the URI and the host's capabilities XML.
+HostTraits TraitsFromCapabilities(const std::string& uri, const std::string& capabilities);
+
+struct DomainRequest {
+  std::string name;
+  std::string uuid;
+  const Workload* workload = nullptr;
+  DomainMetadata metadata;
+  std::string network;  ///< libvirt network for the NIC; empty for none
+};
+
+std::string BuildDomainXml(const DomainRequest& request, const HostTraits& traits);
+
+/// An isolated network (no forwarding, no address on the host).
+std::string BuildNetworkXml(const std::string& name);
+
+/// A directory storage pool under /var/lib/egov/pools.
+std::string BuildPoolXml(const std::string& name);
+
+/// Checks XML against libvirt's own domain schema (the RelaxNG files libvirt ships), parsed once
+/// per process; returns the first problem, or nullopt when valid. Thread-safe.
+std::optional<std::string> ValidateDomainXml(const std::string& xml);
+
+}  // namespace egov::orchestrator
