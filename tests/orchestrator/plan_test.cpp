@@ -1,0 +1,347 @@
+#include "orchestrator/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "common/loader.h"
+#include "orchestrator/desired.h"
+
+namespace egov::orchestrator {
+namespace {
+
+const std::string kSource = EGOV_SOURCE_DIR;
+
+// Two providers, four zones; hosts are simulated sessions with no connection (pure diffing).
+const char* kInventory = R"(
+kind: Provider
+name: alpha
+display_name: Alpha
+certification: {scheme: MIC-1145, certificate: A-1, issued: 2024-01-01, expires: 2030-01-01,
+                max_security_level: 4}
+residency: VN
+zones:
+  - name: z1
+    hosts:
+      - {name: a1, uri: "test:///a1.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
+      - {name: a2, uri: "test:///a2.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
+  - name: z2
+    hosts:
+      - {name: a3, uri: "test:///a3.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
+---
+kind: Provider
+name: beta
+display_name: Beta
+certification: {scheme: MIC-1145, certificate: B-1, issued: 2024-01-01, expires: 2030-01-01,
+                max_security_level: 2}
+residency: VN
+zones:
+  - name: z1
+    hosts:
+      - {name: b1, uri: "test:///b1.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
+---
+kind: Workload
+name: web
+agency: "Sở Thông tin và Truyền thông"
+system: "Cổng thông tin"
+security_level: 2
+replicas: 2
+resources: {vcpus: 2, memory: 4Gi, disk: 20Gi}
+placement: {spread: host}
+---
+kind: Workload
+name: db
+agency: "Bộ Tài chính"
+system: "CSDL"
+security_level: 1
+replicas: 1
+resources: {vcpus: 2, memory: 4Gi, disk: 20Gi}
+)";
+
+struct Fixture {
+  Inventory inv;
+  Policy policy;
+  std::vector<std::unique_ptr<HostSession>> sessions;
+
+  explicit Fixture(const std::string& yaml = kInventory) {
+    inv = LoadInventoryText("inventory.yaml", yaml);
+    policy = SelectPolicy(inv, kSource + "/profiles/policy-default.yaml");
+    for (const FleetHost& f : ListHosts(inv)) {
+      auto s = std::make_unique<HostSession>();
+      s->ref = f;
+      s->uri = f.host->uri;
+      s->reachable = true;
+      sessions.push_back(std::move(s));
+    }
+  }
+
+  HostSession& Host(const std::string& name) {
+    for (auto& s : sessions) {
+      if (s->ref.host->name == name) return *s;
+    }
+    throw std::runtime_error("no host " + name);
+  }
+
+  // Puts a managed domain of `workload` replica `r` on `host`, as apply would have.
+  void Run(const std::string& host, const std::string& workload, int r,
+           const std::string& spec_hash = "", int state = VIR_DOMAIN_RUNNING) {
+    const Workload* w = inv.FindWorkload(workload);
+    ObservedDomain d;
+    d.name = DomainName(workload, r);
+    d.uuid = ReplicaUuid(workload, r);
+    d.state = state;
+    d.vcpus = w ? static_cast<unsigned>(w->resources.vcpus) : 1;
+    d.memory_bytes = w ? w->resources.memory : 1 << 30;
+    DomainMetadata m;
+    m.workload = workload;
+    m.replica = r;
+    m.security_level = w ? w->security_level : 1;
+    m.spec_hash = !spec_hash.empty() ? spec_hash : w ? Effective(*w, policy).spec_hash : "x";
+    d.metadata = m;
+    Host(host).domains.push_back(d);
+  }
+
+  Plan MakePlan(std::map<std::string, HostResults> compliance = {},
+                std::map<std::string, std::vector<KnownDomain>> known = {}) {
+    const PlanningModel m = BuildModel(inv, policy, sessions, compliance, known);
+    PlacementOptions o;
+    o.today = *ParseDate("2026-11-23");
+    return BuildPlan(m, Place(m.hosts, m.workloads, m.existing, o), sessions);
+  }
+};
+
+const Action* Find(const Plan& p, const std::string& domain, ActionKind kind) {
+  for (const auto& a : p.actions) {
+    if (a.domain == domain && a.kind == kind) return &a;
+  }
+  return nullptr;
+}
+
+TEST(PlanDiff, EmptyHostsGetEveryReplicaCreated) {
+  Fixture f;
+  const Plan p = f.MakePlan();
+  EXPECT_EQ(p.Count(ActionKind::kCreate), 3u);
+  EXPECT_TRUE(p.HasChanges());
+  const Action* web0 = Find(p, "web-0", ActionKind::kCreate);
+  ASSERT_NE(web0, nullptr);
+  EXPECT_EQ(web0->uuid, ReplicaUuid("web", 0));
+  EXPECT_NE(web0->xml.find("<uuid>" + web0->uuid + "</uuid>"), std::string::npos);
+  EXPECT_NE(web0->xml.find("Sở Thông tin và Truyền thông"), std::string::npos);
+  EXPECT_EQ(web0->reason, "new replica");
+}
+
+TEST(PlanDiff, MatchingHostsGiveNoChanges) {
+  Fixture f;
+  f.Run("a1", "web", 0);
+  f.Run("a3", "web", 1);
+  f.Run("b1", "db", 0);
+  const Plan p = f.MakePlan();
+  EXPECT_FALSE(p.HasChanges());
+  EXPECT_EQ(p.Count(ActionKind::kUnchanged), 3u);
+}
+
+TEST(PlanDiff, StickyReplicasStayOnTheirHosts) {
+  Fixture f;
+  f.Run("a2", "web", 0);  // not where a fresh plan would put it, but valid
+  const Plan p = f.MakePlan();
+  const Action* kept = Find(p, "web-0", ActionKind::kUnchanged);
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->host, "a2");
+  const Action* other = Find(p, "web-1", ActionKind::kCreate);
+  ASSERT_NE(other, nullptr);
+  EXPECT_NE(other->host, "a2");  // spread: host
+}
+
+TEST(PlanDiff, SpecChangeMeansReplaceInPlace) {
+  Fixture f;
+  f.Run("a1", "web", 0, "sha256:old");
+  f.Run("a3", "web", 1);
+  f.Run("b1", "db", 0);
+  const Plan p = f.MakePlan();
+  const Action* r = Find(p, "web-0", ActionKind::kReplace);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->host, "a1");
+  EXPECT_NE(r->reason.find("spec changed (sha256:old -> "), std::string::npos) << r->reason;
+  EXPECT_FALSE(r->xml.empty());
+  EXPECT_EQ(p.Count(ActionKind::kReplace), 1u);
+  EXPECT_EQ(p.Count(ActionKind::kUnchanged), 2u);
+}
+
+TEST(PlanDiff, ShutOffReplicaIsStarted) {
+  Fixture f;
+  f.Run("a1", "web", 0, "", VIR_DOMAIN_SHUTOFF);
+  const Plan p = f.MakePlan();
+  const Action* s = Find(p, "web-0", ActionKind::kStart);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->reason, "domain is shutoff");
+}
+
+TEST(PlanDiff, RemovedWorkloadIsDeletedWithItsOwnNetworkAndPool) {
+  Fixture f;
+  f.Run("a1", "old-system", 0);
+  f.Host("a1").networks.insert("egov-old-system");
+  f.Host("a1").pools.insert("egov-old-system");
+  const Plan p = f.MakePlan();
+  const Action* d = Find(p, "old-system-0", ActionKind::kDelete);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->reason, "workload removed");
+  EXPECT_TRUE(d->cleanup);
+  EXPECT_EQ(d->network, "egov-old-system");
+  EXPECT_EQ(d->pool, "egov-old-system");
+}
+
+TEST(PlanDiff, ReplicaOnAnInvalidHostMovesCreateBeforeDelete) {
+  Fixture f;
+  f.Run("b1", "web", 0);  // beta is certified to level 2: fine for web
+  f.Run("a1", "web", 1);
+  // Raise web to level 3: beta no longer qualifies.
+  std::string yaml = kInventory;
+  yaml.replace(yaml.find("\nsecurity_level: 2"), 18, "\nsecurity_level: 3");
+  Fixture g(yaml);
+  g.Run("b1", "web", 0, Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash);
+  const Plan p = g.MakePlan();
+  const Action* del = Find(p, "web-0", ActionKind::kDelete);
+  ASSERT_NE(del, nullptr);
+  EXPECT_EQ(del->host, "b1");
+  EXPECT_NE(del->reason.find("certification below level 3"), std::string::npos) << del->reason;
+  const Action* cre = Find(p, "web-0", ActionKind::kCreate);
+  ASSERT_NE(cre, nullptr);
+  EXPECT_NE(cre->reason.find("moved from b1"), std::string::npos) << cre->reason;
+}
+
+TEST(PlanDiff, UnreachableHostIsUnknownNotEmpty) {
+  Fixture f;
+  f.Run("a3", "web", 1);
+  f.Run("b1", "db", 0);
+  HostSession& a1 = f.Host("a1");
+  a1.reachable = false;
+  a1.error = "connection refused";
+  KnownDomain k{"a1", "web-0", ReplicaUuid("web", 0), "web", 0,
+                Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash};
+  const Plan p = f.MakePlan({}, {{"a1", {k}}});
+  EXPECT_FALSE(p.HasChanges());  // web-0 is not recreated elsewhere
+  EXPECT_EQ(p.unreachable.at("a1"), "connection refused");
+  const Action* u = Find(p, "web-0", ActionKind::kUnchanged);
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->state, "unknown");
+}
+
+TEST(PlanDiff, UnmanagedDomainsAreLeftAloneAndTakeCapacity) {
+  Fixture f;
+  ObservedDomain other;
+  other.name = "someone-elses";
+  other.uuid = "11111111-2222-3333-4444-555555555555";
+  other.vcpus = 16;
+  other.memory_bytes = 64ULL << 30;
+  for (auto* h : {"a1", "a2", "a3"}) f.Host(h).domains.push_back(other);
+  const Plan p = f.MakePlan();
+  for (const auto& a : p.actions) {
+    EXPECT_NE(a.domain, "someone-elses");
+    EXPECT_EQ(a.host, "b1");  // the only host with room left
+  }
+  ASSERT_FALSE(p.notes.empty());
+  EXPECT_NE(p.notes[0].find("does not manage"), std::string::npos);
+}
+
+TEST(PlanJson, RoundTripsAndRejectsGarbage) {
+  Fixture f;
+  f.Run("a1", "gone", 0);
+  const Plan p = f.MakePlan();
+  const Plan back = PlanFromJson(ToJson(p), "plan.json");
+  ASSERT_EQ(back.actions.size(), p.actions.size());
+  for (size_t i = 0; i < p.actions.size(); ++i) {
+    EXPECT_EQ(back.actions[i].kind, p.actions[i].kind);
+    EXPECT_EQ(back.actions[i].xml, p.actions[i].xml);
+    EXPECT_EQ(back.actions[i].uuid, p.actions[i].uuid);
+  }
+  EXPECT_EQ(back.fingerprint, p.fingerprint);
+  EXPECT_THROW(PlanFromJson(nlohmann::json::object(), "x.json"), ConfigError);
+  nlohmann::json bad = ToJson(p);
+  bad["actions"][0]["action"] = "explode";
+  EXPECT_THROW(PlanFromJson(bad, "x.json"), ConfigError);
+}
+
+TEST(PlanDiff, FingerprintFollowsTheHosts) {
+  Fixture f;
+  const std::string before = Fingerprint(f.sessions);
+  f.Run("a1", "web", 0);
+  EXPECT_NE(Fingerprint(f.sessions), before);
+  f.Host("a1").domains.clear();
+  EXPECT_EQ(Fingerprint(f.sessions), before);
+  f.Host("a2").reachable = false;
+  EXPECT_NE(Fingerprint(f.sessions), before);
+}
+
+// The issue's scenario: an expired provider, one certified only to level 3, one outside
+// Vietnam, one good provider; workloads of levels 1-5.
+TEST(PlanScenario, EveryReplicaLandsOnlyWhereItMay) {
+  std::string yaml;
+  auto provider = [&](const std::string& name, int level, const std::string& expires,
+                      const std::string& residency, int zones) {
+    yaml += "---\nkind: Provider\nname: " + name + "\ndisplay_name: " + name +
+            "\ncertification: {scheme: MIC-1145, certificate: C, issued: 2020-01-01, expires: " +
+            expires + ", max_security_level: " + std::to_string(level) +
+            "}\nresidency: " + residency + "\nzones:\n";
+    for (int z = 0; z < zones; ++z) {
+      yaml += "  - name: z" + std::to_string(z) + "\n    hosts:\n";
+      for (int h = 0; h < 2; ++h) {
+        const std::string host = name + "-z" + std::to_string(z) + "-" + std::to_string(h);
+        yaml += "      - {name: " + host + ", uri: \"test:///" + host +
+                ".xml\", capacity: {vcpus: 32, memory: 128Gi, disk: 2Ti}}\n";
+      }
+    }
+  };
+  provider("expired", 5, "2025-06-30", "VN", 3);
+  provider("level3", 3, "2029-01-01", "VN", 3);
+  provider("foreign", 5, "2029-01-01", "SG", 3);
+  provider("good", 4, "2029-01-01", "VN", 3);
+  for (int level = 1; level <= 5; ++level) {
+    yaml += "---\nkind: Workload\nname: sys-l" + std::to_string(level) +
+            "\nagency: \"Bộ Nội vụ\"\nsystem: \"Hệ thống cấp " + std::to_string(level) +
+            "\"\nsecurity_level: " + std::to_string(level) +
+            "\nreplicas: 2\nresources: {vcpus: 4, memory: 8Gi, disk: 100Gi}\n"
+            "placement: {spread: zone}\n";
+  }
+  Fixture f(yaml);
+  std::map<std::string, HostResults> compliance;
+  for (const auto& s : f.sessions) {
+    for (int l = 3; l <= 5; ++l) {
+      compliance[s->ref.host->name].profiles["decree85-level" + std::to_string(l)] =
+          Compliance::kPass;
+    }
+  }
+  const Plan p = f.MakePlan(compliance);
+  const Date today = *ParseDate("2026-11-23");
+  std::map<std::string, std::set<std::string>> zones_of;
+  for (const auto& a : p.actions) {
+    ASSERT_EQ(a.kind, ActionKind::kCreate);
+    const FleetHost& h = f.Host(a.host).ref;
+    const Workload* w = f.inv.FindWorkload(a.workload);
+    EXPECT_GE(h.provider->certification.expires, today) << a.domain << " on " << a.host;
+    EXPECT_GE(h.provider->certification.max_security_level, w->security_level) << a.domain;
+    EXPECT_EQ(h.provider->residency, "VN") << a.domain;
+    // Replicas of a spread workload never share a zone.
+    EXPECT_TRUE(zones_of[a.workload].insert(h.provider->name + "/" + h.zone->name).second)
+        << a.domain << " shares a zone";
+  }
+  // Level 5: the only level-5 providers are expired or abroad; three replicas (policy minimum),
+  // none placed, each with its reasons.
+  size_t l5 = 0;
+  for (const auto& u : p.unplaced) {
+    ASSERT_EQ(u.workload, "sys-l5");
+    ++l5;
+    EXPECT_EQ(u.reasons.at("CERT_LEVEL_TOO_LOW"), 12);
+    EXPECT_EQ(u.reasons.at("CERT_EXPIRED"), 6);
+    EXPECT_EQ(u.reasons.at("RESIDENCY_MISMATCH"), 6);
+    EXPECT_EQ(u.summary,
+              "0/24 hosts: 12 certification below level 5, 6 certification expired, 6 data "
+              "residency outside VN");
+  }
+  EXPECT_EQ(l5, 3u);
+  for (int level = 1; level <= 4; ++level) {
+    EXPECT_EQ(zones_of["sys-l" + std::to_string(level)].size(), 2u) << level;
+  }
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
