@@ -1,0 +1,372 @@
+// egovctl's commands end to end on simulated hosts (libvirt's test driver, one file per host),
+// each command a separate run as an operator would type them.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/domain_metadata.h"
+#include "common/libvirt.h"
+#include "orchestrator/cli.h"
+#include "orchestrator/hosts.h"
+#include "orchestrator/journal.h"
+
+extern char** environ;
+
+namespace egov::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+const char* kProviders = R"yaml(
+kind: Provider
+name: viettel-cloud
+display_name: "Viettel (test)"
+certification: {scheme: MIC-1145, certificate: T-1, issued: 2024-01-01, expires: 2030-01-01,
+                max_security_level: 4}
+residency: VN
+zones:
+  - name: hn-1
+    hosts:
+      - {name: hn-01, uri: "test://${EGOV_SIM_DIR}/hn-01.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
+      - {name: hn-02, uri: "test://${EGOV_SIM_DIR}/hn-02.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
+  - name: hcm-1
+    hosts:
+      - {name: hcm-01, uri: "test://${EGOV_SIM_DIR}/hcm-01.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
+      - {name: hcm-02, uri: "test://${EGOV_SIM_DIR}/hcm-02.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
+)yaml";
+
+const char* kWorkloads = R"yaml(
+kind: Workload
+name: dvc-tinh
+agency: "Ủy ban nhân dân tỉnh Thừa Thiên Huế — Sở Thông tin & Truyền thông <\"ký số\">"
+system: "Cổng dịch vụ công </title><devices><hostdev mode='subsystem'/></devices>"
+security_level: 3
+replicas: 2
+resources: {vcpus: 2, memory: 2Gi, disk: 20Gi}
+network: dvc-net
+health: {url: "https://dvc.example/healthz?a=1&b=2", interval: 30s, timeout: 5s}
+---
+kind: Workload
+name: cong-tt
+agency: "Bộ Nội vụ"
+system: "Cổng thông tin"
+security_level: 1
+replicas: 1
+resources: {vcpus: 1, memory: 1Gi, disk: 10Gi}
+)yaml";
+
+class SimCloud : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() /
+           ("egov-simcli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::create_directories(dir_ / "in");
+    sim_ = (dir_ / "sim").string();
+    ::setenv("EGOV_SIM_DIR", sim_.c_str(), 1);
+    journal_ = (dir_ / "journal.db").string();
+    Write("in/providers.yaml", kProviders);
+    Write("in/workloads.yaml", kWorkloads);
+  }
+  void TearDown() override {
+    ::unsetenv("EGOV_SIM_DIR");
+    fs::remove_all(dir_);
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  CliRun Run(std::vector<std::string> args) {
+    args.insert(args.begin() + 1, {"-f", (dir_ / "in").string(), "--journal", journal_});
+    std::ostringstream out, err;
+    const int code = RunEgovctl(args, out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  // Every domain on the simulated hosts, read through libvirt: name -> (host, metadata).
+  std::map<std::string, std::pair<std::string, std::optional<DomainMetadata>>> Domains() {
+    std::map<std::string, std::pair<std::string, std::optional<DomainMetadata>>> out;
+    for (const auto& entry : fs::directory_iterator(sim_)) {
+      if (entry.path().extension() != ".xml") continue;
+      auto conn = libvirt::Connection::Open("test://" + entry.path().string());
+      for (const auto& dom : conn->ListAllDomains()) {
+        const auto info = libvirt::GetDomainInfo(dom.get());
+        std::optional<DomainMetadata> meta;
+        if (auto xml = libvirt::GetDomainMetadata(dom.get(), kMetadataNamespace)) {
+          meta = ParseMetadataElement(*xml);
+        }
+        EXPECT_FALSE(out.count(info.name)) << info.name << " exists twice";
+        out[info.name] = {entry.path().stem().string(), meta};
+      }
+    }
+    return out;
+  }
+
+  fs::path dir_;
+  std::string sim_;
+  std::string journal_;
+};
+
+TEST_F(SimCloud, ApplyStatusPlanDestroyAsSeparateCommands) {
+  CliRun plan = Run({"plan"});
+  EXPECT_EQ(plan.code, 3) << plan.err;
+  EXPECT_NE(plan.out.find("3 to create"), std::string::npos) << plan.out;
+
+  CliRun apply = Run({"apply", "-q"});
+  ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
+  EXPECT_NE(apply.out.find("Apply: 3 done, 0 failed"), std::string::npos) << apply.out;
+  auto doms = Domains();
+  EXPECT_EQ(doms.size(), 3u);
+
+  CliRun status = Run({"status", "--output", "json"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  const auto j = nlohmann::json::parse(status.out);
+  for (const auto& w : j["workloads"]) {
+    EXPECT_EQ(w["replicas"].size(), w["desired"].get<size_t>()) << w.dump();
+    for (const auto& r : w["replicas"]) EXPECT_EQ(r["state"], "running");
+  }
+
+  CliRun again = Run({"plan"});
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("No changes"), std::string::npos) << again.out;
+  EXPECT_EQ(Run({"drift"}).code, 0);
+
+  CliRun destroy = Run({"destroy", "--all", "-q"});
+  ASSERT_EQ(destroy.code, 0) << destroy.out << destroy.err;
+  for (const auto& [name, where] : Domains()) {
+    EXPECT_FALSE(where.second.has_value()) << name << " is still managed";
+  }
+  // The level-3 workload's own network and pool went with it.
+  std::ifstream f(fs::path(sim_) / (doms.begin()->second.first + ".xml"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_EQ(ss.str().find("egov-dvc-tinh"), std::string::npos);
+}
+
+TEST_F(SimCloud, VietnameseTextSurvivesAndMarkupIsData) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  bool seen = false;
+  for (const auto& [name, where] : Domains()) {
+    if (!where.second || where.second->workload != "dvc-tinh") continue;
+    seen = true;
+    EXPECT_EQ(where.second->agency,
+              "Ủy ban nhân dân tỉnh Thừa Thiên Huế — Sở Thông tin & Truyền thông <\"ký số\">");
+    EXPECT_EQ(where.second->health_url, "https://dvc.example/healthz?a=1&b=2");
+    EXPECT_EQ(where.second->network, "egov-dvc-tinh");  // level 3: its own network
+    auto conn = libvirt::Connection::Open("test://" + sim_ + "/" + where.first + ".xml");
+    const std::string xml =
+        libvirt::GetDomainXml(conn->LookupDomainByName(name).get(), VIR_DOMAIN_XML_INACTIVE);
+    EXPECT_EQ(xml.find("<hostdev"), std::string::npos) << xml;  // the title stayed text
+    EXPECT_NE(xml.find("<seclabel type='dynamic'"), std::string::npos) << xml;
+    EXPECT_EQ(xml.find("<graphics"), std::string::npos) << xml;
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(SimCloud, MarkupInANameIsRejectedBeforeAnyHostIsTouched) {
+  Write("in/workloads.yaml", "kind: Workload\nname: \"x'/><hostdev\"\nagency: a\nsystem: s\n"
+                             "security_level: 1\nresources: {vcpus: 1, memory: 1Gi}\n");
+  CliRun r = Run({"apply"});
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.err.find("workloads.yaml:2:"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(sim_));  // nothing was created, not even empty hosts
+}
+
+TEST_F(SimCloud, SavedPlanIsAppliedOnlyWhileTheHostsAreUnchanged) {
+  const std::string saved = (dir_ / "plan.json").string();
+  CliRun plan = Run({"plan", "-o", saved});
+  ASSERT_EQ(plan.code, 3) << plan.err;
+  CliRun apply = Run({"apply", saved, "-q"});
+  ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
+  EXPECT_EQ(Domains().size(), 3u);
+  // The same plan again: the hosts changed (they now run what it created), so it is refused.
+  CliRun stale = Run({"apply", saved});
+  EXPECT_EQ(stale.code, 1);
+  EXPECT_NE(stale.err.find("the hosts changed since the plan was made"), std::string::npos)
+      << stale.err;
+  EXPECT_EQ(Domains().size(), 3u);
+  Write("bad.json", "{\"schema\": \"egov.plan/v1\"}");
+  EXPECT_EQ(Run({"apply", (dir_ / "bad.json").string()}).code, 2);
+}
+
+TEST_F(SimCloud, ASecondApplyRefusesAndNamesTheHolder) {
+  Journal other(journal_);
+  ASSERT_FALSE(other.Lock("apply", std::chrono::milliseconds(0)));
+  CliRun r = Run({"apply"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("the journal is locked by "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pid " + std::to_string(::getpid())), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(sim_));  // refused before reading any host
+  // Waiting works once the holder lets go.
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    other.Unlock();
+  });
+  CliRun waited = Run({"apply", "--lock-wait", "10s", "-q"});
+  release.join();
+  EXPECT_EQ(waited.code, 0) << waited.err;
+}
+
+TEST_F(SimCloud, ForceUnlockRemovesAnyHolder) {
+  Journal other(journal_);
+  ASSERT_FALSE(other.Lock("apply", std::chrono::milliseconds(0)));
+  std::ostringstream out, err;
+  EXPECT_EQ(RunEgovctl({"force-unlock", "--journal", journal_}, out, err), 0);
+  EXPECT_NE(out.str().find("Removed the lock held by"), std::string::npos) << out.str();
+  EXPECT_EQ(Run({"apply", "-q"}).code, 0);
+}
+
+TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  auto doms = Domains();
+  // Behind egovctl's back: stop one replica, delete another, add a stranger.
+  std::string victim_host = doms.at("cong-tt-0").first;
+  {
+    HostSession s;
+    s.uri = "test://" + sim_ + "/" + victim_host + ".xml";
+    IsSimulatedUri(s.uri, s.sim_path);
+    s.conn = libvirt::Connection::Open(s.uri);
+    auto dom = s.conn->LookupDomainByName("cong-tt-0");
+    libvirt::StopDomain(dom.get());
+    libvirt::UndefineDomain(dom.get());
+    s.conn->DefineDomain("<domain type='test'><name>stranger</name><memory>65536</memory>"
+                         "<os><type>hvm</type></os></domain>", true);
+    SaveSimulatedHost(s);
+  }
+  const std::string other_host = doms.at("dvc-tinh-0").first;
+  {
+    HostSession s;
+    s.uri = "test://" + sim_ + "/" + other_host + ".xml";
+    IsSimulatedUri(s.uri, s.sim_path);
+    s.conn = libvirt::Connection::Open(s.uri);
+    libvirt::StopDomain(s.conn->LookupDomainByName("dvc-tinh-0").get());
+    SaveSimulatedHost(s);
+  }
+  CliRun drift = Run({"drift", "--output", "json"});
+  EXPECT_EQ(drift.code, 3) << drift.err;
+  std::map<std::string, std::string> classes;
+  const auto report = nlohmann::json::parse(drift.out);
+  for (const auto& d : report["drift"]) {
+    classes[d["domain"]] = d["class"];
+  }
+  EXPECT_EQ(classes["cong-tt-0"], "missing");
+  EXPECT_EQ(classes["dvc-tinh-0"], "modified");
+  EXPECT_EQ(classes["stranger"], "unmanaged");
+  // plan repairs it without touching the stranger.
+  CliRun plan = Run({"plan"});
+  EXPECT_EQ(plan.code, 3);
+  EXPECT_NE(plan.out.find("+ create    cong-tt-0"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("> start     dvc-tinh-0"), std::string::npos) << plan.out;
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  EXPECT_EQ(Run({"drift"}).code, 3);  // only the stranger is left
+  EXPECT_TRUE(Domains().count("stranger"));
+}
+
+TEST_F(SimCloud, ExplainAnswersWhyNotHere) {
+  CliRun r = Run({"explain", "--workload", "dvc-tinh", "--host", "hn-01", "--output", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["replicas"].size(), 2u);
+  EXPECT_EQ(Run({"explain", "--workload", "nope", "--host", "hn-01"}).code, 2);
+}
+
+TEST_F(SimCloud, SpecChangeReplacesInPlace) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  const auto before = Domains();
+  std::string text = kWorkloads;
+  text.replace(text.find("memory: 1Gi"), 11, "memory: 2Gi");
+  Write("in/workloads.yaml", text);
+  CliRun plan = Run({"plan"});
+  EXPECT_EQ(plan.code, 3);
+  EXPECT_NE(plan.out.find("~ replace   cong-tt-0"), std::string::npos) << plan.out;
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  const auto after = Domains();
+  EXPECT_EQ(after.at("cong-tt-0").first, before.at("cong-tt-0").first);  // same host
+  EXPECT_EQ(Run({"plan"}).code, 0);
+}
+
+// An apply killed with SIGKILL at any moment, then run again, converges: every replica exactly
+// once, nothing lost, the journal says the first run was interrupted.
+TEST_F(SimCloud, KilledApplyThenRerunConverges) {
+  std::string many = "kind: Workload\nname: bulk\nagency: a\nsystem: s\nsecurity_level: 1\n"
+                     "replicas: 200\nresources: {vcpus: 1, memory: 64Mi}\n";
+  Write("in/workloads.yaml", many);
+  std::string big = kProviders;
+  for (size_t at = big.find("vcpus: 32"); at != std::string::npos;
+       at = big.find("vcpus: 32", at + 1)) {
+    big.replace(at, 9, "vcpus: 999");
+  }
+  Write("in/providers.yaml", big);
+  int killed = 0;
+  for (int delay_ms : {0, 40, 120}) {
+    fs::remove_all(sim_);
+    fs::remove(journal_);
+    const std::string in = (dir_ / "in").string();
+    std::vector<std::string> args = {EGOVCTL_PATH, "apply", "-q", "-f", in, "--journal", journal_};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    posix_spawn_file_actions_t quiet;
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+    ASSERT_EQ(posix_spawn(&pid, EGOVCTL_PATH, &quiet, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&quiet);
+    // Wait until the run has started (its steps are in the journal), then kill it a little later.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (fs::exists(journal_) && !Journal(journal_).RecentRuns(1).empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CliRun rerun = Run({"apply", "-q"});
+    ASSERT_EQ(rerun.code, 0) << "after kill at " << delay_ms << " ms: " << rerun.out
+                             << rerun.err;
+    const auto doms = Domains();
+    size_t managed = 0;
+    std::set<int> replicas;
+    for (const auto& [name, where] : doms) {
+      if (!where.second) continue;
+      ++managed;
+      EXPECT_TRUE(replicas.insert(where.second->replica).second) << name;
+    }
+    EXPECT_EQ(managed, 200u) << "after kill at " << delay_ms << " ms";
+    EXPECT_EQ(Run({"plan"}).code, 0);
+    Journal j(journal_);
+    const auto runs = j.RecentRuns(5);
+    ASSERT_FALSE(runs.empty());
+    EXPECT_EQ(runs[0].status, "done");
+    if (WIFSIGNALED(status)) {
+      ++killed;
+      ASSERT_EQ(runs.size(), 2u);
+      EXPECT_EQ(runs[1].status, "interrupted") << "killed at " << delay_ms << " ms";
+    }
+  }
+  EXPECT_GE(killed, 1);  // at least one kill landed mid-apply
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
