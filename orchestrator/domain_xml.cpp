@@ -117,9 +117,8 @@ std::string BuildDomainXml(const DomainRequest& r, const HostTraits& traits) {
          "      <model type='virtio'/>\n    </interface>\n";
   }
   if (traits.kind != HostTraits::Kind::kTest) {
-    // No display at all: nothing listens, not even on loopback.
-    x += "    <graphics type='none'/>\n    <video><model type='none'/></video>\n"
-         "    <memballoon model='none'/>\n";
+    // No <graphics> and no video card: nothing listens, not even on loopback.
+    x += "    <video><model type='none'/></video>\n    <memballoon model='none'/>\n";
   }
   x += "  </devices>\n";
   if (!traits.security_model.empty()) {

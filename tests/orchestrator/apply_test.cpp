@@ -1,0 +1,178 @@
+#include "orchestrator/apply.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <sstream>
+
+#include "common/loader.h"
+#include "orchestrator/desired.h"
+#include "orchestrator/domain_xml.h"
+
+namespace egov::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ApplyOnTestDriver : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> n{0};
+    dir_ = fs::temp_directory_path() /
+           ("egov-apply-" + std::to_string(getpid()) + "-" + std::to_string(n++));
+    fs::create_directories(dir_);
+    std::string yaml =
+        "kind: Provider\nname: p\ndisplay_name: P\ncertification: {scheme: s, certificate: c, "
+        "issued: 2024-01-01, expires: 2030-01-01, max_security_level: 5}\nresidency: VN\n"
+        "zones:\n  - name: z\n    hosts:\n";
+    for (const char* h : {"h1", "h2"}) {
+      yaml += std::string("      - {name: ") + h + ", uri: \"test://" + dir_.string() + "/" + h +
+              ".xml\", capacity: {vcpus: 8, memory: 16Gi, disk: 1Ti}}\n";
+    }
+    yaml += "---\nkind: Workload\nname: w\nagency: a\nsystem: s\nsecurity_level: 3\n"
+            "replicas: 2\nresources: {vcpus: 1, memory: 64Mi}\n";
+    inv_ = LoadInventoryText("inv.yaml", yaml);
+    sessions_ = ConnectHosts(ListHosts(inv_), {});
+    for (auto& s : sessions_) by_name_[s->ref.host->name] = s.get();
+    journal_ = std::make_unique<Journal>((dir_ / "journal.db").string());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Action Create(const std::string& host, int replica, const std::string& uuid = "") {
+    Action a;
+    a.kind = ActionKind::kCreate;
+    a.host = host;
+    a.workload = "w";
+    a.replica = replica;
+    a.domain = DomainName("w", replica);
+    a.uuid = uuid.empty() ? ReplicaUuid("w", replica) : uuid;
+    DomainRequest r;
+    r.name = a.domain;
+    r.uuid = a.uuid;
+    r.workload = &inv_.workloads[0];
+    r.metadata.workload = "w";
+    r.metadata.replica = replica;
+    r.metadata.security_level = 3;
+    r.network = SeparationName("w");
+    a.xml = BuildDomainXml(r, by_name_[host]->traits);
+    a.network = a.pool = SeparationName("w");
+    return a;
+  }
+
+  size_t DomainsOn(const std::string& host) {
+    return by_name_[host]->conn->ListAllDomains().size();
+  }
+
+  fs::path dir_;
+  Inventory inv_;
+  std::vector<std::unique_ptr<HostSession>> sessions_;
+  std::map<std::string, HostSession*> by_name_;
+  std::unique_ptr<Journal> journal_;
+  std::ostringstream progress_;
+};
+
+TEST_F(ApplyOnTestDriver, CreatesStartsAndIsIdempotent) {
+  Plan plan;
+  plan.actions = {Create("h1", 0), Create("h2", 1)};
+  ApplyReport r = ExecutePlan(plan, by_name_, journal_.get(), {}, progress_);
+  EXPECT_EQ(r.done, 2u);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(DomainsOn("h1"), 1u);
+  EXPECT_TRUE(by_name_["h1"]->conn->LookupNetwork("egov-w"));
+  EXPECT_TRUE(by_name_["h1"]->conn->LookupStoragePool("egov-w"));
+  // The same steps again (a rerun after a crash): same UUIDs, nothing duplicated.
+  r = ExecutePlan(plan, by_name_, journal_.get(), {}, progress_);
+  EXPECT_EQ(r.done, 2u);
+  EXPECT_EQ(DomainsOn("h1"), 1u);
+  EXPECT_EQ(DomainsOn("h2"), 1u);
+  EXPECT_EQ(journal_->KnownDomains("h1").size(), 1u);
+  EXPECT_EQ(journal_->RecentRuns(1)[0].status, "done");
+}
+
+TEST_F(ApplyOnTestDriver, BestEffortKeepsWhatWorked) {
+  Plan plan;
+  // The second create clashes: the name exists on h1 with another UUID.
+  plan.actions = {Create("h1", 0), Create("h2", 1),
+                  Create("h1", 0, "11111111-2222-3333-4444-555555555555")};
+  const ApplyReport r = ExecutePlan(plan, by_name_, journal_.get(), {}, progress_);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_EQ(r.done, 2u);
+  EXPECT_FALSE(r.rolled_back);
+  EXPECT_EQ(DomainsOn("h1") + DomainsOn("h2"), 2u);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("already exists"), std::string::npos) << r.errors[0];
+  EXPECT_EQ(journal_->RecentRuns(1)[0].status, "failed");
+}
+
+TEST_F(ApplyOnTestDriver, AllOrNothingUndoesThisRunsChanges) {
+  Plan first;
+  first.actions = {Create("h1", 0)};
+  ASSERT_EQ(ExecutePlan(first, by_name_, nullptr, {}, progress_).done, 1u);
+  Plan plan;
+  Action del;
+  del.kind = ActionKind::kDelete;
+  del.host = "h1";
+  del.workload = "w";
+  del.domain = "w-0";
+  del.uuid = ReplicaUuid("w", 0);
+  plan.actions = {Create("h2", 1), Create("h2", 1, "11111111-2222-3333-4444-555555555555"),
+                  del};
+  ApplyOptions o;
+  o.atomic = true;
+  o.per_host = 1;
+  const ApplyReport r = ExecutePlan(plan, by_name_, journal_.get(), o, progress_);
+  EXPECT_TRUE(r.rolled_back);
+  EXPECT_EQ(r.undone, 1u);
+  EXPECT_EQ(DomainsOn("h2"), 0u);  // the create that worked was undone
+  EXPECT_EQ(DomainsOn("h1"), 1u);  // the delete never ran
+  EXPECT_EQ(journal_->RecentRuns(1)[0].status, "rolled-back");
+}
+
+TEST_F(ApplyOnTestDriver, DeleteRemovesTheDomainAndItsOwnNetworkAndPool) {
+  Plan first;
+  first.actions = {Create("h1", 0)};
+  ExecutePlan(first, by_name_, nullptr, {}, progress_);
+  Plan plan;
+  Action del;
+  del.kind = ActionKind::kDelete;
+  del.host = "h1";
+  del.domain = "w-0";
+  del.uuid = ReplicaUuid("w", 0);
+  del.cleanup = true;
+  del.network = del.pool = "egov-w";
+  plan.actions = {del, del};  // deleting twice is fine: the second finds nothing
+  const ApplyReport r = ExecutePlan(plan, by_name_, nullptr, {}, progress_);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(DomainsOn("h1"), 0u);
+  EXPECT_FALSE(by_name_["h1"]->conn->LookupNetwork("egov-w"));
+  EXPECT_FALSE(by_name_["h1"]->conn->LookupStoragePool("egov-w"));
+}
+
+TEST_F(ApplyOnTestDriver, StepsOnAnUnreachableHostAreSkippedAndReported) {
+  by_name_["h2"]->reachable = false;
+  by_name_["h2"]->error = "connection refused";
+  Plan plan;
+  plan.actions = {Create("h1", 0), Create("h2", 1)};
+  const ApplyReport r = ExecutePlan(plan, by_name_, journal_.get(), {}, progress_);
+  EXPECT_EQ(r.done, 1u);
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_EQ(r.failed_hosts.at("h2"), "connection refused");
+}
+
+TEST_F(ApplyOnTestDriver, SimulatedHostsKeepTheirDomainsBetweenConnections) {
+  Plan plan;
+  plan.actions = {Create("h1", 0)};
+  ExecutePlan(plan, by_name_, nullptr, {}, progress_);
+  auto again = ConnectHosts(ListHosts(inv_), {});
+  ASSERT_TRUE(again[0]->reachable) << again[0]->error;
+  ASSERT_EQ(again[0]->domains.size(), 1u);
+  EXPECT_EQ(again[0]->domains[0].state, VIR_DOMAIN_RUNNING);
+  ASSERT_TRUE(again[0]->domains[0].metadata);
+  EXPECT_EQ(again[0]->domains[0].metadata->workload, "w");
+  EXPECT_TRUE(again[0]->networks.count("egov-w"));
+}
+
+}  // namespace
+}  // namespace egov::orchestrator

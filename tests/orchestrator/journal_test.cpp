@@ -1,0 +1,128 @@
+#include "orchestrator/journal.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+namespace egov::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> n{0};
+    dir_ = fs::temp_directory_path() /
+           ("egov-journal-" + std::to_string(getpid()) + "-" + std::to_string(n++));
+    path_ = (dir_ / "nested" / "journal.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Sql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(JournalTest, OneHolderAtATime) {
+  Journal a(path_);
+  Journal b(path_);
+  EXPECT_FALSE(a.Lock("apply", std::chrono::milliseconds(0)));
+  auto holder = b.Lock("destroy", std::chrono::milliseconds(0));
+  ASSERT_TRUE(holder);
+  EXPECT_EQ(holder->operation, "apply");
+  EXPECT_EQ(holder->pid, getpid());
+  EXPECT_NE(holder->holder.find('@'), std::string::npos);
+  a.Unlock();
+  EXPECT_FALSE(b.Lock("destroy", std::chrono::milliseconds(0)));
+}
+
+TEST_F(JournalTest, WaitingGivesUpAfterTheTimeout) {
+  Journal a(path_);
+  Journal b(path_);
+  ASSERT_FALSE(a.Lock("apply", std::chrono::milliseconds(0)));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(b.Lock("apply", std::chrono::milliseconds(500)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
+}
+
+TEST_F(JournalTest, ALockLeftByADeadProcessIsTakenOver) {
+  { Journal init(path_); }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  // pid_max is far below this: no such process.
+  Sql("INSERT INTO lock VALUES(1, 'ghost@" + std::string(host) + "', '" + host +
+      "', 2147483000, 'apply', '2026-01-01T00:00:00Z');"
+      "INSERT INTO runs(operation, status, pid) VALUES('apply', 'running', 2147483000);");
+  Journal j(path_);
+  EXPECT_FALSE(j.Lock("apply", std::chrono::milliseconds(0)));
+  const auto runs = j.RecentRuns(1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, "interrupted");
+}
+
+TEST_F(JournalTest, ALockHeldOnAnotherMachineIsNeverTakenOver) {
+  { Journal init(path_); }
+  Sql("INSERT INTO lock VALUES(1, 'ops@elsewhere', 'elsewhere', 2147483000, 'apply', "
+      "'2026-01-01T00:00:00Z');");
+  Journal j(path_);
+  auto holder = j.Lock("apply", std::chrono::milliseconds(0));
+  ASSERT_TRUE(holder);
+  EXPECT_EQ(holder->holder, "ops@elsewhere");
+  auto removed = j.ForceUnlock();
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->holder, "ops@elsewhere");
+  EXPECT_FALSE(j.Lock("apply", std::chrono::milliseconds(0)));
+}
+
+TEST_F(JournalTest, StepsArePendingUntilMarked) {
+  Journal j(path_);
+  j.BeginRun("apply", "sha256:x", "best-effort",
+             {{"h1", "a-0", "u0", "create", "new"}, {"h1", "a-1", "u1", "create", "new"},
+              {"h2", "b-0", "u2", "delete", "removed"}});
+  j.Mark(0, StepStatus::kDone);
+  j.Mark(2, StepStatus::kFailed, "boom");
+  j.Flush();
+  auto runs = j.RecentRuns(1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, "running");
+  EXPECT_EQ(runs[0].done, 1);
+  EXPECT_EQ(runs[0].failed, 1);
+  EXPECT_EQ(runs[0].pending, 1);
+  j.FinishRun("failed");
+  EXPECT_EQ(j.RecentRuns(1)[0].status, "failed");
+}
+
+TEST_F(JournalTest, KnownDomainsAreReplacedPerHost) {
+  Journal j(path_);
+  j.RecordHost("h1", {{"h1", "a-0", "u0", "a", 0, "s"}, {"h1", "a-1", "u1", "a", 1, "s"}});
+  j.RecordHost("h2", {{"h2", "b-0", "u2", "b", 0, "s"}});
+  j.RecordHost("h1", {{"h1", "a-1", "u1", "a", 1, "s2"}});
+  const auto h1 = j.KnownDomains("h1");
+  ASSERT_EQ(h1.size(), 1u);
+  EXPECT_EQ(h1[0].spec_hash, "s2");
+  EXPECT_EQ(j.KnownDomains("h2").size(), 1u);
+  EXPECT_TRUE(j.KnownDomains("h3").empty());
+}
+
+TEST_F(JournalTest, UnwritablePathIsAClearError) {
+  try {
+    Journal j("/proc/egov/journal.db");
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("/proc/egov/journal.db"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
