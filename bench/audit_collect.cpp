@@ -79,7 +79,7 @@ std::string ResultFor(const std::string& host, int controls) {
       .dump();
 }
 
-std::string Inventory(int hosts, int port) {
+std::string InventoryYaml(int hosts, int port) {
   std::string y = "kind: Provider\nname: sim\ndisplay_name: Simulated\ncertification: {scheme: X, "
                   "certificate: \"1\", issued: 2025-01-01, expires: 2029-01-01, "
                   "max_security_level: 4}\nresidency: VN\nzones:\n";
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   ::setenv("EGOV_TODAY", "2026-11-22", 1);
-  const Inventory inv = LoadInventoryText("bench.yaml", Inventory(hosts, port));
+  const Inventory inv = LoadInventoryText("bench.yaml", InventoryYaml(hosts, port));
   std::vector<AgentTarget> targets;
   for (const auto& z : inv.providers[0].zones) {
     for (const auto& h : z.hosts) targets.push_back({h.name, h.agent});
