@@ -83,7 +83,7 @@ const std::set<std::string>& Statuses() {
   return kStatuses;
 }
 
-bool ParseControl(const json& c, const std::string& where, ControlResult& out,
+bool ParseControl(json& c, const std::string& where, ControlResult& out,
                   std::string& error) {
   if (!c.is_object()) {
     error = where + ": expected an object";
@@ -109,7 +109,7 @@ bool ParseControl(const json& c, const std::string& where, ControlResult& out,
   out.severity = Str(c, "severity");
   out.reason = Str(c, "reason");
   out.remediation = Text(c, "remediation");
-  if (auto it = c.find("evidence"); it != c.end() && it->is_array()) out.evidence = *it;
+  if (auto it = c.find("evidence"); it != c.end() && it->is_array()) out.evidence = std::move(*it);
   if (auto it = c.find("waiver"); it != c.end() && it->is_object()) {
     out.waiver = AppliedWaiver{Str(*it, "name"), Str(*it, "reason"), Str(*it, "approved_by"),
                                Str(*it, "expires"), "agent", false};
@@ -117,7 +117,7 @@ bool ParseControl(const json& c, const std::string& where, ControlResult& out,
   return true;
 }
 
-bool ParseProfile(const json& p, const std::string& where, ProfileResult& out,
+bool ParseProfile(json& p, const std::string& where, ProfileResult& out,
                   std::string& error) {
   if (!p.is_object()) {
     error = where + ": expected an object";
@@ -248,6 +248,9 @@ ParsedResult ParseHostResult(std::string_view bytes) {
     return {std::nullopt, "schema is '" + schema + "'; expected egov.results/v1"};
   }
   HostResult r;
+  // Hashed first: the fields below are moved out of the document.
+  r.canonical = doc.dump();
+  r.sha256 = Sha256Hex(r.canonical);
   std::string error;
   if (!RequireString(doc, "host", "document", error) ||
       !RequireString(doc, "finished_at", "document", error)) {
@@ -274,8 +277,6 @@ ParsedResult ParseHostResult(std::string_view bytes) {
     r.profiles.push_back(std::move(p));
   }
   ParseDomains(doc, r);
-  r.canonical = doc.dump();
-  r.sha256 = Sha256Hex(r.canonical);
   return {std::move(r), {}};
 }
 
