@@ -4,6 +4,7 @@
 // printing in black and white can read it.
 #include <string>
 
+#include "common/domain_metadata.h"
 #include "orchestrator/audit_render.h"
 
 namespace egov::orchestrator::audit {
@@ -11,27 +12,9 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::string Esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Esc(std::string_view s) { return XmlEscape(s); }
 
-std::string S(const ordered_json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
+std::string S(const ordered_json& j, const char* key) { return Field(j, key); }
 
 // Vietnamese first, English after, each marked with its language.
 std::string Bi(std::string_view vi, std::string_view en) {

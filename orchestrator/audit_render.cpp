@@ -11,11 +11,7 @@ using nlohmann::ordered_json;
 
 const std::string kZeros(64, '0');
 
-std::string S(const ordered_json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
+std::string S(const ordered_json& j, const char* key) { return Field(j, key); }
 
 std::string Joined(const ordered_json& items, const char* sep = ", ") {
   std::string out;
@@ -72,6 +68,12 @@ class CsvWriter {
 };
 
 }  // namespace
+
+std::string Field(const ordered_json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
 
 const char* ToString(ReportFormat format) {
   switch (format) {

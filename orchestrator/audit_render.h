@@ -29,6 +29,9 @@ std::string RenderJson(const nlohmann::ordered_json& report, const std::string& 
 std::string RenderHtml(const nlohmann::ordered_json& report, const std::string& digest);
 std::string RenderCsv(const nlohmann::ordered_json& report, const std::string& digest);
 
+/// A member of a report object as text: "" when absent or null, numbers and booleans as JSON.
+std::string Field(const nlohmann::ordered_json& object, const char* key);
+
 /// The CSV columns, in order.
 const std::vector<std::string>& CsvColumns();
 
