@@ -54,6 +54,14 @@ std::string Seconds(seconds s) {
   return std::to_string(s.count()) + "s";
 }
 
+// The Policy named `name`, else the one named "default", else the only one; nullptr if none.
+const Policy* ChosenPolicy(const Inventory& inv, const std::string& name) {
+  for (const auto& p : inv.policies) {
+    if (p.name == (name.empty() ? "default" : name)) return &p;
+  }
+  return name.empty() && inv.policies.size() == 1 ? &inv.policies.front() : nullptr;
+}
+
 // Why a host's result cannot be used, or "" when it can.
 std::string Usability(const HostResult& r, const std::string& host, const AuditSettings& s) {
   if (r.host != host) return "the result is for host '" + r.host + "'";
@@ -248,8 +256,9 @@ ordered_json ProviderMatrix(const Provider& provider, const std::vector<HostEval
     any_fail = any_fail || row["status"] == "fail";
     any_unknown = any_unknown || row["status"] == "unknown";
   }
+  // No feature known at all (no host result and the profile not loaded) is no evidence.
   return {{"profile", profile},
-          {"status", any_fail ? "fail" : any_unknown ? "unknown" : "pass"},
+          {"status", any_fail ? "fail" : any_unknown || rows.empty() ? "unknown" : "pass"},
           {"passed", passed},
           {"total", total},
           {"features", rows}};
@@ -344,6 +353,13 @@ LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::strin
 ordered_json WorkloadEntry(const Workload& w, const Inventory& inv,
                            const std::vector<HostEval>& hosts, const AuditSettings& s) {
   const std::string profile = LevelProfile(inv, s.policy, w.security_level);
+  // The policy may raise the replica count, as the planner does.
+  int desired = w.replicas;
+  if (const Policy* policy = ChosenPolicy(inv, s.policy)) {
+    if (const LevelPolicy* lp = policy->ForLevel(w.security_level)) {
+      desired = std::max(desired, lp->min_replicas);
+    }
+  }
   ordered_json replicas = ordered_json::array();
   std::vector<const HostEval*> carrying;
   std::set<std::string> sources, findings_seen;
@@ -380,12 +396,12 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv,
               std::to_string(c.max_security_level));
     }
   }
-  if (found < w.replicas) {
+  if (found < desired) {
     std::vector<std::string> blind;
     for (const auto& h : hosts) {
       if (!h.placement.known) blind.push_back(h.host->name);
     }
-    finding(std::to_string(found) + " of " + std::to_string(w.replicas) + " replicas found" +
+    finding(std::to_string(found) + " of " + std::to_string(desired) + " replicas found" +
             (blind.empty() ? std::string()
                            : "; domains unknown on " + std::to_string(blind.size()) + " host(s)"));
   }
@@ -395,7 +411,7 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv,
           {"system", w.system},
           {"security_level", w.security_level},
           {"profile", profile},
-          {"replicas_desired", w.replicas},
+          {"replicas_desired", desired},
           {"replicas_found", found},
           {"placement_source", sources.empty()      ? "none"
                                : sources.size() > 1 ? "mixed"
@@ -482,12 +498,7 @@ std::pair<Date, Date> AnnualWindow(Date today) {
 }
 
 std::string LevelProfile(const Inventory& inv, const std::string& policy, int level) {
-  const Policy* chosen = nullptr;
-  for (const auto& p : inv.policies) {
-    if (p.name == (policy.empty() ? "default" : policy)) chosen = &p;
-  }
-  if (!chosen && policy.empty() && inv.policies.size() == 1) chosen = &inv.policies.front();
-  if (chosen) {
+  if (const Policy* chosen = ChosenPolicy(inv, policy)) {
     if (const LevelPolicy* lp = chosen->ForLevel(level); lp && !lp->compliance_profile.empty()) {
       return lp->compliance_profile;
     }

@@ -120,10 +120,12 @@ void PrintSummary(const nlohmann::ordered_json& r, const std::string& file, Repo
   const auto& v = s["verdicts"];
   out << "\nWorkloads: " << v["met"] << " met, " << v["partly_met"] << " partly met, "
       << v["not_met"] << " not met, " << v["unknown"] << " unknown\n";
-  for (const auto& u : r["unknown_hosts"]) {
-    out << "Unknown: " << u["name"].get<std::string>() << ": " << u["reason"].get<std::string>()
-        << "\n";
+  const auto& unknown = r["unknown_hosts"];
+  for (size_t i = 0; i < unknown.size() && i < 10; ++i) {
+    out << "Unknown: " << unknown[i]["name"].get<std::string>() << ": "
+        << unknown[i]["reason"].get<std::string>() << "\n";
   }
+  if (unknown.size() > 10) out << "Unknown: ... and " << unknown.size() - 10 << " more (see the report)\n";
   out << (s["compliant"].get<bool>() ? "Compliant.\n" : "Not compliant.\n");
 }
 

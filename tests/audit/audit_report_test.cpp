@@ -99,6 +99,15 @@ TEST(AuditMatrixTest, AllHostsPassingMakesEveryFeaturePass) {
   EXPECT_EQ(alpha["status"], "pass");
 }
 
+TEST(AuditMatrixTest, NoFeatureKnownIsNoEvidence) {
+  const auto r = Build(FleetWith(), {});  // no results at all, and no profile loaded
+  const auto& alpha = Named(r["providers"], "alpha-cloud")["matrix"];
+  EXPECT_TRUE(alpha["features"].empty());
+  EXPECT_EQ(alpha["total"], 0);
+  EXPECT_EQ(alpha["status"], "unknown");
+  EXPECT_FALSE(r["summary"]["compliant"].get<bool>());
+}
+
 TEST(AuditVerdictTest, LevelVerdictPerWorkload) {
   const auto r = FixtureReport();
   const auto& dvc = Named(r["workloads"], "dvc-tinh");
@@ -127,6 +136,17 @@ TEST(AuditVerdictTest, LevelVerdictPerWorkload) {
   EXPECT_EQ(csdl["findings"][0], "0 of 1 replicas found; domains unknown on 1 host(s)");
   EXPECT_EQ(r["summary"]["verdicts"],
             ordered_json({{"met", 1}, {"not_met", 0}, {"partly_met", 1}, {"unknown", 1}}));
+}
+
+TEST(AuditVerdictTest, ThePolicyRaisesTheReplicasExpected) {
+  const auto r = FixtureReport(ReadFile(kSource / "profiles/policy-default.yaml"));
+  const auto& hscv = Named(r["workloads"], "hscv");
+  EXPECT_EQ(hscv["replicas_desired"], 2);  // level 4: at least two replicas
+  EXPECT_EQ(hscv["replicas_found"], 1);
+  EXPECT_EQ(hscv["findings"],
+            ordered_json::array({"1 of 2 replicas found; domains unknown on 1 host(s)"}));
+  EXPECT_EQ(hscv["verdict"], "met") << "the verdict judges the replicas that exist";
+  EXPECT_EQ(Named(r["workloads"], "dvc-tinh")["findings"], ordered_json::array());
 }
 
 TEST(AuditVerdictTest, NotMetWhenNoControlPasses) {
