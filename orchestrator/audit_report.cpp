@@ -350,8 +350,29 @@ LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::strin
   return j;
 }
 
-ordered_json WorkloadEntry(const Workload& w, const Inventory& inv,
-                           const std::vector<HostEval>& hosts, const AuditSettings& s) {
+// Which hosts carry each workload, in inventory order, found once for all workloads.
+struct PlacementIndex {
+  std::map<std::string, std::vector<const HostEval*>> carriers;  // by workload
+  size_t blind = 0;  // hosts whose domains are unknown
+};
+
+PlacementIndex IndexPlacement(const std::vector<HostEval>& hosts) {
+  PlacementIndex index;
+  for (const auto& h : hosts) {
+    if (!h.placement.known) {
+      ++index.blind;
+      continue;
+    }
+    for (const auto& d : h.placement.domains) {
+      auto& list = index.carriers[d.workload];
+      if (list.empty() || list.back() != &h) list.push_back(&h);
+    }
+  }
+  return index;
+}
+
+ordered_json WorkloadEntry(const Workload& w, const Inventory& inv, const PlacementIndex& index,
+                           const AuditSettings& s) {
   const std::string profile = LevelProfile(inv, s.policy, w.security_level);
   // The policy may raise the replica count, as the planner does.
   int desired = w.replicas;
@@ -368,23 +389,22 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv,
     if (findings_seen.insert(text).second) findings.push_back(std::move(text));
   };
   int found = 0;
-  for (const auto& h : hosts) {
-    if (!h.placement.known) continue;
-    bool here = false;
+  static const std::vector<const HostEval*> kNone;
+  auto it = index.carriers.find(w.name);
+  for (const HostEval* hp : it == index.carriers.end() ? kNone : it->second) {
+    const HostEval& h = *hp;
+    const std::string verdict = Judge({&h}, profile).verdict;
+    sources.insert(h.placement.source);
     for (const auto& d : h.placement.domains) {
       if (d.workload != w.name) continue;
       ++found;
-      here = true;
-      sources.insert(h.placement.source);
-      const LevelJudgement one = Judge({&h}, profile);
       replicas.push_back({{"host", h.host->name},
                           {"provider", h.provider->name},
                           {"zone", h.zone->name},
                           {"domain", d.name},
                           {"replica", d.replica},
-                          {"verdict", one.verdict}});
+                          {"verdict", verdict}});
     }
-    if (!here) continue;
     carrying.push_back(&h);
     const Certification& c = h.provider->certification;
     if (c.expires < s.today) {
@@ -397,13 +417,9 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv,
     }
   }
   if (found < desired) {
-    std::vector<std::string> blind;
-    for (const auto& h : hosts) {
-      if (!h.placement.known) blind.push_back(h.host->name);
-    }
     finding(std::to_string(found) + " of " + std::to_string(desired) + " replicas found" +
-            (blind.empty() ? std::string()
-                           : "; domains unknown on " + std::to_string(blind.size()) + " host(s)"));
+            (index.blind == 0 ? std::string()
+                              : "; domains unknown on " + std::to_string(index.blind) + " host(s)"));
   }
   const LevelJudgement j = Judge(carrying, profile);
   return {{"name", w.name},
@@ -597,8 +613,9 @@ ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in,
   ordered_json workloads = ordered_json::array();
   std::map<std::string, int> verdicts = {{"met", 0}, {"partly_met", 0}, {"not_met", 0},
                                          {"unknown", 0}};
+  const PlacementIndex index = IndexPlacement(hosts);
   for (const auto& w : inv.workloads) {
-    workloads.push_back(WorkloadEntry(w, inv, hosts, s));
+    workloads.push_back(WorkloadEntry(w, inv, index, s));
     ++verdicts[workloads.back()["verdict"].get<std::string>()];
   }
 
