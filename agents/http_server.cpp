@@ -1,0 +1,150 @@
+#include "agents/http_server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "agents/log.h"
+#include "agents/metrics.h"
+#include "agents/process_stats.h"
+#include "common/version.h"
+
+namespace egov::agent {
+namespace {
+
+constexpr int kThreads = 8;
+
+const std::string& LandingPage() {
+  static const std::string kPage = std::string(R"(<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>egov-agent</title></head>
+<body>
+<h1>egov-agent</h1>
+<p>Compliance and availability agent for e-government cloud hosts, version )") +
+                                   kVersion + " (revision " + kRevision + R"().</p>
+<ul>
+<li><a href="metrics">/metrics</a>: Prometheus metrics</li>
+<li><a href="api/v1/results">/api/v1/results</a>: latest scan results with evidence (JSON)</li>
+<li><a href="healthz">/healthz</a>: liveness</li>
+</ul>
+</body>
+</html>
+)";
+  return kPage;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  std::unique_ptr<httplib::Server> server;
+  std::shared_ptr<const SnapshotStore> store;
+  std::atomic<std::shared_ptr<const BasicAuth>> auth;
+  std::thread thread;
+  int port = 0;
+  bool tls = false;
+
+  void Routes() {
+    server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (req.method != "GET" && req.method != "HEAD") {
+        res.status = 405;
+        res.set_header("Allow", "GET, HEAD");
+        res.set_content("method not allowed\n", "text/plain; charset=utf-8");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      const auto a = auth.load();
+      if (a->enabled() && !a->CheckHeader(req.get_header_value("Authorization"))) {
+        res.status = 401;
+        res.set_header("WWW-Authenticate", R"(Basic realm="egov-agent", charset="UTF-8")");
+        res.set_content("unauthorized\n", "text/plain; charset=utf-8");
+        Log::Debug("request refused", {{"path", req.path}, {"remote", req.remote_addr}});
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server->Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(LandingPage(), "text/html; charset=utf-8");
+    });
+    server->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(RenderText(BuildFamilies(*store->Get(), ReadProcessStats())),
+                      kMetricsContentType);
+    });
+    server->Get("/api/v1/results", [this](const httplib::Request&, httplib::Response& res) {
+      const auto snapshot = store->Get();
+      if (!snapshot->scan) {
+        res.status = 503;
+        res.set_header("Retry-After", "5");
+        res.set_content(R"({"error":"no scan has completed yet"})" "\n",
+                        "application/json; charset=utf-8");
+        return;
+      }
+      res.set_content(snapshot->scan->results_json, "application/json; charset=utf-8");
+    });
+    server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok\n", "text/plain; charset=utf-8");
+    });
+    server->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (res.body.empty()) {
+        res.set_content(res.status == 404 ? "not found\n" : std::to_string(res.status) + "\n",
+                        "text/plain; charset=utf-8");
+      }
+    });
+  }
+};
+
+HttpServer::HttpServer(const ListenAddress& listen, const WebConfig& web,
+                       std::shared_ptr<const SnapshotStore> store)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->store = std::move(store);
+  impl_->auth.store(std::make_shared<const BasicAuth>(web.users));
+  if (web.tls) {
+    std::string error;
+    const TlsServerConfig tls = *web.tls;
+    impl_->server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+      error = ConfigureTls(&ctx, tls);
+      return error.empty();
+    });
+    if (!impl_->server->is_valid()) {
+      throw std::runtime_error(error.empty() ? "cannot set up TLS" : error);
+    }
+    impl_->tls = true;
+  } else {
+    impl_->server = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& s = *impl_->server;
+  s.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  s.set_keep_alive_max_count(1000);
+  s.set_read_timeout(5);
+  s.set_write_timeout(5);
+  s.set_payload_max_length(64 * 1024);
+  httplib::Headers headers = {{"X-Content-Type-Options", "nosniff"}};
+  for (const auto& [name, value] : web.headers) {
+    std::erase_if(headers, [&](const auto& h) { return h.first == name; });
+    headers.emplace(name, value);
+  }
+  s.set_default_headers(headers);
+  impl_->Routes();
+  impl_->port = listen.port == 0 ? s.bind_to_any_port(listen.host)
+                                 : (s.bind_to_port(listen.host, listen.port) ? listen.port : -1);
+  if (impl_->port < 0) {
+    throw std::runtime_error("cannot listen on " + listen.host + ":" + std::to_string(listen.port) +
+                             " (address in use, not local, or not permitted)");
+  }
+  impl_->thread = std::thread([this] { impl_->server->listen_after_bind(); });
+}
+
+HttpServer::~HttpServer() {
+  impl_->server->stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+bool HttpServer::tls() const { return impl_->tls; }
+
+void HttpServer::SetUsers(std::map<std::string, std::string> users) {
+  impl_->auth.store(std::make_shared<const BasicAuth>(std::move(users)));
+}
+
+}  // namespace egov::agent

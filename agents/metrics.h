@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "agents/process_stats.h"
+#include "agents/snapshot.h"
+
+// Every metric family the agent exports is declared here (names and labels are the contract
+// in DESIGN.md) and built from one snapshot at scrape time, so controls, domains and probes
+// that go away vanish from the next scrape.
+namespace egov::agent {
+
+/// Builds all families from `snapshot` and the process figures. Families without samples are
+/// left out. Pure.
+std::vector<prometheus::MetricFamily> BuildFamilies(const Snapshot& snapshot,
+                                                    const ProcessStats& process);
+
+/// The Prometheus text exposition (format 0.0.4) of `families`.
+std::string RenderText(const std::vector<prometheus::MetricFamily>& families);
+
+/// The content type of RenderText's output.
+inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+/// A prometheus-cpp Collectable over the store's current snapshot and /proc/self.
+class SnapshotCollector : public prometheus::Collectable {
+ public:
+  explicit SnapshotCollector(std::shared_ptr<const SnapshotStore> store)
+      : store_(std::move(store)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::shared_ptr<const SnapshotStore> store_;
+};
+
+}  // namespace egov::agent
