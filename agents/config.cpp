@@ -64,7 +64,9 @@ std::optional<std::string> ReadHttpUrl(MapReader& r, std::string_view key) {
   if (!v.IsDefined()) return std::nullopt;
   auto s = yaml::String(r.ctx(), v, r.Name(key));
   if (!s) return std::nullopt;
-  if (IsToken(*s) && (s->starts_with("http://") || s->starts_with("https://")) && s->size() > 8) {
+  const auto scheme_end = s->find("://");
+  const std::string_view scheme = std::string_view(*s).substr(0, scheme_end);
+  if (IsToken(*s) && (scheme == "http" || scheme == "https") && s->size() > scheme_end + 3) {
     return s;
   }
   r.ctx().Error(v, r.Name(key) + ": expected an http:// or https:// URL without spaces, got " +

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 
@@ -42,6 +43,7 @@ struct HttpServer::Impl {
   std::shared_ptr<const SnapshotStore> store;
   std::atomic<std::shared_ptr<const BasicAuth>> auth;
   std::thread thread;
+  std::atomic<bool> done{false};  // the listening thread has returned
   int port = 0;
   bool tls = false;
 
@@ -118,6 +120,12 @@ HttpServer::HttpServer(const ListenAddress& listen, const WebConfig& web,
   s.set_read_timeout(5);
   s.set_write_timeout(5);
   s.set_payload_max_length(64 * 1024);
+  // httplib's default adds SO_REUSEPORT, which would let a second agent (or anyone running as
+  // the same user) bind the same port silently; address reuse after a restart is enough.
+  s.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   httplib::Headers headers = {{"X-Content-Type-Options", "nosniff"}};
   for (const auto& [name, value] : web.headers) {
     std::erase_if(headers, [&](const auto& h) { return h.first == name; });
@@ -131,12 +139,23 @@ HttpServer::HttpServer(const ListenAddress& listen, const WebConfig& web,
     throw std::runtime_error("cannot listen on " + listen.host + ":" + std::to_string(listen.port) +
                              " (address in use, not local, or not permitted)");
   }
-  impl_->thread = std::thread([this] { impl_->server->listen_after_bind(); });
+  impl_->thread = std::thread([this] {
+    impl_->server->listen_after_bind();
+    impl_->done = true;
+  });
 }
 
 HttpServer::~HttpServer() {
-  impl_->server->stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  // httplib's stop() does nothing until the listening thread has marked itself running (and
+  // must not be called twice), so wait for that first.
+  while (!impl_->done) {
+    if (impl_->server->is_running()) {
+      impl_->server->stop();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  impl_->thread.join();
 }
 
 int HttpServer::port() const { return impl_->port; }

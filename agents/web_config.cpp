@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include <array>
 #include <filesystem>
@@ -243,11 +244,14 @@ std::string ConfigureTls(SSL_CTX* ctx, const TlsServerConfig& tls) {
     return "tls_server_config.cert_file: cannot load a PEM certificate from " + tls.cert_file +
            ": " + OpenSslError();
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+  const bool key_loaded = SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(),
+                                                      SSL_FILETYPE_PEM) == 1;
+  if (!key_loaded && ERR_GET_REASON(ERR_peek_error()) != X509_R_KEY_VALUES_MISMATCH) {
     return "tls_server_config.key_file: cannot load a PEM private key from " + tls.key_file +
            ": " + OpenSslError();
   }
-  if (SSL_CTX_check_private_key(ctx) != 1) {
+  if (!key_loaded || SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
     return "tls_server_config: the key in " + tls.key_file + " does not match the certificate in " +
            tls.cert_file;
   }

@@ -34,7 +34,8 @@ std::string XmlEscape(std::string_view text);
 /// The element as libvirt stores it: `<egov:workload xmlns:egov="…" workload="…" …/>`.
 std::string FormatMetadataElement(const DomainMetadata& metadata);
 
-/// Parses the element (as virDomainGetMetadata returns it, with or without the prefix).
+/// Parses the element as virDomainGetMetadata returns it (without namespace: libvirt drops it)
+/// or as FormatMetadataElement writes it (in our namespace).
 /// Returns nullopt when it is not our element or a required attribute is missing or malformed.
 std::optional<DomainMetadata> ParseMetadataElement(std::string_view xml);
 

@@ -233,6 +233,7 @@ DomainInfo GetDomainInfo(virDomainPtr dom) {
   d.state = info.state;
   d.vcpus = info.nrVirtCpu;
   d.max_memory_kib = info.maxMem;
+  d.memory_kib = info.memory;
   d.cpu_time_ns = info.cpuTime;
   const int persistent = virDomainIsPersistent(dom);
   if (persistent < 0) ThrowDomainError(dom, "persistence of");

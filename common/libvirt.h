@@ -68,6 +68,7 @@ struct DomainInfo {
   int state = VIR_DOMAIN_NOSTATE;  ///< virDomainState
   unsigned vcpus = 0;
   uint64_t max_memory_kib = 0;
+  uint64_t memory_kib = 0;  ///< memory the domain has now (balloon)
   uint64_t cpu_time_ns = 0;
   bool persistent = true;
 };

@@ -39,6 +39,17 @@ TEST(DomainMetadata, FoundInsideAWholeDomainDocument) {
   EXPECT_EQ(m->replica, 2);
 }
 
+// virDomainGetMetadata returns the element with libvirt's own escaping and no namespace.
+TEST(DomainMetadata, ParsesTheElementAsLibvirtReturnsIt) {
+  auto m = ParseMetadataElement("<workload workload=\"a\" agency=\"B&#x1ED9; Y t&#x1EBF;\" "
+                                "security-level=\"3\" replica=\"0\"/>");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->agency, "Bộ Y tế");
+  EXPECT_FALSE(ParseMetadataElement("<workload xmlns='urn:other' workload='a' security-level='3' "
+                                    "replica='0'/>")
+                   .has_value());
+}
+
 TEST(DomainMetadata, UnmanagedOrMalformedDomainsGiveNothing) {
   EXPECT_FALSE(ParseDomainMetadata("<domain><name>x</name></domain>").has_value());
   EXPECT_FALSE(ParseDomainMetadata("<domain><metadata><workload workload='a' "

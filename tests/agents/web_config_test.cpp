@@ -1,0 +1,198 @@
+#include "agents/web_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/diagnostics.h"
+#include "tests/agents/support.h"
+
+namespace egov::agent {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::string Errors(const std::string& text) {
+  try {
+    ParseWebConfig("web.yaml", text, "/etc/egov-agent");
+  } catch (const ConfigError& e) {
+    std::string out;
+    for (const auto& d : e.diagnostics()) out += FormatDiagnostic(d) + "\n";
+    return out;
+  }
+  return "";
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(WebConfig, ReadsTlsHeadersAndUsers) {
+  const WebConfig w = ParseWebConfig("web.yaml", R"(
+tls_server_config:
+  cert_file: tls.crt
+  key_file: /abs/tls.key
+  client_ca_file: ca.crt
+  client_auth_type: VerifyClientCertIfGiven
+  min_version: TLS13
+http_server_config:
+  http2: true
+  headers:
+    X-Frame-Options: deny
+basic_auth_users:
+  prometheus: $2b$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u
+)",
+                                     "/etc/egov-agent");
+  ASSERT_TRUE(w.tls);
+  EXPECT_EQ(w.tls->cert_file, "/etc/egov-agent/tls.crt");
+  EXPECT_EQ(w.tls->key_file, "/abs/tls.key");
+  EXPECT_EQ(w.tls->client_ca_file, "/etc/egov-agent/ca.crt");
+  EXPECT_EQ(w.tls->client_auth, ClientAuth::kVerifyClientCertIfGiven);
+  EXPECT_EQ(w.tls->min_version, TLS1_3_VERSION);
+  EXPECT_EQ(w.headers.at("X-Frame-Options"), "deny");
+  EXPECT_EQ(w.users.size(), 1u);
+}
+
+TEST(WebConfig, NoCertificateMeansPlainHttp) {
+  const WebConfig w = ParseWebConfig("web.yaml", "tls_server_config: {}\n", "");
+  EXPECT_FALSE(w.tls);
+}
+
+TEST(WebConfig, RefusesWhatItCannotHonour) {
+  const std::string e = Errors(R"(tls_server_config:
+  cert_file: a.crt
+  cipher_suites: [TLS_AES_128_GCM_SHA256]
+  client_auth_type: RequireAndVerifyClientCert
+  min_version: SSL3
+rate_limit: {interval: 1s}
+basic_auth_users:
+  alice: secret
+  "bo:b": $2b$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u
+http_server_config:
+  headers:
+    Set-Cookie: x=1
+)");
+  EXPECT_NE(e.find("web.yaml:3:18: tls_server_config.cipher_suites: not supported"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("web.yaml:5:16: tls_server_config.min_version: expected one of TLS10, TLS11, "
+                   "TLS12, TLS13"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("missing key_file"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected client_ca_file"), std::string::npos) << e;
+  EXPECT_NE(e.find("web.yaml:6:13: rate_limit: not supported"), std::string::npos) << e;
+  EXPECT_NE(e.find("web.yaml:8:10: basic_auth_users.alice: expected a bcrypt hash"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("expected a user name without ':'"), std::string::npos) << e;
+  EXPECT_NE(e.find("header 'Set-Cookie' cannot be set"), std::string::npos) << e;
+  EXPECT_EQ(e.find("secret"), std::string::npos) << "never echo a password: " << e;
+}
+
+TEST(WebConfig, UnknownKeyIsAnError) {
+  EXPECT_NE(Errors("basic_auth_user: {}\n").find("web.yaml:1:1: web config: unknown key"),
+            std::string::npos);
+}
+
+TEST(WebConfig, LoadChecksCertificateAndKeyMatch) {
+  TempDir dir;
+  const auto a = testing::MakeCertificate(dir.path(), "a", "a.example", 10);
+  const auto b = testing::MakeCertificate(dir.path(), "b", "b.example", 10);
+  const auto good = dir.Write("good.yaml", "tls_server_config:\n  cert_file: a.crt\n"
+                                           "  key_file: a.key\n");
+  EXPECT_TRUE(LoadWebConfig(good.string()).tls);
+  const auto mismatch = dir.Write("mismatch.yaml", "tls_server_config:\n  cert_file: a.crt\n"
+                                                   "  key_file: b.key\n");
+  try {
+    LoadWebConfig(mismatch.string());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("mismatch.yaml:2:3: tls_server_config: the key in"),
+              std::string::npos)
+        << e.what();
+  }
+  const auto missing = dir.Write("missing.yaml", "tls_server_config:\n  cert_file: nope.crt\n"
+                                                 "  key_file: a.key\n");
+  try {
+    LoadWebConfig(missing.string());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot load a PEM certificate from"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// The shipped example is valid for egov-agent and for promtool alike, once the files it names
+// exist beside it.
+TEST(WebConfig, ShippedExampleAcceptedByEgovAgentAndPromtool) {
+  TempDir dir;
+  const auto ca = testing::MakeCertificate(dir.path(), "ca", "Monitoring CA", 30);
+  const auto server = testing::MakeCertificate(dir.path(), "tls", "127.0.0.1", 30);
+  (void)ca;
+  (void)server;
+  const auto file =
+      dir.Write("web-config.yaml", ReadFile(fs::path(EGOV_SOURCE_DIR) / "agents/web-config.example.yaml"));
+  const WebConfig w = LoadWebConfig(file.string());
+  ASSERT_TRUE(w.tls);
+  EXPECT_EQ(w.tls->client_auth, ClientAuth::kRequireAndVerifyClientCert);
+  EXPECT_EQ(w.users.size(), 1u);
+  const auto promtool = testing::RunCommand({"promtool", "check", "web-config", file.string()});
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
+  EXPECT_NE(promtool.output.find("SUCCESS"), std::string::npos) << promtool.output;
+}
+
+// A file promtool refuses (a plain-text password) is refused by egov-agent too.
+TEST(WebConfig, PlainPasswordRefusedByBoth) {
+  TempDir dir;
+  const auto file = dir.Write("web.yaml", "basic_auth_users:\n  prometheus: hunter2\n");
+  EXPECT_THROW(LoadWebConfig(file.string()), ConfigError);
+  const auto promtool = testing::RunCommand({"promtool", "check", "web-config", file.string()});
+  EXPECT_NE(promtool.exit_code, 0) << promtool.output;
+}
+
+TEST(Bcrypt, VerifiesRightAndRefusesWrong) {
+  const std::string hash = testing::BcryptHash("s3cret");
+  EXPECT_TRUE(IsBcryptHash(hash));
+  EXPECT_TRUE(VerifyBcrypt("s3cret", hash));
+  EXPECT_FALSE(VerifyBcrypt("s3cret ", hash));
+  EXPECT_FALSE(VerifyBcrypt("", hash));
+  EXPECT_FALSE(VerifyBcrypt(std::string("s3cret\0x", 8), hash));
+  EXPECT_FALSE(VerifyBcrypt("s3cret", "s3cret"));
+  // htpasswd writes $2y$; libcrypt verifies it the same way.
+  EXPECT_TRUE(VerifyBcrypt("change-me", "$2b$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u"));
+}
+
+TEST(Bcrypt, RecognisesHashShapes) {
+  EXPECT_TRUE(IsBcryptHash("$2y$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u"));
+  EXPECT_FALSE(IsBcryptHash("$2x$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u"));
+  EXPECT_FALSE(IsBcryptHash("$2b$03$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u"));
+  EXPECT_FALSE(IsBcryptHash("$2b$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6"));
+  EXPECT_FALSE(IsBcryptHash("$2b$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6!"));
+  EXPECT_FALSE(IsBcryptHash("$6$salt$hash"));
+}
+
+TEST(BasicAuth, ChecksHeaders) {
+  const BasicAuth auth({{"prometheus", testing::BcryptHash("pw")}});
+  EXPECT_TRUE(auth.enabled());
+  EXPECT_TRUE(auth.CheckHeader("Basic cHJvbWV0aGV1czpwdw=="));   // prometheus:pw
+  EXPECT_TRUE(auth.CheckHeader("basic cHJvbWV0aGV1czpwdw=="));   // scheme is case-insensitive
+  EXPECT_TRUE(auth.CheckHeader("Basic cHJvbWV0aGV1czpwdw=="));   // cached
+  EXPECT_FALSE(auth.CheckHeader("Basic cHJvbWV0aGV1czpweA=="));  // prometheus:px
+  EXPECT_FALSE(auth.CheckHeader("Basic YWxpY2U6cHc="));          // alice:pw (unknown user)
+  EXPECT_FALSE(auth.CheckHeader("Bearer cHJvbWV0aGV1czpwdw=="));
+  EXPECT_FALSE(auth.CheckHeader("Basic !!!!"));
+  EXPECT_FALSE(auth.CheckHeader("Basic cHJvbWV0aGV1cw=="));  // no colon
+  EXPECT_FALSE(auth.CheckHeader(""));
+  EXPECT_FALSE(BasicAuth({}).enabled());
+}
+
+}  // namespace
+}  // namespace egov::agent
