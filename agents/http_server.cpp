@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -47,6 +48,24 @@ struct HttpServer::Impl {
   int port = 0;
   bool tls = false;
 
+  // The text of the egov_* families of one snapshot. Snapshots are immutable, so the text is
+  // rendered once per snapshot and shared by every scrape until the next one is published.
+  std::mutex cache_mutex;
+  std::shared_ptr<const Snapshot> cached_snapshot;
+  std::shared_ptr<const std::string> cached_text;
+
+  std::shared_ptr<const std::string> Rendered(const std::shared_ptr<const Snapshot>& snapshot) {
+    {
+      std::lock_guard lock(cache_mutex);
+      if (cached_snapshot == snapshot) return cached_text;
+    }
+    auto text = std::make_shared<const std::string>(RenderText(BuildFamilies(*snapshot)));
+    std::lock_guard lock(cache_mutex);
+    cached_snapshot = snapshot;
+    cached_text = text;
+    return text;
+  }
+
   void Routes() {
     server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (req.method != "GET" && req.method != "HEAD") {
@@ -69,7 +88,8 @@ struct HttpServer::Impl {
       res.set_content(LandingPage(), "text/html; charset=utf-8");
     });
     server->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(RenderText(BuildFamilies(*store->Get(), ReadProcessStats())),
+      res.set_content(*Rendered(store->Get()) +
+                          RenderText(BuildProcessFamilies(ReadProcessStats())),
                       kMetricsContentType);
     });
     server->Get("/api/v1/results", [this](const httplib::Request&, httplib::Response& res) {

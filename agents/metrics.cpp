@@ -231,12 +231,17 @@ void AddProcess(Builder& b, const ProcessStats& p) {
 
 }  // namespace
 
-std::vector<MetricFamily> BuildFamilies(const Snapshot& snapshot, const ProcessStats& process) {
+std::vector<MetricFamily> BuildFamilies(const Snapshot& snapshot) {
   Builder b;
   AddAgent(b, snapshot);
   AddScan(b, snapshot);
   AddLibvirt(b, snapshot);
   AddProbes(b, snapshot);
+  return b.Take();
+}
+
+std::vector<MetricFamily> BuildProcessFamilies(const ProcessStats& process) {
+  Builder b;
   AddProcess(b, process);
   return b.Take();
 }
@@ -246,7 +251,9 @@ std::string RenderText(const std::vector<MetricFamily>& families) {
 }
 
 std::vector<MetricFamily> SnapshotCollector::Collect() const {
-  return BuildFamilies(*store_->Get(), ReadProcessStats());
+  auto families = BuildFamilies(*store_->Get());
+  for (auto& f : BuildProcessFamilies(ReadProcessStats())) families.push_back(std::move(f));
+  return families;
 }
 
 }  // namespace egov::agent

@@ -15,10 +15,12 @@
 // that go away vanish from the next scrape.
 namespace egov::agent {
 
-/// Builds all families from `snapshot` and the process figures. Families without samples are
-/// left out. Pure.
-std::vector<prometheus::MetricFamily> BuildFamilies(const Snapshot& snapshot,
-                                                    const ProcessStats& process);
+/// Builds every egov_* family from `snapshot`; families without samples are left out. Pure:
+/// the same snapshot always gives the same families, so callers may render it once.
+std::vector<prometheus::MetricFamily> BuildFamilies(const Snapshot& snapshot);
+
+/// The process_* families.
+std::vector<prometheus::MetricFamily> BuildProcessFamilies(const ProcessStats& process);
 
 /// The Prometheus text exposition (format 0.0.4) of `families`.
 std::string RenderText(const std::vector<prometheus::MetricFamily>& families);

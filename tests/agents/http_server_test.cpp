@@ -48,6 +48,19 @@ TEST(HttpServer, ServesEveryRoute) {
   EXPECT_EQ(Fetch(server.port(), {.path = "/metrics", .method = "HEAD"}).status, 200);
 }
 
+TEST(HttpServer, EveryScrapeSeesTheLatestSnapshot) {
+  auto store = std::make_shared<SnapshotStore>();
+  HttpServer server(kLoopback, {}, store);
+  EXPECT_EQ(Fetch(server.port(), {.path = "/metrics"}).body.find("egov_scans_total 7"),
+            std::string::npos);
+  for (uint64_t n : {7u, 8u}) {
+    store->Update([&](Snapshot& s) { s.scan_counters.scans = n; });
+    const auto body = Fetch(server.port(), {.path = "/metrics"}).body;
+    EXPECT_NE(body.find("egov_scans_total " + std::to_string(n)), std::string::npos) << body;
+    EXPECT_NE(body.find("process_cpu_seconds_total"), std::string::npos);
+  }
+}
+
 TEST(HttpServer, UnknownPathsAndMethods) {
   HttpServer server(kLoopback, {}, std::make_shared<SnapshotStore>());
   EXPECT_EQ(Fetch(server.port(), {.path = "/nope"}).status, 404);

@@ -66,8 +66,15 @@ Snapshot FullSnapshot() {
 
 const ProcessStats kProcess{1.5, 8e6, 1e8, 1.7e9, 9, 1024};
 
+// The whole exposition, as SnapshotCollector and /metrics put it together.
+std::string Render(const Snapshot& s) {
+  auto families = BuildFamilies(s);
+  for (auto& f : BuildProcessFamilies(kProcess)) families.push_back(std::move(f));
+  return RenderText(families);
+}
+
 TEST(Metrics, ControlFamiliesFollowTheResults) {
-  const std::string text = RenderText(BuildFamilies(FullSnapshot(), kProcess));
+  const std::string text = Render(FullSnapshot());
   EXPECT_NE(text.find("egov_control_passed{profile=\"mic-1145\",control=\"C-PASS\",group=\"g1\","
                       "feature=\"vm\",control_severity=\"low\"} 1"),
             std::string::npos)
@@ -108,7 +115,7 @@ TEST(Metrics, ControlFamiliesFollowTheResults) {
 }
 
 TEST(Metrics, DomainsCarryVietnameseAgencyIntact) {
-  const std::string text = RenderText(BuildFamilies(FullSnapshot(), kProcess));
+  const std::string text = Render(FullSnapshot());
   EXPECT_NE(text.find("egov_domain_info{domain=\"dvc-hanoi-0\",uuid=\"11111111-2222-3333-4444-"
                       "555555555555\",workload=\"dvc-hanoi\",agency=\"Văn phòng UBND thành phố "
                       "Hà Nội\",security_level=\"3\",provider=\"viettel-cloud\"} 1"),
@@ -125,7 +132,7 @@ TEST(Metrics, DomainsCarryVietnameseAgencyIntact) {
 }
 
 TEST(Metrics, ProbesExportCountersAlwaysAndLastResultOnceProbed) {
-  const std::string text = RenderText(BuildFamilies(FullSnapshot(), kProcess));
+  const std::string text = Render(FullSnapshot());
   EXPECT_NE(text.find("egov_probe_attempts_total{workload=\"dvc-hanoi\",domain=\"dvc-hanoi-0\"} "
                       "10"),
             std::string::npos);
@@ -145,7 +152,7 @@ TEST(Metrics, ProbesExportCountersAlwaysAndLastResultOnceProbed) {
 }
 
 TEST(Metrics, AgentAndProcessFamilies) {
-  const std::string text = RenderText(BuildFamilies(FullSnapshot(), kProcess));
+  const std::string text = Render(FullSnapshot());
   EXPECT_NE(text.find("egov_agent_build_info{version=\""), std::string::npos);
   EXPECT_NE(text.find("egov_agent_config_last_reload_successful 1"), std::string::npos);
   EXPECT_NE(text.find("process_resident_memory_bytes 8000000"), std::string::npos);
@@ -160,7 +167,7 @@ TEST(Metrics, WhatGoesAwayVanishes) {
   s.libvirt = l;
   s.scan.reset();
   s.probes = std::make_shared<std::vector<ProbeState>>();
-  const std::string text = RenderText(BuildFamilies(s, kProcess));
+  const std::string text = Render(s);
   EXPECT_NE(text.find("egov_libvirt_up 0"), std::string::npos);
   for (const char* gone : {"egov_domain_", "egov_control_", "egov_probe_", "egov_feature_",
                            "egov_compliance_ratio", "egov_libvirt_unmanaged"}) {
@@ -171,7 +178,7 @@ TEST(Metrics, WhatGoesAwayVanishes) {
 
 TEST(Metrics, NoLibvirtConfiguredMeansNoLibvirtUp) {
   Snapshot s;
-  const std::string text = RenderText(BuildFamilies(s, kProcess));
+  const std::string text = Render(s);
   EXPECT_EQ(text.find("egov_libvirt_up"), std::string::npos);
   EXPECT_NE(text.find("egov_scans_total 0"), std::string::npos);
 }
@@ -183,8 +190,23 @@ TEST(Metrics, BadResultsDocumentIsAnError) {
   EXPECT_THROW(ScanStateFromResults(bad, 0), std::runtime_error);
 }
 
+TEST(Metrics, CollectorReadsTheStoreAndThisProcess) {
+  auto store = std::make_shared<SnapshotStore>();
+  const SnapshotCollector collector(store);
+  auto has = [&](const std::string& name) {
+    for (const auto& f : collector.Collect()) {
+      if (f.name == name) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("process_resident_memory_bytes"));
+  EXPECT_FALSE(has("egov_libvirt_up"));
+  store->Update([](Snapshot& s) { s.libvirt = std::make_shared<const LibvirtState>(); });
+  EXPECT_TRUE(has("egov_libvirt_up"));
+}
+
 TEST(Metrics, PromtoolFindsNothingToComplainAbout) {
-  const std::string text = RenderText(BuildFamilies(FullSnapshot(), kProcess));
+  const std::string text = Render(FullSnapshot());
   const auto r = testing::RunCommand({"promtool", "check", "metrics"}, text);
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, "") << r.output;

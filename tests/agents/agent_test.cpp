@@ -1,0 +1,366 @@
+#include "agents/agent.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <thread>
+
+#include "agents/cli.h"
+#include "agents/log.h"
+#include "common/diagnostics.h"
+#include "common/domain_metadata.h"
+#include "common/libvirt.h"
+#include "tests/agents/support.h"
+
+namespace egov::agent {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Fetch;
+using testing::TempDir;
+using Clock = std::chrono::steady_clock;
+
+// A results document with one passing and one failing control.
+nlohmann::json Results(const std::string& profile, const std::string& failing_status) {
+  return {
+      {"schema", "egov.results/v1"},
+      {"host", "test-host"},
+      {"profiles",
+       {{{"name", profile},
+         {"features", {{{"group", "g"}, {"feature", "f"}, {"passed", false}}}},
+         {"controls",
+          {{{"id", "OK-1"},
+            {"group", "g"},
+            {"feature", "f"},
+            {"severity", "high"},
+            {"status", "pass"},
+            {"waiver", nullptr}},
+           {{"id", "BAD-1"},
+            {"group", "g"},
+            {"feature", "f"},
+            {"severity", "critical"},
+            {"status", failing_status},
+            {"waiver", nullptr}}}}}}}};
+}
+
+// Polls `path` on the agent until `pred` holds for the body (or `limit` passes).
+bool WaitForBody(int port, const std::string& path, const std::function<bool(const std::string&)>& pred,
+                 std::chrono::milliseconds limit = 10s) {
+  const auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    const auto r = Fetch(port, {.path = path});
+    if (r.status == 200 && pred(r.body)) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+bool Has(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+TEST(Agent, ServesTheLatestScanAsMetricsAndJson) {
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nhost: test-host\n");
+  std::atomic<int> scans{0};
+  Agent agent(config.string(), {}, [&](const AgentConfig& c) {
+    EXPECT_EQ(c.host, "test-host");
+    ++scans;
+    return ScanOutcome{Results("p", "fail"), 0};
+  });
+  ASSERT_TRUE(WaitForBody(agent.port(), "/metrics", [](const std::string& b) {
+    return Has(b, "egov_scans_total 1");
+  }));
+  const auto metrics = Fetch(agent.port(), {.path = "/metrics"}).body;
+  EXPECT_TRUE(Has(metrics, "egov_control_passed{profile=\"p\",control=\"BAD-1\",group=\"g\","
+                           "feature=\"f\",control_severity=\"critical\"} 0"))
+      << metrics;
+  EXPECT_TRUE(Has(metrics, "egov_agent_config_last_reload_successful 1"));
+  const auto results = Fetch(agent.port(), {.path = "/api/v1/results"});
+  EXPECT_EQ(results.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(results.body), Results("p", "fail"));
+  EXPECT_EQ(Fetch(agent.port(), {.path = "/healthz"}).status, 200);
+  EXPECT_EQ(scans.load(), 1) << "one scan at start; the next one is an hour away";
+}
+
+TEST(Agent, ScansAgainOnItsInterval) {
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nscan: {interval: 1s}\n");
+  std::atomic<int> scans{0};
+  Agent agent(config.string(), {}, [&](const AgentConfig&) {
+    ++scans;
+    return ScanOutcome{Results("p", "pass"), 0};
+  });
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_GE(scans.load(), 3);
+  EXPECT_LE(scans.load(), 4);
+}
+
+// A scan that hangs (far past any timeout) must not delay scrapes: they read the last
+// completed results.
+TEST(Agent, AHungScanNeverDelaysAScrape) {
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nscan: {interval: 1s, "
+                                              "check_timeout: 10ms}\n");
+  std::mutex mutex;
+  std::condition_variable release;
+  bool released = false;
+  std::atomic<int> scans{0};
+  {
+    Agent agent(config.string(), {}, [&](const AgentConfig&) {
+      if (++scans == 1) return ScanOutcome{Results("p", "pass"), 0};
+      std::unique_lock lock(mutex);  // the second scan hangs until the test lets it go
+      release.wait(lock, [&] { return released; });
+      return ScanOutcome{Results("p", "fail"), 0};
+    });
+    ASSERT_TRUE(WaitForBody(agent.port(), "/metrics",
+                            [](const std::string& b) { return Has(b, "egov_scans_total 1"); }));
+    while (scans.load() < 2) std::this_thread::sleep_for(10ms);
+    auto worst = Clock::duration::zero();
+    for (int i = 0; i < 50; ++i) {
+      const auto start = Clock::now();
+      const auto r = Fetch(agent.port(), {.path = "/metrics"});
+      worst = std::max(worst, Clock::now() - start);
+      ASSERT_EQ(r.status, 200);
+      ASSERT_TRUE(Has(r.body, "control=\"BAD-1\",group=\"g\",feature=\"f\",control_severity="
+                              "\"critical\"} 1"));
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_LT(worst, 100ms);
+    {
+      std::lock_guard lock(mutex);
+      released = true;
+    }
+    release.notify_all();
+  }
+}
+
+TEST(Agent, AFailedScanKeepsThePreviousResultsAndCountsTheFailure) {
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nscan: {interval: 1s}\n");
+  std::atomic<int> scans{0};
+  Agent agent(config.string(), {}, [&](const AgentConfig&) {
+    if (++scans > 1) throw std::runtime_error("profile directory vanished");
+    return ScanOutcome{Results("p", "error"), 2};
+  });
+  ASSERT_TRUE(WaitForBody(agent.port(), "/metrics", [](const std::string& b) {
+    return Has(b, "egov_scan_failures_total 1");
+  }));
+  const auto metrics = Fetch(agent.port(), {.path = "/metrics"}).body;
+  EXPECT_TRUE(Has(metrics, "egov_control_check_error{profile=\"p\",control=\"BAD-1\"} 1"));
+  EXPECT_TRUE(Has(metrics, "egov_check_timeouts_total 2"));
+  EXPECT_EQ(Fetch(agent.port(), {.path = "/api/v1/results"}).status, 200);
+}
+
+TEST(Agent, BadConfigurationAtStartIsAConfigError) {
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nscan: {intervall: 1s}\n");
+  try {
+    Agent agent(config.string(), {});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_TRUE(Has(e.what(), "agent.yaml:2:8: scan: unknown key 'intervall'")) << e.what();
+  }
+  const auto web = dir.Write("web.yaml", "basic_auth_users: {u: plain}\n");
+  const auto config2 = dir.Write("agent2.yaml", "listen: 127.0.0.1:0\nweb_config_file: web.yaml\n");
+  EXPECT_THROW(Agent(config2.string(), {}), ConfigError);
+}
+
+TEST(Agent, ReloadAppliesAGoodConfigurationAndKeepsTheOldOneOnABadOne) {
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nhost: first\n");
+  std::mutex mutex;
+  std::vector<std::string> hosts;
+  Agent agent(config.string(), {}, [&](const AgentConfig& c) {
+    std::lock_guard lock(mutex);
+    hosts.push_back(c.host);
+    return ScanOutcome{Results(c.host, "pass"), 0};
+  });
+  const int port = agent.port();
+  ASSERT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
+    return Has(b, "egov_compliance_ratio{profile=\"first\"}");
+  }));
+  // Good: applied, and a scan runs at once with the new settings.
+  dir.Write("agent.yaml", "listen: 127.0.0.1:0\nhost: second\n");
+  EXPECT_TRUE(agent.Reload());
+  EXPECT_EQ(agent.port(), port) << "same address: the listener stays";
+  ASSERT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
+    return Has(b, "egov_compliance_ratio{profile=\"second\"}") &&
+           !Has(b, "egov_compliance_ratio{profile=\"first\"}");
+  }));
+  // Bad: refused, the running configuration stays, and the metric says so.
+  dir.Write("agent.yaml", "listen: 127.0.0.1:0\nhost: third\nprobes: {timeout: soon}\n");
+  EXPECT_FALSE(agent.Reload());
+  const auto metrics = Fetch(port, {.path = "/metrics"}).body;
+  EXPECT_TRUE(Has(metrics, "egov_agent_config_last_reload_successful 0")) << metrics;
+  std::this_thread::sleep_for(200ms);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(hosts, (std::vector<std::string>{"first", "second"}));
+  }
+  // Fixed: back to 1.
+  dir.Write("agent.yaml", "listen: 127.0.0.1:0\nhost: fourth\n");
+  EXPECT_TRUE(agent.Reload());
+  EXPECT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
+    return Has(b, "egov_agent_config_last_reload_successful 1") &&
+           Has(b, "egov_compliance_ratio{profile=\"fourth\"}");
+  }));
+}
+
+TEST(Agent, ReloadSwapsBasicAuthUsersInPlace) {
+  TempDir dir;
+  dir.Write("web.yaml", "basic_auth_users: {alice: '" + testing::BcryptHash("a") + "'}\n");
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nweb_config_file: web.yaml\n");
+  Agent agent(config.string(), {});
+  const int port = agent.port();
+  EXPECT_EQ(Fetch(port, {.path = "/healthz"}).status, 401);
+  EXPECT_EQ(Fetch(port, {.path = "/healthz", .user = "alice", .password = "a"}).status, 200);
+  dir.Write("web.yaml", "basic_auth_users: {bob: '" + testing::BcryptHash("b") + "'}\n");
+  EXPECT_TRUE(agent.Reload());
+  EXPECT_EQ(agent.port(), port);
+  EXPECT_EQ(Fetch(port, {.path = "/healthz", .user = "alice", .password = "a"}).status, 401);
+  EXPECT_EQ(Fetch(port, {.path = "/healthz", .user = "bob", .password = "b"}).status, 200);
+}
+
+TEST(Agent, WebConfigFileTurnsOnTlsAndBasicAuth) {
+  TempDir dir;
+  const auto cert = testing::MakeCertificate(dir.path(), "tls", "127.0.0.1", 30);
+  dir.Write("web.yaml", "tls_server_config: {cert_file: tls.crt, key_file: tls.key}\n"
+                        "basic_auth_users: {prometheus: '" + testing::BcryptHash("pw") + "'}\n");
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nweb_config_file: web.yaml\n");
+  Agent agent(config.string(), {}, [](const AgentConfig&) {
+    return ScanOutcome{Results("p", "pass"), 0};
+  });
+  const testing::HttpRequest tls{.path = "/api/v1/results", .tls = true, .ca_file = cert.cert};
+  auto right = tls;
+  right.user = "prometheus";
+  right.password = "pw";
+  auto wrong = right;
+  wrong.password = "nope";
+  const auto end = Clock::now() + 10s;
+  while (Fetch(agent.port(), right).status != 200 && Clock::now() < end) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(Fetch(agent.port(), right).status, 200);
+  EXPECT_EQ(Fetch(agent.port(), wrong).status, 401);
+  EXPECT_EQ(Fetch(agent.port(), tls).status, 401);
+  EXPECT_EQ(Fetch(agent.port(), {.path = "/healthz", .timeout_ms = 1000}).status, -1)
+      << "no plain HTTP on the TLS port";
+}
+
+// test:///default is one in-process hypervisor shared by every connection: what the test
+// defines through its own connection, the agent sees through its own.
+TEST(Agent, MetricsFollowDomainsOnTheTestDriverAndProbeTheirHealthUrls) {
+  httplib::Server health;
+  health.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  const int hport = health.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { health.listen_after_bind(); });
+
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\n"
+                                              "libvirt: {uri: 'test:///default', "
+                                              "refresh_interval: 60s}\n"
+                                              "probes: {interval: 1s, timeout: 500ms}\n");
+  Agent agent(config.string(), {});
+  const int port = agent.port();
+  ASSERT_TRUE(WaitForBody(port, "/metrics",
+                          [](const std::string& b) { return Has(b, "egov_libvirt_up 1"); }));
+  EXPECT_FALSE(Has(Fetch(port, {.path = "/metrics"}).body, "egov_domain_info"));
+
+  auto admin = libvirt::Connection::Open("test:///default");
+  DomainMetadata m;
+  m.workload = "mot-cua";
+  m.agency = "UBND tỉnh Thừa Thiên Huế";
+  m.security_level = 2;
+  m.provider = "vnpt-cloud";
+  m.health_url = "http://127.0.0.1:" + std::to_string(hport) + "/healthz";
+  auto dom = admin->DefineDomain(
+      "<domain type='test'><name>mot-cua-0</name><uuid>22222222-2222-3333-4444-000000000001"
+      "</uuid><metadata>" + FormatMetadataElement(m) +
+          "</metadata><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os>"
+          "</domain>",
+      false);
+  // Appears through a libvirt event (the refresh interval is a minute), with its probe.
+  EXPECT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
+    return Has(b, "egov_domain_info{domain=\"mot-cua-0\",uuid=\"22222222-2222-3333-4444-"
+                  "000000000001\",workload=\"mot-cua\",agency=\"UBND tỉnh Thừa Thiên Huế\","
+                  "security_level=\"2\",provider=\"vnpt-cloud\"} 1") &&
+           Has(b, "egov_domain_up{domain=\"mot-cua-0\"} 0") &&
+           Has(b, "egov_probe_success{workload=\"mot-cua\",domain=\"mot-cua-0\"} 1");
+  }));
+  libvirt::StartDomain(dom.get());
+  EXPECT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
+    return Has(b, "egov_domain_up{domain=\"mot-cua-0\"} 1");
+  }));
+  libvirt::StopDomain(dom.get());
+  libvirt::UndefineDomain(dom.get());
+  EXPECT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
+    return Has(b, "egov_libvirt_up 1") && !Has(b, "mot-cua");
+  })) << "the domain and its probe vanish";
+  health.stop();
+  serving.join();
+}
+
+// The command itself: SIGHUP reloads, SIGTERM stops with exit code 0. The signals go to the
+// command's thread (pthread_kill), as the process-wide ones would reach it in egov-agent,
+// where every thread blocks them and the main thread waits for them.
+TEST(RunCommand, SighupReloadsAndSigtermStops) {
+  TempDir dir;
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nlog_level: info\n");
+  // The logger writes whole lines and flushes them; the test reads the file they go to.
+  const auto log_path = dir.path() / "agent.log";
+  std::ofstream log_file(log_path);
+  Log::SetStream(&log_file);
+  const auto log = [&] {
+    std::ifstream in(log_path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::ostringstream out, err;
+  std::atomic<int> code{-1};
+  std::thread run([&] { code = RunAgentCli({"run", "-c", config.string()}, out, err); });
+  const auto wait_log = [&](const std::string& what) {
+    const auto end = Clock::now() + 10s;
+    while (Clock::now() < end) {
+      if (Has(log(), what)) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  };
+  EXPECT_TRUE(wait_log("msg=listening"));
+  dir.Write("agent.yaml", "listen: 127.0.0.1:0\nprobes: {interval: 2s}\n");
+  pthread_kill(run.native_handle(), SIGHUP);
+  EXPECT_TRUE(wait_log("msg=\"configuration reloaded\""));
+  dir.Write("agent.yaml", "listen: 127.0.0.1:0\nprobes: {interval: -2s}\n");
+  pthread_kill(run.native_handle(), SIGHUP);
+  EXPECT_TRUE(wait_log("reload failed; keeping the running configuration"));
+  pthread_kill(run.native_handle(), SIGTERM);
+  run.join();
+  Log::SetStream(nullptr);
+  EXPECT_EQ(code.load(), 0) << err.str();
+  EXPECT_TRUE(Has(log(), "msg=stopping signal=SIGTERM"));
+  EXPECT_TRUE(Has(log(), "msg=\"egov-agent stopped\""));
+}
+
+TEST(RunCommand, CheckConfigValidatesAndExits) {
+  TempDir dir;
+  const auto good = dir.Write("agent.yaml", "listen: 127.0.0.1:0\n");
+  std::ostringstream out, err;
+  EXPECT_EQ(RunAgentCli({"run", "-c", good.string(), "--check-config"}, out, err), 0) << err.str();
+  EXPECT_TRUE(Has(out.str(), "configuration valid")) << out.str();
+  const auto bad = dir.Write("bad.yaml", "listen: 127.0.0.1:0\nprobes: {concurrency: many}\n");
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunAgentCli({"run", "-c", bad.string(), "--check-config"}, out2, err2), 2);
+  EXPECT_TRUE(Has(err2.str(), "bad.yaml:2:24: probes.concurrency")) << err2.str();
+  std::ostringstream out3, err3;
+  EXPECT_EQ(RunAgentCli({"run", "--listen", "nowhere", "--check-config"}, out3, err3), 2);
+  EXPECT_TRUE(Has(err3.str(), "--listen: expected HOST:PORT")) << err3.str();
+}
+
+}  // namespace
+}  // namespace egov::agent
