@@ -76,7 +76,6 @@ class Compiler {
     return type->make(params);
   }
 
- private:
   static SourcePos PosOf(const CheckSpec& spec, const std::string& key) {
     auto it = spec.param_pos.find(key);
     return it == spec.param_pos.end() ? spec.pos : it->second;
@@ -109,6 +108,13 @@ class Compiler {
     return check;
   }
 
+  /// Text with ${name} replaced by the parameter values.
+  std::string Text(const std::string& s, const SourcePos& pos) {
+    const nlohmann::json v = Substitute(nlohmann::json(s), pos);
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  }
+
+ private:
   // Replaces ${name} with the profile parameter's value at the level being compiled.
   nlohmann::json Substitute(const nlohmann::json& value, const SourcePos& pos) {
     if (value.is_array()) {
@@ -186,10 +192,15 @@ std::string LevelList(const std::vector<int>& levels) {
 CompiledProfilePtr CompileProfile(const Profile& profile, std::optional<int> level) {
   auto out = std::make_shared<CompiledProfile>();
   out->profile = profile;
+  if (level && profile.level && *level != profile.level) {
+    throw ConfigError(profile.pos, "profile '" + profile.name + "' is fixed at level " +
+                                       std::to_string(profile.level) + "; cannot scan it at level " +
+                                       std::to_string(*level));
+  }
   out->level = level ? level : (profile.level ? std::optional<int>(profile.level) : std::nullopt);
   Compiler compiler(out->profile, out->level);
   std::vector<Diagnostic> problems;
-  for (const auto& control : out->profile.controls) {
+  for (auto& control : out->profile.controls) {
     CompiledControl cc;
     cc.control = &control;
     cc.timeout = control.timeout;
@@ -204,6 +215,9 @@ CompiledProfilePtr CompileProfile(const Profile& profile, std::optional<int> lev
     try {
       if (control.applies_if) cc.applies_if = compiler.Build(*control.applies_if);
       cc.check = compiler.Build(control.check);
+      // Remediation may quote thresholds: "chage -M ${password_max_days}".
+      control.remediation.vi = compiler.Text(control.remediation.vi, control.pos);
+      control.remediation.en = compiler.Text(control.remediation.en, control.pos);
     } catch (const ConfigError& e) {
       for (auto d : e.diagnostics()) {
         d.message = "control " + control.id + ": " + d.message;

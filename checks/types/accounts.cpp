@@ -49,7 +49,7 @@ class AccountsCheck : public Check {
         if (s.hash.empty()) {
           ev.push_back({"/etc/shadow", s.line, s.name + " has an empty password",
                         "a hash or a lock (! or *)"});
-          bad += (bad.empty() ? "" : ", ") + s.name;
+          if (bad.find(s.name) == std::string::npos) bad += (bad.empty() ? "" : ", ") + s.name;
         }
       }
       if (!bad.empty()) return Outcome::Fail("accounts without a password: " + bad, ev);

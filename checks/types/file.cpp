@@ -21,7 +21,7 @@ class FileCheck : public Check {
   explicit FileCheck(const Params& p)
       : path_(p.String("path")),
         absent_(p.String("state", "present") == "absent"),
-        kind_(p.String("type", "any")),
+        kind_(p.String("kind", "any")),
         mode_max_(p.Has("mode_max") ? std::optional<unsigned>(p.Mode("mode_max")) : std::nullopt),
         owner_(p.String("owner")),
         group_(p.String("group")),
@@ -125,7 +125,7 @@ CheckType File() {
           {{"path", ParamType::kPath, true, "file or directory; * ? [..] match several, all judged"},
            {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"},
             "present"},
-           {"type", ParamType::kChoice, false, "what the path must be",
+           {"kind", ParamType::kChoice, false, "what the path must be",
             {"any", "file", "directory", "symlink"}, "any"},
            {"mode_max", ParamType::kMode, false,
             "no permission bits beyond these, e.g. \"0640\" (group-writable or world bits fail)"},
