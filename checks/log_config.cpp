@@ -70,49 +70,44 @@ std::vector<LogrotateRule> ParseLogrotate(std::string_view text, const std::stri
   int pending_line = 0;
   bool in_script = false;
   int n = 0;
-  for (auto raw : SplitLines(text)) {
-    ++n;
-    auto line = Trim(raw);
-    if (line.empty() || line[0] == '#') continue;
+  // One piece of a line: braces arrive as pieces of their own ("/var/log/x { daily }").
+  auto handle = [&](std::string_view line) {
+    line = Trim(line);
+    if (line.empty()) return;
     auto f = SplitFields(line);
-    if (in_script) {
-      if (f[0] == "endscript") in_script = false;
-      continue;
-    }
     if (block) {
       if (f[0] == "}") {
         rules.push_back(std::move(*block));
         block.reset();
-        continue;
-      }
-      if (f[0] == "postrotate" || f[0] == "prerotate" || f[0] == "firstaction" ||
-          f[0] == "lastaction" || f[0] == "preremove") {
+      } else if (f[0] == "postrotate" || f[0] == "prerotate" || f[0] == "firstaction" ||
+                 f[0] == "lastaction" || f[0] == "preremove") {
         in_script = true;
-        continue;
+      } else if (f[0] == "rotate" && f.size() > 1) {
+        block->rotate = ParseInt(f[1]);
+      } else if (f[0] == "maxage" && f.size() > 1) {
+        block->maxage = ParseInt(f[1]);
+      } else if (auto p = Period(f[0])) {
+        block->period_days = p;
       }
-      if (f[0] == "rotate" && f.size() > 1) block->rotate = ParseInt(f[1]);
-      else if (f[0] == "maxage" && f.size() > 1) block->maxage = ParseInt(f[1]);
-      else if (auto p = Period(f[0])) block->period_days = p;
-      continue;
+      return;
     }
     // Outside a block: a global directive, an include, or file names up to a '{'.
-    const bool opens = line.back() == '{';
-    if (opens || line[0] == '/' || line[0] == '"' || line[0] == '*' || !pending.empty()) {
+    if (line == "{") {
+      block = LogrotateRule{pending, defaults.rotate, defaults.period_days, defaults.maxage, file,
+                            pending_line};
+      pending.clear();
+      return;
+    }
+    if (line[0] == '/' || line[0] == '"' || line[0] == '*' || !pending.empty()) {
       if (pending.empty()) pending_line = n;
       for (auto w : f) {
-        if (w == "{") continue;
         std::string name(w);
-        if (name.back() == '{') name.pop_back();
-        if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
-        if (!name.empty()) pending.push_back(name);
+        if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+          name = name.substr(1, name.size() - 2);
+        }
+        pending.push_back(name);
       }
-      if (opens) {
-        block = LogrotateRule{pending, defaults.rotate, defaults.period_days, defaults.maxage, file, pending_line};
-        pending.clear();
-      }
-      continue;
-    }
-    if (f[0] == "include" && f.size() > 1) {
+    } else if (f[0] == "include" && f.size() > 1) {
       if (includes) includes->emplace_back(f[1]);
     } else if (f[0] == "rotate" && f.size() > 1) {
       defaults.rotate = ParseInt(f[1]);
@@ -121,6 +116,23 @@ std::vector<LogrotateRule> ParseLogrotate(std::string_view text, const std::stri
     } else if (auto p = Period(f[0])) {
       defaults.period_days = p;
     }
+  };
+  for (auto raw : SplitLines(text)) {
+    ++n;
+    auto line = Trim(raw);
+    if (line.empty() || line[0] == '#') continue;
+    if (in_script) {
+      if (SplitFields(line)[0] == "endscript") in_script = false;
+      continue;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (line[i] != '{' && line[i] != '}') continue;
+      handle(line.substr(start, i - start));
+      handle(line.substr(i, 1));
+      start = i + 1;
+    }
+    handle(line.substr(start));
   }
   return rules;
 }

@@ -44,10 +44,8 @@ class FileCheck : public Check {
         if (error != ENOENT && error != ENOTDIR) {
           return Outcome::Error(path + ": " + std::strerror(error));
         }
-        if (!absent_) {
-          problems.push_back(path + " does not exist");
-          evidence.push_back({path, 0, "absent", "present"});
-        }
+        if (!absent_) problems.push_back(path + " does not exist");
+        evidence.push_back({path, 0, "absent", absent_ ? "absent" : "present"});
         continue;
       }
       ++found;
