@@ -1,5 +1,7 @@
 // accounts: local accounts from /etc/passwd and /etc/shadow: no empty passwords, only root has
 // UID 0, password maximum age, inactive accounts disabled after N days.
+#include <set>
+
 #include "checks/host_files.h"
 #include "checks/types/types.h"
 
@@ -38,19 +40,17 @@ class AccountsCheck : public Check {
     std::vector<Evidence> ev;
     std::string bad;
     if (rule_ == "no_empty_passwords") {
+      std::set<std::string> names;
       for (const auto& e : *passwd) {
-        if (e.password.empty()) {
-          ev.push_back({"/etc/passwd", e.line, e.name + " has an empty password field",
-                        "x or a hash"});
-          bad += (bad.empty() ? "" : ", ") + e.name;
-        }
+        if (!e.password.empty()) continue;
+        ev.push_back({"/etc/passwd", e.line, e.name + " has an empty password field", "x or a hash"});
+        if (names.insert(e.name).second) bad += (bad.empty() ? "" : ", ") + e.name;
       }
       for (const auto& s : *shadow) {
-        if (s.hash.empty()) {
-          ev.push_back({"/etc/shadow", s.line, s.name + " has an empty password",
-                        "a hash or a lock (! or *)"});
-          if (bad.find(s.name) == std::string::npos) bad += (bad.empty() ? "" : ", ") + s.name;
-        }
+        if (!s.hash.empty()) continue;
+        ev.push_back({"/etc/shadow", s.line, s.name + " has an empty password",
+                      "a hash or a lock (! or *)"});
+        if (names.insert(s.name).second) bad += (bad.empty() ? "" : ", ") + s.name;
       }
       if (!bad.empty()) return Outcome::Fail("accounts without a password: " + bad, ev);
       return Outcome::Pass("every account has a password or is locked",
