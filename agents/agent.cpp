@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -31,6 +32,12 @@ struct Loaded {
 Loaded Load(const std::string& path, const ConfigOverrides& overrides, bool engine) {
   Loaded l;
   l.config = LoadAgentConfig(path, overrides);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(l.config.scan.root, ec)) {
+    throw ConfigError({l.config.file.empty() ? "--root" : l.config.file, 0, 0},
+                      "scan.root: " + l.config.scan.root +
+                          " is not a directory; expected the host tree to check");
+  }
   if (!l.config.web_config_file.empty()) l.web = LoadWebConfig(l.config.web_config_file);
   if (engine && !l.config.scan.profiles.empty()) {
     l.scan = std::make_shared<const ScanSetup>(LoadScanSetup(l.config.scan));

@@ -3,6 +3,7 @@
 #include <functional>
 #include <ostream>
 
+#include "agents/commands.h"
 #include "common/diagnostics.h"
 #include "common/version.h"
 
@@ -16,7 +17,12 @@ struct Command {
 };
 
 const std::vector<Command>& Commands() {
-  static const std::vector<Command> kCommands = {};
+  static const std::vector<Command> kCommands = {
+      {"scan", "check this host (or --root DIR) against compliance profiles", CmdScan},
+      {"diff", "compare two scan results: newly failing, newly passing, ...", CmdDiff},
+      {"list-checks", "list the check types profiles are written in", CmdListChecks},
+      {"run", "run as the host's agent: scans, probes, libvirt, /metrics and results API", CmdRun},
+  };
   return kCommands;
 }
 

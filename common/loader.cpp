@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -222,7 +223,54 @@ void CheckReferences(const Inventory& inv, DiagnosticSink& sink) {
   }
 }
 
+// Gives a profile that `extends` another the other's facts, parameters and controls (its own
+// come after and override parameters and facts of the same name). Chains are followed; a cycle
+// or an unknown base is reported.
+void ResolveExtends(Inventory& inv, DiagnosticSink& sink) {
+  std::map<std::string, Profile*> by_name;
+  for (auto& p : inv.profiles) by_name[p.name] = &p;
+  std::set<std::string> done;
+  std::function<bool(Profile&, std::set<std::string>&)> resolve = [&](Profile& p,
+                                                                     std::set<std::string>& path) {
+    if (p.extends.empty() || done.contains(p.name)) return true;
+    if (!path.insert(p.name).second) {
+      sink.Add(p.pos, "Profile " + p.name + ": 'extends' forms a cycle; expected a chain that "
+                      "ends in a profile extending nothing");
+      return false;
+    }
+    auto it = by_name.find(p.extends);
+    if (it == by_name.end()) {
+      sink.Add(p.pos, "Profile " + p.name + ": extends '" + p.extends +
+                          "', which is not a loaded Profile");
+      return false;
+    }
+    Profile& base = *it->second;
+    if (!resolve(base, path)) return false;
+    std::vector<Control> controls = base.controls;
+    for (auto& c : p.controls) {
+      for (const auto& b : base.controls) {
+        if (b.id == c.id) {
+          sink.Add(c.pos, "Profile " + p.name + ": control '" + c.id + "' is already in '" +
+                              base.name + "', which it extends; expected a new id");
+        }
+      }
+      controls.push_back(std::move(c));
+    }
+    p.controls = std::move(controls);
+    for (const auto& [name, values] : base.parameters) p.parameters.emplace(name, values);
+    for (const auto& [name, fact] : base.facts) p.facts.emplace(name, fact);
+    if (p.version.empty()) p.version = base.version;
+    done.insert(p.name);
+    return true;
+  };
+  for (auto& p : inv.profiles) {
+    std::set<std::string> path;
+    resolve(p, path);
+  }
+}
+
 Inventory Finish(Inventory inv, DiagnosticSink& sink) {
+  if (sink.empty()) ResolveExtends(inv, sink);
   if (sink.empty()) CheckReferences(inv, sink);
   sink.ThrowIfAny();
   return inv;

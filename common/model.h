@@ -156,6 +156,7 @@ struct Control {
   LocalizedText remediation;
   std::vector<std::string> references;
   std::string derived_from;  ///< what the control is read from, in words
+  std::optional<std::chrono::milliseconds> timeout;  ///< overrides the scan's check timeout
   SourcePos pos;
 };
 
@@ -168,7 +169,11 @@ struct Profile {
   /// Named thresholds with one value per level (`log_retention_days: {1: 30, 3: 90}`);
   /// checks refer to them as `${name}`.
   std::map<std::string, std::map<int, nlohmann::json>> parameters;
+  /// Named checks evaluated once per scan; controls use them as `{type: fact, name: ...}`.
+  std::map<std::string, CheckSpec> facts;
   std::vector<Control> controls;
+  int level = 0;        ///< level scanned when none is asked for; 0: none
+  std::string extends;  ///< profile whose facts, parameters and controls come first
   SourcePos pos;
 };
 

@@ -108,16 +108,22 @@ nlohmann::json ToJson(const Profile& p) {
                         {"references", c.references},
                         {"derived_from", c.derived_from}};
     if (c.applies_if) j["applies_if"] = ToJson(*c.applies_if);
+    if (c.timeout) j["timeout"] = FormatDuration(*c.timeout);
     controls.push_back(std::move(j));
   }
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [name, per_level] : p.parameters) {
     for (const auto& [level, value] : per_level) params[name][std::to_string(level)] = value;
   }
-  return {{"kind", "Profile"},        {"name", p.name},
-          {"title", ToJson(p.title)}, {"version", p.version},
-          {"description", p.description}, {"parameters", params},
-          {"controls", controls}};
+  nlohmann::json facts = nlohmann::json::object();
+  for (const auto& [name, spec] : p.facts) facts[name] = ToJson(spec);
+  nlohmann::json j = {{"kind", "Profile"},        {"name", p.name},
+                      {"title", ToJson(p.title)}, {"version", p.version},
+                      {"description", p.description}, {"parameters", params},
+                      {"facts", facts},           {"controls", controls}};
+  if (p.level) j["level"] = p.level;
+  if (!p.extends.empty()) j["extends"] = p.extends;
+  return j;
 }
 
 nlohmann::json ToJson(const Waiver& w) {

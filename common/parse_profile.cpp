@@ -162,6 +162,16 @@ std::optional<Control> ReadControl(const Context& ctx, const YAML::Node& node,
     ok = ok && list;
   }
   auto derived = r.String("derived_from", false);
+  if (YAML::Node t = r.Optional("timeout"); t.IsDefined() && !t.IsNull()) {
+    auto ms = t.IsScalar() ? ParseDuration(t.Scalar()) : std::nullopt;
+    if (!ms || ms->count() <= 0 || *ms > std::chrono::hours(1)) {
+      ctx.Error(t, cw + ".timeout: expected a duration between 1ms and 1h such as 10s, got " +
+                       yaml::Describe(t));
+      ok = false;
+    } else {
+      c.timeout = *ms;
+    }
+  }
   r.Finish();
   if (!ok) return std::nullopt;
   c.id = *id;
@@ -186,7 +196,27 @@ std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
                                       : std::nullopt;
   auto version = doc.String("version", false);
   auto description = doc.String("description", false);
-  bool ok = title.has_value();
+  auto profile_level = doc.Integer("level", false, 1, 5);
+  std::optional<std::string> extends;
+  if (YAML::Node e = doc.Optional("extends"); e.IsDefined() && !e.IsNull()) {
+    extends = ReadName(ctx, e, doc.Name("extends"));
+  }
+  bool ok = title.has_value() && (!doc.Optional("level").IsDefined() || profile_level) &&
+            (!doc.Optional("extends").IsDefined() || extends);
+  if (YAML::Node facts = doc.Optional("facts"); facts.IsDefined() && !facts.IsNull()) {
+    if (!facts.IsMap()) {
+      ctx.Error(facts, doc.Name("facts") + ": expected a mapping of fact names to checks, got " +
+                           yaml::Describe(facts));
+      ok = false;
+    } else {
+      for (const auto& kv : facts) {
+        auto fname = yaml::String(ctx, kv.first, doc.Name("facts") + " key");
+        auto spec = ReadCheck(ctx, kv.second, doc.Name("facts." + fname.value_or("?")), 0);
+        if (fname && spec) p.facts[*fname] = std::move(*spec);
+        ok = ok && fname && spec;
+      }
+    }
+  }
   if (YAML::Node params = doc.Optional("parameters"); params.IsDefined() && !params.IsNull()) {
     if (!params.IsMap()) {
       ctx.Error(params, doc.Name("parameters") + ": expected a mapping of parameter names to "
@@ -218,8 +248,10 @@ std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
       }
     }
   }
-  YAML::Node controls = doc.Required("controls", "a sequence of controls");
-  if (controls.IsDefined()) {
+  // A profile that extends another may add no controls of its own.
+  YAML::Node controls = extends ? doc.Optional("controls")
+                                : doc.Required("controls", "a sequence of controls");
+  if (controls.IsDefined() && !(extends && controls.IsNull())) {
     if (!controls.IsSequence() || controls.size() == 0) {
       ctx.Error(controls, doc.Name("controls") + ": expected a non-empty sequence of controls, got " +
                               yaml::Describe(controls));
@@ -241,11 +273,13 @@ std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
         p.controls.push_back(std::move(*c));
       }
     }
-  } else {
+  } else if (!extends) {
     ok = false;
   }
   doc.Finish();
   if (!ok) return std::nullopt;
+  p.level = static_cast<int>(profile_level.value_or(0));
+  p.extends = extends.value_or("");
   p.title = *title;
   p.version = version.value_or("");
   p.description = description.value_or("");

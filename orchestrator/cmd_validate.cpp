@@ -1,6 +1,7 @@
 #include <map>
 #include <ostream>
 
+#include "checks/scan.h"
 #include "common/loader.h"
 #include "common/model_json.h"
 #include "orchestrator/commands.h"
@@ -102,6 +103,7 @@ int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
   }
   const OutputFormat format = ReadOutputFormat(vm);
   const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
+  checks::ValidateProfiles(inv.profiles);  // check types and their parameters
   if (format == OutputFormat::kJson) {
     const Summary s = Summarize(inv);
     nlohmann::json by_level = nlohmann::json::object();

@@ -1,0 +1,125 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "agents/commands.h"
+#include "agents/scan_setup.h"
+#include "checks/report.h"
+#include "checks/scan.h"
+#include "common/version.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace egov::agent {
+namespace {
+
+// The host name waivers are matched against: the root's /etc/hostname, else this machine's.
+std::string DefaultHost(const std::string& root) {
+  std::error_code ec;
+  if (fs::equivalent(root, "/", ec)) {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) == 0 && buf[0]) return buf;
+  }
+  std::ifstream in(fs::path(root) / "etc/hostname");
+  std::string name;
+  if (in && std::getline(in, name) && !name.empty()) return name;
+  return fs::path(root).filename().string();
+}
+
+// Writes next to the target, then renames: a reader never sees half a report.
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.flush();
+    if (!f) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp);
+    throw std::runtime_error("cannot write " + path + ": " + ec.message());
+  }
+}
+
+}  // namespace
+
+int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc("scan options");
+  desc.add_options()
+      ("profile,p", po::value<std::vector<std::string>>()->required(),
+       "profile name (from the profiles directory) or YAML file (repeatable)")
+      ("level,l", po::value<int>(), "security level 1-5 the profiles are judged at")
+      ("root,r", po::value<std::string>()->default_value("/"),
+       "host tree to check: / or a mounted image or fixture")
+      ("host", po::value<std::string>(), "host name for waivers (default: the root's hostname)")
+      ("waivers,w", po::value<std::vector<std::string>>(), "Waiver file or directory (repeatable)")
+      ("format,f", po::value<std::string>()->default_value("text"),
+       "text, json, junit, sarif or html")
+      ("output,o", po::value<std::string>(), "write the report to this file")
+      ("profiles-dir", po::value<std::string>()->default_value(std::string(kDataDir) + "/profiles"),
+       "where profile names are looked up")
+      ("timeout", po::value<std::string>()->default_value("5s"), "per-control check timeout")
+      ("workers", po::value<int>()->default_value(4), "checks run in parallel");
+  po::variables_map vm;
+  if (auto code = ParseCommandLine(
+          args, "scan --profile P [--profile Q...] [--level N] [--root DIR] [--format F] [-o FILE]",
+          desc, {}, vm, out, err)) {
+    return *code;
+  }
+  const auto format = checks::ParseReportFormat(vm["format"].as<std::string>());
+  if (!format) {
+    throw ConfigError({"--format", 0, 0}, "expected text, json, junit, sarif or html, got '" +
+                                              vm["format"].as<std::string>() + "'");
+  }
+  std::optional<int> level;
+  if (vm.count("level")) {
+    level = vm["level"].as<int>();
+    if (*level < 1 || *level > 5) {
+      throw ConfigError({"--level", 0, 0}, "expected a security level 1 to 5, got " +
+                                               std::to_string(*level));
+    }
+  }
+  const auto timeout = ParseDuration(vm["timeout"].as<std::string>());
+  if (!timeout || timeout->count() <= 0) {
+    throw ConfigError({"--timeout", 0, 0}, "expected a duration such as 5s or 500ms");
+  }
+  const int workers = vm["workers"].as<int>();
+  if (workers < 1 || workers > 64) throw ConfigError({"--workers", 0, 0}, "expected 1 to 64");
+  const std::string root = vm["root"].as<std::string>();
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    throw ConfigError({root, 0, 0}, "--root: not a directory; expected the host tree to check");
+  }
+
+  const ScanSetup setup = LoadScanSetup(
+      vm["profile"].as<std::vector<std::string>>(), vm["profiles-dir"].as<std::string>(),
+      vm.count("waivers") ? vm["waivers"].as<std::vector<std::string>>()
+                          : std::vector<std::string>{},
+      level);
+
+  checks::ScanOptions options;
+  options.root = root;
+  options.host = vm.count("host") ? vm["host"].as<std::string>() : DefaultHost(root);
+  options.waivers = setup.waivers;
+  options.timeout = *timeout;
+  options.workers = workers;
+  const checks::ScanResult result = checks::RunScan(setup.profiles, options);
+
+  if (vm.count("output")) {
+    std::ostringstream text;
+    checks::WriteReport(result, *format, text);
+    WriteFileAtomically(vm["output"].as<std::string>(), text.str());
+    for (const auto& p : result.profiles) out << checks::OneLineSummary(p) << "\n";
+  } else {
+    checks::WriteReport(result, *format, out);
+  }
+  return result.Passed() ? 0 : 1;
+}
+
+}  // namespace egov::agent

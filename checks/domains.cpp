@@ -1,0 +1,194 @@
+#include "checks/domains.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include <memory>
+
+namespace egov::checks {
+namespace {
+
+struct XmlDocDeleter {
+  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+};
+
+std::string Attr(const xmlNode* n, const char* name) {
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (!v) return "";
+  std::string s(reinterpret_cast<const char*>(v));
+  xmlFree(v);
+  return s;
+}
+
+bool Is(const xmlNode* n, const char* name) {
+  return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+}
+
+const xmlNode* Child(const xmlNode* n, const char* name) {
+  for (const xmlNode* c = n->children; c; c = c->next) {
+    if (Is(c, name)) return c;
+  }
+  return nullptr;
+}
+
+std::string Text(const xmlNode* n) {
+  xmlChar* v = xmlNodeGetContent(n);
+  if (!v) return "";
+  std::string s(reinterpret_cast<const char*>(v));
+  xmlFree(v);
+  return s;
+}
+
+DomainGraphics ReadGraphics(const xmlNode* g) {
+  DomainGraphics out;
+  out.type = Attr(g, "type");
+  out.listen = Attr(g, "listen");
+  out.secure = Attr(g, "defaultMode") == "secure";
+  bool socket = Attr(g, "socket").size() > 0;
+  bool none = false;
+  for (const xmlNode* l = g->children; l; l = l->next) {
+    if (!Is(l, "listen")) continue;
+    const std::string type = Attr(l, "type");
+    if (type == "socket") socket = true;
+    else if (type == "none") none = true;
+    else if (type == "address" && out.listen.empty()) out.listen = Attr(l, "address");
+    else if (type == "network" && out.listen.empty()) out.listen = "network " + Attr(l, "network");
+  }
+  out.local = (socket || none) && out.listen.empty();
+  if (out.type != "vnc" && out.type != "spice" && out.type != "rdp") out.local = true;
+  return out;
+}
+
+DomainDisk ReadDisk(const xmlNode* d) {
+  DomainDisk out;
+  if (const xmlNode* t = Child(d, "target")) out.target = Attr(t, "dev");
+  const std::string type = Attr(d, "type");
+  const xmlNode* src = Child(d, "source");
+  out.encrypted = Child(d, "encryption") != nullptr || (src && Child(src, "encryption") != nullptr);
+  if (!src) return out;
+  if (type == "file") {
+    const std::string file = Attr(src, "file");
+    out.identity = "dir:" + file.substr(0, file.rfind('/') == std::string::npos ? 0 : file.rfind('/'));
+  } else if (type == "block") {
+    out.identity = "dev:" + Attr(src, "dev");
+  } else if (type == "volume") {
+    out.identity = "pool:" + Attr(src, "pool");
+  } else if (type == "network") {
+    const std::string name = Attr(src, "name");
+    out.identity = "net:" + Attr(src, "protocol") + ":" + name.substr(0, name.find('/'));
+  } else {
+    out.identity = type + ":";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<DomainInfo> ParseDomainXml(std::string_view xml, std::string& error) {
+  std::unique_ptr<xmlDoc, XmlDocDeleter> doc(
+      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
+  const xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+  if (!root || !Is(root, "domain")) {
+    error = "not a libvirt <domain> document";
+    return std::nullopt;
+  }
+  DomainInfo info;
+  if (const xmlNode* n = Child(root, "name")) info.name = Text(n);
+  if (info.name.empty()) {
+    error = "domain without a <name>";
+    return std::nullopt;
+  }
+  info.metadata = ParseDomainMetadata(xml);
+  if (const xmlNode* s = Child(root, "seclabel")) info.seclabel = Attr(s, "type");
+  if (const xmlNode* devices = Child(root, "devices")) {
+    for (const xmlNode* d = devices->children; d; d = d->next) {
+      if (Is(d, "graphics")) info.graphics.push_back(ReadGraphics(d));
+      if (Is(d, "disk")) {
+        const std::string device = Attr(d, "device");
+        if (device.empty() || device == "disk" || device == "lun") info.disks.push_back(ReadDisk(d));
+      }
+      if (Is(d, "interface")) {
+        const std::string type = Attr(d, "type");
+        const xmlNode* src = Child(d, "source");
+        if (!src) continue;
+        if (type == "network") info.networks.push_back("network:" + Attr(src, "network"));
+        else if (type == "bridge") info.networks.push_back("bridge:" + Attr(src, "bridge"));
+        else if (type == "direct") info.networks.push_back("direct:" + Attr(src, "dev"));
+      }
+    }
+  }
+  return info;
+}
+
+std::shared_ptr<const DomainSet> LoadDomainsFromDir(const HostContext& ctx, const std::string& dir) {
+  return ctx.Memo<DomainSet>("domains-dir:" + dir, [&] {
+    DomainSet set;
+    set.where = dir;
+    for (const auto& file : ctx.Glob(dir + "/*.xml")) {
+      const FileData data = ctx.Read(file, 4 << 20);
+      if (!data.ok()) {
+        set.errors.push_back(data.message);
+        continue;
+      }
+      std::string error;
+      auto d = ParseDomainXml(data.bytes, error);
+      if (!d) {
+        set.errors.push_back(file + ": " + error);
+        continue;
+      }
+      d->source = file;
+      set.domains.push_back(std::move(*d));
+    }
+    return set;
+  });
+}
+
+std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx, const std::string& uri) {
+  return ctx.Memo<DomainSet>("domains-uri:" + uri, [&] {
+    DomainSet set;
+    set.where = uri;
+    // Errors are read from virGetLastError; keep libvirt from printing them too.
+    static const bool quiet = [] {
+      virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
+      return true;
+    }();
+    (void)quiet;
+    std::unique_ptr<virConnect, int (*)(virConnectPtr)> conn(virConnectOpenReadOnly(uri.c_str()),
+                                                             virConnectClose);
+    if (!conn) {
+      const virError* e = virGetLastError();
+      set.errors.push_back(uri + ": " + (e && e->message ? e->message : "cannot connect"));
+      return set;
+    }
+    virDomainPtr* list = nullptr;
+    const int n = virConnectListAllDomains(conn.get(), &list, 0);
+    if (n < 0) {
+      const virError* e = virGetLastError();
+      set.errors.push_back(uri + ": " + (e && e->message ? e->message : "cannot list domains"));
+      return set;
+    }
+    for (int i = 0; i < n; ++i) {
+      char* xml = virDomainGetXMLDesc(list[i], 0);
+      if (xml) {
+        std::string error;
+        if (auto d = ParseDomainXml(xml, error)) {
+          d->source = uri;
+          set.domains.push_back(std::move(*d));
+        } else {
+          set.errors.push_back(uri + ": " + error);
+        }
+        free(xml);
+      } else {
+        set.errors.push_back(uri + ": cannot read the XML of a domain");
+      }
+      virDomainFree(list[i]);
+    }
+    free(list);
+    return set;
+  });
+}
+
+}  // namespace egov::checks

@@ -1,0 +1,40 @@
+#include "checks/outcome.h"
+
+namespace egov::checks {
+namespace {
+
+constexpr const char* kNames[] = {"pass", "fail", "error", "skipped", "not_applicable", "waived"};
+
+Outcome Make(Status status, std::string reason, std::vector<Evidence> evidence) {
+  return Outcome{status, std::move(reason), std::move(evidence)};
+}
+
+}  // namespace
+
+const char* ToString(Status status) { return kNames[static_cast<int>(status)]; }
+
+bool ParseStatus(const std::string& text, Status& status) {
+  for (int i = 0; i < 6; ++i) {
+    if (text == kNames[i]) {
+      status = static_cast<Status>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+Outcome Outcome::Pass(std::string reason, std::vector<Evidence> evidence) {
+  return Make(Status::kPass, std::move(reason), std::move(evidence));
+}
+Outcome Outcome::Fail(std::string reason, std::vector<Evidence> evidence) {
+  return Make(Status::kFail, std::move(reason), std::move(evidence));
+}
+Outcome Outcome::Error(std::string reason, std::vector<Evidence> evidence) {
+  return Make(Status::kError, std::move(reason), std::move(evidence));
+}
+Outcome Outcome::Skipped(std::string reason) { return Make(Status::kSkipped, std::move(reason), {}); }
+Outcome Outcome::NotApplicable(std::string reason) {
+  return Make(Status::kNotApplicable, std::move(reason), {});
+}
+
+}  // namespace egov::checks

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+// What one check found: a value, never an exception.
+namespace egov::checks {
+
+/// A control's or check's status, as results carry it (docs/results.md).
+enum class Status { kPass, kFail, kError, kSkipped, kNotApplicable, kWaived };
+
+/// `pass`, `fail`, `error`, `skipped`, `not_applicable`, `waived`.
+const char* ToString(Status status);
+/// The inverse of ToString; false when `text` is none of them.
+bool ParseStatus(const std::string& text, Status& status);
+
+/// One observation backing a result: what was found, where, and what was asked for.
+struct Evidence {
+  std::string source;    ///< path as seen inside the scanned root, or a URL / libvirt URI
+  int line = 0;          ///< line of `source` the value came from; 0 when not from one line
+  std::string observed;  ///< what was found
+  std::string expected;  ///< what the check asks for
+
+  bool operator==(const Evidence&) const = default;
+};
+
+/// The outcome of running one check.
+struct Outcome {
+  Status status = Status::kError;
+  std::string reason;  ///< one line saying why, for people
+  std::vector<Evidence> evidence;
+
+  static Outcome Pass(std::string reason, std::vector<Evidence> evidence = {});
+  static Outcome Fail(std::string reason, std::vector<Evidence> evidence = {});
+  static Outcome Error(std::string reason, std::vector<Evidence> evidence = {});
+  static Outcome Skipped(std::string reason);
+  static Outcome NotApplicable(std::string reason);
+};
+
+}  // namespace egov::checks

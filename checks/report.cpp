@@ -1,0 +1,28 @@
+#include "checks/report.h"
+
+#include <ostream>
+
+#include "checks/report_internal.h"
+
+namespace egov::checks {
+
+std::optional<ReportFormat> ParseReportFormat(const std::string& name) {
+  if (name == "text") return ReportFormat::kText;
+  if (name == "json") return ReportFormat::kJson;
+  if (name == "junit") return ReportFormat::kJunit;
+  if (name == "sarif") return ReportFormat::kSarif;
+  if (name == "html") return ReportFormat::kHtml;
+  return std::nullopt;
+}
+
+void WriteReport(const ScanResult& result, ReportFormat format, std::ostream& out) {
+  switch (format) {
+    case ReportFormat::kText: WriteText(result, out); break;
+    case ReportFormat::kJson: out << ToJson(result).dump(2) << "\n"; break;
+    case ReportFormat::kJunit: WriteJunit(result, out); break;
+    case ReportFormat::kSarif: WriteSarif(result, out); break;
+    case ReportFormat::kHtml: WriteHtml(result, out); break;
+  }
+}
+
+}  // namespace egov::checks

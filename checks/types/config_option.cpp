@@ -1,0 +1,116 @@
+// config_option: a setting in a configuration file (sshd_config with its first-match rule and
+// Match blocks, key = value files, login.defs, sysctl.conf and sysctl.d) compared with an operator.
+#include "checks/compare.h"
+#include "checks/conf_parse.h"
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+ConfFormat FormatOf(const std::string& name) {
+  if (name == "sshd") return ConfFormat::kSshd;
+  if (name == "space") return ConfFormat::kSpace;
+  if (name == "sysctl") return ConfFormat::kSysctl;
+  return ConfFormat::kKeyValue;
+}
+
+class ConfigOptionCheck : public Check {
+ public:
+  explicit ConfigOptionCheck(const Params& p)
+      : format_(FormatOf(p.String("format"))),
+        paths_(p.Strings("path")),
+        key_(p.String("key")),
+        section_(p.String("section")),
+        default_(p.Has("default") ? std::optional(ScalarText(p.Raw("default"))) : std::nullopt),
+        match_blocks_(p.Bool("match_blocks", true)),
+        expect_(Expectation::FromParams(p, format_ == ConfFormat::kSshd || p.Bool("ignore_case"))) {
+    if (paths_.empty() && format_ != ConfFormat::kSysctl) {
+      p.Fail("path", "required for format " + p.String("format"));
+    }
+    if (!section_.empty() && format_ != ConfFormat::kKeyValue) {
+      p.Fail("section", "only keyvalue files have sections");
+    }
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    const auto conf =
+        LoadConf(ctx, format_, paths_.empty() ? SysctlFiles(ctx) : paths_);
+    if (!conf->errors.empty()) return Outcome::Error(conf->errors.front());
+    const std::string where = conf->files.empty() ? Describe(paths_) : conf->files.front();
+    const std::string expected = expect_.Describe();
+    std::vector<Evidence> evidence;
+    std::vector<std::string> bad;
+    const Setting* s = Effective(*conf, format_, key_, section_);
+    std::optional<std::string> value;
+    if (s) {
+      value = s->value;
+      evidence.push_back({s->file, s->line, s->key + " " + s->value, expected});
+    } else if (default_) {
+      value = default_;
+      evidence.push_back({where, 0, key_ + " not set; built-in default " + *default_, expected});
+    } else {
+      evidence.push_back({where, 0, key_ + " not set", expected});
+    }
+    if (!expect_.Test(value)) {
+      bad.push_back(key_ + " is " + (value ? *value : std::string("not set")) + "; expected " +
+                    expected);
+    }
+    if (format_ == ConfFormat::kSshd && match_blocks_) {
+      for (const Setting* m : MatchBlockValues(*conf, key_)) {
+        evidence.push_back({m->file, m->line, "Match " + m->block + ": " + m->key + " " + m->value,
+                            expected});
+        if (!expect_.Test(m->value)) {
+          bad.push_back(key_ + " is " + m->value + " under Match " + m->block + "; expected " +
+                        expected);
+        }
+      }
+    }
+    if (!bad.empty()) {
+      std::string reason;
+      for (const auto& b : bad) reason += (reason.empty() ? "" : "; ") + b;
+      return Outcome::Fail(reason, evidence);
+    }
+    return Outcome::Pass(key_ + " is " + (value ? *value : std::string("not set")), evidence);
+  }
+
+ private:
+  static std::string Describe(const std::vector<std::string>& paths) {
+    std::string s;
+    for (const auto& p : paths) s += (s.empty() ? "" : " ") + p;
+    return s.empty() ? "sysctl.d" : s;
+  }
+
+  ConfFormat format_;
+  std::vector<std::string> paths_;
+  std::string key_;
+  std::string section_;
+  std::optional<std::string> default_;
+  bool match_blocks_;
+  Expectation expect_;
+};
+
+}  // namespace
+
+CheckType ConfigOption() {
+  return {"config_option",
+          "A setting in a configuration file compared with an operator",
+          {{"format", ParamType::kChoice, true,
+            "sshd (first value wins, Match blocks, Include), keyvalue (key = value, last wins, "
+            "[sections]), space (KEY value as login.defs, last wins), sysctl (sysctl.conf/.d)",
+            {"sshd", "keyvalue", "space", "sysctl"}},
+           {"path", ParamType::kStringList, false,
+            "file(s) or globs read in order; sysctl defaults to systemd-sysctl's files"},
+           {"key", ParamType::kString, true, "the setting's name"},
+           {"op", ParamType::kOperator, false, "comparison", AllOperators(), "eq"},
+           {"value", ParamType::kScalarOrList, false, "operand (a list for in/not_in)"},
+           {"default", ParamType::kScalar, false,
+            "the program's built-in value when the key is not set (else: not set)"},
+           {"section", ParamType::kString, false, "keyvalue only: the [section] the key is in"},
+           {"match_blocks", ParamType::kBool, false,
+            "sshd: every Match block that sets the key must also satisfy it", {}, "true"},
+           {"ignore_case", ParamType::kBool, false, "compare text case-insensitively (always for sshd)",
+            {}, "false"}},
+          [](const Params& p) { return std::make_unique<ConfigOptionCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

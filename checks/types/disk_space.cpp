@@ -1,0 +1,76 @@
+// disk_space: free space and inodes of the file systems holding some paths (statvfs).
+#include <cstdio>
+#include <cstring>
+
+#include "checks/types/types.h"
+#include "common/units.h"
+
+namespace egov::checks::types {
+namespace {
+
+std::string Pct(double v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f%%", v);
+  return buf;
+}
+
+class DiskSpaceCheck : public Check {
+ public:
+  explicit DiskSpaceCheck(const Params& p)
+      : paths_(p.Strings("path")),
+        min_percent_(p.Number("min_free_percent", -1)),
+        min_bytes_(p.Size("min_free", 0)),
+        min_inodes_(p.Number("min_free_inodes_percent", -1)) {
+    if (paths_.empty()) paths_ = {"/"};
+    if (min_percent_ < 0 && !p.Has("min_free") && min_inodes_ < 0) {
+      p.Fail("min_free_percent", "give min_free_percent, min_free or min_free_inodes_percent");
+    }
+    if (min_percent_ > 100 || min_inodes_ > 100) p.Fail("min_free_percent", "expected 0 to 100");
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    std::vector<Evidence> ev;
+    std::string bad;
+    for (const auto& path : paths_) {
+      int error = 0;
+      auto sv = ctx.StatFs(path, &error);
+      if (!sv) return Outcome::Error(path + ": " + std::strerror(error));
+      const double total = static_cast<double>(sv->f_blocks) * sv->f_frsize;
+      const uint64_t avail = static_cast<uint64_t>(sv->f_bavail) * sv->f_frsize;
+      const double pct = total > 0 ? 100.0 * avail / total : 100.0;
+      const double ipct = sv->f_files > 0 ? 100.0 * sv->f_favail / sv->f_files : 100.0;
+      std::string expected;
+      if (min_percent_ >= 0) expected += ">= " + Pct(min_percent_) + " free";
+      if (min_bytes_) expected += (expected.empty() ? ">= " : ", >= ") + FormatSize(min_bytes_) + " free";
+      if (min_inodes_ >= 0) expected += (expected.empty() ? ">= " : ", >= ") + Pct(min_inodes_) + " inodes free";
+      ev.push_back({path, 0, FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +
+                                 Pct(ipct) + " inodes free",
+                    expected});
+      if (min_percent_ >= 0 && pct < min_percent_) bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(pct) + " free";
+      if (avail < min_bytes_) bad += (bad.empty() ? "" : "; ") + path + " has " + FormatSize(avail / (1 << 20) * (1 << 20)) + " free";
+      if (min_inodes_ >= 0 && ipct < min_inodes_) bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(ipct) + " inodes free";
+    }
+    if (!bad.empty()) return Outcome::Fail(bad, ev);
+    return Outcome::Pass("enough free space", ev);
+  }
+
+ private:
+  std::vector<std::string> paths_;
+  double min_percent_;
+  uint64_t min_bytes_;
+  double min_inodes_;
+};
+
+}  // namespace
+
+CheckType DiskSpace() {
+  return {"disk_space",
+          "Free space and inodes of the file systems holding some paths (statvfs)",
+          {{"path", ParamType::kStringList, false, "paths whose file systems are judged", {}, "/"},
+           {"min_free_percent", ParamType::kNumber, false, "minimum free space in percent"},
+           {"min_free", ParamType::kSize, false, "minimum free space, e.g. 10Gi"},
+           {"min_free_inodes_percent", ParamType::kNumber, false, "minimum free inodes in percent"}},
+          [](const Params& p) { return std::make_unique<DiskSpaceCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

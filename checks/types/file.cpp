@@ -1,0 +1,137 @@
+// file: a path exists or is absent, with at most some permission bits, an owner and a group.
+#include <sys/stat.h>
+
+#include <cstring>
+
+#include "checks/host_files.h"
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+const char* Kind(mode_t mode) {
+  if (S_ISREG(mode)) return "file";
+  if (S_ISDIR(mode)) return "directory";
+  if (S_ISLNK(mode)) return "symlink";
+  return "special";
+}
+
+class FileCheck : public Check {
+ public:
+  explicit FileCheck(const Params& p)
+      : path_(p.String("path")),
+        absent_(p.String("state", "present") == "absent"),
+        kind_(p.String("kind", "any")),
+        mode_max_(p.Has("mode_max") ? std::optional<unsigned>(p.Mode("mode_max")) : std::nullopt),
+        owner_(p.String("owner")),
+        group_(p.String("group")),
+        follow_(p.Bool("follow", true)) {
+    if (absent_ && (mode_max_ || !owner_.empty() || !group_.empty())) {
+      p.Fail("state", "'absent' takes no mode_max, owner or group");
+    }
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    const bool glob = path_.find_first_of("*?[") != std::string::npos;
+    const std::vector<std::string> paths = glob ? ctx.Glob(path_) : std::vector{path_};
+    std::vector<Evidence> evidence;
+    std::vector<std::string> problems;
+    size_t found = 0;
+    for (const auto& path : paths) {
+      int error = 0;
+      auto info = ctx.Stat(path, follow_, &error);
+      if (!info) {
+        if (error != ENOENT && error != ENOTDIR) {
+          return Outcome::Error(path + ": " + std::strerror(error));
+        }
+        if (!absent_) problems.push_back(path + " does not exist");
+        evidence.push_back({path, 0, "absent", absent_ ? "absent" : "present"});
+        continue;
+      }
+      ++found;
+      if (absent_) {
+        problems.push_back(path + " exists");
+        evidence.push_back({path, 0, std::string(Kind(info->mode)) + " present", "absent"});
+        continue;
+      }
+      Judge(ctx, path, *info, problems, evidence);
+    }
+    if (absent_ && glob && found == 0) evidence.push_back({path_, 0, "no match", "absent"});
+    if (!absent_ && glob && paths.empty()) {
+      problems.push_back("nothing matches " + path_);
+      evidence.push_back({path_, 0, "no match", "present"});
+    }
+    if (!problems.empty()) return Outcome::Fail(Join(problems), evidence);
+    return Outcome::Pass(absent_ ? path_ + " is absent"
+                                 : path_ + " is as expected", evidence);
+  }
+
+ private:
+  void Judge(const HostContext& ctx, const std::string& path, const FileInfo& info,
+             std::vector<std::string>& problems, std::vector<Evidence>& evidence) const {
+    const unsigned mode = info.mode & 07777;
+    std::string observed = std::string(Kind(info.mode)) + ", mode " + ModeText(mode) + ", owner " +
+                           UserName(ctx, info.uid) + ", group " + GroupName(ctx, info.gid);
+    std::string expected = kind_ == "any" ? "present" : kind_;
+    if (kind_ != "any" && kind_ != Kind(info.mode)) {
+      problems.push_back(path + " is a " + Kind(info.mode) + ", not a " + kind_);
+    }
+    if (mode_max_) {
+      expected += ", mode at most " + ModeText(*mode_max_);
+      if (mode & ~*mode_max_) {
+        problems.push_back(path + " has mode " + ModeText(mode) + ", more than " +
+                           ModeText(*mode_max_) + " allows (extra " + ModeText(mode & ~*mode_max_) +
+                           ")");
+      }
+    }
+    if (!owner_.empty()) {
+      expected += ", owner " + owner_;
+      auto uid = ResolveUser(ctx, owner_);
+      if (!uid || *uid != static_cast<int64_t>(info.uid)) {
+        problems.push_back(path + " is owned by " + UserName(ctx, info.uid) + ", not " + owner_);
+      }
+    }
+    if (!group_.empty()) {
+      expected += ", group " + group_;
+      auto gid = ResolveGroup(ctx, group_);
+      if (!gid || *gid != static_cast<int64_t>(info.gid)) {
+        problems.push_back(path + " has group " + GroupName(ctx, info.gid) + ", not " + group_);
+      }
+    }
+    evidence.push_back({path, 0, std::move(observed), std::move(expected)});
+  }
+
+  static std::string Join(const std::vector<std::string>& items) {
+    std::string s;
+    for (const auto& i : items) s += (s.empty() ? "" : "; ") + i;
+    return s;
+  }
+
+  std::string path_;
+  bool absent_;
+  std::string kind_;
+  std::optional<unsigned> mode_max_;
+  std::string owner_, group_;
+  bool follow_;
+};
+
+}  // namespace
+
+CheckType File() {
+  return {"file",
+          "A path exists (or is absent) with at most some permission bits, an owner and a group",
+          {{"path", ParamType::kPath, true, "file or directory; * ? [..] match several, all judged"},
+           {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"},
+            "present"},
+           {"kind", ParamType::kChoice, false, "what the path must be",
+            {"any", "file", "directory", "symlink"}, "any"},
+           {"mode_max", ParamType::kMode, false,
+            "no permission bits beyond these, e.g. \"0640\" (group-writable or world bits fail)"},
+           {"owner", ParamType::kString, false, "owning user, by name (from the root's passwd) or uid"},
+           {"group", ParamType::kString, false, "owning group, by name or gid"},
+           {"follow", ParamType::kBool, false, "follow a final symbolic link (inside the root)", {},
+            "true"}},
+          [](const Params& p) { return std::make_unique<FileCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

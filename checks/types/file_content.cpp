@@ -1,0 +1,97 @@
+// file_content: lines matching a regular expression are present (at least N) or absent.
+#include "checks/compare.h"
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+class FileContentCheck : public Check {
+ public:
+  explicit FileContentCheck(const Params& p)
+      : paths_(p.Strings("path")),
+        pattern_(p.String("pattern")),
+        absent_(p.String("state", "present") == "absent"),
+        min_matches_(p.Integer("min_matches", 1)),
+        skip_comments_(p.Bool("skip_comments", true)),
+        match_(Make(p)) {
+    if (absent_ && p.Has("min_matches")) p.Fail("min_matches", "not used with state absent");
+    if (min_matches_ < 1) p.Fail("min_matches", "expected 1 or more");
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    std::vector<Evidence> ev;
+    int64_t matches = 0;
+    size_t files = 0;
+    for (const auto& pattern : paths_) {
+      const bool glob = pattern.find_first_of("*?[") != std::string::npos;
+      for (const auto& path : glob ? ctx.Glob(pattern) : std::vector{pattern}) {
+        const FileData data = ctx.Read(path);
+        if (!data.ok()) {
+          if (data.missing()) continue;
+          return Outcome::Error(data.message);
+        }
+        ++files;
+        int n = 0;
+        for (auto line : SplitLines(data.bytes)) {
+          ++n;
+          const auto t = Trim(line);
+          if (skip_comments_ && !t.empty() && t[0] == '#') continue;
+          if (!match_.Test(std::string(line))) continue;
+          ++matches;
+          if (ev.size() < 20) {
+            ev.push_back({path, n, std::string(t), absent_ ? "no line matching /" + pattern_ + "/"
+                                                           : "a line matching /" + pattern_ + "/"});
+          }
+        }
+      }
+    }
+    const std::string where = paths_.size() == 1 ? paths_[0] : paths_[0] + " ...";
+    if (absent_) {
+      if (matches) return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ + "/", ev);
+      return Outcome::Pass("no line matches /" + pattern_ + "/",
+                           {{where, 0, files ? "no matching line" : "no such file",
+                             "no line matching /" + pattern_ + "/"}});
+    }
+    if (matches >= min_matches_) {
+      return Outcome::Pass(std::to_string(matches) + " line(s) match /" + pattern_ + "/", ev);
+    }
+    ev.push_back({where, 0,
+                  files ? std::to_string(matches) + " matching line(s)" : "no such file",
+                  "at least " + std::to_string(min_matches_) + " line(s) matching /" + pattern_ + "/"});
+    return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ + "/, expected at least " +
+                             std::to_string(min_matches_),
+                         ev);
+  }
+
+ private:
+  static Expectation Make(const Params& p) {
+    try {
+      return Expectation::Make(Op::kMatches, {p.String("pattern")}, p.Bool("ignore_case"));
+    } catch (const std::invalid_argument& e) {
+      p.Fail("pattern", std::string("invalid regular expression: ") + e.what());
+    }
+  }
+
+  std::vector<std::string> paths_;
+  std::string pattern_;
+  bool absent_;
+  int64_t min_matches_;
+  bool skip_comments_;
+  Expectation match_;
+};
+
+}  // namespace
+
+CheckType FileContent() {
+  return {"file_content",
+          "Lines matching a POSIX extended regular expression are present (at least N) or absent",
+          {{"path", ParamType::kStringList, true, "file(s) or globs; missing files have no lines"},
+           {"pattern", ParamType::kString, true, "POSIX extended regular expression, per line"},
+           {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"}, "present"},
+           {"min_matches", ParamType::kInteger, false, "present: how many lines must match", {}, "1"},
+           {"skip_comments", ParamType::kBool, false, "ignore lines starting with #", {}, "true"},
+           {"ignore_case", ParamType::kBool, false, "match case-insensitively", {}, "false"}},
+          [](const Params& p) { return std::make_unique<FileContentCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

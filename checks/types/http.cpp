@@ -1,0 +1,149 @@
+// http: an HTTP(S) endpoint answers with a status within a latency; optionally refuses TLS
+// versions below a minimum (probed with a second handshake limited to the older versions).
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+
+#include <memory>
+
+#include "checks/types/types.h"
+#include "common/units.h"
+
+namespace egov::checks::types {
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using Curl = std::unique_ptr<CURL, CurlDeleter>;
+
+size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
+
+class HttpCheck : public Check {
+ public:
+  explicit HttpCheck(const Params& p)
+      : url_(p.String("url")),
+        status_(p.Integer("status", 200)),
+        max_latency_(p.Duration("max_latency", std::chrono::milliseconds(0))),
+        timeout_(p.Duration("timeout", std::chrono::seconds(5))),
+        min_tls_(p.String("min_tls")),
+        ca_file_(p.String("ca_file")),
+        insecure_(p.Bool("insecure")) {
+    if (url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0) {
+      p.Fail("url", "expected an http:// or https:// URL");
+    }
+    if (!min_tls_.empty() && url_.rfind("https://", 0) != 0) p.Fail("min_tls", "needs an https:// URL");
+    static const bool init = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    (void)init;
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    std::string ca;
+    if (!ca_file_.empty()) {
+      const FileData data = ctx.Read(ca_file_, 1 << 20);
+      if (!data.ok()) return Outcome::Error(data.message);
+      ca = data.bytes;
+    }
+    Curl curl(curl_easy_init());
+    if (!curl) return Outcome::Error("cannot start libcurl");
+    char error[CURL_ERROR_SIZE] = {};
+    Setup(curl.get(), ca, error);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Discard);
+    const CURLcode rc = curl_easy_perform(curl.get());
+    const std::string expected_status = "HTTP " + std::to_string(status_);
+    if (rc != CURLE_OK) {
+      const std::string why = error[0] ? error : curl_easy_strerror(rc);
+      return Outcome::Fail(url_ + " did not answer: " + why, {{url_, 0, why, expected_status}});
+    }
+    long code = 0;
+    curl_off_t micros = 0;
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(curl.get(), CURLINFO_TOTAL_TIME_T, &micros);
+    std::string tls;
+    const curl_tlssessioninfo* session = nullptr;
+    if (curl_easy_getinfo(curl.get(), CURLINFO_TLS_SSL_PTR, &session) == CURLE_OK && session &&
+        session->backend == CURLSSLBACKEND_OPENSSL && session->internals) {
+      tls = SSL_get_version(static_cast<SSL*>(session->internals));
+    }
+    const auto ms = micros / 1000;
+    std::vector<Evidence> ev = {{url_, 0, "HTTP " + std::to_string(code) + " in " + std::to_string(ms) + " ms" +
+                                             (tls.empty() ? "" : ", " + tls),
+                                 expected_status + (max_latency_.count() ? " within " + FormatDuration(max_latency_) : "")}};
+    std::string bad;
+    if (code != status_) bad = "status " + std::to_string(code) + ", expected " + std::to_string(status_);
+    if (max_latency_.count() && ms > max_latency_.count()) {
+      bad += (bad.empty() ? "" : "; ") + std::string("answered in ") + std::to_string(ms) + " ms, more than " +
+             FormatDuration(max_latency_);
+    }
+    if (!min_tls_.empty()) {
+      const std::string old = OldProtocolAccepted(ca);
+      ev.push_back({url_, 0, old.empty() ? "TLS below " + min_tls_ + " refused" : old + " accepted",
+                    "TLS " + min_tls_ + " or newer only"});
+      if (!old.empty()) bad += (bad.empty() ? "" : "; ") + std::string("server accepts ") + old;
+    }
+    if (!bad.empty()) return Outcome::Fail(bad, ev);
+    return Outcome::Pass(url_ + " answered " + std::to_string(code), ev);
+  }
+
+ private:
+  void Setup(CURL* c, const std::string& ca, char* error) const {
+    curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "egov-agent");
+    if (!ca.empty()) {
+      curl_blob blob{const_cast<char*>(ca.data()), ca.size(), CURL_BLOB_COPY};
+      curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    }
+    if (insecure_) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+  }
+
+  // Tries a handshake allowing only versions below the minimum; returns the accepted version.
+  std::string OldProtocolAccepted(const std::string& ca) const {
+    Curl curl(curl_easy_init());
+    if (!curl) return "";
+    char error[CURL_ERROR_SIZE] = {};
+    Setup(curl.get(), ca, error);
+    const long max = min_tls_ == "1.3" ? CURL_SSLVERSION_MAX_TLSv1_2 : CURL_SSLVERSION_MAX_TLSv1_1;
+    curl_easy_setopt(curl.get(), CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_0 | max);
+    // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level; lower it for the probe only.
+    curl_easy_setopt(curl.get(), CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+    curl_easy_setopt(curl.get(), CURLOPT_CONNECT_ONLY, 1L);
+    if (curl_easy_perform(curl.get()) != CURLE_OK) return "";
+    const curl_tlssessioninfo* session = nullptr;
+    if (curl_easy_getinfo(curl.get(), CURLINFO_TLS_SSL_PTR, &session) == CURLE_OK && session &&
+        session->internals) {
+      return SSL_get_version(static_cast<SSL*>(session->internals));
+    }
+    return "TLS below " + min_tls_;
+  }
+
+  std::string url_;
+  int64_t status_;
+  std::chrono::milliseconds max_latency_, timeout_;
+  std::string min_tls_, ca_file_;
+  bool insecure_;
+};
+
+}  // namespace
+
+CheckType Http() {
+  return {"http",
+          "An HTTP(S) endpoint answers with a status within a latency; TLS below a minimum refused",
+          {{"url", ParamType::kString, true, "http:// or https:// URL"},
+           {"status", ParamType::kInteger, false, "expected HTTP status", {}, "200"},
+           {"max_latency", ParamType::kDuration, false, "slowest acceptable answer, e.g. 500ms"},
+           {"timeout", ParamType::kDuration, false, "give up after", {}, "5s"},
+           {"min_tls", ParamType::kChoice, false, "oldest TLS version the server may accept",
+            {"1.2", "1.3"}},
+           {"ca_file", ParamType::kPath, false, "CA bundle (PEM, inside the root) to verify with"},
+           {"insecure", ParamType::kBool, false, "skip certificate verification", {}, "false"}},
+          [](const Params& p) { return std::make_unique<HttpCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

@@ -1,0 +1,155 @@
+// libvirt_domains: the domains on this host: consoles only on loopback or TLS, sVirt confinement
+// not disabled, and Circular 12/2022's separation by security level (level >= 3: own storage or
+// encrypted disks, own network; level >= 4: no other system's domains on the host).
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "checks/conf_parse.h"
+#include "checks/domains.h"
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+bool Loopback(const std::string& a) { return a.rfind("127.", 0) == 0 || a == "::1" || a == "localhost"; }
+
+// Who a domain belongs to: its workload, or itself when egovctl does not manage it.
+std::string Owner(const DomainInfo& d) {
+  return d.metadata ? "workload " + d.metadata->workload : "unmanaged domain " + d.name;
+}
+
+class LibvirtDomainsCheck : public Check {
+ public:
+  explicit LibvirtDomainsCheck(const Params& p)
+      : rule_(p.String("rule")),
+        dir_(p.String("dir", "/etc/libvirt/qemu")),
+        uri_(p.String("uri")),
+        min_level_(p.Integer("min_level", rule_ == "host_separation" ? 4 : 3)) {
+    if (p.Has("min_level") && (rule_ == "graphics" || rule_ == "seclabel")) {
+      p.Fail("min_level", "only for the separation rules");
+    }
+    if (min_level_ < 1 || min_level_ > 5) p.Fail("min_level", "expected 1 to 5");
+    if (p.Has("dir") && p.Has("uri")) p.Fail("uri", "give dir or uri, not both");
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    const auto set = uri_.empty() ? LoadDomainsFromDir(ctx, dir_) : LoadDomainsFromUri(ctx, uri_);
+    if (!set->errors.empty()) return Outcome::Error(set->errors.front());
+    if (set->domains.empty()) return Outcome::NotApplicable("no libvirt domains in " + set->where);
+    if (rule_ == "graphics") return Graphics(ctx, *set);
+    if (rule_ == "seclabel") return Seclabel(*set);
+    return Separation(*set);
+  }
+
+ private:
+  Outcome Graphics(const HostContext& ctx, const DomainSet& set) const {
+    const auto qemu = LoadConf(ctx, ConfFormat::kKeyValue, {"/etc/libvirt/qemu.conf"});
+    auto setting = [&](const char* key, const char* fallback) {
+      const Setting* s = Effective(*qemu, ConfFormat::kKeyValue, key);
+      return s ? s->value : std::string(fallback);
+    };
+    const std::string expected = "loopback, a UNIX socket, or TLS";
+    std::vector<Evidence> ev;
+    std::string bad;
+    for (const auto& d : set.domains) {
+      for (const auto& g : d.graphics) {
+        if (g.local) continue;
+        const std::string address = g.listen.empty() ? setting((g.type + "_listen").c_str(), "127.0.0.1") : g.listen;
+        const bool tls = g.type == "vnc" ? setting("vnc_tls", "0") == "1"
+                                         : g.secure && setting("spice_tls", "0") == "1";
+        ev.push_back({d.source, 0, d.name + ": " + g.type + " on " + address + (tls ? " with TLS" : ""), expected});
+        if (!Loopback(address) && !tls) bad += (bad.empty() ? "" : "; ") + d.name + " " + g.type + " on " + address;
+      }
+    }
+    if (!bad.empty()) return Outcome::Fail("consoles reachable without TLS: " + bad, ev);
+    if (ev.empty()) ev.push_back({set.where, 0, "no network console", expected});
+    return Outcome::Pass("every console is local or encrypted", ev);
+  }
+
+  static Outcome Seclabel(const DomainSet& set) {
+    std::vector<Evidence> ev;
+    std::string bad;
+    for (const auto& d : set.domains) {
+      ev.push_back({d.source, 0, d.name + ": seclabel " + (d.seclabel.empty() ? "default (dynamic)" : d.seclabel),
+                    "not none"});
+      if (d.seclabel == "none") bad += (bad.empty() ? "" : ", ") + d.name;
+    }
+    if (!bad.empty()) return Outcome::Fail("domains without sVirt confinement: " + bad, ev);
+    return Outcome::Pass("every domain is confined", ev);
+  }
+
+  Outcome Separation(const DomainSet& set) const {
+    // Which owners use each disk location and network.
+    std::map<std::string, std::set<std::string>> users;
+    for (const auto& d : set.domains) {
+      for (const auto& disk : d.disks) users[disk.identity].insert(Owner(d));
+      for (const auto& n : d.networks) users[n].insert(Owner(d));
+    }
+    std::vector<Evidence> ev;
+    std::string bad;
+    int judged = 0;
+    const std::string lvl = std::to_string(min_level_);
+    for (const auto& d : set.domains) {
+      if (!d.metadata || d.metadata->security_level < min_level_) continue;
+      ++judged;
+      const std::string me = Owner(d);
+      const std::string level = " (level " + std::to_string(d.metadata->security_level) + ")";
+      if (rule_ == "storage_separation") {
+        for (const auto& disk : d.disks) {
+          const auto& u = users[disk.identity];
+          const bool shared = u.size() > 1;
+          ev.push_back({d.source, 0,
+                        d.name + level + " " + disk.target + ": " + disk.identity +
+                            (disk.encrypted ? ", encrypted" : "") + (shared ? ", shared" : ", dedicated"),
+                        "encrypted or dedicated storage"});
+          if (shared && !disk.encrypted) bad += (bad.empty() ? "" : "; ") + d.name + " " + disk.target + " shares " + disk.identity;
+        }
+      } else if (rule_ == "network_separation") {
+        for (const auto& n : d.networks) {
+          const bool shared = users[n].size() > 1;
+          ev.push_back({d.source, 0, d.name + level + ": " + n + (shared ? ", shared" : ", dedicated"),
+                        "a network of its own"});
+          if (shared) bad += (bad.empty() ? "" : "; ") + d.name + " shares " + n;
+        }
+      } else {
+        std::set<std::string> others;
+        for (const auto& o : set.domains) {
+          if (Owner(o) != me) others.insert(o.name + " (" + Owner(o) + ")");
+        }
+        std::string list;
+        for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
+        ev.push_back({d.source, 0, d.name + level + ": " + (others.empty() ? "alone on the host" : "shares the host with " + list),
+                      "no other system's domains on the host"});
+        if (!others.empty()) bad += (bad.empty() ? "" : "; ") + d.name + " shares the host with " + list;
+      }
+    }
+    if (judged == 0) return Outcome::NotApplicable("no managed domain of level " + lvl + " or above");
+    if (!bad.empty()) return Outcome::Fail(bad, ev);
+    return Outcome::Pass(std::to_string(judged) + " domain(s) of level " + lvl + "+ separated", ev);
+  }
+
+  std::string rule_, dir_, uri_;
+  int64_t min_level_;
+};
+
+}  // namespace
+
+CheckType LibvirtDomains() {
+  return {"libvirt_domains",
+          "libvirt domains: consoles local or TLS, sVirt confinement, Circular 12/2022 separation",
+          {{"rule", ParamType::kChoice, true,
+            "graphics (VNC/SPICE only on loopback, a socket, or TLS); seclabel (no <seclabel "
+            "type='none'>); storage_separation (level >= min_level: each disk encrypted or not "
+            "shared with another system); network_separation (level >= min_level: networks not "
+            "shared); host_separation (level >= min_level: no other system's domain on the host)",
+            {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}},
+           {"dir", ParamType::kPath, false, "persistent definitions inside the root", {}, "/etc/libvirt/qemu"},
+           {"uri", ParamType::kString, false, "read live domains from this libvirt URI instead (read-only)"},
+           {"min_level", ParamType::kInteger, false,
+            "separation rules: lowest security level judged (from the domains' egov metadata)", {},
+            "3 (host_separation: 4)"}},
+          [](const Params& p) { return std::make_unique<LibvirtDomainsCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

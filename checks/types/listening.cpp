@@ -1,0 +1,114 @@
+// listening: sockets from /proc/net/{tcp,tcp6,udp,udp6}: a port closed, listening, or listening on
+// loopback only; or only allowed ports listening beyond loopback.
+#include <algorithm>
+
+#include "checks/proc.h"
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+class ListeningCheck : public Check {
+ public:
+  explicit ListeningCheck(const Params& p)
+      : ports_(p.Integers("port")),
+        allowed_(p.Integers("allowed")),
+        state_(p.String("state")),
+        protocol_(p.String("protocol", "tcp")) {
+    if (p.Has("port") == p.Has("allowed")) {
+      p.Fail(p.Has("port") ? "allowed" : "port", "give either 'port' with 'state', or 'allowed'");
+    }
+    if (p.Has("port") && state_.empty()) p.Fail("state", "required with 'port'");
+    if (p.Has("allowed") && !state_.empty()) p.Fail("state", "not used with 'allowed'");
+    for (auto port : ports_) {
+      if (port < 1 || port > 65535) p.Fail("port", "expected ports 1 to 65535");
+    }
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    const auto net = LoadProcNet(ctx);
+    if (!net->error.empty()) return Outcome::Error(net->error);
+    if (net->read.empty()) return Outcome::Skipped("no /proc/net under the root: not a live host");
+    std::vector<const ListeningSocket*> sockets;
+    for (const auto& s : net->sockets) {
+      if (protocol_ == "both" || s.protocol.rfind(protocol_, 0) == 0) sockets.push_back(&s);
+    }
+    std::vector<Evidence> evidence;
+    std::string bad;
+    auto note = [&](const ListeningSocket& s, const std::string& expected) {
+      evidence.push_back({"/proc/net/" + s.protocol, s.line,
+                          s.protocol + " " + Endpoint(s) + " listening", expected});
+    };
+    if (!allowed_.empty()) {
+      const std::string expected = "only ports " + List(allowed_) + " beyond loopback";
+      for (const auto* s : sockets) {
+        if (s->loopback) continue;
+        if (std::find(allowed_.begin(), allowed_.end(), s->port) == allowed_.end()) {
+          note(*s, expected);
+          bad += (bad.empty() ? "" : "; ") + Endpoint(*s) + " (" + s->protocol + ") is not allowed";
+        }
+      }
+      if (!bad.empty()) return Outcome::Fail(bad, evidence);
+      return Outcome::Pass("only allowed ports listen beyond loopback",
+                           {{"/proc/net", 0, "no other port listening beyond loopback", expected}});
+    }
+    for (auto port : ports_) {
+      const std::string expected = state_ == "closed"     ? "port " + std::to_string(port) + " closed"
+                                   : state_ == "loopback" ? "port " + std::to_string(port) +
+                                                                " on loopback only"
+                                                          : "port " + std::to_string(port) + " listening";
+      bool any = false;
+      for (const auto* s : sockets) {
+        if (s->port != port) continue;
+        any = true;
+        note(*s, expected);
+        if (state_ == "closed" || (state_ == "loopback" && !s->loopback)) {
+          bad += (bad.empty() ? "" : "; ") + Endpoint(*s) + " (" + s->protocol + ") is listening";
+        }
+      }
+      if (!any) {
+        evidence.push_back({"/proc/net", 0, "port " + std::to_string(port) + " not listening",
+                            expected});
+        if (state_ == "listening") {
+          bad += (bad.empty() ? "" : "; ") + std::string("nothing listens on port ") +
+                 std::to_string(port);
+        }
+      }
+    }
+    if (!bad.empty()) return Outcome::Fail(bad, evidence);
+    return Outcome::Pass("port " + List(ports_) + " " + state_, evidence);
+  }
+
+ private:
+  static std::string Endpoint(const ListeningSocket& s) {
+    return (s.address.find(':') != std::string::npos ? "[" + s.address + "]" : s.address) + ":" +
+           std::to_string(s.port);
+  }
+  static std::string List(const std::vector<int64_t>& ports) {
+    std::string s;
+    for (auto p : ports) s += (s.empty() ? "" : ", ") + std::to_string(p);
+    return s;
+  }
+
+  std::vector<int64_t> ports_, allowed_;
+  std::string state_, protocol_;
+};
+
+}  // namespace
+
+CheckType Listening() {
+  return {"listening",
+          "Listening sockets (/proc/net): a port closed, listening, or on loopback only; or only "
+          "allowed ports beyond loopback",
+          {{"port", ParamType::kIntegerList, false, "port(s) judged by 'state'"},
+           {"state", ParamType::kChoice, false,
+            "with port: closed, loopback (if listening, only on 127.0.0.0/8 or ::1), listening",
+            {"closed", "loopback", "listening"}},
+           {"allowed", ParamType::kIntegerList, false,
+            "the only ports that may listen on non-loopback addresses"},
+           {"protocol", ParamType::kChoice, false, "tcp, udp or both", {"tcp", "udp", "both"},
+            "tcp"}},
+          [](const Params& p) { return std::make_unique<ListeningCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

@@ -1,0 +1,104 @@
+// mount: a mount point carries options (nodev, nosuid, noexec...), live (/proc/mounts) or as
+// configured (/etc/fstab).
+#include <algorithm>
+
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+// fstab and /proc/mounts escape spaces and tabs as \040 and \011.
+std::string Unescape(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size()) {
+      const std::string oct(s.substr(i + 1, 3));
+      if (std::all_of(oct.begin(), oct.end(), [](char c) { return c >= '0' && c <= '7'; })) {
+        out += static_cast<char>(std::stoi(oct, nullptr, 8));
+        i += 3;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+class MountCheck : public Check {
+ public:
+  explicit MountCheck(const Params& p)
+      : path_(p.String("path")),
+        options_(p.Strings("options")),
+        forbidden_(p.Strings("absent_options")),
+        live_(p.String("source", "live") == "live"),
+        required_(p.Bool("required", true)) {
+    if (options_.empty() && forbidden_.empty()) {
+      p.Fail("options", "give options and/or absent_options");
+    }
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    const std::string source = live_ ? "/proc/mounts" : "/etc/fstab";
+    const FileData data = ctx.Read(source);
+    if (!data.ok()) {
+      if (live_ && data.missing()) return Outcome::Skipped("no /proc/mounts under the root: not a live host");
+      return Outcome::Error(data.message);
+    }
+    int line = 0, found_line = 0;
+    std::string found_opts;
+    for (auto l : SplitLines(data.bytes)) {
+      ++line;
+      auto t = Trim(l);
+      if (t.empty() || t[0] == '#') continue;
+      auto f = SplitFields(t);
+      if (f.size() < 4 || Unescape(f[1]) != path_) continue;
+      found_line = line;  // the last entry wins (a later mount covers an earlier one)
+      found_opts = std::string(f[3]);
+    }
+    std::string expected;
+    for (const auto& o : options_) expected += (expected.empty() ? "" : ",") + o;
+    for (const auto& o : forbidden_) expected += (expected.empty() ? "no " : ", no ") + o;
+    if (!found_line) {
+      if (!required_) return Outcome::NotApplicable(path_ + " is not a separate file system");
+      return Outcome::Fail(path_ + " is not a separate mount in " + source,
+                           {{source, 0, path_ + " not mounted separately", expected}});
+    }
+    std::vector<std::string> have;
+    for (size_t i = 0; i <= found_opts.size();) {
+      const size_t j = std::min(found_opts.find(',', i), found_opts.size());
+      have.push_back(found_opts.substr(i, j - i));
+      i = j + 1;
+    }
+    std::string bad;
+    for (const auto& o : options_) {
+      if (std::find(have.begin(), have.end(), o) == have.end()) bad += (bad.empty() ? "" : ", ") + ("missing " + o);
+    }
+    for (const auto& o : forbidden_) {
+      if (std::find(have.begin(), have.end(), o) != have.end()) bad += (bad.empty() ? "" : ", ") + ("has " + o);
+    }
+    std::vector<Evidence> ev = {{source, found_line, path_ + " " + found_opts, expected}};
+    if (!bad.empty()) return Outcome::Fail(path_ + ": " + bad, ev);
+    return Outcome::Pass(path_ + " mounted with " + expected, ev);
+  }
+
+ private:
+  std::string path_;
+  std::vector<std::string> options_, forbidden_;
+  bool live_, required_;
+};
+
+}  // namespace
+
+CheckType Mount() {
+  return {"mount",
+          "Mount options of a mount point, live (/proc/mounts) or configured (/etc/fstab)",
+          {{"path", ParamType::kPath, true, "the mount point"},
+           {"options", ParamType::kStringList, false, "options that must be present (nodev...)"},
+           {"absent_options", ParamType::kStringList, false, "options that must not be present"},
+           {"source", ParamType::kChoice, false, "live or fstab", {"live", "fstab"}, "live"},
+           {"required", ParamType::kBool, false,
+            "fail when the path is not a separate mount (false: not applicable)", {}, "true"}},
+          [](const Params& p) { return std::make_unique<MountCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

@@ -1,0 +1,49 @@
+// process: a process runs (or does not), by name, from /proc inside the root.
+#include "checks/proc.h"
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+class ProcessCheck : public Check {
+ public:
+  explicit ProcessCheck(const Params& p)
+      : names_(p.Strings("name")), running_(p.String("state", "running") == "running") {}
+
+  Outcome Run(const HostContext& ctx) const override {
+    if (!HasProc(ctx)) return Outcome::Skipped("no /proc under the root: not a live host");
+    const auto procs = LoadProcesses(ctx);
+    std::string names;
+    for (const auto& n : names_) names += (names.empty() ? "" : " or ") + n;
+    const std::string expected = running_ ? names + " running" : names + " not running";
+    for (const auto& p : *procs) {
+      for (const auto& n : names_) {
+        if (p.comm != n && p.exe != n && !(n.size() > 15 && p.comm == n.substr(0, 15))) continue;
+        std::vector<Evidence> ev = {{"/proc/" + std::to_string(p.pid) + "/comm", 0,
+                                     n + " running as pid " + std::to_string(p.pid), expected}};
+        if (running_) return Outcome::Pass(n + " is running", ev);
+        return Outcome::Fail(n + " is running (pid " + std::to_string(p.pid) + ")", ev);
+      }
+    }
+    std::vector<Evidence> ev = {{"/proc", 0, "no process named " + names, expected}};
+    if (running_) return Outcome::Fail(names + " is not running", ev);
+    return Outcome::Pass(names + " is not running", ev);
+  }
+
+ private:
+  std::vector<std::string> names_;
+  bool running_;
+};
+
+}  // namespace
+
+CheckType Process() {
+  return {"process",
+          "A process is running (or not), by its name in /proc/PID/comm or argv[0]",
+          {{"name", ParamType::kStringList, true, "process name(s); any of them counts"},
+           {"state", ParamType::kChoice, false, "running or not_running",
+            {"running", "not_running"}, "running"}},
+          [](const Params& p) { return std::make_unique<ProcessCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

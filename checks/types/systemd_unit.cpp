@@ -1,0 +1,69 @@
+// systemd_unit: a unit enabled (a symlink in a *.wants/ or *.requires/ directory), not enabled,
+// or masked (linked to /dev/null), from the unit directories inside the root.
+#include "checks/types/types.h"
+
+namespace egov::checks::types {
+namespace {
+
+class SystemdUnitCheck : public Check {
+ public:
+  explicit SystemdUnitCheck(const Params& p) : units_(p.Strings("unit")), state_(p.String("state")) {
+    for (const auto& u : units_) {
+      if (u.find('/') != std::string::npos || u.find('.') == std::string::npos) {
+        p.Fail("unit", "expected unit names such as chrony.service, got '" + u + "'");
+      }
+    }
+  }
+
+  Outcome Run(const HostContext& ctx) const override {
+    std::vector<Evidence> ev;
+    std::string bad;
+    int enabled_count = 0;
+    for (const auto& unit : units_) {
+      std::string masked_at, enabled_at;
+      for (const char* dir : {"/etc/systemd/system", "/run/systemd/system"}) {
+        const std::string path = std::string(dir) + "/" + unit;
+        auto target = ctx.ReadLink(path);
+        if (target && *target == "/dev/null") masked_at = path;
+      }
+      for (const char* dir : {"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}) {
+        for (const auto& link : ctx.Glob(std::string(dir) + "/*.wants/" + unit)) enabled_at = link;
+        for (const auto& link : ctx.Glob(std::string(dir) + "/*.requires/" + unit)) enabled_at = link;
+        if (!enabled_at.empty()) break;
+      }
+      const bool masked = !masked_at.empty();
+      const bool enabled = !enabled_at.empty() && !masked;
+      enabled_count += enabled;
+      const std::string observed = masked ? unit + " masked" : enabled ? unit + " enabled" : unit + " not enabled";
+      ev.push_back({masked ? masked_at : enabled ? enabled_at : "/etc/systemd/system", 0, observed,
+                    unit + " " + state_});
+      if (state_ == "masked" && !masked) bad += (bad.empty() ? "" : "; ") + unit + " is not masked";
+      if (state_ == "not_enabled" && enabled) bad += (bad.empty() ? "" : "; ") + unit + " is enabled";
+    }
+    if (state_ == "enabled" && enabled_count == 0) {
+      std::string names;
+      for (const auto& u : units_) names += (names.empty() ? "" : " or ") + u;
+      return Outcome::Fail(names + " not enabled", ev);
+    }
+    if (!bad.empty()) return Outcome::Fail(bad, ev);
+    return Outcome::Pass(state_ == "enabled" ? "enabled" : state_, ev);
+  }
+
+ private:
+  std::vector<std::string> units_;
+  std::string state_;
+};
+
+}  // namespace
+
+CheckType SystemdUnit() {
+  return {"systemd_unit",
+          "A systemd unit enabled, not enabled or masked, from the unit directories",
+          {{"unit", ParamType::kStringList, true,
+            "unit name(s); enabled: any of them, not_enabled / masked: all of them"},
+           {"state", ParamType::kChoice, true, "enabled, not_enabled or masked",
+            {"enabled", "not_enabled", "masked"}}},
+          [](const Params& p) { return std::make_unique<SystemdUnitCheck>(p); }};
+}
+
+}  // namespace egov::checks::types

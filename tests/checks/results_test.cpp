@@ -1,0 +1,232 @@
+// The egov.results/v1 document (docs/results.md) and the reports built from the same results.
+#include <libxml/parser.h>
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "checks/report.h"
+#include "test_util.h"
+
+namespace egov::checks {
+namespace {
+
+using nlohmann::json;
+using testing::Host;
+using testing::kSource;
+
+ScanResult WeakScan() {
+  static const ScanResult r = [] {
+    const Inventory inv = LoadInventory({kSource + "/profiles"});
+    std::vector<Waiver> waivers(1);
+    waivers[0].name = "shadow-lab";
+    waivers[0].control = "MIC1145-G2-SC-07";
+    waivers[0].hosts = {"*"};
+    waivers[0].reason = "Máy thử nghiệm <lab>";
+    waivers[0].approved_by = "Nguyễn Văn A";
+    waivers[0].expires = *ParseDate("2099-12-31");
+    ScanOptions o;
+    o.root = Host("weak");
+    o.host = "weak-host";
+    o.waivers = waivers;
+    return RunScan({CompileProfile(*inv.FindProfile("mic-1145")),
+                    CompileProfile(*inv.FindProfile("decree85-level4")),
+                    CompileProfile(*inv.FindProfile("availability"))},
+                   o);
+  }();
+  return r;
+}
+
+// Checks one value's type as docs/results.md gives it.
+void Type(const json& j, const std::string& key, json::value_t t, const std::string& where) {
+  ASSERT_TRUE(j.contains(key)) << where << "." << key << " missing";
+  const auto got = j.at(key).type();
+  const bool number = t == json::value_t::number_float &&
+                      (got == json::value_t::number_integer || got == json::value_t::number_unsigned);
+  const bool integer = t == json::value_t::number_integer && got == json::value_t::number_unsigned;
+  EXPECT_TRUE(got == t || number || integer) << where << "." << key << " is " << j.at(key).type_name();
+}
+
+TEST(ResultsJson, FollowsTheContract) {
+  using V = json::value_t;
+  const json j = ToJson(WeakScan());
+  EXPECT_EQ(j["schema"], "egov.results/v1");
+  Type(j, "agent", V::object, "");
+  Type(j["agent"], "version", V::string, "agent");
+  Type(j["agent"], "revision", V::string, "agent");
+  for (const char* k : {"host", "root", "started_at", "finished_at"}) Type(j, k, V::string, "");
+  EXPECT_EQ(j["host"], "weak-host");
+  EXPECT_EQ(j["started_at"].get<std::string>().size(), 20u);  // 2026-11-23T01:02:03Z
+  EXPECT_EQ(j["started_at"].get<std::string>().back(), 'Z');
+  Type(j, "duration_seconds", V::number_float, "");
+  ASSERT_EQ(j["profiles"].size(), 3u);
+  const std::set<std::string> statuses = {"pass", "fail", "error", "skipped", "not_applicable", "waived"};
+  for (const auto& p : j["profiles"]) {
+    const std::string w = p["name"];
+    for (const char* k : {"name", "version", "level_verdict"}) Type(p, k, V::string, w);
+    Type(p, "title", V::object, w);
+    Type(p["title"], "vi", V::string, w);
+    Type(p["title"], "en", V::string, w);
+    EXPECT_TRUE(p["level"].is_null() || p["level"].is_number_integer()) << w;
+    Type(p, "passed", V::boolean, w);
+    EXPECT_TRUE(p["level_verdict"] == "met" || p["level_verdict"] == "partly_met" ||
+                p["level_verdict"] == "not_met");
+    const json& s = p["summary"];
+    for (const char* k : {"pass", "fail", "error", "skipped", "not_applicable", "waived", "applicable"}) {
+      Type(s, k, V::number_integer, w + ".summary");
+    }
+    Type(s, "score", V::number_float, w);
+    Type(s, "score_with_waivers", V::number_float, w);
+    int counted = 0;
+    for (const auto& f : p["features"]) {
+      Type(f, "group", V::string, w + ".features");
+      Type(f, "feature", V::string, w + ".features");
+      Type(f, "passed", V::boolean, w + ".features");
+      Type(f, "controls", V::number_integer, w + ".features");
+      counted += f["controls"].get<int>();
+    }
+    EXPECT_EQ(counted, static_cast<int>(p["controls"].size()));
+    int fails = 0;
+    for (const auto& c : p["controls"]) {
+      const std::string cw = w + "." + c["id"].get<std::string>();
+      for (const char* k : {"id", "group", "feature", "severity", "status", "reason"}) Type(c, k, V::string, cw);
+      for (const char* k : {"title", "remediation"}) {
+        Type(c, k, V::object, cw);
+        Type(c[k], "vi", V::string, cw);
+        Type(c[k], "en", V::string, cw);
+      }
+      Type(c, "evidence", V::array, cw);
+      Type(c, "references", V::array, cw);
+      Type(c, "duration_seconds", V::number_float, cw);
+      EXPECT_TRUE(statuses.contains(c["status"])) << cw;
+      for (const auto& e : c["evidence"]) {
+        for (const char* k : {"source", "observed", "expected"}) Type(e, k, V::string, cw + ".evidence");
+        if (e.contains("line")) {
+          EXPECT_GT(e["line"].get<int>(), 0);
+        }
+      }
+      ASSERT_TRUE(c.contains("waiver")) << cw;
+      if (c["status"] == "waived") {
+        for (const char* k : {"name", "reason", "approved_by", "expires"}) Type(c["waiver"], k, V::string, cw);
+      } else {
+        EXPECT_TRUE(c["waiver"].is_null()) << cw;
+      }
+      fails += c["status"] == "fail" || c["status"] == "error";
+    }
+    EXPECT_EQ(p["passed"].get<bool>(), fails == 0) << w;
+  }
+  // Vietnamese text is written as UTF-8, not \u escapes.
+  EXPECT_NE(j.dump().find("Nguyễn Văn A"), std::string::npos);
+}
+
+TEST(ResultsJson, EvidenceSaysWhereAValueWasRead) {
+  const ScanResult& r = WeakScan();
+  const ControlResult* root_login = nullptr;
+  for (const auto& c : r.profiles[0].controls) {
+    if (c.id == "MIC1145-G2-SF-03") root_login = &c;
+  }
+  ASSERT_NE(root_login, nullptr);
+  EXPECT_EQ(root_login->status, Status::kFail);
+  bool found = false;
+  for (const auto& e : root_login->evidence) {
+    if (e.source == "/etc/ssh/sshd_config" && e.line == 11 && e.observed.find("permitrootlogin yes") != std::string::npos) {
+      found = true;
+      EXPECT_EQ(e.expected, "no");
+    }
+  }
+  EXPECT_TRUE(found) << "no evidence pointing at the Match block's line";
+}
+
+TEST(ResultsJson, RoundTripsAndRefusesOtherDocuments) {
+  const json j = ToJson(WeakScan());
+  const ScanResult back = ScanResultFromJson(j, "r.json");
+  EXPECT_EQ(ToJson(back), j);
+  json bad = j;
+  bad["schema"] = "other/v2";
+  EXPECT_THROW(ScanResultFromJson(bad, "r.json"), ConfigError);
+  bad = j;
+  bad["profiles"][0]["controls"][0]["status"] = "maybe";
+  EXPECT_THROW(ScanResultFromJson(bad, "r.json"), ConfigError);
+  bad = j;
+  bad["profiles"][0].erase("controls");
+  try {
+    ScanResultFromJson(bad, "r.json");
+    ADD_FAILURE();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(e.diagnostics()[0].message.find("profiles[0].controls"), std::string::npos);
+  }
+}
+
+std::string Render(ReportFormat f) {
+  std::ostringstream out;
+  WriteReport(WeakScan(), f, out);
+  return out.str();
+}
+
+TEST(Reports, TextPutsTheSummaryFirstThenFailuresWithEvidenceAndFix) {
+  const std::string t = Render(ReportFormat::kText);
+  const size_t summary = t.find("PROFILE"), failures = t.find("Failures:");
+  ASSERT_NE(summary, std::string::npos);
+  ASSERT_NE(failures, std::string::npos);
+  EXPECT_LT(summary, failures);
+  EXPECT_NE(t.find("/etc/ssh/sshd_config:11"), std::string::npos);
+  EXPECT_NE(t.find("fix: Set PermitRootLogin no"), std::string::npos);
+  EXPECT_NE(t.find("Waived:"), std::string::npos);
+  EXPECT_NE(t.find("Features not met in mic-1145"), std::string::npos);
+}
+
+TEST(Reports, JunitIsWellFormedWithACasePerControl) {
+  const std::string x = Render(ReportFormat::kJunit);
+  xmlDoc* doc = xmlReadMemory(x.data(), static_cast<int>(x.size()), "junit.xml", nullptr, XML_PARSE_NONET);
+  ASSERT_NE(doc, nullptr);
+  size_t cases = 0, failures = 0;
+  for (xmlNode* s = xmlDocGetRootElement(doc)->children; s; s = s->next) {
+    for (xmlNode* c = s->children; c; c = c->next) {
+      if (c->type != XML_ELEMENT_NODE) continue;
+      ++cases;
+      for (xmlNode* f = c->children; f; f = f->next) {
+        failures += f->type == XML_ELEMENT_NODE && xmlStrcmp(f->name, BAD_CAST "failure") == 0;
+      }
+    }
+  }
+  xmlFreeDoc(doc);
+  size_t controls = 0, fails = 0;
+  for (const auto& p : WeakScan().profiles) {
+    controls += p.controls.size();
+    fails += static_cast<size_t>(p.summary.fail);
+  }
+  EXPECT_EQ(cases, controls);
+  EXPECT_EQ(failures, fails);
+}
+
+TEST(Reports, SarifHasARuleForEveryControlAndAResultPerFinding) {
+  const json s = json::parse(Render(ReportFormat::kSarif));
+  EXPECT_EQ(s["version"], "2.1.0");
+  const json& run = s["runs"][0];
+  size_t controls = 0, findings = 0;
+  for (const auto& p : WeakScan().profiles) {
+    controls += p.controls.size();
+    findings += static_cast<size_t>(p.summary.fail + p.summary.error + p.summary.waived);
+  }
+  EXPECT_EQ(run["tool"]["driver"]["rules"].size(), controls);
+  EXPECT_EQ(run["results"].size(), findings);
+  bool suppressed = false;
+  for (const auto& r : run["results"]) suppressed = suppressed || r.contains("suppressions");
+  EXPECT_TRUE(suppressed);
+}
+
+TEST(Reports, HtmlIsOneBilingualPageWithEscapedText) {
+  const std::string h = Render(ReportFormat::kHtml);
+  EXPECT_EQ(h.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(h.find("Báo cáo kiểm tra tuân thủ"), std::string::npos);
+  EXPECT_NE(h.find("Compliance scan report"), std::string::npos);
+  EXPECT_NE(h.find("Đáp ứng một phần"), std::string::npos);
+  EXPECT_NE(h.find("Máy thử nghiệm &lt;lab&gt;"), std::string::npos);
+  EXPECT_EQ(h.find("<lab>"), std::string::npos);
+  EXPECT_EQ(h.find("<script"), std::string::npos);
+  EXPECT_EQ(h.find("http://"), std::string::npos);  // self-contained: nothing fetched
+  EXPECT_NE(h.find("@media print"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace egov::checks
