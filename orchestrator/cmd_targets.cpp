@@ -1,0 +1,145 @@
+// egovctl targets: Prometheus file_sd targets for every host's egov-agent, so that the target
+// labels provider, zone and host come from the same inventory egovctl places workloads with.
+#include <curl/curl.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/diagnostics.h"
+#include "common/loader.h"
+#include "orchestrator/cli.h"
+#include "orchestrator/commands.h"
+#include "orchestrator/options.h"
+
+namespace po = boost::program_options;
+
+namespace egov::orchestrator {
+namespace {
+
+using UrlPtr = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
+
+// One part of a parsed URL; empty when the URL does not have it.
+std::string Part(CURLU* url, CURLUPart part, unsigned flags = 0) {
+  char* value = nullptr;
+  if (curl_url_get(url, part, &value, flags) != CURLUE_OK || value == nullptr) return {};
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
+// The scrape target of an agent URL (scheme, HOST:PORT, metrics path), or why it cannot be one.
+struct Scrape {
+  std::string scheme, address, metrics_path, error;
+};
+
+Scrape ParseAgentUrl(const std::string& agent) {
+  UrlPtr url(curl_url(), curl_url_cleanup);
+  if (!url) throw std::bad_alloc();
+  Scrape s;
+  if (curl_url_set(url.get(), CURLUPART_URL, agent.c_str(), 0) != CURLUE_OK) {
+    s.error = "expected http(s)://HOST[:PORT][/PATH]";
+    return s;
+  }
+  s.scheme = Part(url.get(), CURLUPART_SCHEME);
+  const std::string host = Part(url.get(), CURLUPART_HOST);
+  const std::string port = Part(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  if ((s.scheme != "http" && s.scheme != "https") || host.empty() || port.empty()) {
+    s.error = "expected http(s)://HOST[:PORT][/PATH]";
+  } else if (!Part(url.get(), CURLUPART_USER).empty()) {
+    s.error = "credentials do not belong in the URL; give Prometheus basic_auth with a "
+              "password_file in the scrape configuration";
+  } else if (!Part(url.get(), CURLUPART_QUERY).empty() ||
+             !Part(url.get(), CURLUPART_FRAGMENT).empty()) {
+    s.error = "expected no query or fragment";
+  }
+  if (!s.error.empty()) return s;
+  s.address = host + ":" + port;
+  std::string path = Part(url.get(), CURLUPART_PATH);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  s.metrics_path = path + "/metrics";
+  return s;
+}
+
+// One file_sd group per host, in inventory order; hosts without an agent are counted.
+nlohmann::json Targets(const Inventory& inv, size_t& without_agent) {
+  nlohmann::json groups = nlohmann::json::array();
+  DiagnosticSink problems;
+  for (const auto& p : inv.providers) {
+    for (const auto& z : p.zones) {
+      for (const auto& h : z.hosts) {
+        if (h.agent.empty()) {
+          ++without_agent;
+          continue;
+        }
+        const Scrape s = ParseAgentUrl(h.agent);
+        if (!s.error.empty()) {
+          problems.Add(h.pos, "host " + h.name + ": agent '" + h.agent + "': " + s.error);
+          continue;
+        }
+        nlohmann::json labels = {{"provider", p.name}, {"zone", z.name}, {"host", h.name}};
+        if (s.scheme != "http") labels["__scheme__"] = s.scheme;
+        if (s.metrics_path != "/metrics") labels["__metrics_path__"] = s.metrics_path;
+        groups.push_back({{"targets", {s.address}}, {"labels", labels}});
+      }
+    }
+  }
+  problems.ThrowIfAny();
+  return groups;
+}
+
+// Prometheus re-reads file_sd files when they change: replace the file in one rename so it
+// never sees half of one.
+void WriteAtomically(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    throw std::runtime_error("cannot replace " + path.string() + ": " + ec.message());
+  }
+}
+
+}  // namespace
+
+int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
+  po::options_description desc("targets options");
+  desc.add_options()
+      ("file,f", po::value<std::vector<std::string>>()->required(),
+       "YAML file or directory (repeatable)")
+      ("out,o", po::value<std::string>(), "write the targets to FILE (default: standard output)");
+  po::positional_options_description pos;
+  pos.add("file", -1);
+  po::variables_map vm;
+  if (auto code = ParseOptions(args, "egovctl targets -f PATH... [-o targets.json]", desc, pos,
+                               vm, io)) {
+    return *code;
+  }
+  const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
+  size_t without_agent = 0;
+  const nlohmann::json groups = Targets(inv, without_agent);
+  const std::string text = groups.dump(2) + "\n";
+  if (vm.count("out")) {
+    WriteAtomically(vm["out"].as<std::string>(), text);
+    io.err << "Wrote " << groups.size() << " target" << (groups.size() == 1 ? "" : "s") << " to "
+           << vm["out"].as<std::string>() << ".\n";
+  } else {
+    io.out << text;
+  }
+  if (without_agent > 0) {
+    io.err << "Note: " << without_agent << " host" << (without_agent == 1 ? " has" : "s have")
+           << " no agent URL and will not be scraped.\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace egov::orchestrator
