@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Lints the Grafana dashboards and the Prometheus rules under dashboards/.
 
-    dashboards/lint.py [--golden tests/fixtures/agent/metrics.golden] [--no-promtool]
+    dashboards/lint.py [--golden FILE]... [--no-promtool]
+
+The golden files default to the agent's two golden scrapes, tests/fixtures/agent/metrics.golden
+(hardened host) and metrics-weak.golden (weak host: waivers, check errors, TLS probes).
 
 Exit 0 when everything holds, 1 with one line per problem otherwise. The dashboard rules are
 those of grafana/dashboard-linter (which is Go and not packaged for Debian) plus the project's:
@@ -23,6 +26,9 @@ those of grafana/dashboard-linter (which is Go and not packaged for Debian) plus
               metrics that exist; recording rules named level:metric:operations; every alert
               (and each of its severities) fires in a promtool test case and has a case where
               it must not
+  provisioning the Grafana files parse; the data source is Prometheus with a fixed uid and a
+              timeInterval equal to the example prometheus.yml's scrape_interval (Grafana
+              derives $__rate_interval from it)
 
 The e2e test imports this module for the queries and the substitution.
 """
@@ -178,14 +184,15 @@ def label_values_query(query):
 
 # --- Inputs -------------------------------------------------------------------------------------
 
-def golden_metrics(path):
+def golden_metrics(paths):
     names = set()
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("# TYPE "):
-                names.add(line.split()[2])
-            elif line.strip() and not line.startswith("#"):
-                names.add(re.match(r"[A-Za-z_:][A-Za-z0-9_:]*", line).group(0))
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("# TYPE "):
+                    names.add(line.split()[2])
+                elif line.strip() and not line.startswith("#"):
+                    names.add(re.match(r"[A-Za-z_:][A-Za-z0-9_:]*", line).group(0))
     return names
 
 
@@ -451,11 +458,29 @@ def check_promql_syntax(problems, exprs):
             problems.add("promtool", (r.stdout + r.stderr).strip())
 
 
-def lint(golden, root=ROOT, promtool=True):
+def check_provisioning(problems, root=ROOT):
+    base = os.path.join(root, "dashboards")
+    with open(os.path.join(base, "prometheus", "prometheus.example.yml"), encoding="utf-8") as f:
+        scrape_interval = yaml.safe_load(f)["global"]["scrape_interval"]
+    for path in sorted(glob.glob(os.path.join(base, "provisioning", "datasources", "*.yaml"))):
+        for ds in load_rules(path).get("datasources", []):
+            if ds.get("type") != "prometheus" or not ds.get("uid"):
+                problems.add(path, f"data source {ds.get('name')} should be prometheus with a uid")
+            elif ds.get("jsonData", {}).get("timeInterval") != scrape_interval:
+                problems.add(path, f"timeInterval should be the scrape_interval of "
+                                   f"prometheus.example.yml ({scrape_interval})")
+    for path in sorted(glob.glob(os.path.join(base, "provisioning", "dashboards", "*.yaml"))):
+        for p in load_rules(path).get("providers", []):
+            if p.get("type") != "file" or not p.get("options", {}).get("path"):
+                problems.add(path, f"provider {p.get('name')} should be of type file with a path")
+
+
+def lint(goldens, root=ROOT, promtool=True):
     problems = Problems(root)
-    known = golden_metrics(golden) | PROMETHEUS_SERIES
+    known = golden_metrics(goldens) | PROMETHEUS_SERIES
     recorded = check_rules(problems, known, root)
     exprs = check_dashboards(problems, known, recorded, root)
+    check_provisioning(problems, root)
     if promtool:
         check_promql_syntax(problems, exprs)
     return problems.items
@@ -463,11 +488,13 @@ def lint(golden, root=ROOT, promtool=True):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--golden", default=os.path.join(ROOT, "tests", "fixtures", "agent", "metrics.golden"),
-                    help="the agent's golden /metrics (default: %(default)s)")
+    ap.add_argument("--golden", action="append",
+                    help="an agent's golden /metrics (repeatable; default: the agent's two)")
     ap.add_argument("--no-promtool", action="store_true", help="skip the PromQL syntax check")
     args = ap.parse_args()
-    items = lint(args.golden, promtool=not args.no_promtool)
+    goldens = args.golden or [os.path.join(ROOT, "tests", "fixtures", "agent", name)
+                              for name in ("metrics.golden", "metrics-weak.golden")]
+    items = lint(goldens, promtool=not args.no_promtool)
     for item in items:
         print(item)
     n = sum(1 for _ in dashboards())

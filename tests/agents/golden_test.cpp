@@ -1,8 +1,10 @@
 // The whole /metrics of an agent on the hardened fixture host with the shipped profiles,
 // simulated domains and two probes, compared with tests/fixtures/agent/metrics.golden after
-// masking what varies between runs (times, durations, process figures, revision). Any change
-// of a name, label or value shows up as a diff. Regenerate on purpose with
-// EGOV_UPDATE_GOLDEN=1 and review the diff.
+// masking what varies between runs (times, durations, process figures, revision); and on the
+// weak host with a waiver, a check that cannot run and an https probe, the families the
+// hardened host never shows, compared with metrics-weak.golden. Any change of a name, label or
+// value shows up as a diff (and dashboards/lint.py checks the dashboards against both files).
+// Regenerate on purpose with EGOV_UPDATE_GOLDEN=1 and review the diff.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -10,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "agents/agent.h"
 #include "tests/agents/support.h"
@@ -51,6 +54,38 @@ std::string Normalize(const std::string& text) {
   return out;
 }
 
+// Runs an agent on `config` until its /metrics holds every one of `needles` (or a minute has
+// passed) and returns that scrape.
+std::string ScrapeWhenReady(const fs::path& config, const std::vector<std::string>& needles) {
+  Agent agent(config.string(), {});
+  const auto end = std::chrono::steady_clock::now() + 60s;
+  std::string scrape;
+  while (std::chrono::steady_clock::now() < end) {
+    scrape = Fetch(agent.port(), {.path = "/metrics"}).body;
+    bool ready = true;
+    for (const auto& n : needles) ready = ready && scrape.find(n) != std::string::npos;
+    if (ready) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  return scrape;
+}
+
+// promtool has nothing to say about the scrape, and it matches tests/fixtures/agent/`name`.
+void ExpectGolden(const std::string& scrape, const std::string& name) {
+  const auto promtool = testing::RunCommand({"promtool", "check", "metrics"}, scrape);
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
+  EXPECT_EQ(promtool.output, "");
+
+  const fs::path golden = kSource / "tests/fixtures/agent" / name;
+  const std::string got = Normalize(scrape);
+  if (std::getenv("EGOV_UPDATE_GOLDEN")) {
+    std::ofstream(golden, std::ios::binary) << got;
+    GTEST_SKIP() << "wrote " << golden;
+  }
+  EXPECT_EQ(got, ReadFile(golden)) << "the scrape changed; if on purpose, run the test with "
+                                      "EGOV_UPDATE_GOLDEN=1 and review the diff";
+}
+
 TEST(GoldenMetrics, HardenedHostWithShippedProfilesDomainsAndProbes) {
   TempDir dir;
   const fs::path root = fs::path(EGOV_HOST_FIXTURES) / "hardened";  // materialized by ctest
@@ -85,38 +120,66 @@ probes:
     - workload: cong-dvc-quoc-gia
       url: )" + base + "/healthz\n");
 
-  std::string scrape;
-  {
-    Agent agent(config.string(), {});
-    const auto end = std::chrono::steady_clock::now() + 60s;
-    // Ready when the scan, libvirt and every probe have reported.
-    while (std::chrono::steady_clock::now() < end) {
-      scrape = Fetch(agent.port(), {.path = "/metrics"}).body;
-      if (scrape.find("egov_scans_total 1") != std::string::npos &&
-          scrape.find("egov_libvirt_up 1") != std::string::npos &&
-          scrape.find("egov_probe_success{workload=\"mot-cua-hue\"") != std::string::npos &&
-          scrape.find("egov_probe_success{workload=\"dvc-quoc-gia\"") != std::string::npos &&
-          scrape.find("egov_probe_success{workload=\"cong-dvc-quoc-gia\"") != std::string::npos) {
-        break;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-  }
+  // Ready when the scan, libvirt and every probe have reported.
+  const std::string scrape = ScrapeWhenReady(
+      config, {"egov_scans_total 1", "egov_libvirt_up 1",
+               "egov_probe_success{workload=\"mot-cua-hue\"",
+               "egov_probe_success{workload=\"dvc-quoc-gia\"",
+               "egov_probe_success{workload=\"cong-dvc-quoc-gia\""});
   health.stop();
   serving.join();
+  ExpectGolden(scrape, "metrics.golden");
+}
 
-  const auto promtool = testing::RunCommand({"promtool", "check", "metrics"}, scrape);
-  EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
-  EXPECT_EQ(promtool.output, "");
+TEST(GoldenMetrics, WeakHostWithWaiverCheckErrorAndTlsProbe) {
+  TempDir dir;
+  const fs::path root = dir.path() / "root";
+  const auto materialize = testing::RunCommand(
+      {(kSource / "tests/fixtures/hosts/materialize").string(), "weak", root.string()});
+  ASSERT_EQ(materialize.exit_code, 0) << materialize.output;
+  // A configuration file that is a directory: the controls reading it cannot be evaluated.
+  fs::remove(root / "etc/ssh/sshd_config");
+  fs::create_directory(root / "etc/ssh/sshd_config");
+  dir.Write("waivers.yaml", R"(kind: Waiver
+name: ssh-root-tam-thoi
+control: MIC1145-G2-SF-03
+hosts: [hcm-*]
+reason: "Chờ thay thế máy chủ quản trị"
+approved_by: "Trưởng phòng ATTT"
+expires: 2099-12-31
+)");
 
-  const fs::path golden = kSource / "tests/fixtures/agent/metrics.golden";
-  const std::string got = Normalize(scrape);
-  if (std::getenv("EGOV_UPDATE_GOLDEN")) {
-    std::ofstream(golden, std::ios::binary) << got;
-    GTEST_SKIP() << "wrote " << golden;
-  }
-  EXPECT_EQ(got, ReadFile(golden)) << "the scrape changed; if on purpose, run the test with "
-                                      "EGOV_UPDATE_GOLDEN=1 and review the diff";
+  const auto cert = testing::MakeCertificate(dir.path(), "tls", "127.0.0.1", 30);
+  httplib::SSLServer https(cert.cert.c_str(), cert.key.c_str());
+  https.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  const int port = https.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { https.listen_after_bind(); });
+
+  const auto config = dir.Write("agent.yaml", R"(listen: 127.0.0.1:0
+host: hcm-01
+log_level: warn
+scan:
+  root: root
+  profiles: [mic-1145]
+  profile_dir: )" + (kSource / "profiles").string() + R"(
+  level: 3
+  waivers: waivers.yaml
+probes:
+  interval: 1h
+  timeout: 2s
+  ca_file: )" + cert.cert.string() + R"(
+  targets:
+    - workload: cong-ky-so
+      url: https://127.0.0.1:)" + std::to_string(port) + "/healthz\n");
+  const std::string scrape = ScrapeWhenReady(
+      config, {"egov_scans_total 1", "egov_probe_success{workload=\"cong-ky-so\""});
+  https.stop();
+  serving.join();
+  EXPECT_NE(scrape.find("egov_probe_success{workload=\"cong-ky-so\",domain=\"\"} 1"),
+            std::string::npos);
+  ExpectGolden(scrape, "metrics-weak.golden");
 }
 
 }  // namespace

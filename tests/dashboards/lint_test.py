@@ -2,7 +2,7 @@
 """Each rule of dashboards/lint.py fails on a copy of the shipped dashboards and rules broken
 in that one way, and the shipped ones pass.
 
-    tests/dashboards/lint_test.py [GOLDEN]     (default: tests/fixtures/agent/metrics.golden)
+    tests/dashboards/lint_test.py [GOLDEN...]   (default: the agent's two golden scrapes)
 """
 import copy
 import importlib.util
@@ -19,7 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 spec = importlib.util.spec_from_file_location("lint", os.path.join(ROOT, "dashboards", "lint.py"))
 lint = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lint)
-GOLDEN = os.path.join(ROOT, "tests", "fixtures", "agent", "metrics.golden")
+GOLDENS = [os.path.join(ROOT, "tests", "fixtures", "agent", name)
+           for name in ("metrics.golden", "metrics-weak.golden")]
 
 
 class Selectors(unittest.TestCase):
@@ -57,7 +58,7 @@ class Rules(unittest.TestCase):
         shutil.rmtree(self.root)
 
     def problems(self, promtool=False):
-        return lint.lint(GOLDEN, root=self.root, promtool=promtool)
+        return lint.lint(GOLDENS, root=self.root, promtool=promtool)
 
     def assertProblem(self, text, promtool=False):
         found = self.problems(promtool)
@@ -237,8 +238,18 @@ class Rules(unittest.TestCase):
         self.edit_rules("tests/alerts_test.yaml", change)
         self.assertProblem("no case where EgovCertificateExpiringSoon fires with severity critical")
 
+    # Provisioning.
+    def test_datasource_time_interval_follows_the_scrape_interval(self):
+        path = os.path.join(self.root, "dashboards", "provisioning", "datasources", "egov-prometheus.yaml")
+        with open(path, encoding="utf-8") as f:
+            d = yaml.safe_load(f)
+        d["datasources"][0]["jsonData"]["timeInterval"] = "15s"
+        with open(path, "w", encoding="utf-8") as f:
+            yaml.safe_dump(d, f)
+        self.assertProblem("timeInterval should be the scrape_interval of prometheus.example.yml (30s)")
+
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
-        GOLDEN = sys.argv.pop(1)
-    unittest.main(verbosity=1)
+    files = [a for a in sys.argv[1:] if not a.startswith("-")]
+    GOLDENS = files or GOLDENS
+    unittest.main(argv=[sys.argv[0]] + [a for a in sys.argv[1:] if a.startswith("-")], verbosity=1)
