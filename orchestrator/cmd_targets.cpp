@@ -2,11 +2,13 @@
 // labels provider, zone and host come from the same inventory egovctl places workloads with.
 #include <curl/curl.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <ostream>
+#include <stdexcept>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
