@@ -12,8 +12,10 @@
 // A small RAII adapter over the libvirt C API, shared by egovctl and egov-agent. libvirt errors
 // are read right after the failing call (thread-local, virGetLastError) and thrown as
 // libvirt::Error; nothing is printed by libvirt itself. One virConnect may be used from many
-// threads at once (libvirt serialises internally); a dead connection is never revived: open a
-// new one.
+// threads at once (libvirt serialises internally), but with libvirt 9.0 keepalive only ends a
+// call to a frozen daemon when that call is the only one in flight on its connection: give
+// each thread that calls a remote host its own Connection. A dead connection is never
+// revived: open a new one.
 namespace egov::libvirt {
 
 /// A failed libvirt call, with libvirt's error code and domain (virErrorNumber, virErrorDomain).

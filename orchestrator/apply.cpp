@@ -174,7 +174,7 @@ ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSessio
     std::lock_guard lock(w.mu);
     if (!w.lost.exchange(true)) w.lost_error = why;
   };
-  auto run = [&](HostWork& w, Step& s) {
+  auto run = [&](HostWork& w, Step& s, const libvirt::Connection* conn) {
     const Action& a = *s.action;
     if (w.lost) {
       if (journal) journal->Mark(s.index, StepStatus::kSkipped, "host lost: " + w.lost_error);
@@ -183,7 +183,7 @@ ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSessio
       return;
     }
     try {
-      RunStep(*w.session->conn, s, options.atomic);
+      RunStep(*conn, s, options.atomic);
       s.ok = true;
       w.touched = true;
       if (journal) journal->Mark(s.index, StepStatus::kDone);
@@ -192,7 +192,7 @@ ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSessio
       progress << "  " << ToString(a.kind) << " " << a.domain << " on " << a.host << ": done\n";
     } catch (const std::exception& e) {
       const auto* lv = dynamic_cast<const libvirt::Error*>(&e);
-      if ((lv && lv->connection_lost()) || !w.session->conn->IsAlive()) fail_host(w, e.what());
+      if ((lv && lv->connection_lost()) || !conn->IsAlive()) fail_host(w, e.what());
       if (journal) journal->Mark(s.index, StepStatus::kFailed, e.what());
       std::lock_guard lock(mu);
       ++report.failed;
@@ -212,7 +212,12 @@ ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSessio
     ParallelFor(strands.size(), options.threads, [&](size_t i) {
       auto [w, k] = strands[i];
       const size_t n = std::min(options.per_host, (w->*steps).size());
-      for (size_t j = k; j < (w->*steps).size(); j += n) run(*w, (w->*steps)[j]);
+      // Remote hosts: one connection per strand; simulated hosts share their one connection.
+      const libvirt::Connection* conn = w->session ? w->session->conn.get() : nullptr;
+      if (w->session && k > 0 && k - 1 < w->session->workers.size()) {
+        conn = w->session->workers[k - 1].get();
+      }
+      for (size_t j = k; j < (w->*steps).size(); j += n) run(*w, (w->*steps)[j], conn);
     });
   };
 
@@ -226,6 +231,13 @@ ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSessio
       if (!s.action->pool.empty()) pools.insert(s.action->pool);
     }
     try {
+      const size_t strands =
+          std::min(options.per_host, std::max(w.changes.size(), w.deletes.size()));
+      try {
+        if (strands > 1) OpenWorkers(*w.session, strands - 1);
+      } catch (const std::exception&) {
+        // Fewer connections only means fewer calls at once; the main one carries on.
+      }
       for (const auto& n : nets) EnsureNetwork(*w.session->conn, n);
       for (const auto& p : pools) EnsurePool(*w.session->conn, p);
       if (!nets.empty() || !pools.empty()) w.touched = true;

@@ -178,6 +178,7 @@ std::vector<std::unique_ptr<HostSession>> ConnectHosts(const std::vector<FleetHo
     try {
       libvirt::OpenOptions open;
       open.keepalive_interval = options.keepalive_interval;
+      s->keepalive_interval = options.keepalive_interval;
       if (IsSimulatedUri(s->uri, s->sim_path)) {
         EnsureSimulatedHostFile(s->sim_path, *hosts[i].host);
         s->conn = libvirt::Connection::Open(s->uri, open);
@@ -195,6 +196,15 @@ std::vector<std::unique_ptr<HostSession>> ConnectHosts(const std::vector<FleetHo
     out[i] = std::move(s);
   });
   return out;
+}
+
+void OpenWorkers(HostSession& h, size_t n) {
+  if (!h.sim_path.empty() || h.uri.rfind("test", 0) == 0) return;
+  libvirt::OpenOptions open;
+  open.keepalive_interval = h.keepalive_interval;
+  while (h.workers.size() < n) {
+    h.workers.push_back(OpenWithTimeout(h.uri, open, std::chrono::milliseconds(15000)));
+  }
 }
 
 void SaveSimulatedHost(HostSession& h) {

@@ -33,6 +33,9 @@ struct HostSession {
   std::string uri;
   std::string sim_path;  ///< the test-driver file of a simulated host; empty otherwise
   std::unique_ptr<libvirt::Connection> conn;
+  /// Extra connections for calls in parallel on a remote host (see OpenWorkers).
+  std::vector<std::unique_ptr<libvirt::Connection>> workers;
+  int keepalive_interval = 5;
   bool reachable = false;
   std::string error;  ///< why the host is unknown
   HostTraits traits;
@@ -52,6 +55,12 @@ struct ConnectOptions {
 /// that host is returned unreachable with the error.
 std::vector<std::unique_ptr<HostSession>> ConnectHosts(const std::vector<FleetHost>& hosts,
                                                        const ConnectOptions& options);
+
+/// Opens up to `n` connections to a remote host for parallel calls, one call in flight on
+/// each: libvirt 9.0's keepalive does not end calls on a connection that has several calls in
+/// flight when the daemon freezes, so parallelism comes from connections, not threads.
+/// Simulated hosts get none (each connection to a test-driver file is a separate host).
+void OpenWorkers(HostSession& host, size_t n);
 
 /// Reads (or re-reads) the domains, networks and pools of an open host.
 void ReadHost(HostSession& host);

@@ -1,0 +1,125 @@
+// Apply throughput on simulated hosts (libvirt's test driver), end to end: egovctl apply reads
+// the inventory, opens every host, plans, defines and starts every domain, journals every step
+// and writes the hosts back. Then the same define + start work through one `virsh` session,
+// and a no-change `egovctl plan` over the result.
+//   build/release/bench/apply_bench [hosts=1000] [domains=10000] [workdir]
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "orchestrator/cli.h"
+#include "orchestrator/desired.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int Egovctl(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = egov::orchestrator::RunEgovctl(args, out, err);
+  if (code != 0 && code != 3) std::cerr << out.str() << err.str();
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t hosts = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1000;
+  const size_t domains = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 10000;
+  const fs::path dir = argc > 3 ? fs::path(argv[3]) : fs::temp_directory_path() / "egov-apply-bench";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "in");
+  const std::string sim = (dir / "sim").string();
+  setenv("EGOV_SIM_DIR", sim.c_str(), 1);
+
+  // One provider, ten zones; workloads of ten replicas, level 1 (no compliance needed).
+  std::ofstream inv(dir / "in" / "fleet.yaml");
+  inv << "kind: Provider\nname: bench\ndisplay_name: Bench\ncertification: {scheme: s, "
+         "certificate: c, issued: 2024-01-01, expires: 2030-01-01, max_security_level: 5}\n"
+         "residency: VN\nzones:\n";
+  for (size_t z = 0; z < 10; ++z) {
+    inv << "  - name: z" << z << "\n    hosts:\n";
+    for (size_t h = z; h < hosts; h += 10) {
+      inv << "      - {name: h" << h << ", uri: \"test://${EGOV_SIM_DIR}/h" << h
+          << ".xml\", capacity: {vcpus: 512, memory: 2Ti, disk: 100Ti}}\n";
+    }
+  }
+  for (size_t w = 0; w < domains / 10; ++w) {
+    inv << "---\nkind: Workload\nname: w" << w
+        << "\nagency: \"Bộ Tài chính\"\nsystem: \"Hệ thống " << w
+        << "\"\nsecurity_level: 1\nreplicas: 10\nresources: {vcpus: 1, memory: 64Mi}\n";
+  }
+  inv.close();
+  const std::string in = (dir / "in").string();
+  const std::string journal = (dir / "journal.db").string();
+
+  auto t = Clock::now();
+  const int applied = Egovctl({"apply", "-q", "-f", in, "--journal", journal});
+  const double apply_s = Since(t);
+  std::printf("egovctl apply: %zu domains defined+started on %zu simulated hosts, journaled, in "
+              "%.2f s = %.0f domains/s (exit %d)\n",
+              domains, hosts, apply_s, static_cast<double>(domains) / apply_s, applied);
+
+  t = Clock::now();
+  const int planned = Egovctl({"plan", "-f", in, "--journal", journal});
+  std::printf("egovctl plan (no changes expected): %zu managed domains on %zu hosts in %.2f s "
+              "(exit %d)\n",
+              domains, hosts, Since(t), planned);
+
+  // The same define + start work through one virsh session on one simulated host.
+  fs::create_directories(dir / "virsh");
+  std::ofstream node(dir / "virsh" / "host.xml");
+  node << "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>512</cores><threads>1</threads>"
+          "</cpu><memory>2147483648</memory></node>\n";
+  node.close();
+  std::ofstream script(dir / "virsh" / "commands");
+  for (size_t i = 0; i < domains; ++i) {
+    const std::string name = "w" + std::to_string(i / 10) + "-" + std::to_string(i % 10);
+    const fs::path file = dir / "virsh" / (name + ".xml");
+    std::ofstream x(file);
+    x << "<domain type='test'><name>" << name << "</name><uuid>"
+      << egov::orchestrator::ReplicaUuid(name, 0)
+      << "</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm"
+         "</type></os><metadata><egov:workload xmlns:egov='https://egov-cloud.vn/xmlns/workload/1'"
+         " workload='w' security-level='1' replica='0'/></metadata></domain>\n";
+    script << "define --validate " << file.string() << "\nstart " << name << "\n";
+  }
+  script.close();
+  const std::string cmd = "virsh -q -c test://" + (dir / "virsh" / "host.xml").string() + " < " +
+                          (dir / "virsh" / "commands").string() + " > /dev/null";
+  t = Clock::now();
+  const int rc = std::system(cmd.c_str());
+  const double virsh_s = Since(t);
+  std::printf("virsh (one session, define --validate + start): %zu domains in %.2f s = %.0f "
+              "domains/s (exit %d)\n",
+              domains, virsh_s, static_cast<double>(domains) / virsh_s, WEXITSTATUS(rc));
+  const std::string cmd2 = "sed 's/define --validate/define/' " +
+                           (dir / "virsh" / "commands").string() + " > " +
+                           (dir / "virsh" / "commands2").string();
+  std::system(cmd2.c_str());
+  const std::string cmd3 = "virsh -q -c test://" + (dir / "virsh" / "host.xml").string() + " < " +
+                           (dir / "virsh" / "commands2").string() + " > /dev/null";
+  t = Clock::now();
+  const int rc3 = std::system(cmd3.c_str());
+  const double virsh2_s = Since(t);
+  std::printf("virsh (one session, define + start, no validation): %zu domains in %.2f s = %.0f "
+              "domains/s (exit %d)\n",
+              domains, virsh2_s, static_cast<double>(domains) / virsh2_s, WEXITSTATUS(rc3));
+  std::printf("egovctl / virsh: %.1fx (validated), %.1fx (unvalidated virsh)\n",
+              virsh_s / apply_s, virsh2_s / apply_s);
+  fs::remove_all(dir);
+  return 0;
+}

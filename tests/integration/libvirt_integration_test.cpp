@@ -1,0 +1,314 @@
+// egovctl against real libvirtd daemons running QEMU (TCG), one reached over its unix socket,
+// one over TCP on loopback; faults: the daemon killed or frozen during an apply, two applies
+// at once. Each daemon is private (scripts/libvirtd-sandbox) and stopped by PID.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/domain_metadata.h"
+#include "common/libvirt.h"
+#include "orchestrator/cli.h"
+#include "orchestrator/journal.h"
+
+extern char** environ;
+
+namespace egov::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+int FreePort() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+std::string Sh(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    ::pclose(p);
+  }
+  return out;
+}
+
+// One private libvirtd.
+class Daemon {
+ public:
+  Daemon(fs::path dir, int port) : dir_(std::move(dir)), port_(port) {}
+  ~Daemon() { Stop(); }
+
+  bool Start() {
+    const std::string out = Sh(std::string(EGOV_SOURCE_DIR) + "/scripts/libvirtd-sandbox start " +
+                               dir_.string() + " " + std::to_string(port_));
+    pid_ = std::atoi(out.c_str());
+    return pid_ > 0;
+  }
+  void Stop() {
+    if (pid_ <= 0) return;
+    Sh(std::string(EGOV_SOURCE_DIR) + "/scripts/libvirtd-sandbox stop " + dir_.string());
+    pid_ = 0;
+  }
+  void Signal(int sig) { ::kill(pid_, sig); }
+  std::string UnixUri() const {
+    return "qemu:///system?socket=" + (dir_ / "sock" / "libvirt-sock").string();
+  }
+  std::string TcpUri() const { return "qemu+tcp://127.0.0.1:" + std::to_string(port_) + "/system"; }
+  // Domains as the daemon sees them: name -> running.
+  std::map<std::string, bool> Domains() const {
+    std::map<std::string, bool> out;
+    auto conn = libvirt::Connection::Open(TcpUri());
+    for (const auto& d : conn->ListAllDomains()) {
+      const auto info = libvirt::GetDomainInfo(d.get());
+      out[info.name] = info.state == VIR_DOMAIN_RUNNING;
+    }
+    return out;
+  }
+
+ private:
+  fs::path dir_;
+  int port_;
+  int pid_ = 0;
+};
+
+struct CliRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class RealLibvirt : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() != 0) skip_ = "needs root to start a private libvirtd";
+    if (!fs::exists("/usr/sbin/libvirtd") || !fs::exists("/usr/bin/qemu-system-x86_64")) {
+      skip_ = "libvirtd or qemu-system-x86_64 is not installed";
+    }
+  }
+
+  void SetUp() override {
+    if (!skip_.empty()) GTEST_SKIP() << skip_;
+    dir_ = fs::temp_directory_path() / ("egov-lvit-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "in");
+    a_ = std::make_unique<Daemon>(dir_ / "daemon-a", FreePort());
+    b_ = std::make_unique<Daemon>(dir_ / "daemon-b", FreePort());
+    ASSERT_TRUE(a_->Start()) << Sh("cat " + (dir_ / "daemon-a" / "libvirtd.log").string());
+    ASSERT_TRUE(b_->Start()) << Sh("cat " + (dir_ / "daemon-b" / "libvirtd.log").string());
+    journal_ = (dir_ / "journal.db").string();
+    WriteInventory(2);
+  }
+
+  void TearDown() override {
+    a_.reset();
+    b_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  // Host A over the unix socket, host B over TCP; a level-1 workload of tiny diskless domains.
+  void WriteInventory(int replicas) {
+    std::ofstream(dir_ / "in" / "fleet.yaml")
+        << "kind: Provider\nname: lab\ndisplay_name: \"Phòng thí nghiệm\"\n"
+           "certification: {scheme: MIC-1145, certificate: LAB-1, issued: 2024-01-01, "
+           "expires: 2030-01-01, max_security_level: 2}\nresidency: VN\nzones:\n"
+           "  - name: z1\n    hosts:\n      - {name: host-a, uri: \""
+        << a_->UnixUri()
+        << "\", capacity: {vcpus: 8, memory: 4Gi, disk: 10Gi}}\n"
+           "  - name: z2\n    hosts:\n      - {name: host-b, uri: \""
+        << b_->TcpUri()
+        << "\", capacity: {vcpus: 8, memory: 4Gi, disk: 10Gi}}\n"
+           "---\nkind: Workload\nname: tiny\nagency: \"Sở Khoa học và Công nghệ\"\n"
+           "system: \"Máy ảo thử nghiệm\"\nsecurity_level: 2\nreplicas: "
+        << replicas << "\nresources: {vcpus: 1, memory: 64Mi}\nplacement: {spread: zone}\n";
+  }
+
+  std::vector<std::string> Args(std::vector<std::string> args) {
+    args.insert(args.begin() + 1, {"-f", (dir_ / "in").string(), "--journal", journal_,
+                                   "--keepalive", "1"});
+    return args;
+  }
+
+  CliRun Run(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    const int code = RunEgovctl(Args(args), out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  // egovctl in its own process, output to a file.
+  pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+    std::vector<std::string> all = Args(args);
+    all.insert(all.begin(), EGOVCTL_PATH);
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid = 0;
+    posix_spawn(&pid, EGOVCTL_PATH, &fa, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+  }
+
+  int Wait(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  // Waits until the spawned apply has started its run (steps are in the journal).
+  void AwaitRun() {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (fs::exists(journal_) && !Journal(journal_).RecentRuns(1).empty()) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    FAIL() << "the apply never started";
+  }
+
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  static inline std::string skip_;
+  fs::path dir_;
+  std::unique_ptr<Daemon> a_, b_;
+  std::string journal_;
+};
+
+TEST_F(RealLibvirt, ApplyStatusPlanDestroyOverUnixSocketAndTcp) {
+  CliRun apply = Run({"apply"});
+  ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
+  EXPECT_EQ(a_->Domains().size(), 1u);
+  EXPECT_EQ(b_->Domains().size(), 1u);
+  for (const auto& [name, running] : b_->Domains()) EXPECT_TRUE(running) << name;
+  CliRun status = Run({"status", "--output", "json"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  const auto j = nlohmann::json::parse(status.out);
+  EXPECT_EQ(j["workloads"][0]["replicas"].size(), 2u);
+  CliRun plan = Run({"plan"});
+  EXPECT_EQ(plan.code, 0) << plan.out << plan.err;
+  EXPECT_EQ(Run({"drift"}).code, 0);
+  // The metadata came back from QEMU's libvirt byte for byte.
+  auto conn = libvirt::Connection::Open(b_->TcpUri());
+  auto doms = conn->ListAllDomains();
+  ASSERT_EQ(doms.size(), 1u);
+  auto meta = libvirt::GetDomainMetadata(doms[0].get(), kMetadataNamespace);
+  ASSERT_TRUE(meta);
+  auto parsed = ParseMetadataElement(*meta);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->agency, "Sở Khoa học và Công nghệ");
+  CliRun destroy = Run({"destroy", "--all"});
+  EXPECT_EQ(destroy.code, 0) << destroy.out << destroy.err;
+  EXPECT_TRUE(a_->Domains().empty());
+  EXPECT_TRUE(b_->Domains().empty());
+}
+
+TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
+  WriteInventory(6);  // spread zone with two zones: two placed, four reported unplaceable
+  std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
+      << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
+         "replicas: 6\nresources: {vcpus: 1, memory: 64Mi}\n";
+  const std::string log = (dir_ / "apply1.log").string();
+  const pid_t apply = Spawn({"apply"}, log);
+  AwaitRun();
+  std::this_thread::sleep_for(300ms);
+  const auto killed_at = std::chrono::steady_clock::now();
+  b_->Signal(SIGKILL);
+  const int code = Wait(apply);
+  const auto reported = std::chrono::steady_clock::now() - killed_at;
+  const std::string out = Read(log);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("host host-b failed"), std::string::npos) << out;
+  EXPECT_LT(reported, 20s) << out;
+  // The journal is consistent: every step ended one way or another.
+  Journal j(journal_);
+  const auto runs = j.RecentRuns(1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, "failed");
+  EXPECT_EQ(runs[0].pending, 0);
+  // While host B is down its replicas are unknown, never re-created elsewhere or deleted.
+  CliRun plan = Run({"plan", "--output", "json"});
+  const auto pj = nlohmann::json::parse(plan.out);
+  EXPECT_TRUE(pj["unreachable"].contains("host-b")) << plan.out;
+  for (const auto& a : pj["actions"]) EXPECT_NE(a["action"], "delete") << a.dump();
+  // Back up: the rerun converges.
+  ASSERT_TRUE(b_->Start());
+  CliRun rerun = Run({"apply"});
+  EXPECT_EQ(rerun.code, 0) << rerun.out << rerun.err;
+  CliRun again = Run({"plan"});
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_EQ(a_->Domains().size() + b_->Domains().size(), 8u);
+}
+
+TEST_F(RealLibvirt, FrozenDaemonIsDetectedByKeepalive) {
+  std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
+      << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
+         "replicas: 6\nresources: {vcpus: 1, memory: 64Mi}\n";
+  const std::string log = (dir_ / "apply1.log").string();
+  const pid_t apply = Spawn({"apply"}, log);
+  AwaitRun();
+  std::this_thread::sleep_for(300ms);
+  const auto frozen_at = std::chrono::steady_clock::now();
+  b_->Signal(SIGSTOP);
+  const int code = Wait(apply);
+  const auto reported = std::chrono::steady_clock::now() - frozen_at;
+  b_->Signal(SIGCONT);
+  const std::string out = Read(log);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("host host-b failed"), std::string::npos) << out;
+  // Keepalive every second, three missed probes: well under 20 s (QEMU start-up included).
+  EXPECT_LT(reported, 20s) << out;
+  Journal j(journal_);
+  EXPECT_EQ(j.RecentRuns(1)[0].pending, 0);
+  CliRun rerun = Run({"apply"});
+  EXPECT_EQ(rerun.code, 0) << rerun.out << rerun.err;
+  EXPECT_EQ(Run({"plan"}).code, 0);
+}
+
+TEST_F(RealLibvirt, TwoAppliesAtOnceTheSecondNamesTheFirst) {
+  std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
+      << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
+         "replicas: 4\nresources: {vcpus: 1, memory: 64Mi}\n";
+  const std::string log = (dir_ / "apply1.log").string();
+  const pid_t first = Spawn({"apply"}, log);
+  AwaitRun();
+  CliRun second = Run({"apply"});
+  EXPECT_EQ(second.code, 1);
+  EXPECT_NE(second.err.find("the journal is locked by "), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("pid " + std::to_string(first)), std::string::npos) << second.err;
+  EXPECT_EQ(Wait(first), 0) << Read(log);
+  CliRun waited = Run({"apply", "--lock-wait", "1m"});
+  EXPECT_EQ(waited.code, 0) << waited.out << waited.err;  // nothing left to do
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
