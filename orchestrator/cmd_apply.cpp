@@ -42,11 +42,25 @@ Plan ReadSavedPlan(const std::string& path) {
 
 // Runs the plan and reports; the exit code says whether everything was done.
 int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool quiet,
-            const char* verb, CommandIo io) {
+            const char* verb, CommandIo io, OutputFormat format) {
   std::ostringstream sink;
-  std::ostream& progress = quiet ? static_cast<std::ostream&>(sink) : io.out;
+  std::ostream& progress =
+      quiet || format == OutputFormat::kJson ? static_cast<std::ostream&>(sink) : io.out;
   const ApplyReport r =
-      ExecutePlan(plan, world.SessionsByName(), world.journal.get(), options, progress);
+      plan.HasChanges()
+          ? ExecutePlan(plan, world.SessionsByName(), world.journal.get(), options, progress)
+          : ApplyReport{};
+  const int code = r.failed + r.skipped + r.failed_hosts.size() > 0 ? kExitFailure : kExitOk;
+  if (format == OutputFormat::kJson) {
+    nlohmann::json j = ToJson(plan);
+    for (auto& a : j["actions"]) a.erase("xml");
+    j["result"] = {{"done", r.done},           {"failed", r.failed},
+                   {"skipped", r.skipped},     {"undone", r.undone},
+                   {"rolled_back", r.rolled_back}, {"failed_hosts", r.failed_hosts},
+                   {"errors", r.errors},       {"journal", world.journal->path()}};
+    io.out << j.dump(2) << "\n";
+    return code;
+  }
   io.out << "\n" << verb << ": " << r.done << " done, " << r.failed << " failed, " << r.skipped
          << " skipped";
   if (r.rolled_back) io.out << ", " << r.undone << " undone (all-or-nothing)";
@@ -62,7 +76,7 @@ int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool qu
            << " replica(s) could not be placed; see 'egovctl plan' for the reasons.\n";
   }
   io.out << "Journal: " << world.journal->path() << "\n";
-  return r.failed + r.skipped + r.failed_hosts.size() > 0 ? kExitFailure : kExitOk;
+  return code;
 }
 
 int LockedOut(const LockBusy& e, const char* command, CommandIo io) {
@@ -87,6 +101,7 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   }
   const PlacementOptions placement = ReadPlacementOptions(vm);
   const ApplyOptions options = ReadApplyOptions(vm);
+  const OutputFormat format = ReadOutputFormat(vm);
   std::optional<Plan> saved;
   if (vm.count("plan")) saved = ReadSavedPlan(vm["plan"].as<std::string>());
   World world;
@@ -108,10 +123,15 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   } else {
     plan = MakePlan(world, placement).plan;
   }
-  PrintPlan(plan, io.out, false);
-  if (!plan.HasChanges()) return kExitOk;
-  io.out << "\nApplying " << (options.atomic ? "(all or nothing)" : "(best effort)") << ":\n";
-  return Execute(plan, world, options, vm["quiet"].as<bool>(), "Apply", io);
+  if (format == OutputFormat::kText) {
+    PrintPlan(plan, io.out, false);
+    if (plan.HasChanges()) {
+      io.out << "\nApplying " << (options.atomic ? "(all or nothing)" : "(best effort)")
+             << ":\n";
+    }
+  }
+  if (!plan.HasChanges() && format == OutputFormat::kText) return kExitOk;
+  return Execute(plan, world, options, vm["quiet"].as<bool>(), "Apply", io, format);
 }
 
 int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
@@ -135,6 +155,7 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
     throw ConfigError({"destroy", 0, 0}, "expected either --all or one or more --workload W");
   }
   const ApplyOptions options = ReadApplyOptions(vm);
+  const OutputFormat format = ReadOutputFormat(vm);
   World world;
   try {
     world = LoadWorld(vm, JournalUse::kCreate, "destroy");
@@ -171,12 +192,12 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
       if (s->pools.count(own)) a.pool = own;
     }
   }
-  PrintPlan(plan, io.out, false);
-  if (!plan.HasChanges()) {
-    return plan.unreachable.empty() ? kExitOk : kExitFailure;
+  if (format == OutputFormat::kText) {
+    PrintPlan(plan, io.out, false);
+    if (!plan.HasChanges()) return plan.unreachable.empty() ? kExitOk : kExitFailure;
+    io.out << "\nDestroying:\n";
   }
-  io.out << "\nDestroying:\n";
-  const int code = Execute(plan, world, options, vm["quiet"].as<bool>(), "Destroy", io);
+  const int code = Execute(plan, world, options, vm["quiet"].as<bool>(), "Destroy", io, format);
   return plan.unreachable.empty() ? code : kExitFailure;
 }
 

@@ -147,6 +147,18 @@ void Journal::Exec(const std::string& sql) {
   }
 }
 
+template <typename Body>
+void Journal::Transaction(Body body) {
+  Exec("BEGIN IMMEDIATE");
+  try {
+    body();
+    Exec("COMMIT");
+  } catch (...) {
+    Exec("ROLLBACK");
+    throw;
+  }
+}
+
 std::optional<LockHolder> Journal::Lock(const std::string& operation,
                                         std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
@@ -155,8 +167,7 @@ std::optional<LockHolder> Journal::Lock(const std::string& operation,
     std::optional<LockHolder> holder;
     {
       std::lock_guard lock(mu_);
-      Exec("BEGIN IMMEDIATE");
-      try {
+      Transaction([&] {
         Statement q(db_.get(), "SELECT holder, machine, pid, operation, since FROM lock");
         bool take = true;
         if (q.Step()) {
@@ -183,11 +194,7 @@ std::optional<LockHolder> Journal::Lock(const std::string& operation,
               .Bind(5, NowUtc())
               .Step();
         }
-        Exec("COMMIT");
-      } catch (...) {
-        Exec("ROLLBACK");
-        throw;
-      }
+      });
       if (!holder) {
         locked_ = true;
         return std::nullopt;
@@ -223,8 +230,7 @@ int64_t Journal::BeginRun(const std::string& operation, const std::string& finge
                           const std::string& mode, const std::vector<StepRecord>& steps) {
   std::lock_guard lock(mu_);
   const std::string now = NowUtc();
-  Exec("BEGIN IMMEDIATE");
-  try {
+  Transaction([&] {
     Statement run(db_.get(),
                   "INSERT INTO runs(operation, started, status, holder, pid, fingerprint, mode)"
                   " VALUES(?, ?, 'running', ?, ?, ?, ?)");
@@ -252,40 +258,46 @@ int64_t Journal::BeginRun(const std::string& operation, const std::string& finge
           .Step();
       ins.Reset();
     }
-    Exec("COMMIT");
-  } catch (...) {
-    Exec("ROLLBACK");
-    throw;
-  }
+  });
+  std::lock_guard marks(marks_mu_);
   last_flush_ = std::chrono::steady_clock::now();
   return run_;
 }
 
 void Journal::Mark(size_t index, StepStatus status, const std::string& error) {
-  std::lock_guard lock(mu_);
-  marks_.push_back({index, status, error});
-  // Group commits keep thousands of steps a second cheap; pending steps stay "pending" in the
-  // file until written, which is the truth a crashed run can still tell.
-  if (marks_.size() >= 2048 ||
-      std::chrono::steady_clock::now() - last_flush_ > std::chrono::milliseconds(200)) {
-    FlushLocked();
+  std::vector<PendingMark> batch;
+  {
+    std::lock_guard lock(marks_mu_);
+    marks_.push_back({index, status, error});
+    // Group commits keep thousands of steps a second cheap; a step stays "pending" in the file
+    // until written, which is the truth a crashed run can still tell.
+    const auto now = std::chrono::steady_clock::now();
+    if (marks_.size() < 4096 && now - last_flush_ < std::chrono::milliseconds(200)) return;
+    last_flush_ = now;
+    batch.swap(marks_);
   }
+  std::lock_guard lock(mu_);
+  WriteMarks(batch);
 }
 
 void Journal::Flush() {
+  std::vector<PendingMark> batch;
+  {
+    std::lock_guard lock(marks_mu_);
+    last_flush_ = std::chrono::steady_clock::now();
+    batch.swap(marks_);
+  }
   std::lock_guard lock(mu_);
-  FlushLocked();
+  WriteMarks(batch);
 }
 
-void Journal::FlushLocked() {
-  last_flush_ = std::chrono::steady_clock::now();
-  if (marks_.empty()) return;
+void Journal::WriteMarks(const std::vector<PendingMark>& marks) {
+  if (marks.empty()) return;
   const std::string now = NowUtc();
-  Exec("BEGIN IMMEDIATE");
-  try {
+  Transaction([&] {
     Statement up(db_.get(),
                  "UPDATE steps SET status = ?, error = ?, updated = ? WHERE run = ? AND idx = ?");
-    for (const auto& m : marks_) {
+    for (const auto& m : marks) {
       up.Bind(1, std::string(StatusName(m.status)))
           .Bind(2, m.error)
           .Bind(3, now)
@@ -294,12 +306,7 @@ void Journal::FlushLocked() {
           .Step();
       up.Reset();
     }
-    Exec("COMMIT");
-  } catch (...) {
-    Exec("ROLLBACK");
-    throw;
-  }
-  marks_.clear();
+  });
 }
 
 void Journal::FinishRun(const std::string& status) {
@@ -312,8 +319,7 @@ void Journal::FinishRun(const std::string& status) {
 void Journal::RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) {
   std::lock_guard lock(mu_);
   const std::string now = NowUtc();
-  Exec("BEGIN IMMEDIATE");
-  try {
+  Transaction([&] {
     Statement del(db_.get(), "DELETE FROM known_domains WHERE host = ?");
     del.Bind(1, host).Step();
     Statement ins(db_.get(),
@@ -330,11 +336,7 @@ void Journal::RecordHost(const std::string& host, const std::vector<KnownDomain>
           .Step();
       ins.Reset();
     }
-    Exec("COMMIT");
-  } catch (...) {
-    Exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 std::vector<KnownDomain> Journal::KnownDomains(const std::string& host) {

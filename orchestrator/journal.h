@@ -92,18 +92,22 @@ class Journal {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
   void Exec(const std::string& sql);
-  void FlushLocked();
-
-  std::string path_;
-  std::unique_ptr<sqlite3, DbClose> db_;
-  std::mutex mu_;
-  int64_t run_ = 0;
-  bool locked_ = false;
+  /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it throws.
+  template <typename Body>
+  void Transaction(Body body);
   struct PendingMark {
     size_t index;
     StepStatus status;
     std::string error;
   };
+  void WriteMarks(const std::vector<PendingMark>& marks);  // with mu_ held
+
+  std::string path_;
+  std::unique_ptr<sqlite3, DbClose> db_;
+  std::mutex mu_;  // the database
+  int64_t run_ = 0;
+  bool locked_ = false;
+  std::mutex marks_mu_;  // the marks not yet written; workers only ever wait for this one
   std::vector<PendingMark> marks_;
   std::chrono::steady_clock::time_point last_flush_{};
 };

@@ -8,11 +8,6 @@ namespace egov::orchestrator {
 namespace {
 
 constexpr uint32_t Bit(Reason r) { return 1u << static_cast<unsigned>(r); }
-constexpr uint32_t kStaticReasons = Bit(Reason::kCertExpired) | Bit(Reason::kCertLevel) |
-                                    Bit(Reason::kResidency) | Bit(Reason::kProviderNotAllowed) |
-                                    Bit(Reason::kLabels) | Bit(Reason::kHostUnreachable) |
-                                    Bit(Reason::kNotCompliant) |
-                                    Bit(Reason::kComplianceUnknown);
 
 uint64_t Mix(uint64_t x) {  // SplitMix64 finaliser
   x += 0x9e3779b97f4a7c15ULL;
@@ -81,7 +76,24 @@ class Placer {
   Placer(const std::vector<PlacementHost>& hosts, const std::vector<PlacementWorkload>& workloads,
          const PlacementOptions& options)
       : hosts_(hosts), workloads_(workloads), options_(options), ledger_(hosts) {
-    // Hosts that look the same to the static filters share one verdict per workload.
+    // Compliance per host and profile, as a table: the profiles workloads require.
+    std::unordered_map<std::string, int> profiles;
+    profile_of_.assign(workloads.size(), -1);
+    for (size_t w = 0; w < workloads.size(); ++w) {
+      if (!workloads[w].require_compliance) continue;
+      profile_of_[w] =
+          profiles.emplace(workloads[w].profile, static_cast<int>(profiles.size())).first->second;
+    }
+    compliance_.assign(hosts.size() * profiles.size(), Compliance::kUnknown);
+    for (size_t h = 0; h < hosts.size(); ++h) {
+      for (const auto& [name, c] : hosts[h].compliance) {
+        if (auto it = profiles.find(name); it != profiles.end()) {
+          compliance_[h * profiles.size() + static_cast<size_t>(it->second)] = c;
+        }
+      }
+    }
+    profile_count_ = profiles.size();
+    // Hosts that look the same to the other static filters share one verdict per workload.
     std::unordered_map<std::string, uint32_t> classes;
     std::unordered_map<std::string, uint32_t> zones, providers;
     host_class_.resize(hosts.size());
@@ -94,8 +106,6 @@ class Placer {
                         std::to_string(host.cert_expires.time_since_epoch().count()) + '\0' +
                         (host.reachable ? "1" : "0");
       for (const auto& [k, v] : host.labels) key += '\0' + k + '=' + v;
-      key += '\1';
-      for (const auto& [p, c] : host.compliance) key += '\0' + p + char('0' + int(c));
       auto [it, fresh] = classes.emplace(key, static_cast<uint32_t>(class_rep_.size()));
       if (fresh) class_rep_.push_back(h);
       host_class_[h] = it->second;
@@ -128,7 +138,15 @@ class Placer {
         masks[c] = ComputeStatic(workloads_[w], hosts_[class_rep_[c]]);
       }
     }
-    return masks[host_class_[h]];
+    uint32_t mask = masks[host_class_[h]];
+    if (profile_of_[w] >= 0) {
+      const Compliance c = compliance_[h * profile_count_ + static_cast<size_t>(profile_of_[w])];
+      if (c == Compliance::kFail) mask |= Bit(Reason::kNotCompliant);
+      if (c == Compliance::kUnknown && workloads_[w].unknown == UnknownCompliance::kDeny) {
+        mask |= Bit(Reason::kComplianceUnknown);
+      }
+    }
+    return mask;
   }
 
   // Filters that depend on what is already placed; `spread_with` gets the conflicting replicas.
@@ -255,15 +273,7 @@ class Placer {
       if (it == h.labels.end() || it->second != v) mask |= Bit(Reason::kLabels);
     }
     if (!h.reachable) mask |= Bit(Reason::kHostUnreachable);
-    if (w.require_compliance) {
-      auto it = h.compliance.find(w.profile);
-      const Compliance c = it == h.compliance.end() ? Compliance::kUnknown : it->second;
-      if (c == Compliance::kFail) mask |= Bit(Reason::kNotCompliant);
-      if (c == Compliance::kUnknown && w.unknown == UnknownCompliance::kDeny) {
-        mask |= Bit(Reason::kComplianceUnknown);
-      }
-    }
-    return mask;
+    return mask;  // compliance is per host, not per class: see StaticMask
   }
 
   const std::vector<PlacementHost>& hosts_;
@@ -276,6 +286,9 @@ class Placer {
   std::vector<size_t> order_;
   std::vector<std::vector<int>> placed_;  // host of each replica, per workload
   std::vector<std::vector<uint32_t>> static_masks_;  // per workload, per host class
+  std::vector<int> profile_of_;            // per workload: index of its required profile, or -1
+  std::vector<Compliance> compliance_;     // per host x profile
+  size_t profile_count_ = 0;
 };
 
 // Higher levels first (their rules are strictest), then the largest, then by name.
@@ -292,6 +305,20 @@ std::vector<size_t> WorkloadOrder(const std::vector<PlacementWorkload>& workload
     return x.name < y.name;
   });
   return order;
+}
+
+// Everything the filters and scores read of a workload, except its name.
+std::string Signature(const PlacementWorkload& w) {
+  std::string s = std::to_string(w.level) + '|' + std::to_string(int(w.spread)) + '|' +
+                  std::to_string(int(w.separation)) + '|' + std::to_string(w.resources.vcpus) +
+                  '|' + std::to_string(w.resources.memory) + '|' +
+                  std::to_string(w.resources.disk) + '|' + (w.require_compliance ? w.profile : "") +
+                  '|' + std::to_string(int(w.unknown)) + '|' +
+                  (w.allow_memory_overcommit ? "1" : "0");
+  for (const auto& p : w.providers) s += "|p:" + p;
+  for (const auto& c : w.residency) s += "|r:" + c;
+  for (const auto& [k, v] : w.labels) s += "|l:" + k + '=' + v;
+  return s;
 }
 
 std::string ReplicaList(uint64_t bits) {
@@ -465,9 +492,25 @@ PlacementResult Place(const std::vector<PlacementHost>& hosts,
                         workloads[w].separation == Separation::kPhysical);
   }
 
-  // New placements, workload by workload.
+  // New placements, workload by workload. A refusal found by scanning every host is reused
+  // while nothing has been placed since, for the next replica of the same workload or for a
+  // workload that asks for exactly the same and has no domain anywhere yet: the filters would
+  // refuse every host the same way.
+  std::vector<bool> present(workloads.size(), false);  // has a domain or replica somewhere
+  for (const ExistingReplica& e : existing) {
+    if (auto it = workload_index.find(e.workload); it != workload_index.end()) {
+      present[it->second] = true;
+    }
+  }
+  struct Refusal {
+    Assignment a;
+    uint64_t version;
+  };
+  std::unordered_map<std::string, Refusal> refusals;
+  uint64_t version = 0;  // placements so far
   std::vector<std::vector<Assignment>> by_workload(workloads.size());
   for (size_t w : WorkloadOrder(workloads)) {
+    std::string signature;
     for (int r = 0; r < workloads[w].replicas; ++r) {
       Assignment a;
       a.workload = w;
@@ -476,16 +519,31 @@ PlacementResult Place(const std::vector<PlacementHost>& hosts,
       if (e >= 0) {
         a.existing = e;
         a.host = placer.placed()[w][static_cast<size_t>(r)];
-      } else {
-        placer.Choose(w, r, a);
-        if (a.host >= 0) {
-          placer.placed()[w][static_cast<size_t>(r)] = a.host;
-          placer.ledger().Add(static_cast<size_t>(a.host), workloads[w].resources,
-                              static_cast<int>(w),
-                              workloads[w].separation == Separation::kPhysical);
-        } else {
+        by_workload[w].push_back(a);
+        continue;
+      }
+      if (!present[w] && signature.empty()) signature = Signature(workloads[w]);
+      if (!present[w]) {
+        auto it = refusals.find(signature);
+        if (it != refusals.end() && it->second.version == version) {
+          a.refused = it->second.a.refused;
+          a.evaluated = it->second.a.evaluated;
           ++result.unplaced;
+          by_workload[w].push_back(a);
+          continue;
         }
+      }
+      placer.Choose(w, r, a);
+      if (a.host >= 0) {
+        placer.placed()[w][static_cast<size_t>(r)] = a.host;
+        placer.ledger().Add(static_cast<size_t>(a.host), workloads[w].resources,
+                            static_cast<int>(w),
+                            workloads[w].separation == Separation::kPhysical);
+        present[w] = true;
+        ++version;
+      } else {
+        ++result.unplaced;
+        if (!present[w]) refusals[signature] = {a, version};
       }
       by_workload[w].push_back(a);
     }

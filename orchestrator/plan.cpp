@@ -122,6 +122,7 @@ Plan BuildPlan(const PlanningModel& m, const PlacementResult& placement,
     const ExistingReplica& e = m.existing[ev.existing];
     moved.emplace(std::make_pair(e.workload, e.replica), &ev);
   }
+  std::map<size_t, std::vector<std::string>> unknown_compliance;  // workload -> hosts
   auto make_xml = [&](Action& a, size_t w, size_t session) {
     const Workload& spec = *m.specs[w];
     const PlacementWorkload& eff = m.workloads[w];
@@ -194,13 +195,21 @@ Plan BuildPlan(const PlanningModel& m, const PlacementResult& placement,
       if (eff.require_compliance) {
         auto it = traits.compliance.find(eff.profile);
         if (it == traits.compliance.end() || it->second == Compliance::kUnknown) {
-          plan.notes.push_back(a.domain + " goes to " + a.host + ", whose compliance with " +
-                               eff.profile + " is unknown (allowed at level " +
-                               std::to_string(eff.level) + " by the policy)");
+          unknown_compliance[as.workload].push_back(a.host);
         }
       }
     }
     plan.actions.push_back(std::move(a));
+  }
+
+  for (const auto& [w, hosts] : unknown_compliance) {
+    const PlacementWorkload& eff = m.workloads[w];
+    std::string list;
+    for (const auto& h : hosts) list += (list.empty() ? "" : ", ") + h;
+    plan.notes.push_back(eff.name + ": " + std::to_string(hosts.size()) +
+                         " new replica(s) go to hosts whose compliance with " + eff.profile +
+                         " is unknown (" + list + "); the policy allows it at level " +
+                         std::to_string(eff.level));
   }
 
   // Deletions; a workload's own network and pool go with its last domain on a host.

@@ -191,6 +191,28 @@ class RealLibvirt : public ::testing::Test {
     FAIL() << "the apply never started";
   }
 
+  struct Fault {
+    int code;
+    std::chrono::steady_clock::duration reported;  // from the signal to the apply's exit
+    std::string out;
+  };
+
+  // Adds a second workload, starts an apply in its own process, and signals daemon B while
+  // the apply is under way.
+  Fault SignalDuringApply(int sig) {
+    std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
+        << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
+           "replicas: 6\nresources: {vcpus: 1, memory: 64Mi}\n";
+    const std::string log = (dir_ / "apply1.log").string();
+    const pid_t apply = Spawn({"apply"}, log);
+    AwaitRun();
+    std::this_thread::sleep_for(300ms);
+    const auto at = std::chrono::steady_clock::now();
+    b_->Signal(sig);
+    const int code = Wait(apply);
+    return {code, std::chrono::steady_clock::now() - at, Read(log)};
+  }
+
   static std::string Read(const std::string& path) {
     std::ifstream in(path);
     std::stringstream ss;
@@ -234,21 +256,10 @@ TEST_F(RealLibvirt, ApplyStatusPlanDestroyOverUnixSocketAndTcp) {
 
 TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
   WriteInventory(6);  // spread zone with two zones: two placed, four reported unplaceable
-  std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
-      << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
-         "replicas: 6\nresources: {vcpus: 1, memory: 64Mi}\n";
-  const std::string log = (dir_ / "apply1.log").string();
-  const pid_t apply = Spawn({"apply"}, log);
-  AwaitRun();
-  std::this_thread::sleep_for(300ms);
-  const auto killed_at = std::chrono::steady_clock::now();
-  b_->Signal(SIGKILL);
-  const int code = Wait(apply);
-  const auto reported = std::chrono::steady_clock::now() - killed_at;
-  const std::string out = Read(log);
-  EXPECT_EQ(code, 1) << out;
-  EXPECT_NE(out.find("host host-b failed"), std::string::npos) << out;
-  EXPECT_LT(reported, 20s) << out;
+  const Fault f = SignalDuringApply(SIGKILL);
+  EXPECT_EQ(f.code, 1) << f.out;
+  EXPECT_NE(f.out.find("host host-b failed"), std::string::npos) << f.out;
+  EXPECT_LT(f.reported, 20s) << f.out;
   // The journal is consistent: every step ended one way or another.
   Journal j(journal_);
   const auto runs = j.RecentRuns(1);
@@ -270,23 +281,12 @@ TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
 }
 
 TEST_F(RealLibvirt, FrozenDaemonIsDetectedByKeepalive) {
-  std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
-      << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
-         "replicas: 6\nresources: {vcpus: 1, memory: 64Mi}\n";
-  const std::string log = (dir_ / "apply1.log").string();
-  const pid_t apply = Spawn({"apply"}, log);
-  AwaitRun();
-  std::this_thread::sleep_for(300ms);
-  const auto frozen_at = std::chrono::steady_clock::now();
-  b_->Signal(SIGSTOP);
-  const int code = Wait(apply);
-  const auto reported = std::chrono::steady_clock::now() - frozen_at;
+  const Fault f = SignalDuringApply(SIGSTOP);
   b_->Signal(SIGCONT);
-  const std::string out = Read(log);
-  EXPECT_EQ(code, 1) << out;
-  EXPECT_NE(out.find("host host-b failed"), std::string::npos) << out;
+  EXPECT_EQ(f.code, 1) << f.out;
+  EXPECT_NE(f.out.find("host host-b failed"), std::string::npos) << f.out;
   // Keepalive every second, three missed probes: well under 20 s (QEMU start-up included).
-  EXPECT_LT(reported, 20s) << out;
+  EXPECT_LT(f.reported, 20s) << f.out;
   Journal j(journal_);
   EXPECT_EQ(j.RecentRuns(1)[0].pending, 0);
   CliRun rerun = Run({"apply"});
