@@ -269,6 +269,32 @@ void StartDomain(virDomainPtr dom) {
   if (virDomainCreate(dom) < 0) ThrowDomainError(dom, "starting");
 }
 
+void EnsureDomainRunning(virDomainPtr dom) {
+  int state = 0;
+  int reason = 0;
+  if (virDomainGetState(dom, &state, &reason, 0) < 0) ThrowDomainError(dom, "state of");
+  if (state == VIR_DOMAIN_PAUSED) {
+    // A guest whose QEMU was still starting when its daemon died never ran, and the restarted
+    // daemon may hold it busy ("cannot acquire state change lock"): power it off (which does
+    // not wait for that lock) and start it afresh. Any other pause is resumed.
+    bool restart = reason == VIR_DOMAIN_PAUSED_STARTING_UP;
+    if (!restart && virDomainResume(dom) < 0) {
+      virErrorPtr err = virGetLastError();
+      if (!err || err->code != VIR_ERR_OPERATION_TIMEOUT) ThrowDomainError(dom, "resuming");
+      virResetLastError();
+      restart = true;
+    }
+    if (restart) {
+      if (virDomainDestroy(dom) < 0) ThrowDomainError(dom, "stopping");
+      StartDomain(dom);
+    }
+    return;
+  }
+  const int active = virDomainIsActive(dom);
+  if (active < 0) ThrowDomainError(dom, "state of");
+  if (active == 0) StartDomain(dom);
+}
+
 void StopDomain(virDomainPtr dom) {
   const int active = virDomainIsActive(dom);
   if (active < 0) ThrowDomainError(dom, "state of");

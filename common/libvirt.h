@@ -128,6 +128,8 @@ std::string GetDomainXml(virDomainPtr dom, unsigned flags = 0);
 std::optional<std::string> GetDomainMetadata(virDomainPtr dom, const std::string& ns_uri,
                                              unsigned flags = 0);
 void StartDomain(virDomainPtr dom);
+/// Makes the domain run: starts it when shut off, resumes it when paused, else leaves it.
+void EnsureDomainRunning(virDomainPtr dom);
 /// Powers the domain off at once (virDomainDestroy); a domain already shut off is fine.
 void StopDomain(virDomainPtr dom);
 /// Removes the persistent definition (with its managed save and snapshot metadata).

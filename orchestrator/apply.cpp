@@ -88,7 +88,7 @@ void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
   switch (a.kind) {
     case ActionKind::kCreate: {
       libvirt::DomainPtr dom = c.DefineDomain(a.xml, s.validate);
-      if (!IsActive(dom.get())) libvirt::StartDomain(dom.get());
+      libvirt::EnsureDomainRunning(dom.get());
       break;
     }
     case ActionKind::kReplace: {
@@ -108,7 +108,7 @@ void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
     case ActionKind::kStart: {
       libvirt::DomainPtr dom = c.LookupDomainByUuid(a.uuid);
       if (!dom) throw std::runtime_error("domain " + a.domain + " is gone from " + a.host);
-      if (!IsActive(dom.get())) libvirt::StartDomain(dom.get());
+      libvirt::EnsureDomainRunning(dom.get());
       break;
     }
     case ActionKind::kDelete: {

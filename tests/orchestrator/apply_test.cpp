@@ -91,6 +91,27 @@ TEST_F(ApplyOnTestDriver, CreatesStartsAndIsIdempotent) {
   EXPECT_EQ(journal_->RecentRuns(1)[0].status, "done");
 }
 
+// A domain left paused (QEMU started paused by a daemon killed before it resumed the guest) is
+// active but not running: the plan's "start" resumes it.
+TEST_F(ApplyOnTestDriver, StartResumesAPausedDomain) {
+  Plan plan;
+  plan.actions = {Create("h1", 0)};
+  ASSERT_EQ(ExecutePlan(plan, by_name_, journal_.get(), {}, progress_).failed, 0u);
+  libvirt::DomainPtr dom = by_name_["h1"]->conn->LookupDomainByUuid(plan.actions[0].uuid);
+  ASSERT_TRUE(dom);
+  ASSERT_EQ(virDomainSuspend(dom.get()), 0);
+  const auto state = [&] {
+    int s = 0;
+    virDomainGetState(dom.get(), &s, nullptr, 0);
+    return s;
+  };
+  ASSERT_EQ(state(), VIR_DOMAIN_PAUSED);
+  plan.actions[0].kind = ActionKind::kStart;
+  const ApplyReport r = ExecutePlan(plan, by_name_, journal_.get(), {}, progress_);
+  EXPECT_EQ(r.done, 1u);
+  EXPECT_EQ(state(), VIR_DOMAIN_RUNNING);
+}
+
 TEST_F(ApplyOnTestDriver, BestEffortKeepsWhatWorked) {
   Plan plan;
   // The second create clashes: the name exists on h1 with another UUID.
