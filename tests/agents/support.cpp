@@ -159,7 +159,7 @@ HttpReply Fetch(int port, const HttpRequest& r) {
 
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input) {
   char in_path[] = "/tmp/egov-agent-stdin-XXXXXX";
-  const int in_fd = ::mkstemp(in_path);
+  const int in_fd = ::mkostemp(in_path, O_CLOEXEC);
   if (in_fd < 0) throw std::runtime_error("mkstemp failed");
   if (::write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
     throw std::runtime_error("write failed");
@@ -167,7 +167,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   ::lseek(in_fd, 0, SEEK_SET);
   ::unlink(in_path);
   int out[2];
-  if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+  // Close-on-exec: a daemon the command leaves running must not hold the pipe open.
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
