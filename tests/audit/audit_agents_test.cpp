@@ -1,9 +1,3 @@
-// PENDING (not built yet): the acceptance test with real `egov-agent run` processes. It needs the
-// check engine on main (egov-agent run scans nothing without it). To enable: move this file to
-// tests/audit/, add it to a test executable in tests/audit/CMakeLists.txt linked with
-// PkgConfig::LIBCRYPT (bcrypt for the web config), and check the agent config keys against
-// agents/agent.example.yaml. tests/audit/audit_acceptance_test.cpp covers the same acceptance
-// with loopback servers serving the saved results meanwhile.
 // The acceptance with the real agents: three `egov-agent run` processes on loopback
 // (HTTPS, bcrypt basic auth from a Prometheus web config) scanning the hardened and weak host
 // fixtures, the third one stopped; placement from libvirt test-driver host files. The audit's
