@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """The monitoring end to end, on real parts, as root, on loopback only:
 
-  two private libvirtd daemons with QEMU (scripts/libvirtd-sandbox), egovctl apply of two
-  workloads onto them and onto a simulated host, one egov-agent per daemon (host hn-01 on the
-  hardened fixture root, host hcm-01 on the weak one, with a waiver that lapses in five days
-  and an https probe of a certificate that expires in three), and Debian's Prometheus scraping
-  the agents through `egovctl targets` with the shipped rules (their `for:` shortened to
-  seconds and every group evaluated each second, nothing else changed).
+  two private libvirtd daemons, each with its virtlogd, running QEMU (scripts/libvirtd-sandbox);
+  egovctl apply of two workloads onto them and onto a simulated host; one egov-agent per
+  daemon (host hn-01 on the hardened fixture root, host hcm-01 on the weak one, with a waiver
+  that lapses in five days and an https probe of a certificate that expires in three); and
+  Debian's Prometheus scraping the agents through `egovctl targets` with the shipped rules
+  (their `for:` shortened to seconds and every group evaluated each second, nothing else
+  changed).
 
 Then: promtool check rules, test rules, check config and check metrics pass; every query of
 every dashboard panel and variable returns data; the weak host's alerts fire and the hardened
@@ -399,6 +400,10 @@ def scenario(args, tmp, procs, sandboxes, servers):
     status = json.loads(run(egovctl + ["status", "--output", "json"] + common, env=env).stdout)
     domains = {p: v["domains"] for p, v in status["providers"].items()}
     check(domains == {"lab-hn": 1, "lab-hcm": 2}, f"domains per provider after apply: {domains}")
+    with open(os.path.join(tmp, "libvirt-hn", "virtlogd.pid")) as f:
+        os.kill(int(f.read()), 0)  # virtlogd runs beside libvirtd and keeps QEMU's log
+    check(os.path.exists(os.path.join(tmp, "libvirt-hn", "log", "qemu", "cong-dvc-0.log")),
+          "no QEMU log for cong-dvc-0")
     prom_dir = os.path.join(tmp, "prometheus")
     os.makedirs(os.path.join(prom_dir, "targets"))
     targets_file = os.path.join(prom_dir, "targets", "egov-agents.json")
