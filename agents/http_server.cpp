@@ -46,6 +46,7 @@ struct HttpServer::Impl {
   std::thread thread;
   std::atomic<bool> done{false};  // the listening thread has returned
   int port = 0;
+  socket_t listening = INVALID_SOCKET;  // the last socket httplib offered: the one bound
   bool tls = false;
 
   // The text of the egov_* families of one snapshot. Snapshots are immutable, so the text is
@@ -88,16 +89,17 @@ struct HttpServer::Impl {
       res.set_content(LandingPage(), "text/html; charset=utf-8");
     });
     server->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(*Rendered(store->Get()) +
-                          RenderText(BuildProcessFamilies(ReadProcessStats())),
-                      kMetricsContentType);
+      res.set_content(
+          *Rendered(store->Get()) + RenderText(BuildProcessFamilies(ReadProcessStats())),
+          kMetricsContentType);
     });
     server->Get("/api/v1/results", [this](const httplib::Request&, httplib::Response& res) {
       const auto snapshot = store->Get();
       if (!snapshot->scan) {
         res.status = 503;
         res.set_header("Retry-After", "5");
-        res.set_content(R"({"error":"no scan has completed yet"})" "\n",
+        res.set_content(R"({"error":"no scan has completed yet"})"
+                        "\n",
                         "application/json; charset=utf-8");
         return;
       }
@@ -142,9 +144,10 @@ HttpServer::HttpServer(const ListenAddress& listen, const WebConfig& web,
   s.set_payload_max_length(64 * 1024);
   // httplib's default adds SO_REUSEPORT, which would let a second agent (or anyone running as
   // the same user) bind the same port silently; address reuse after a restart is enough.
-  s.set_socket_options([](socket_t sock) {
+  s.set_socket_options([impl = impl_.get()](socket_t sock) {
     const int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl->listening = sock;
   });
   httplib::Headers headers = {{"X-Content-Type-Options", "nosniff"}};
   for (const auto& [name, value] : web.headers) {
@@ -159,6 +162,10 @@ HttpServer::HttpServer(const ListenAddress& listen, const WebConfig& web,
     throw std::runtime_error("cannot listen on " + listen.host + ":" + std::to_string(listen.port) +
                              " (address in use, not local, or not permitted)");
   }
+  // Debian's libcpp-httplib is built with a listen backlog of 5: a burst of scrapers or probes
+  // beyond that has its SYNs dropped and retried a second later. Listening again on the bound
+  // socket raises the backlog.
+  ::listen(impl_->listening, SOMAXCONN);
   impl_->thread = std::thread([this] {
     impl_->server->listen_after_bind();
     impl_->done = true;

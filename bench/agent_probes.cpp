@@ -7,6 +7,7 @@
 // round, then the sustained rate over S seconds with every target due again at once (interval
 // 100 ms), as probes per second.
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -35,7 +36,14 @@ int Serve(int threads) {
   server.Get(R"(/healthz/.*)", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
   });
+  int listening = -1;
+  server.set_socket_options([&listening](int sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listening = sock;
+  });
   const int port = server.bind_to_any_port("127.0.0.1");
+  ::listen(listening, SOMAXCONN);  // Debian's libcpp-httplib listens with a backlog of 5
   std::printf("%d\n", port);
   std::fflush(stdout);
   server.listen_after_bind();
@@ -95,10 +103,11 @@ int Round(const std::string& base, int n, int concurrency, int seconds) {
     a1 = attempts;
     f1 = failures;
   }
-  std::printf("round_seconds %.4f\nround_failures %llu\nsustained_probes_per_second %.1f\n"
-              "sustained_failures %llu\n",
-              round, static_cast<unsigned long long>(round_failures),
-              static_cast<double>(a1 - a0) / seconds, static_cast<unsigned long long>(f1 - f0));
+  std::printf(
+      "round_seconds %.4f\nround_failures %llu\nsustained_probes_per_second %.1f\n"
+      "sustained_failures %llu\n",
+      round, static_cast<unsigned long long>(round_failures),
+      static_cast<double>(a1 - a0) / seconds, static_cast<unsigned long long>(f1 - f0));
   return 0;
 }
 

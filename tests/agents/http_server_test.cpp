@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "agents/metrics.h"
 #include "tests/agents/support.h"
 
@@ -10,6 +12,7 @@ namespace {
 
 using testing::Fetch;
 using testing::HttpRequest;
+using testing::RunCommand;
 using testing::TempDir;
 
 const ListenAddress kLoopback{"127.0.0.1", 0};
@@ -61,6 +64,20 @@ TEST(HttpServer, EveryScrapeSeesTheLatestSnapshot) {
   }
 }
 
+TEST(HttpServer, ListensWithARealBacklogNotHttplibsFive) {
+  // A burst of probes or scrapers past the backlog has its SYNs dropped and retried a second
+  // later; `ss` shows a listening socket's backlog as its Send-Q.
+  HttpServer server(kLoopback, {}, std::make_shared<SnapshotStore>());
+  const auto ss = RunCommand({"ss", "-Hltn", "sport = :" + std::to_string(server.port())});
+  ASSERT_EQ(ss.exit_code, 0) << ss.output;
+  std::istringstream row(ss.output);
+  std::string state;
+  long recv_q = -1, send_q = -1;
+  row >> state >> recv_q >> send_q;
+  EXPECT_EQ(state, "LISTEN") << ss.output;
+  EXPECT_GE(send_q, 128) << ss.output;
+}
+
 TEST(HttpServer, UnknownPathsAndMethods) {
   HttpServer server(kLoopback, {}, std::make_shared<SnapshotStore>());
   EXPECT_EQ(Fetch(server.port(), {.path = "/nope"}).status, 404);
@@ -85,9 +102,8 @@ TEST(HttpServer, BasicAuthRightWrongMissing) {
     EXPECT_EQ(missing.status, 401) << path;
     EXPECT_NE(missing.Header("WWW-Authenticate").find("Basic realm="), std::string::npos);
     EXPECT_EQ(missing.body.find("egov_"), std::string::npos);
-    EXPECT_EQ(Fetch(server.port(), {.path = path, .user = "prometheus", .password = "wrong"})
-                  .status,
-              401)
+    EXPECT_EQ(
+        Fetch(server.port(), {.path = path, .user = "prometheus", .password = "wrong"}).status, 401)
         << path;
     EXPECT_EQ(Fetch(server.port(), {.path = path, .user = "nobody", .password = "s3cret"}).status,
               401)
@@ -103,9 +119,11 @@ TEST(HttpServer, UsersCanBeReplacedWhileServing) {
   WebConfig web;
   web.users["old"] = testing::BcryptHash("pw");
   HttpServer server(kLoopback, web, StoreWithScan());
-  EXPECT_EQ(Fetch(server.port(), {.path = "/healthz", .user = "old", .password = "pw"}).status, 200);
+  EXPECT_EQ(Fetch(server.port(), {.path = "/healthz", .user = "old", .password = "pw"}).status,
+            200);
   server.SetUsers({{"new", testing::BcryptHash("pw2")}});
-  EXPECT_EQ(Fetch(server.port(), {.path = "/healthz", .user = "old", .password = "pw"}).status, 401);
+  EXPECT_EQ(Fetch(server.port(), {.path = "/healthz", .user = "old", .password = "pw"}).status,
+            401);
   EXPECT_EQ(Fetch(server.port(), {.path = "/healthz", .user = "new", .password = "pw2"}).status,
             200);
 }
@@ -127,9 +145,9 @@ TEST(HttpServer, TlsWithAGeneratedCertificate) {
   EXPECT_EQ(ok.status, 200);
   EXPECT_NE(ok.body.find("egov_agent_build_info"), std::string::npos);
   EXPECT_EQ(ok.Header("Strict-Transport-Security"), "max-age=60");
-  EXPECT_EQ(Fetch(server.port(), {.path = "/metrics", .tls = true, .ca_file = cert.cert.string()})
-                .status,
-            401);
+  EXPECT_EQ(
+      Fetch(server.port(), {.path = "/metrics", .tls = true, .ca_file = cert.cert.string()}).status,
+      401);
   // Plain HTTP to the TLS port gets no answer; a client that does not trust the certificate
   // refuses it.
   EXPECT_EQ(Fetch(server.port(), {.path = "/healthz", .timeout_ms = 1000}).status, -1);
@@ -146,13 +164,13 @@ TEST(HttpServer, TlsMinimumVersionIsEnforced) {
   web.tls = TlsServerConfig{cert.cert.string(), cert.key.string()};
   web.tls->min_version = TLS1_3_VERSION;
   HttpServer server(kLoopback, web, StoreWithScan());
-  const auto r13 = testing::RunCommand({"openssl", "s_client", "-connect",
-                                        "127.0.0.1:" + std::to_string(server.port()), "-tls1_3"},
-                                       "");
+  const auto r13 = testing::RunCommand(
+      {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()), "-tls1_3"},
+      "");
   EXPECT_NE(r13.output.find("TLSv1.3"), std::string::npos) << r13.output;
-  const auto r12 = testing::RunCommand({"openssl", "s_client", "-connect",
-                                        "127.0.0.1:" + std::to_string(server.port()), "-tls1_2"},
-                                       "");
+  const auto r12 = testing::RunCommand(
+      {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()), "-tls1_2"},
+      "");
   EXPECT_NE(r12.exit_code, 0) << r12.output;
 }
 
@@ -163,8 +181,8 @@ TEST(HttpServer, MutualTlsRequiresAClientCertificateFromTheCa) {
   const auto client = testing::MakeSignedCertificate(dir.path(), "client", "prometheus", ca);
   const auto stranger = testing::MakeCertificate(dir.path(), "stranger", "stranger", 10);
   WebConfig web;
-  web.tls = TlsServerConfig{server_cert.cert.string(), server_cert.key.string(),
-                            ca.cert.string(), ClientAuth::kRequireAndVerifyClientCert};
+  web.tls = TlsServerConfig{server_cert.cert.string(), server_cert.key.string(), ca.cert.string(),
+                            ClientAuth::kRequireAndVerifyClientCert};
   HttpServer server(kLoopback, web, StoreWithScan());
   const HttpRequest base{.path = "/healthz", .tls = true, .ca_file = server_cert.cert.string()};
   HttpRequest with_client = base;
