@@ -3,6 +3,7 @@
 #include <libvirt/virterror.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <ostream>
 #include <set>
@@ -60,27 +61,40 @@ void EnsurePool(const libvirt::Connection& c, const std::string& name) {
   if (!libvirt::StoragePoolIsActive(pool.get())) libvirt::StartStoragePool(pool.get());
 }
 
+// Cleanup of an object that someone else removed meanwhile is done, not failed.
+void IgnoreIfGone(int gone, const std::function<void()>& remove) {
+  try {
+    remove();
+  } catch (const libvirt::Error& e) {
+    if (e.code() != gone) throw;
+  }
+}
+
 void RemoveNetwork(const libvirt::Connection& c, const std::string& name) {
   libvirt::NetworkPtr net = c.LookupNetwork(name);
   if (!net) return;
-  if (libvirt::NetworkIsActive(net.get()) && virNetworkDestroy(net.get()) < 0) {
-    libvirt::ThrowLastError("stopping network " + name, nullptr);
-  }
-  if (virNetworkUndefine(net.get()) < 0) {
-    libvirt::ThrowLastError("undefining network " + name, nullptr);
-  }
+  IgnoreIfGone(VIR_ERR_NO_NETWORK, [&] {
+    if (libvirt::NetworkIsActive(net.get()) && virNetworkDestroy(net.get()) < 0) {
+      libvirt::ThrowLastError("stopping network " + name, nullptr);
+    }
+    if (virNetworkUndefine(net.get()) < 0) {
+      libvirt::ThrowLastError("undefining network " + name, nullptr);
+    }
+  });
 }
 
 void RemovePool(const libvirt::Connection& c, const std::string& name) {
   libvirt::PoolPtr pool = c.LookupStoragePool(name);
   if (!pool) return;
-  if (libvirt::StoragePoolIsActive(pool.get()) && virStoragePoolDestroy(pool.get()) < 0) {
-    libvirt::ThrowLastError("stopping storage pool " + name, nullptr);
-  }
-  if (virStoragePoolDelete(pool.get(), 0) < 0) virResetLastError();  // the empty directory
-  if (virStoragePoolUndefine(pool.get()) < 0) {
-    libvirt::ThrowLastError("undefining storage pool " + name, nullptr);
-  }
+  IgnoreIfGone(VIR_ERR_NO_STORAGE_POOL, [&] {
+    if (libvirt::StoragePoolIsActive(pool.get()) && virStoragePoolDestroy(pool.get()) < 0) {
+      libvirt::ThrowLastError("stopping storage pool " + name, nullptr);
+    }
+    if (virStoragePoolDelete(pool.get(), 0) < 0) virResetLastError();  // the empty directory
+    if (virStoragePoolUndefine(pool.get()) < 0) {
+      libvirt::ThrowLastError("undefining storage pool " + name, nullptr);
+    }
+  });
 }
 
 void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
@@ -114,8 +128,13 @@ void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
     case ActionKind::kDelete: {
       libvirt::DomainPtr dom = c.LookupDomainByUuid(a.uuid);
       if (!dom) break;  // already gone (a rerun after a crash): nothing to do
-      libvirt::StopDomain(dom.get());
-      libvirt::UndefineDomain(dom.get());
+      try {
+        libvirt::StopDomain(dom.get());
+        libvirt::UndefineDomain(dom.get());
+      } catch (const libvirt::Error& e) {
+        // Removed meanwhile by someone else (an operator's virsh): the delete is done.
+        if (e.code() != VIR_ERR_NO_DOMAIN) throw;
+      }
       break;
     }
     case ActionKind::kUnchanged: break;
