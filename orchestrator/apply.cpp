@@ -61,7 +61,8 @@ void EnsurePool(const libvirt::Connection& c, const std::string& name) {
   if (!libvirt::StoragePoolIsActive(pool.get())) libvirt::StartStoragePool(pool.get());
 }
 
-// Cleanup of an object that someone else removed meanwhile is done, not failed.
+// Removing an object that someone else (another delete, an operator's virsh) removed meanwhile
+// is done, not failed.
 void IgnoreIfGone(int gone, const std::function<void()>& remove) {
   try {
     remove();
@@ -128,13 +129,10 @@ void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
     case ActionKind::kDelete: {
       libvirt::DomainPtr dom = c.LookupDomainByUuid(a.uuid);
       if (!dom) break;  // already gone (a rerun after a crash): nothing to do
-      try {
+      IgnoreIfGone(VIR_ERR_NO_DOMAIN, [&] {
         libvirt::StopDomain(dom.get());
         libvirt::UndefineDomain(dom.get());
-      } catch (const libvirt::Error& e) {
-        // Removed meanwhile by someone else (an operator's virsh): the delete is done.
-        if (e.code() != VIR_ERR_NO_DOMAIN) throw;
-      }
+      });
       break;
     }
     case ActionKind::kUnchanged: break;
