@@ -9,6 +9,7 @@
 #include "agents/scan_setup.h"
 #include "checks/report.h"
 #include "checks/scan.h"
+#include "common/files.h"
 #include "common/version.h"
 
 namespace po = boost::program_options;
@@ -28,23 +29,6 @@ std::string DefaultHost(const std::string& root) {
   std::string name;
   if (in && std::getline(in, name) && !name.empty()) return name;
   return fs::path(root).filename().string();
-}
-
-// Writes next to the target, then renames: a reader never sees half a report.
-void WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp);
-    throw std::runtime_error("cannot write " + path + ": " + ec.message());
-  }
 }
 
 }  // namespace

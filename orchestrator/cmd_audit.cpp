@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "common/diagnostics.h"
+#include "common/files.h"
 #include "common/loader.h"
 #include "orchestrator/audit_collect.h"
 #include "orchestrator/audit_diff.h"
@@ -40,18 +41,6 @@ std::string ReadFile(const std::string& path, size_t max_bytes, const std::strin
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw ConfigError({path, 0, 0}, "cannot read " + what);
   return bytes;
-}
-
-// Writes through a temporary file and a rename, so a reader never sees half a report.
-void WriteFileAtomic(const fs::path& path, const std::string& bytes) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
 }
 
 Date OptionDate(const po::variables_map& vm, const char* name, Date fallback) {
@@ -313,7 +302,7 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
     const fs::path dir = vm["save-results"].as<std::string>();
     fs::create_directories(dir);
     for (const auto& f : in.fetched) {
-      if (f.error.empty()) WriteFileAtomic(dir / (f.host + ".json"), f.body);
+      if (f.error.empty()) WriteFileAtomically((dir / (f.host + ".json")).string(), f.body);
     }
   }
   if (!vm["no-libvirt"].as<bool>()) in.libvirt = ReadPlacement(inv, collect.parallel);
@@ -322,7 +311,7 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
   const std::string bytes = RenderReport(report, *format);
   if (vm.count("output")) {
     const std::string file = vm["output"].as<std::string>();
-    WriteFileAtomic(file, bytes);
+    WriteFileAtomically(file, bytes);
     PrintSummary(report, file, *format, VerifyReport(bytes, file).claimed, io.out);
   } else {
     io.out << bytes;

@@ -2,6 +2,7 @@
 #include <iomanip>
 #include <ostream>
 
+#include "common/files.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
 #include "orchestrator/options.h"
@@ -29,10 +30,7 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   const Planned p = MakePlan(world, options);
   const nlohmann::json j = ToJson(p.plan);
   if (vm.count("out")) {
-    const std::string path = vm["out"].as<std::string>();
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out.flush()) throw std::runtime_error("cannot write " + path);
+    WriteFileAtomically(vm["out"].as<std::string>(), j.dump(2) + "\n");
   }
   if (format == OutputFormat::kJson) {
     io.out << j.dump(2) << "\n";

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/diagnostics.h"
+#include "common/files.h"
 #include "common/loader.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
@@ -94,23 +95,6 @@ nlohmann::json Targets(const Inventory& inv, size_t& without_agent) {
   return groups;
 }
 
-// Prometheus re-reads file_sd files when they change: replace the file in one rename so it
-// never sees half of one.
-void WriteAtomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp);
-    throw std::runtime_error("cannot replace " + path.string() + ": " + ec.message());
-  }
-}
-
 }  // namespace
 
 int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
@@ -131,7 +115,8 @@ int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
   const nlohmann::json groups = Targets(inv, without_agent);
   const std::string text = groups.dump(2) + "\n";
   if (vm.count("out")) {
-    WriteAtomically(vm["out"].as<std::string>(), text);
+    // Prometheus re-reads file_sd files when they change: one rename, never half a file.
+    WriteFileAtomically(vm["out"].as<std::string>(), text);
     io.err << "Wrote " << groups.size() << " target" << (groups.size() == 1 ? "" : "s") << " to "
            << vm["out"].as<std::string>() << ".\n";
   } else {

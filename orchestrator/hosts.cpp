@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/files.h"
 #include "orchestrator/parallel.h"
 
 namespace egov::orchestrator {
@@ -90,22 +91,6 @@ std::string WithRunState(const std::string& xml, int state) {
                      static_cast<size_t>(xmlBufferLength(buf.get())));
 }
 
-void WriteAtomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot replace " + path + ": " + ec.message());
-  }
-}
-
 }  // namespace
 
 const char* StateName(int state) {
@@ -138,7 +123,7 @@ void EnsureSimulatedHostFile(const std::string& path, const Host& host) {
       std::to_string(std::max<int64_t>(host.capacity.vcpus, 1)) +
       "</cores><threads>1</threads><mhz>2400</mhz><model>x86_64</model></cpu>\n  <memory>" +
       std::to_string(std::max<uint64_t>(host.capacity.memory / 1024, 1)) + "</memory>\n</node>\n";
-  WriteAtomically(path, node);
+  WriteFileAtomically(path, node);
 }
 
 void ReadHost(HostSession& h) {
@@ -227,7 +212,7 @@ void SaveSimulatedHost(HostSession& h) {
     out += "\n";
   }
   out += "</node>\n";
-  WriteAtomically(h.sim_path, out);
+  WriteFileAtomically(h.sim_path, out);
   h.changed = false;
 }
 

@@ -1,0 +1,78 @@
+#include "common/files.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace egov {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::string_literals;
+
+class WriteFileAtomicallyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("egov-files-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static std::string Read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  size_t Entries() const {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), {}));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(WriteFileAtomicallyTest, CreatesThenReplacesWithExactBytes) {
+  const fs::path p = dir_ / "report.json";
+  const std::string first = "Sở Y tế\0binary\n"s;  // any bytes, NUL included
+  WriteFileAtomically(p.string(), first);
+  EXPECT_EQ(Read(p), first);
+  WriteFileAtomically(p.string(), "second");
+  EXPECT_EQ(Read(p), "second");
+  EXPECT_EQ(Entries(), 1u);  // no temporary left beside it
+}
+
+TEST_F(WriteFileAtomicallyTest, MissingDirectoryThrowsNamingTheFileAndLeavesNothing) {
+  const fs::path p = dir_ / "absent" / "out.json";
+  try {
+    WriteFileAtomically(p.string(), "x");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir_ / "absent").string()), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(Entries(), 0u);
+}
+
+TEST_F(WriteFileAtomicallyTest, FailedRenameKeepsTheOldTargetAndRemovesTheTemporary) {
+  const fs::path p = dir_ / "target";
+  fs::create_directories(p / "busy");  // a non-empty directory cannot be renamed over
+  try {
+    WriteFileAtomically(p.string(), "x");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot replace " + p.string()), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(fs::is_directory(p / "busy"));
+  EXPECT_EQ(Entries(), 1u);
+}
+
+}  // namespace
+}  // namespace egov
