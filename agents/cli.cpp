@@ -1,6 +1,5 @@
 #include "agents/cli.h"
 
-#include <functional>
 #include <ostream>
 
 #include "agents/commands.h"
@@ -13,23 +12,22 @@ namespace {
 struct Command {
   const char* name;
   const char* summary;
-  std::function<int(const std::vector<std::string>&, std::ostream&, std::ostream&)> run;
+  CommandFn run;
 };
 
-const std::vector<Command>& Commands() {
-  static const std::vector<Command> kCommands = {
+std::vector<Command> Commands(CommandFn run) {
+  return {
       {"scan", "check this host (or --root DIR) against compliance profiles", CmdScan},
       {"diff", "compare two scan results: newly failing, newly passing, ...", CmdDiff},
       {"list-checks", "list the check types profiles are written in", CmdListChecks},
-      {"run", "run as the host's agent: scans, probes, libvirt, /metrics and results API", CmdRun},
+      {"run", "run as the host's agent: scans, probes, libvirt, /metrics and results API", run},
   };
-  return kCommands;
 }
 
-void PrintUsage(std::ostream& out) {
+void PrintUsage(const std::vector<Command>& commands, std::ostream& out) {
   out << "egov-agent - compliance and availability agent for e-government cloud hosts\n\n"
          "Usage: egov-agent COMMAND [OPTIONS]\n\nCommands:\n";
-  for (const auto& c : Commands()) {
+  for (const auto& c : commands) {
     out << "  " << c.name << std::string(13 - std::string(c.name).size(), ' ') << c.summary
         << "\n";
   }
@@ -39,16 +37,18 @@ void PrintUsage(std::ostream& out) {
 
 }  // namespace
 
-int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                CommandFn run) {
+  const std::vector<Command> commands = Commands(run);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    PrintUsage(args.empty() ? err : out);
+    PrintUsage(commands, args.empty() ? err : out);
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version" || args[0] == "version") {
     out << "egov-agent " << kVersion << " (revision " << kRevision << ")\n";
     return 0;
   }
-  for (const auto& c : Commands()) {
+  for (const auto& c : commands) {
     if (args[0] != c.name) continue;
     try {
       return c.run(std::vector<std::string>(args.begin() + 1, args.end()), out, err);
@@ -61,7 +61,7 @@ int RunAgentCli(const std::vector<std::string>& args, std::ostream& out, std::os
     }
   }
   err << "egov-agent: unknown command '" << args[0] << "'\n\n";
-  PrintUsage(err);
+  PrintUsage(commands, err);
   return 2;
 }
 

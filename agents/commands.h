@@ -14,6 +14,9 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 int CmdDiff(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdListChecks(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+/// `egov-agent run`: replaces this process (same PID) with egov-agentd, found beside egov-agent,
+/// running CmdRun with `args`. Returns only when it cannot (exit code 1, the reason on `err`).
+int StartAgentDaemon(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 /// Parses a command's options (adds --help). Prints help (returns 0) or the error (returns 2)
 /// itself; nullopt when the command should go on.

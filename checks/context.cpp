@@ -92,9 +92,13 @@ FileData HostContext::Read(const std::string& path, size_t max_bytes) const {
     out.message = path + ": " + TypeName(st.st_mode) + ", not a regular file; not read";
     return out;
   }
-  char buf[65536];
+  // Read straight into the string: sized from fstat (plus one byte to see the end), grown when
+  // the file is longer than it said (/proc files say 0).
+  size_t used = 0;
+  out.bytes.resize(std::min(static_cast<size_t>(st.st_size), max_bytes) + 1);
   for (;;) {
-    const ssize_t n = ::read(f.fd, buf, sizeof buf);
+    if (used == out.bytes.size()) out.bytes.resize(std::min(out.bytes.size() * 2 + 4096, max_bytes + 1));
+    const ssize_t n = ::read(f.fd, out.bytes.data() + used, out.bytes.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       out.error = errno;
@@ -103,14 +107,15 @@ FileData HostContext::Read(const std::string& path, size_t max_bytes) const {
       return out;
     }
     if (n == 0) break;
-    if (out.bytes.size() + static_cast<size_t>(n) > max_bytes) {
+    used += static_cast<size_t>(n);
+    if (used > max_bytes) {
       out.error = EFBIG;
       out.message = path + ": larger than " + std::to_string(max_bytes) + " bytes; not read";
       out.bytes.clear();
       return out;
     }
-    out.bytes.append(buf, static_cast<size_t>(n));
   }
+  out.bytes.resize(used);
   return out;
 }
 

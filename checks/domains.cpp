@@ -7,8 +7,32 @@
 
 #include <memory>
 
+#include "checks/shared_library.h"
+
 namespace egov::checks {
 namespace {
+
+// libvirt, opened by the first check that reads domains over a URI.
+struct LibvirtLibrary {
+  LibvirtLibrary() {
+    // Errors are read from virGetLastError; keep libvirt from printing them too.
+    set_error_func(nullptr, [](void*, virErrorPtr) {});
+  }
+
+  SharedLibrary lib{"libvirt.so.0"};
+  decltype(&virSetErrorFunc) set_error_func = EGOV_SYMBOL(lib, virSetErrorFunc);
+  decltype(&virGetLastError) get_last_error = EGOV_SYMBOL(lib, virGetLastError);
+  decltype(&virConnectOpenReadOnly) open_read_only = EGOV_SYMBOL(lib, virConnectOpenReadOnly);
+  decltype(&virConnectClose) close = EGOV_SYMBOL(lib, virConnectClose);
+  decltype(&virConnectListAllDomains) list_all_domains = EGOV_SYMBOL(lib, virConnectListAllDomains);
+  decltype(&virDomainGetXMLDesc) get_xml_desc = EGOV_SYMBOL(lib, virDomainGetXMLDesc);
+  decltype(&virDomainFree) free_domain = EGOV_SYMBOL(lib, virDomainFree);
+};
+
+const LibvirtLibrary& Libvirt() {
+  static const LibvirtLibrary lib;
+  return lib;
+}
 
 struct XmlDocDeleter {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
@@ -150,28 +174,23 @@ std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx, cons
   return ctx.Memo<DomainSet>("domains-uri:" + uri, [&] {
     DomainSet set;
     set.where = uri;
-    // Errors are read from virGetLastError; keep libvirt from printing them too.
-    static const bool quiet = [] {
-      virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
-      return true;
-    }();
-    (void)quiet;
-    std::unique_ptr<virConnect, int (*)(virConnectPtr)> conn(virConnectOpenReadOnly(uri.c_str()),
-                                                             virConnectClose);
+    const LibvirtLibrary& virt = Libvirt();
+    std::unique_ptr<virConnect, int (*)(virConnectPtr)> conn(virt.open_read_only(uri.c_str()),
+                                                             virt.close);
     if (!conn) {
-      const virError* e = virGetLastError();
+      const virError* e = virt.get_last_error();
       set.errors.push_back(uri + ": " + (e && e->message ? e->message : "cannot connect"));
       return set;
     }
     virDomainPtr* list = nullptr;
-    const int n = virConnectListAllDomains(conn.get(), &list, 0);
+    const int n = virt.list_all_domains(conn.get(), &list, 0);
     if (n < 0) {
-      const virError* e = virGetLastError();
+      const virError* e = virt.get_last_error();
       set.errors.push_back(uri + ": " + (e && e->message ? e->message : "cannot list domains"));
       return set;
     }
     for (int i = 0; i < n; ++i) {
-      char* xml = virDomainGetXMLDesc(list[i], 0);
+      char* xml = virt.get_xml_desc(list[i], 0);
       if (xml) {
         std::string error;
         if (auto d = ParseDomainXml(xml, error)) {
@@ -184,7 +203,7 @@ std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx, cons
       } else {
         set.errors.push_back(uri + ": cannot read the XML of a domain");
       }
-      virDomainFree(list[i]);
+      virt.free_domain(list[i]);
     }
     free(list);
     return set;

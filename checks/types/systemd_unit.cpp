@@ -1,9 +1,32 @@
 // systemd_unit: a unit enabled (a symlink in a *.wants/ or *.requires/ directory), not enabled,
 // or masked (linked to /dev/null), from the unit directories inside the root.
+#include <map>
+
 #include "checks/types/types.h"
 
 namespace egov::checks::types {
 namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// unit name -> the first *.wants/ or *.requires/ link that enables it (directories in systemd's
+// order), read once per scan for every systemd_unit check.
+using EnabledUnits = std::map<std::string, std::string>;
+
+std::shared_ptr<const EnabledUnits> LoadEnabledUnits(const HostContext& ctx) {
+  return ctx.Memo<EnabledUnits>("systemd-enabled-units", [&] {
+    EnabledUnits units;
+    for (const std::string dir : {"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}) {
+      for (const auto& sub : ctx.List(dir)) {
+        if (!EndsWith(sub, ".wants") && !EndsWith(sub, ".requires")) continue;
+        for (const auto& unit : ctx.List(dir + "/" + sub)) units.emplace(unit, dir + "/" + sub + "/" + unit);
+      }
+    }
+    return units;
+  });
+}
 
 class SystemdUnitCheck : public Check {
  public:
@@ -19,6 +42,7 @@ class SystemdUnitCheck : public Check {
     std::vector<Evidence> ev;
     std::string bad;
     int enabled_count = 0;
+    const auto enabled_units = LoadEnabledUnits(ctx);
     for (const auto& unit : units_) {
       std::string masked_at, enabled_at;
       for (const char* dir : {"/etc/systemd/system", "/run/systemd/system"}) {
@@ -26,11 +50,7 @@ class SystemdUnitCheck : public Check {
         auto target = ctx.ReadLink(path);
         if (target && *target == "/dev/null") masked_at = path;
       }
-      for (const char* dir : {"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}) {
-        for (const auto& link : ctx.Glob(std::string(dir) + "/*.wants/" + unit)) enabled_at = link;
-        for (const auto& link : ctx.Glob(std::string(dir) + "/*.requires/" + unit)) enabled_at = link;
-        if (!enabled_at.empty()) break;
-      }
+      if (auto it = enabled_units->find(unit); it != enabled_units->end()) enabled_at = it->second;
       const bool masked = !masked_at.empty();
       const bool enabled = !enabled_at.empty() && !masked;
       enabled_count += enabled;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agents/cli.h"
+#include "agents/commands.h"
 #include "agents/log.h"
 #include "common/diagnostics.h"
 #include "common/domain_metadata.h"
@@ -323,7 +324,7 @@ TEST(RunCommand, SighupReloadsAndSigtermStops) {
   };
   std::ostringstream out, err;
   std::atomic<int> code{-1};
-  std::thread run([&] { code = RunAgentCli({"run", "-c", config.string()}, out, err); });
+  std::thread run([&] { code = RunAgentCli({"run", "-c", config.string()}, out, err, CmdRun); });
   const auto wait_log = [&](const std::string& what) {
     const auto end = Clock::now() + 10s;
     while (Clock::now() < end) {
@@ -351,14 +352,14 @@ TEST(RunCommand, CheckConfigValidatesAndExits) {
   TempDir dir;
   const auto good = dir.Write("agent.yaml", "listen: 127.0.0.1:0\n");
   std::ostringstream out, err;
-  EXPECT_EQ(RunAgentCli({"run", "-c", good.string(), "--check-config"}, out, err), 0) << err.str();
+  EXPECT_EQ(RunAgentCli({"run", "-c", good.string(), "--check-config"}, out, err, CmdRun), 0) << err.str();
   EXPECT_TRUE(Has(out.str(), "configuration valid")) << out.str();
   const auto bad = dir.Write("bad.yaml", "listen: 127.0.0.1:0\nprobes: {concurrency: many}\n");
   std::ostringstream out2, err2;
-  EXPECT_EQ(RunAgentCli({"run", "-c", bad.string(), "--check-config"}, out2, err2), 2);
+  EXPECT_EQ(RunAgentCli({"run", "-c", bad.string(), "--check-config"}, out2, err2, CmdRun), 2);
   EXPECT_TRUE(Has(err2.str(), "bad.yaml:2:23: probes.concurrency")) << err2.str();
   std::ostringstream out3, err3;
-  EXPECT_EQ(RunAgentCli({"run", "--listen", "nowhere", "--check-config"}, out3, err3), 2);
+  EXPECT_EQ(RunAgentCli({"run", "--listen", "nowhere", "--check-config"}, out3, err3, CmdRun), 2);
   EXPECT_TRUE(Has(err3.str(), "--listen: expected HOST:PORT")) << err3.str();
 }
 

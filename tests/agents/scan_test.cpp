@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/cli.h"
+#include "agents/commands.h"
 
 namespace egov::agent {
 namespace {
@@ -25,7 +26,7 @@ struct Outcome {
 
 Outcome Agent(std::vector<std::string> args) {
   std::ostringstream out, err;
-  const int code = RunAgentCli(args, out, err);
+  const int code = RunAgentCli(args, out, err, CmdRun);
   return {code, out.str(), err.str()};
 }
 

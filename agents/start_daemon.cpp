@@ -1,0 +1,34 @@
+// egov-agent is the one-shot tool (scan, diff, list-checks) and links only what a scan needs, so
+// that it starts in a few milliseconds; the long-running agent, which links libvirt, libcurl,
+// httplib and prometheus-cpp, is egov-agentd. `egov-agent run` becomes egov-agentd.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "agents/commands.h"
+
+namespace egov::agent {
+
+int StartAgentDaemon(const std::vector<std::string>& args, std::ostream&, std::ostream& err) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    err << "egov-agent run: cannot find this program's directory: " << ec.message() << "\n";
+    return 1;
+  }
+  const std::string daemon = (self.parent_path() / "egov-agentd").string();
+  std::vector<std::string> argv = {daemon, "run"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::cout.flush();
+  ::execv(daemon.c_str(), cargv.data());
+  err << "egov-agent run: cannot start " << daemon << ": " << std::strerror(errno) << "\n";
+  return 1;
+}
+
+}  // namespace egov::agent
