@@ -1,5 +1,7 @@
 #include "agents/probes.h"
 
+#include <malloc.h>
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -20,8 +22,7 @@ using Clock = std::chrono::steady_clock;
 using Key = std::pair<std::string, std::string>;  // workload, domain
 
 double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 size_t Discard(char*, size_t size, size_t count, void*) { return size * count; }
@@ -83,6 +84,7 @@ struct Prober::Impl {
   size_t in_flight = 0;
   bool dirty = false;
   Clock::time_point last_publish{};
+  Clock::time_point last_trim{};
 
   void ApplyPending(std::vector<ProbeTarget> targets) {
     std::map<Key, std::unique_ptr<Entry>> next;
@@ -157,12 +159,12 @@ struct Prober::Impl {
       s.last_success = UnixNow();
     } else {
       ++s.failures;
-      Log::Debug("probe failed", {{"workload", s.workload},
-                                  {"domain", s.domain},
-                                  {"url", e->target.url},
-                                  {"status", std::to_string(status)},
-                                  {"err", result == CURLE_OK ? "unexpected status"
-                                                             : curl_easy_strerror(result)}});
+      Log::Debug("probe failed",
+                 {{"workload", s.workload},
+                  {"domain", s.domain},
+                  {"url", e->target.url},
+                  {"status", std::to_string(status)},
+                  {"err", result == CURLE_OK ? "unexpected status" : curl_easy_strerror(result)}});
     }
     if (result == CURLE_OK) {
       if (auto expiry = LeafCertExpiry(h)) s.cert_expiry = expiry;
@@ -183,6 +185,12 @@ struct Prober::Impl {
     publish(std::move(states));
     dirty = false;
     last_publish = now;
+    // A round is over: give the memory its requests and any burst of scrapes freed back to the
+    // kernel (glibc keeps freed pages in the middle of its heaps otherwise). Every 10 s at most.
+    if (in_flight == 0 && now - last_trim >= std::chrono::seconds(10)) {
+      malloc_trim(0);
+      last_trim = now;
+    }
   }
 
   void Run() {
