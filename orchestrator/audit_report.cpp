@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <set>
-#include <thread>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "common/version.h"
+#include "orchestrator/parallel.h"
 
 namespace egov::orchestrator::audit {
 namespace {
@@ -537,7 +537,7 @@ ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in,
     if (f.error.empty()) parsed_results[&f];
   }
   {
-    boost::asio::thread_pool pool(std::max(1u, std::thread::hardware_concurrency()));
+    boost::asio::thread_pool pool(Cores());
     for (auto& [f, parsed] : parsed_results) {
       boost::asio::post(pool, [f = f, &parsed = parsed] { parsed = ParseHostResult(f->body); });
     }

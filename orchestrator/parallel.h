@@ -7,8 +7,12 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 namespace egov::orchestrator {
+
+/// Threads for work that only needs the CPU: one per core.
+inline size_t Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 /// Runs fn(0..n-1) on up to `threads` threads and waits for all; the first exception thrown
 /// by any call is rethrown after every call has finished.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <ostream>
 #include <set>
-#include <thread>
 
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
@@ -210,7 +209,7 @@ Plan BuildPlan(const PlanningModel& m, const PlacementResult& placement,
 
   // Generating and validating a definition is most of a plan's time (54 us each): both cores.
   std::vector<std::string> xml_errors(xml_jobs.size());
-  ParallelFor(xml_jobs.size(), std::max(1u, std::thread::hardware_concurrency()), [&](size_t i) {
+  ParallelFor(xml_jobs.size(), Cores(), [&](size_t i) {
     const XmlJob& j = xml_jobs[i];
     xml_errors[i] = make_xml(plan.actions[j.action], j.workload, j.session);
   });
