@@ -1,25 +1,34 @@
 #include "common/files.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
 
 namespace egov {
+namespace {
+
+bool WriteWhole(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  return static_cast<bool>(out);
+}
+
+}  // namespace
 
 void WriteFileAtomically(const std::string& path, std::string_view bytes) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   std::error_code ec;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + tmp);
-    }
+  if (!WriteWhole(tmp, bytes)) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot write " + tmp);
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
@@ -27,6 +36,19 @@ void WriteFileAtomically(const std::string& path, std::string_view bytes) {
     std::filesystem::remove(tmp, ec);
     throw std::runtime_error("cannot replace " + path + ": " + why);
   }
+}
+
+void ReplaceFileKeepingPrevious(const std::string& path, std::string_view bytes) {
+  const std::string prev = path + ".prev";
+  if (!WriteWhole(prev, bytes)) throw std::runtime_error("cannot write " + prev);
+  if (::renameat2(AT_FDCWD, prev.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return;
+  if (errno != ENOENT && errno != EINVAL) {
+    throw std::runtime_error("cannot replace " + path + ": " + std::strerror(errno));
+  }
+  // No file yet, or a file system without exchange: an ordinary rename.
+  std::error_code ec;
+  std::filesystem::rename(prev, path, ec);
+  if (ec) throw std::runtime_error("cannot replace " + path + ": " + ec.message());
 }
 
 }  // namespace egov

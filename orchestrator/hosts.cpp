@@ -217,7 +217,7 @@ void SaveSimulatedHost(HostSession& h) {
     out += "\n";
   }
   out += "</node>\n";
-  WriteFileAtomically(h.sim_path, out);
+  ReplaceFileKeepingPrevious(h.sim_path, out);
   h.changed = false;
 }
 

@@ -1,6 +1,7 @@
 #include "common/files.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -72,6 +73,44 @@ TEST_F(WriteFileAtomicallyTest, FailedRenameKeepsTheOldTargetAndRemovesTheTempor
   }
   EXPECT_TRUE(fs::is_directory(p / "busy"));
   EXPECT_EQ(Entries(), 1u);
+}
+
+TEST_F(WriteFileAtomicallyTest, ReplaceKeepingPreviousSwapsTheSameTwoInodes) {
+  const fs::path p = dir_ / "host.xml";
+  const fs::path prev = dir_ / "host.xml.prev";
+  ReplaceFileKeepingPrevious(p.string(), "first");
+  EXPECT_EQ(Read(p), "first");
+  EXPECT_EQ(Entries(), 1u);  // a new file is renamed into place, nothing beside it
+  ReplaceFileKeepingPrevious(p.string(), "Sở Tư pháp\n");
+  EXPECT_EQ(Read(p), "Sở Tư pháp\n");
+  EXPECT_EQ(Read(prev), "first");
+  struct stat a {}, b {};
+  ASSERT_EQ(::stat(p.c_str(), &a), 0);
+  ASSERT_EQ(::stat(prev.c_str(), &b), 0);
+  ReplaceFileKeepingPrevious(p.string(), "third");
+  EXPECT_EQ(Read(p), "third");
+  EXPECT_EQ(Read(prev), "Sở Tư pháp\n");
+  struct stat c {}, d {};
+  ASSERT_EQ(::stat(p.c_str(), &c), 0);
+  ASSERT_EQ(::stat(prev.c_str(), &d), 0);
+  EXPECT_EQ(c.st_ino, b.st_ino);  // no inode freed or allocated: the two trade places
+  EXPECT_EQ(d.st_ino, a.st_ino);
+  EXPECT_EQ(Entries(), 2u);
+}
+
+TEST_F(WriteFileAtomicallyTest, ReplaceKeepingPreviousFailsNamingTheFileAndKeepsTheTarget) {
+  const fs::path p = dir_ / "host.xml";
+  ReplaceFileKeepingPrevious(p.string(), "kept");
+  fs::create_directories(dir_ / "host.xml.prev" / "busy");  // cannot be written as a file
+  try {
+    ReplaceFileKeepingPrevious(p.string(), "lost");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write " + p.string() + ".prev"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(Read(p), "kept");
 }
 
 }  // namespace
