@@ -281,6 +281,51 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
   EXPECT_TRUE(Domains().count("stranger"));
 }
 
+// A host written back keeps every domain's state: the ones defined since the host was loaded
+// (written as text) and the ones loaded from the file, which carry the test namespace already.
+TEST_F(SimCloud, SavedHostKeepsRunningAndShutOffDomains) {
+  const std::string uri = "test://" + sim_ + "/state.xml";
+  auto open = [&] {
+    HostSession s;
+    s.uri = uri;
+    EXPECT_TRUE(IsSimulatedUri(s.uri, s.sim_path));
+    Host host;
+    host.capacity.vcpus = 4;
+    host.capacity.memory = 8ull << 30;
+    EnsureSimulatedHostFile(s.sim_path, host);
+    s.conn = libvirt::Connection::Open(s.uri);
+    return s;
+  };
+  auto state = [](HostSession& s, const char* name) {
+    return libvirt::GetDomainInfo(s.conn->LookupDomainByName(name).get()).state;
+  };
+  {
+    HostSession s = open();
+    for (const char* name : {"up", "down"}) {
+      s.conn->DefineDomain(std::string("<domain type='test'><name>") + name +
+                               "</name><title>Sở &lt;Tư&gt; pháp</title><memory>65536</memory>"
+                               "<os><type>hvm</type></os></domain>",
+                           true);
+    }
+    libvirt::StartDomain(s.conn->LookupDomainByName("up").get());
+    SaveSimulatedHost(s);
+  }
+  {
+    HostSession s = open();
+    EXPECT_EQ(state(s, "up"), VIR_DOMAIN_RUNNING);
+    EXPECT_EQ(state(s, "down"), VIR_DOMAIN_SHUTOFF);
+    EXPECT_NE(libvirt::GetDomainXml(s.conn->LookupDomainByName("up").get(), 0)
+                  .find("<title>Sở &lt;Tư&gt; pháp</title>"),
+              std::string::npos);
+    libvirt::StopDomain(s.conn->LookupDomainByName("up").get());
+    libvirt::StartDomain(s.conn->LookupDomainByName("down").get());
+    SaveSimulatedHost(s);
+  }
+  HostSession s = open();
+  EXPECT_EQ(state(s, "up"), VIR_DOMAIN_SHUTOFF);
+  EXPECT_EQ(state(s, "down"), VIR_DOMAIN_RUNNING);
+}
+
 TEST_F(SimCloud, ExplainAnswersWhyNotHere) {
   CliRun r = Run({"explain", "--workload", "dvc-tinh", "--host", "hn-01", "--output", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
