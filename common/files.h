@@ -13,8 +13,9 @@ void WriteFileAtomically(const std::string& path, std::string_view bytes);
 /// The same guarantee for a file rewritten again and again (a simulated host's state): writes
 /// `path + ".prev"` and exchanges it with `path` (renameat2 RENAME_EXCHANGE), so the previous
 /// contents stay in `.prev` and both inodes are reused. Replacing by a new temporary frees an
-/// inode per write, and ext4 skips inodes freed in the last seconds when it allocates the next:
-/// rewriting a thousand host files that way spent a tenth of an apply in the kernel.
+/// inode per write, and ext4 without a journal skips inodes freed in the last minute when it
+/// allocates the next: rewriting a thousand host files that way spent a tenth of an apply in
+/// the kernel.
 void ReplaceFileKeepingPrevious(const std::string& path, std::string_view bytes);
 
 }  // namespace egov
