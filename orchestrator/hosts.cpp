@@ -209,11 +209,6 @@ void OpenWorkers(HostSession& h, size_t n) {
   }
 }
 
-void CloseHosts(std::vector<std::unique_ptr<HostSession>>& hosts) {
-  ParallelFor(hosts.size(), ConnectOptions{}.threads, [&](size_t i) { hosts[i].reset(); });
-  hosts.clear();
-}
-
 void SaveSimulatedHost(HostSession& h) {
   if (h.sim_path.empty()) return;
   const virNodeInfo node = h.conn->NodeInfo();

@@ -52,14 +52,6 @@ PlacementOptions ReadPlacementOptions(const po::variables_map& vm) {
   return o;
 }
 
-World::~World() {
-  try {
-    CloseHosts(sessions);
-  } catch (...) {
-    // no thread for the pool: the vector's own destructor closes the rest one by one
-  }
-}
-
 std::map<std::string, HostSession*> World::SessionsByName() const {
   std::map<std::string, HostSession*> out;
   for (const auto& s : sessions) out[s->ref.host->name] = s.get();

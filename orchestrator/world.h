@@ -32,11 +32,6 @@ struct World {
   std::map<std::string, std::vector<KnownDomain>> known;  ///< journal's record, unreachable hosts
   std::unique_ptr<Journal> journal;
 
-  World() = default;
-  World(World&&) = default;
-  World& operator=(World&&) = default;
-  ~World();  ///< closes the hosts' connections in parallel
-
   std::map<std::string, HostSession*> SessionsByName() const;
 };
 

@@ -195,22 +195,5 @@ TEST_F(ApplyOnTestDriver, SimulatedHostsKeepTheirDomainsBetweenConnections) {
   EXPECT_TRUE(again[0]->networks.count("egov-w"));
 }
 
-TEST_F(ApplyOnTestDriver, CloseHostsClosesEveryConnectionAndEmptiesTheList) {
-  Plan plan;
-  plan.actions = {Create("h1", 0), Create("h2", 1)};
-  ExecutePlan(plan, by_name_, nullptr, {}, progress_);
-  by_name_.clear();
-  CloseHosts(sessions_);
-  EXPECT_TRUE(sessions_.empty());
-  auto again = ConnectHosts(ListHosts(inv_), {});
-  ASSERT_EQ(again.size(), 2u);
-  for (const auto& s : again) {
-    ASSERT_TRUE(s->reachable) << s->error;
-    EXPECT_EQ(s->domains.size(), 1u) << s->ref.host->name;
-  }
-  CloseHosts(again);
-  EXPECT_TRUE(again.empty());
-}
-
 }  // namespace
 }  // namespace egov::orchestrator
