@@ -71,6 +71,7 @@ std::string WithRunState(const std::string& xml, int state) {
   // Most domains carry nothing of the test namespace (those defined since the host was
   // loaded): the element goes in as text, before libvirt's closing tag. Re-parsing every
   // definition took half the time of writing a host back.
+  constexpr std::string_view kOpen = "<domain";
   const std::string_view text(xml);
   const size_t close = text.rfind("</domain>");
   if (text.rfind("<domain ", 0) == 0 && close != std::string_view::npos &&
@@ -78,8 +79,8 @@ std::string WithRunState(const std::string& xml, int state) {
       text.find(kTestNamespace) == std::string_view::npos) {
     std::string out;
     out.reserve(xml.size() + 128);
-    out.append("<domain xmlns:test=\"").append(kTestNamespace).append("\"");
-    out.append(text.substr(7, close - 7));
+    out.append(kOpen).append(" xmlns:test=\"").append(kTestNamespace).append("\"");
+    out.append(text.substr(kOpen.size(), close - kOpen.size()));
     out.append("  <test:runstate>").append(std::to_string(state)).append("</test:runstate>\n");
     out.append("</domain>");
     return out;

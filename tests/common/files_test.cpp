@@ -32,6 +32,11 @@ class WriteFileAtomicallyTest : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
+  static ino_t Inode(const fs::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+    return st.st_ino;
+  }
   size_t Entries() const {
     return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), {}));
   }
@@ -84,17 +89,12 @@ TEST_F(WriteFileAtomicallyTest, ReplaceKeepingPreviousSwapsTheSameTwoInodes) {
   ReplaceFileKeepingPrevious(p.string(), "Sở Tư pháp\n");
   EXPECT_EQ(Read(p), "Sở Tư pháp\n");
   EXPECT_EQ(Read(prev), "first");
-  struct stat a {}, b {};
-  ASSERT_EQ(::stat(p.c_str(), &a), 0);
-  ASSERT_EQ(::stat(prev.c_str(), &b), 0);
+  const ino_t current = Inode(p), previous = Inode(prev);
   ReplaceFileKeepingPrevious(p.string(), "third");
   EXPECT_EQ(Read(p), "third");
   EXPECT_EQ(Read(prev), "Sở Tư pháp\n");
-  struct stat c {}, d {};
-  ASSERT_EQ(::stat(p.c_str(), &c), 0);
-  ASSERT_EQ(::stat(prev.c_str(), &d), 0);
-  EXPECT_EQ(c.st_ino, b.st_ino);  // no inode freed or allocated: the two trade places
-  EXPECT_EQ(d.st_ino, a.st_ino);
+  EXPECT_EQ(Inode(p), previous);  // no inode freed or allocated: the two trade places
+  EXPECT_EQ(Inode(prev), current);
   EXPECT_EQ(Entries(), 2u);
 }
 
