@@ -13,6 +13,7 @@
 #include "agents/http_server.h"
 #include "agents/log.h"
 #include "agents/probes.h"
+#include "agents/process_stats.h"
 #include "agents/scan_setup.h"
 #include "agents/web_config.h"
 
@@ -205,6 +206,7 @@ struct Agent::Impl {
     std::unique_lock lock(mutex);
     uint64_t seen = 0;
     auto next = std::chrono::steady_clock::now();
+    bool started_up = false;
     while (!stopping) {
       if (generation != seen) {
         seen = generation;
@@ -218,6 +220,13 @@ struct Agent::Impl {
         RunScan(*loaded);
         lock.lock();
         next = started + loaded->config.scan.interval;
+        continue;
+      }
+      if (!started_up) {  // once, after the first scan (or at start if there is none)
+        started_up = true;
+        lock.unlock();
+        Log::Debug("released start-up pages", {{"mappings", std::to_string(ReleaseFilePages())}});
+        lock.lock();
         continue;
       }
       if (enabled) {

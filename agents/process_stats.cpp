@@ -1,10 +1,12 @@
 #include "agents/process_stats.h"
 
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -88,6 +90,22 @@ ProcessStats ReadProcessStats() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) s.max_fds = static_cast<double>(limit.rlim_cur);
   return s;
+}
+
+size_t ReleaseFilePages() {
+  std::ifstream maps("/proc/self/maps");
+  size_t advised = 0;
+  std::string line;
+  while (std::getline(maps, line)) {
+    // start-end perms offset dev inode [path]
+    unsigned long start = 0, end = 0, inode = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx %*s %*s %*s %lu", &start, &end, &inode) != 3 ||
+        inode == 0) {
+      continue;
+    }
+    if (madvise(reinterpret_cast<void*>(start), end - start, MADV_PAGEOUT) == 0) ++advised;
+  }
+  return advised;
 }
 
 }  // namespace egov::agent

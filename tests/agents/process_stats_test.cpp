@@ -1,7 +1,14 @@
 #include "agents/process_stats.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 namespace egov::agent {
 namespace {
@@ -44,6 +51,53 @@ TEST(ProcessStats, ReadsThisProcess) {
   EXPECT_GE(s.max_fds, s.open_fds);
   EXPECT_GT(s.start_time_seconds, 1.6e9);
   EXPECT_LE(s.start_time_seconds, static_cast<double>(::time(nullptr)) + 1);
+}
+
+// Rss of the mapping that starts at `start`, from /proc/self/smaps, in kB; -1 if not found.
+long MappingRssKib(const void* start) {
+  char prefix[32];
+  std::snprintf(prefix, sizeof prefix, "%lx-", reinterpret_cast<unsigned long>(start));
+  std::ifstream smaps("/proc/self/smaps");
+  bool in = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.starts_with(prefix)) in = true;
+    if (in && line.starts_with("Rss:")) return std::stol(line.substr(4));
+  }
+  return -1;
+}
+
+TEST(ProcessStats, ReleaseFilePagesDropsCleanPagesAndKeepsData) {
+  // A file on disk (the test's directory; tmpfs pages cannot be reclaimed without swap).
+  const std::string path = "release_file_pages.bin";
+  constexpr size_t kSize = 4 << 20;
+  {
+    std::string bytes(kSize, '\0');
+    for (size_t i = 0; i < kSize; ++i) bytes[i] = static_cast<char>(i * 7 / 4096);
+    std::ofstream(path, std::ios::binary) << bytes;
+  }
+  const int fd = ::open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::fdatasync(fd), 0);  // dirty pages are not reclaimed, only clean ones
+  auto* code = static_cast<const char*>(::mmap(nullptr, kSize, PROT_READ, MAP_PRIVATE, fd, 0));
+  auto* data = static_cast<char*>(::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+  ::close(fd);
+  std::filesystem::remove(path);
+  ASSERT_NE(code, MAP_FAILED);
+  ASSERT_NE(data, MAP_FAILED);
+  long sum = 0;
+  for (size_t i = 0; i < kSize; i += 4096) sum += code[i];
+  data[4096] = 'x';  // a private copy of one page: anonymous memory, which must survive
+  ASSERT_GE(MappingRssKib(code), 4000) << sum;
+
+  EXPECT_GE(ReleaseFilePages(), 2u);
+  EXPECT_LT(MappingRssKib(code), 1000);  // nothing else maps this file
+  for (size_t i = 0; i < kSize; i += 4096) {
+    ASSERT_EQ(code[i], static_cast<char>(i * 7 / 4096)) << i;  // read back from the file
+  }
+  EXPECT_EQ(data[4096], 'x');
+  EXPECT_EQ(data[8192], static_cast<char>(8192 * 7 / 4096));
+  ::munmap(const_cast<char*>(code), kSize);
+  ::munmap(data, kSize);
 }
 
 }  // namespace
