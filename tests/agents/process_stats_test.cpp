@@ -91,6 +91,8 @@ TEST(ProcessStats, ReleaseFilePagesDropsCleanPagesAndKeepsData) {
 
   EXPECT_GE(ReleaseFilePages(), 2u);
   EXPECT_LT(MappingRssKib(code), 1000);  // nothing else maps this file
+  EXPECT_EQ(code[kSize / 2], static_cast<char>((kSize / 2) * 7 / 4096));
+  EXPECT_LT(MappingRssKib(code), 64);  // one page read back, not the pages around it
   for (size_t i = 0; i < kSize; i += 4096) {
     ASSERT_EQ(code[i], static_cast<char>(i * 7 / 4096)) << i;  // read back from the file
   }
