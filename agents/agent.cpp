@@ -20,6 +20,11 @@
 namespace egov::agent {
 namespace {
 
+using namespace std::chrono_literals;
+
+// Start-up pages are released at the latest this long after start, e.g. with libvirt down.
+constexpr auto kStartupLimit = 60s;
+
 double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -205,8 +210,9 @@ struct Agent::Impl {
   void ScanLoop() {
     std::unique_lock lock(mutex);
     uint64_t seen = 0;
-    auto next = std::chrono::steady_clock::now();
-    bool started_up = false;
+    const auto start = std::chrono::steady_clock::now();
+    auto next = start;
+    bool released = false;  // the start-up pages, once start-up is over (or after a minute)
     while (!stopping) {
       if (generation != seen) {
         seen = generation;
@@ -222,15 +228,19 @@ struct Agent::Impl {
         next = started + loaded->config.scan.interval;
         continue;
       }
-      if (!started_up) {  // once, after the first scan (or at start if there is none)
-        started_up = true;
+      if (!released && current &&
+          (StartupSettled(*store->Get(), enabled, probe_targets.size()) ||
+           std::chrono::steady_clock::now() >= start + kStartupLimit)) {
+        released = true;
         lock.unlock();
         Log::Debug("released start-up pages", {{"mappings", std::to_string(ReleaseFilePages())}});
         lock.lock();
         continue;
       }
-      if (enabled) {
-        wake.wait_until(lock, next);
+      // Until start-up is over, look every second whether it is.
+      const auto until = released ? next : std::min(next, std::chrono::steady_clock::now() + 1s);
+      if (enabled || !released) {
+        wake.wait_until(lock, until);
       } else {
         wake.wait(lock);
       }

@@ -1,5 +1,6 @@
 #include "agents/snapshot.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/units.h"
@@ -58,6 +59,14 @@ ScanState ScanStateFromResults(const nlohmann::json& results, double finished_at
   }
   scan.results_json = results.dump();
   return scan;
+}
+
+bool StartupSettled(const Snapshot& s, bool scans, size_t probe_targets) {
+  if (scans && s.scan_counters.scans == 0) return false;
+  if (s.libvirt && !s.libvirt->up) return false;
+  if (probe_targets == 0) return true;
+  return s.probes && s.probes->size() >= probe_targets &&
+         std::all_of(s.probes->begin(), s.probes->end(), [](const ProbeState& p) { return p.probed; });
 }
 
 }  // namespace egov::agent

@@ -105,6 +105,11 @@ struct Snapshot {
   double config_reload_time = 0;  ///< Unix time of the last (re)load attempt
 };
 
+/// Whether start-up is over: the first scan has ended (when `scans`), libvirt is connected (when
+/// configured) and each of the `probe_targets` has been probed once. The code and data of
+/// start-up are then no longer needed, and the agent releases them.
+bool StartupSettled(const Snapshot& s, bool scans, size_t probe_targets);
+
 /// Holds the current snapshot. Get() is lock-free for readers; Update() serialises writers
 /// and publishes a new snapshot built from a copy of the current one.
 class SnapshotStore {

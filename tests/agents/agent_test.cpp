@@ -157,6 +157,30 @@ TEST(Agent, AFailedScanKeepsThePreviousResultsAndCountsTheFailure) {
   EXPECT_EQ(Fetch(agent.port(), {.path = "/api/v1/results"}).status, 200);
 }
 
+// The start-up pages are released only once the first scan, the libvirt connection and the
+// first probe of every target are behind the agent: their code is then out of the way.
+TEST(Agent, StartupIsOverAfterTheFirstScanLibvirtConnectionAndProbeRound) {
+  Snapshot s;
+  EXPECT_TRUE(StartupSettled(s, false, 0)) << "nothing to wait for";
+  EXPECT_FALSE(StartupSettled(s, true, 0)) << "no scan yet";
+  s.scan_counters.scans = 1;  // ended, whether it succeeded or not
+  EXPECT_TRUE(StartupSettled(s, true, 0));
+
+  s.libvirt = std::make_shared<const LibvirtState>();  // configured, not connected yet
+  EXPECT_FALSE(StartupSettled(s, true, 0));
+  s.libvirt = std::make_shared<const LibvirtState>(LibvirtState{.up = true});
+  EXPECT_TRUE(StartupSettled(s, true, 0));
+
+  EXPECT_FALSE(StartupSettled(s, true, 2)) << "targets configured, none published yet";
+  auto probes = std::make_shared<std::vector<ProbeState>>(2);
+  (*probes)[0].probed = true;
+  s.probes = probes;
+  EXPECT_FALSE(StartupSettled(s, true, 2)) << "one target still in its first probe";
+  (*probes)[1].probed = true;
+  EXPECT_TRUE(StartupSettled(s, true, 2));
+  EXPECT_FALSE(StartupSettled(s, true, 3)) << "a target added since (a new domain's URL)";
+}
+
 TEST(Agent, BadConfigurationAtStartIsAConfigError) {
   TempDir dir;
   const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nscan: {intervall: 1s}\n");
