@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -13,7 +14,9 @@
 #include "agents/http_server.h"
 #include "agents/log.h"
 #include "agents/probes.h"
+#include "agents/commands.h"
 #include "agents/process_stats.h"
+#include "agents/scan_process.h"
 #include "agents/scan_setup.h"
 #include "agents/web_config.h"
 
@@ -33,7 +36,7 @@ double UnixNow() {
 struct Loaded {
   AgentConfig config;
   WebConfig web;
-  std::shared_ptr<const ScanSetup> scan;  // null when no profiles are configured
+  bool scans = false;  // profiles are configured (and valid), or a test's scan function is set
 };
 
 Loaded Load(const std::string& path, const ConfigOverrides& overrides, bool engine) {
@@ -46,9 +49,10 @@ Loaded Load(const std::string& path, const ConfigOverrides& overrides, bool engi
                           " is not a directory; expected the host tree to check");
   }
   if (!l.config.web_config_file.empty()) l.web = LoadWebConfig(l.config.web_config_file);
-  if (engine && !l.config.scan.profiles.empty()) {
-    l.scan = std::make_shared<const ScanSetup>(LoadScanSetup(l.config.scan));
-  }
+  // Each scan's child process loads the profiles and waivers itself; they are loaded here too,
+  // so that a bad one is refused at start and on reload like any other bad configuration.
+  if (engine && !l.config.scan.profiles.empty()) LoadScanSetup(l.config.scan);
+  l.scans = !engine || !l.config.scan.profiles.empty();
   return l;
 }
 
@@ -73,7 +77,9 @@ std::vector<ProbeTarget> ProbeTargets(const AgentConfig& c, const LibvirtState* 
 struct Agent::Impl {
   std::string path;
   ConfigOverrides overrides;
-  ScanFunction custom_scan;
+  bool engine = true;  // scans run egov-agent (a test may substitute its own scan function)
+  ScanFunction scan;
+  std::atomic<bool> cancel_scan{false};  // kills a scan child at stop
   std::shared_ptr<SnapshotStore> store = std::make_shared<SnapshotStore>();
 
   std::mutex reload_mutex;  // one Apply at a time
@@ -180,7 +186,7 @@ struct Agent::Impl {
   void RunScan(const Loaded& l) {
     const auto start = std::chrono::steady_clock::now();
     try {
-      ScanOutcome out = custom_scan ? custom_scan(l.config) : RunEngineScan(*l.scan, l.config);
+      ScanOutcome out = scan(l.config);
       auto state = std::make_shared<const ScanState>(ScanStateFromResults(out.results, UnixNow()));
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -195,7 +201,7 @@ struct Agent::Impl {
                                   {"failing_controls", std::to_string(failing)},
                                   {"check_timeouts", std::to_string(out.check_timeouts)},
                                   {"duration_seconds", std::to_string(seconds)}});
-      malloc_trim(0);  // the scan's working memory is free now; return it rather than keep it
+      malloc_trim(0);  // the parsed document is free now; return it rather than keep it
     } catch (const std::exception& e) {
       store->Update([](Snapshot& s) {
         ++s.scan_counters.scans;
@@ -218,7 +224,7 @@ struct Agent::Impl {
         seen = generation;
         next = std::chrono::steady_clock::now();
       }
-      const bool enabled = current && (custom_scan || current->scan);
+      const bool enabled = current && current->scans;
       if (enabled && std::chrono::steady_clock::now() >= next) {
         const auto loaded = current;
         const auto started = std::chrono::steady_clock::now();
@@ -255,9 +261,10 @@ struct Agent::Impl {
     {
       std::unique_lock lock(mutex);
       stopping = true;
+      cancel_scan = true;
       wake.notify_all();
       loaded = current;
-      // A scan in progress ends by itself: every check has a timeout.
+      // A scan child is killed now (cancel_scan); a test's scan function ends by itself.
       const auto grace = (loaded ? loaded->config.scan.check_timeout : std::chrono::seconds(10)) +
                          std::chrono::seconds(5);
       if (!wake.wait_for(lock, grace, [&] { return scan_exited; })) {
@@ -278,9 +285,14 @@ Agent::Agent(std::string config_path, ConfigOverrides overrides, ScanFunction sc
     : impl_(std::make_shared<Impl>()) {
   impl_->path = std::move(config_path);
   impl_->overrides = std::move(overrides);
-  impl_->custom_scan = std::move(scan);
-  auto loaded = std::make_shared<const Loaded>(
-      Load(impl_->path, impl_->overrides, impl_->custom_scan == nullptr));
+  impl_->engine = scan == nullptr;
+  if (impl_->engine) {
+    scan = [impl = impl_.get(), program = ProgramBeside("egov-agent")](const AgentConfig& c) {
+      return RunScanProcess(program, c, impl->cancel_scan);
+    };
+  }
+  impl_->scan = std::move(scan);
+  auto loaded = std::make_shared<const Loaded>(Load(impl_->path, impl_->overrides, impl_->engine));
   impl_->prober = std::make_unique<Prober>(
       [store = impl_->store](std::shared_ptr<const std::vector<ProbeState>> states) {
         store->Update([&](Snapshot& s) { s.probes = std::move(states); });
@@ -304,7 +316,7 @@ Agent::~Agent() {
 bool Agent::Reload() {
   try {
     impl_->Apply(std::make_shared<const Loaded>(
-        Load(impl_->path, impl_->overrides, impl_->custom_scan == nullptr)));
+        Load(impl_->path, impl_->overrides, impl_->engine)));
     Log::Info("configuration reloaded", {{"config", impl_->path}});
     return true;
   } catch (const ConfigError& e) {

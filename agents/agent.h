@@ -20,8 +20,9 @@ struct ScanOutcome {
   uint64_t check_timeouts = 0;
 };
 
-/// Runs one scan for a configuration. The default runs the check engine; tests substitute
-/// their own (a scan that hangs, a scan that throws).
+/// Runs one scan for a configuration. The default runs `egov-agent scan`, found beside the
+/// running program, in a child process (scan_process.h); tests substitute their own (a scan
+/// that hangs, a scan that throws).
 using ScanFunction = std::function<ScanOutcome(const AgentConfig&)>;
 
 class Agent {

@@ -18,6 +18,10 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
 /// running CmdRun with `args`. Returns only when it cannot (exit code 1, the reason on `err`).
 int StartAgentDaemon(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+/// The path of `name` in the directory of the running program (egov-agent and egov-agentd are
+/// installed side by side). Throws std::runtime_error when /proc/self/exe cannot be read.
+std::string ProgramBeside(const std::string& name);
+
 /// Parses a command's options (adds --help). Prints help (returns 0) or the error (returns 2)
 /// itself; nullopt when the command should go on.
 std::optional<int> ParseCommandLine(const std::vector<std::string>& args, const std::string& usage,

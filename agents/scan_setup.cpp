@@ -68,24 +68,4 @@ ScanSetup LoadScanSetup(const ScanConfig& scan) {
   return LoadScanSetup(scan.profiles, scan.profile_dir, waivers, scan.level);
 }
 
-ScanOutcome RunEngineScan(const ScanSetup& setup, const AgentConfig& config) {
-  checks::ScanOptions options;
-  options.root = config.scan.root;
-  options.host = config.host;
-  options.waivers = setup.waivers;
-  options.timeout = config.scan.check_timeout;
-  options.workers = 2;  // the agent stays light next to the workloads it watches
-  const checks::ScanResult result = checks::RunScan(setup.profiles, options);
-  ScanOutcome out;
-  out.results = checks::ToJson(result);
-  for (const auto& p : result.profiles) {
-    for (const auto& c : p.controls) {
-      if (c.status == checks::Status::kError && c.reason.starts_with("timed out")) {
-        ++out.check_timeouts;
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace egov::agent

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "agents/agent.h"
 #include "agents/config.h"
 #include "checks/scan.h"
 #include "common/model.h"
@@ -26,9 +25,5 @@ ScanSetup LoadScanSetup(const std::vector<std::string>& names, const std::string
 
 /// The agent's scan settings, loaded.
 ScanSetup LoadScanSetup(const ScanConfig& scan);
-
-/// Runs the engine for the agent: root, host, check timeout from `config`. Counts the checks
-/// the engine abandoned on their timeout.
-ScanOutcome RunEngineScan(const ScanSetup& setup, const AgentConfig& config);
 
 }  // namespace egov::agent

@@ -7,19 +7,27 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 
 #include "agents/commands.h"
 
 namespace egov::agent {
 
-int StartAgentDaemon(const std::vector<std::string>& args, std::ostream&, std::ostream& err) {
+std::string ProgramBeside(const std::string& name) {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) {
-    err << "egov-agent run: cannot find this program's directory: " << ec.message() << "\n";
+  if (ec) throw std::runtime_error("cannot find this program's directory: " + ec.message());
+  return (self.parent_path() / name).string();
+}
+
+int StartAgentDaemon(const std::vector<std::string>& args, std::ostream&, std::ostream& err) {
+  std::string daemon;
+  try {
+    daemon = ProgramBeside("egov-agentd");
+  } catch (const std::exception& e) {
+    err << "egov-agent run: " << e.what() << "\n";
     return 1;
   }
-  const std::string daemon = (self.parent_path() / "egov-agentd").string();
   std::vector<std::string> argv = {daemon, "run"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;
