@@ -10,11 +10,11 @@
 #include <thread>
 #include <utility>
 
+#include "agents/commands.h"
 #include "agents/domains.h"
 #include "agents/http_server.h"
 #include "agents/log.h"
 #include "agents/probes.h"
-#include "agents/commands.h"
 #include "agents/process_stats.h"
 #include "agents/scan_process.h"
 #include "agents/scan_setup.h"
@@ -243,10 +243,11 @@ struct Agent::Impl {
         lock.lock();
         continue;
       }
-      // Until start-up is over, look every second whether it is.
-      const auto until = released ? next : std::min(next, std::chrono::steady_clock::now() + 1s);
-      if (enabled || !released) {
-        wake.wait_until(lock, until);
+      if (!released) {  // until start-up is over, look every second whether it is
+        const auto soon = std::chrono::steady_clock::now() + 1s;
+        wake.wait_until(lock, enabled ? std::min(next, soon) : soon);
+      } else if (enabled) {
+        wake.wait_until(lock, next);
       } else {
         wake.wait(lock);
       }

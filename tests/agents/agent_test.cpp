@@ -1,5 +1,7 @@
 #include "agents/agent.h"
 
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -179,6 +181,26 @@ TEST(Agent, StartupIsOverAfterTheFirstScanLibvirtConnectionAndProbeRound) {
   (*probes)[1].probed = true;
   EXPECT_TRUE(StartupSettled(s, true, 2));
   EXPECT_FALSE(StartupSettled(s, true, 3)) << "a target added since (a new domain's URL)";
+}
+
+// Start-up that does not end (libvirt unreachable, no scans configured) is waited for calmly:
+// the scan thread looks once a second, it does not spin.
+TEST(Agent, WaitsForStartUpWithoutSpinning) {
+  TempDir dir;
+  const auto config = dir.Write(
+      "agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: 'test://" + (dir.path() / "none.xml").string() + "'}\n");
+  Agent agent(config.string(), {});
+  const auto cpu = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return std::chrono::seconds(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           std::chrono::microseconds(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  };
+  std::this_thread::sleep_for(200ms);
+  const auto before = cpu();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_LT(cpu() - before, 300ms) << "a thread busy for most of 1.5 s";
+  EXPECT_FALSE(StartupSettled(*agent.store()->Get(), false, 0)) << "libvirt must still be down";
 }
 
 TEST(Agent, BadConfigurationAtStartIsAConfigError) {
