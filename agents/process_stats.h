@@ -31,8 +31,9 @@ ProcessStats ReadProcessStats();
 /// Asks the kernel to reclaim the pages of this process' file mappings (its code and the
 /// libraries') that no other process maps: madvise(MADV_PAGEOUT) on every mapping with an
 /// inode. Start-up (loading ~60 libraries, initialising OpenSSL, GnuTLS, libvirt, the first
-/// libvirt refresh and probe round) touches far more code than the agent runs afterwards, and those pages would otherwise
-/// stay resident until memory runs short; the pages still in use come back on their next fault.
+/// libvirt refresh and probe round) touches far more code than the agent runs afterwards, and
+/// those pages would otherwise stay resident until memory runs short; the pages still in use
+/// come back on their next fault.
 /// They come back one page at a time: the mappings are also marked MADV_RANDOM, because the
 /// kernel otherwise reads around every fault (read_ahead_kb: 8 MB on the machines we measure)
 /// and maps whole large folios of code the agent never runs.

@@ -91,10 +91,11 @@ std::string Trimmed(std::string s) {
 
 std::vector<std::string> ScanArguments(const AgentConfig& config) {
   const ScanConfig& s = config.scan;
-  std::vector<std::string> args = {"scan", "--format", "json", "--root", s.root, "--host",
-                                   config.host, "--timeout",
-                                   std::to_string(s.check_timeout.count()) + "ms",
-                                   "--workers", "2"};  // light next to the workloads it watches
+  std::vector<std::string> args = {
+      "scan",      "--format",  "json",
+      "--root",    s.root,      "--host",
+      config.host, "--timeout", std::to_string(s.check_timeout.count()) + "ms",
+      "--workers", "2"};  // light next to the workloads it watches
   if (!s.profile_dir.empty()) args.insert(args.end(), {"--profiles-dir", s.profile_dir});
   for (const auto& p : s.profiles) args.insert(args.end(), {"--profile", p});
   if (s.level) args.insert(args.end(), {"--level", std::to_string(*s.level)});
@@ -131,7 +132,8 @@ ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config
 
   // Reads both pipes until the child closes them, then reaps it; kills it past the deadline,
   // on cancel, or when it writes more than a results document can be.
-  const auto deadline = Clock::now() + ScanDeadline(config);
+  const auto limit = ScanDeadline(config);
+  const auto deadline = Clock::now() + limit;
   std::string results, errors, killed;
   bool out_open = true, err_open = true;
   int status = 0;
@@ -139,9 +141,11 @@ ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config
     if (killed.empty()) {
       if (cancel) killed = "the agent is stopping";
       if (Clock::now() >= deadline) {
-        killed = "still running after " + std::to_string(ScanDeadline(config).count()) + " ms";
+        killed = "still running after " + std::to_string(limit.count()) + " ms";
       }
-      if (results.size() > kMaxResults) killed = "its output passed " + std::to_string(kMaxResults) + " bytes";
+      if (results.size() > kMaxResults) {
+        killed = "its output passed " + std::to_string(kMaxResults) + " bytes";
+      }
       if (!killed.empty()) ::kill(pid, SIGKILL);
     }
     if (!out_open && !err_open) {
@@ -150,7 +154,8 @@ ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config
       std::this_thread::sleep_for(10ms);
       continue;
     }
-    pollfd fds[2] = {{out_open ? out.get() : -1, POLLIN, 0}, {err_open ? err.get() : -1, POLLIN, 0}};
+    pollfd fds[2] = {{out_open ? out.get() : -1, POLLIN, 0},
+                     {err_open ? err.get() : -1, POLLIN, 0}};
     if (::poll(fds, 2, 100) < 0 && errno != EINTR) {
       throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
     }
@@ -159,12 +164,16 @@ ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
       if (n > 0 && i == 0) results.append(buf, static_cast<size_t>(n));
-      if (n > 0 && i == 1 && errors.size() < kMaxStderr) errors.append(buf, static_cast<size_t>(n));
-      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) (i == 0 ? out_open : err_open) = false;
+      if (n > 0 && i == 1) {
+        errors.append(buf, std::min(static_cast<size_t>(n), kMaxStderr - errors.size()));
+      }
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        (i == 0 ? out_open : err_open) = false;
+      }
     }
   }
 
-  const std::string said = errors.empty() ? "" : ": " + Trimmed(errors.substr(0, kMaxStderr));
+  const std::string said = errors.empty() ? "" : ": " + Trimmed(errors);
   if (!killed.empty()) throw std::runtime_error("scan process killed: " + killed + said);
   if (WIFSIGNALED(status)) {
     throw std::runtime_error("scan process died of signal " + std::to_string(WTERMSIG(status)) +

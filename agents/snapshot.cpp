@@ -66,7 +66,8 @@ bool StartupSettled(const Snapshot& s, bool scans, size_t probe_targets) {
   if (s.libvirt && !s.libvirt->up) return false;
   if (probe_targets == 0) return true;
   return s.probes && s.probes->size() >= probe_targets &&
-         std::all_of(s.probes->begin(), s.probes->end(), [](const ProbeState& p) { return p.probed; });
+         std::all_of(s.probes->begin(), s.probes->end(),
+                     [](const ProbeState& p) { return p.probed; });
 }
 
 }  // namespace egov::agent

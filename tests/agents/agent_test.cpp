@@ -187,8 +187,8 @@ TEST(Agent, StartupIsOverAfterTheFirstScanLibvirtConnectionAndProbeRound) {
 // the scan thread looks once a second, it does not spin.
 TEST(Agent, WaitsForStartUpWithoutSpinning) {
   TempDir dir;
-  const auto config = dir.Write(
-      "agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: 'test://" + (dir.path() / "none.xml").string() + "'}\n");
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: 'test://" +
+                                                  (dir.path() / "none.xml").string() + "'}\n");
   Agent agent(config.string(), {});
   const auto cpu = [] {
     rusage u{};

@@ -79,7 +79,8 @@ TEST(ScanProcess, RunsEgovAgentScanWithTheAgentsSettings) {
   EXPECT_EQ(out.check_timeouts, 0u);
 
   // The same settings on the hardened host: exit status 0 instead of 1, both are results.
-  const ScanOutcome good = RunScanProcess(ProgramBeside("egov-agent"), Config("hardened", {"mic-1145"}), cancel);
+  const ScanOutcome good =
+      RunScanProcess(ProgramBeside("egov-agent"), Config("hardened", {"mic-1145"}), cancel);
   EXPECT_EQ(good.results["profiles"][0]["summary"]["fail"], 0);
 }
 
@@ -94,7 +95,8 @@ controls:
   - {id: X-1, title: {vi: x, en: x}, group: g, feature: f, severity: low, check: {type: nope}}
 )");
   const std::atomic<bool> cancel{false};
-  const std::string e = Failure(ProgramBeside("egov-agent"), Config("hardened", {bad.string()}), cancel);
+  const std::string e =
+      Failure(ProgramBeside("egov-agent"), Config("hardened", {bad.string()}), cancel);
   EXPECT_TRUE(Has(e, "scan process exited with status 2: ")) << e;
   EXPECT_TRUE(Has(e, "bad.yaml:5:")) << e;
   EXPECT_TRUE(Has(e, "unknown check type 'nope'")) << e;
@@ -152,8 +154,8 @@ TEST(ScanProcess, CountsTheChecksAbandonedOnTheirTimeout) {
       {"id": "C", "status": "pass", "reason": null}]},
     {"name": "q", "controls": [{"id": "D", "status": "error", "reason": "timed out after 10 ms"}]}]})");
   const std::atomic<bool> cancel{false};
-  const ScanOutcome out =
-      RunScanProcess(Script(dir, "cat " + doc.string() + "\nexit 1"), Config("hardened", {}), cancel);
+  const ScanOutcome out = RunScanProcess(Script(dir, "cat " + doc.string() + "\nexit 1"),
+                                         Config("hardened", {}), cancel);
   EXPECT_EQ(out.check_timeouts, 2u);
   EXPECT_EQ(out.results["profiles"][1]["name"], "q");
 }
