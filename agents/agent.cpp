@@ -316,8 +316,8 @@ Agent::~Agent() {
 
 bool Agent::Reload() {
   try {
-    impl_->Apply(std::make_shared<const Loaded>(
-        Load(impl_->path, impl_->overrides, impl_->engine)));
+    impl_->Apply(
+        std::make_shared<const Loaded>(Load(impl_->path, impl_->overrides, impl_->engine)));
     Log::Info("configuration reloaded", {{"config", impl_->path}});
     return true;
   } catch (const ConfigError& e) {

@@ -28,8 +28,7 @@ void PrintUsage(const std::vector<Command>& commands, std::ostream& out) {
   out << "egov-agent - compliance and availability agent for e-government cloud hosts\n\n"
          "Usage: egov-agent COMMAND [OPTIONS]\n\nCommands:\n";
   for (const auto& c : commands) {
-    out << "  " << c.name << std::string(13 - std::string(c.name).size(), ' ') << c.summary
-        << "\n";
+    out << "  " << c.name << std::string(13 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\nRun 'egov-agent COMMAND --help' for a command's options.\n"
          "Exit codes: 0 success, 1 failure (scan: a control fails), 2 invalid input.\n";

@@ -6,7 +6,8 @@
 
 namespace egov::agent {
 
-using CommandFn = int (*)(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+using CommandFn = int (*)(const std::vector<std::string>& args, std::ostream& out,
+                          std::ostream& err);
 
 /// Runs `egov-agent` with its arguments (without the program name); returns the exit code:
 /// 0 success (scan: every applicable control passes), 1 failure, 2 invalid input. `run` is the

@@ -40,10 +40,9 @@ struct Change {
 
 int CmdDiff(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc("diff options");
-  desc.add_options()
-      ("old", po::value<std::string>()->required(), "earlier results JSON")
-      ("new", po::value<std::string>()->required(), "later results JSON")
-      ("format,f", po::value<std::string>()->default_value("text"), "text or json");
+  desc.add_options()("old", po::value<std::string>()->required(), "earlier results JSON")(
+      "new", po::value<std::string>()->required(), "later results JSON")(
+      "format,f", po::value<std::string>()->default_value("text"), "text or json");
   po::positional_options_description pos;
   pos.add("old", 1).add("new", 1);
   po::variables_map vm;
@@ -97,19 +96,26 @@ int CmdDiff(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
 
   const std::pair<const char*, const std::vector<Change>*> sections[] = {
-      {"newly_failing", &newly_failing}, {"newly_passing", &newly_passing},
-      {"changed", &changed},             {"appeared", &appeared},
+      {"newly_failing", &newly_failing},
+      {"newly_passing", &newly_passing},
+      {"changed", &changed},
+      {"appeared", &appeared},
       {"disappeared", &disappeared}};
   if (format == "json") {
-    nlohmann::json j = {{"old", {{"host", before.host}, {"started_at", checks::FormatTimestamp(before.started_at)}}},
-                        {"new", {{"host", after.host}, {"started_at", checks::FormatTimestamp(after.started_at)}}}};
+    nlohmann::json j = {
+        {"old",
+         {{"host", before.host}, {"started_at", checks::FormatTimestamp(before.started_at)}}},
+        {"new", {{"host", after.host}, {"started_at", checks::FormatTimestamp(after.started_at)}}}};
     for (const auto& [name, list] : sections) {
       j[name] = nlohmann::json::array();
       for (const auto& c : *list) {
-        j[name].push_back({{"profile", c.profile}, {"id", c.id}, {"title", c.title},
-                           {"before", c.before.empty() ? nlohmann::json() : nlohmann::json(c.before)},
-                           {"after", c.after.empty() ? nlohmann::json() : nlohmann::json(c.after)},
-                           {"reason", c.reason}});
+        j[name].push_back(
+            {{"profile", c.profile},
+             {"id", c.id},
+             {"title", c.title},
+             {"before", c.before.empty() ? nlohmann::json() : nlohmann::json(c.before)},
+             {"after", c.after.empty() ? nlohmann::json() : nlohmann::json(c.after)},
+             {"reason", c.reason}});
       }
     }
     j["scores"] = nlohmann::json::array();
@@ -125,7 +131,8 @@ int CmdDiff(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const char* titles[] = {"Newly failing", "Newly passing", "Changed", "Appeared", "Disappeared"};
     size_t k = 0;
     for (const auto& [name, list] : sections) {
-      out << "\n" << titles[k++] << " (" << list->size() << ")" << (list->empty() ? "" : ":") << "\n";
+      out << "\n"
+          << titles[k++] << " (" << list->size() << ")" << (list->empty() ? "" : ":") << "\n";
       for (const auto& c : *list) {
         out << "  " << c.profile << " " << c.id << "  " << c.title << "  "
             << (c.before.empty() ? "-" : c.before) << " -> " << (c.after.empty() ? "-" : c.after);

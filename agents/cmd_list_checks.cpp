@@ -23,7 +23,8 @@ int CmdListChecks(const std::vector<std::string>& args, std::ostream& out, std::
   po::options_description desc("list-checks options");
   desc.add_options()("format,f", po::value<std::string>()->default_value("text"), "text or json");
   po::variables_map vm;
-  if (auto code = ParseCommandLine(args, "list-checks [--format text|json]", desc, {}, vm, out, err)) {
+  if (auto code =
+          ParseCommandLine(args, "list-checks [--format text|json]", desc, {}, vm, out, err)) {
     return *code;
   }
   const std::string format = vm["format"].as<std::string>();
@@ -55,16 +56,18 @@ int CmdListChecks(const std::vector<std::string>& args, std::ostream& out, std::
   for (const auto& t : types) {
     out << "\n" << t.name << " - " << t.summary << "\n";
     for (const auto& p : t.params) {
-      out << "  " << p.name << " (" << checks::ToString(p.type)
-          << (p.required ? ", required" : "")
-          << (p.default_text.empty() ? "" : ", default " + p.default_text) << "): "
-          << p.description;
-      if (p.type == checks::ParamType::kOperator) out << "; operators: " << Join(p.choices);
-      else if (p.type == checks::ParamType::kChoice) out << "; one of: " << Join(p.choices);
+      out << "  " << p.name << " (" << checks::ToString(p.type) << (p.required ? ", required" : "")
+          << (p.default_text.empty() ? "" : ", default " + p.default_text)
+          << "): " << p.description;
+      if (p.type == checks::ParamType::kOperator)
+        out << "; operators: " << Join(p.choices);
+      else if (p.type == checks::ParamType::kChoice)
+        out << "; one of: " << Join(p.choices);
       out << "\n";
     }
   }
-  out << "\nCombinators: all, any, none - `{type: all, checks: [...]}`: all must pass, at least one "
+  out << "\nCombinators: all, any, none - `{type: all, checks: [...]}`: all must pass, at least "
+         "one "
          "must pass, none may pass.\n"
          "fact - `{type: fact, name: N}`: the profile's named check N, evaluated once per scan.\n"
          "Any string parameter may use ${name} for the profile's per-level parameters.\n";

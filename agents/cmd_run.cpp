@@ -41,19 +41,19 @@ std::optional<T> Get(const po::variables_map& vm, const char* name) {
 
 int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc("run options");
-  desc.add_options()
-      ("config,c", po::value<std::string>(), "agent configuration file (YAML)")
-      ("listen", po::value<std::string>(), "address to serve on, HOST:PORT (default 127.0.0.1:9464)")
-      ("web-config", po::value<std::string>(), "exporter-toolkit web config (TLS, basic auth)")
-      ("host", po::value<std::string>(), "host name in results and waiver matching")
-      ("root", po::value<std::string>(), "tree to check instead of /")
-      ("profile,p", po::value<std::vector<std::string>>(), "profile name or file (repeatable)")
-      ("level,l", po::value<int>(), "security level 1-5 the profiles are judged at")
-      ("scan-interval", po::value<std::string>(), "time between scans, e.g. 15m")
-      ("waivers", po::value<std::string>(), "waiver file or directory")
-      ("libvirt-uri", po::value<std::string>(), "libvirt URI to watch, e.g. qemu:///system")
-      ("log-level", po::value<std::string>(), "debug, info, warn or error")
-      ("check-config", "validate the configuration, web config and profiles, then exit");
+  desc.add_options()("config,c", po::value<std::string>(), "agent configuration file (YAML)")(
+      "listen", po::value<std::string>(),
+      "address to serve on, HOST:PORT (default 127.0.0.1:9464)")(
+      "web-config", po::value<std::string>(), "exporter-toolkit web config (TLS, basic auth)")(
+      "host", po::value<std::string>(), "host name in results and waiver matching")(
+      "root", po::value<std::string>(), "tree to check instead of /")(
+      "profile,p", po::value<std::vector<std::string>>(), "profile name or file (repeatable)")(
+      "level,l", po::value<int>(), "security level 1-5 the profiles are judged at")(
+      "scan-interval", po::value<std::string>(), "time between scans, e.g. 15m")(
+      "waivers", po::value<std::string>(), "waiver file or directory")(
+      "libvirt-uri", po::value<std::string>(), "libvirt URI to watch, e.g. qemu:///system")(
+      "log-level", po::value<std::string>(), "debug, info, warn or error")(
+      "check-config", "validate the configuration, web config and profiles, then exit");
   po::variables_map vm;
   if (auto code = ParseCommandLine(args, "run [-c agent.yaml] [OPTIONS]", desc, {}, vm, out, err)) {
     return *code;

@@ -35,21 +35,20 @@ std::string DefaultHost(const std::string& root) {
 
 int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc("scan options");
-  desc.add_options()
-      ("profile,p", po::value<std::vector<std::string>>()->required(),
-       "profile name (from the profiles directory) or YAML file (repeatable)")
-      ("level,l", po::value<int>(), "security level 1-5 the profiles are judged at")
-      ("root,r", po::value<std::string>()->default_value("/"),
-       "host tree to check: / or a mounted image or fixture")
-      ("host", po::value<std::string>(), "host name for waivers (default: the root's hostname)")
-      ("waivers,w", po::value<std::vector<std::string>>(), "Waiver file or directory (repeatable)")
-      ("format,f", po::value<std::string>()->default_value("text"),
-       "text, json, junit, sarif or html")
-      ("output,o", po::value<std::string>(), "write the report to this file")
-      ("profiles-dir", po::value<std::string>()->default_value(std::string(kDataDir) + "/profiles"),
-       "where profile names are looked up")
-      ("timeout", po::value<std::string>()->default_value("5s"), "per-control check timeout")
-      ("workers", po::value<int>()->default_value(4), "checks run in parallel");
+  desc.add_options()("profile,p", po::value<std::vector<std::string>>()->required(),
+                     "profile name (from the profiles directory) or YAML file (repeatable)")(
+      "level,l", po::value<int>(), "security level 1-5 the profiles are judged at")(
+      "root,r", po::value<std::string>()->default_value("/"),
+      "host tree to check: / or a mounted image or fixture")(
+      "host", po::value<std::string>(), "host name for waivers (default: the root's hostname)")(
+      "waivers,w", po::value<std::vector<std::string>>(), "Waiver file or directory (repeatable)")(
+      "format,f", po::value<std::string>()->default_value("text"),
+      "text, json, junit, sarif or html")("output,o", po::value<std::string>(),
+                                          "write the report to this file")(
+      "profiles-dir", po::value<std::string>()->default_value(std::string(kDataDir) + "/profiles"),
+      "where profile names are looked up")("timeout", po::value<std::string>()->default_value("5s"),
+                                           "per-control check timeout")(
+      "workers", po::value<int>()->default_value(4), "checks run in parallel");
   po::variables_map vm;
   if (auto code = ParseCommandLine(
           args, "scan --profile P [--profile Q...] [--level N] [--root DIR] [--format F] [-o FILE]",
@@ -65,8 +64,8 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (vm.count("level")) {
     level = vm["level"].as<int>();
     if (*level < 1 || *level > 5) {
-      throw ConfigError({"--level", 0, 0}, "expected a security level 1 to 5, got " +
-                                               std::to_string(*level));
+      throw ConfigError({"--level", 0, 0},
+                        "expected a security level 1 to 5, got " + std::to_string(*level));
     }
   }
   const auto timeout = ParseDuration(vm["timeout"].as<std::string>());

@@ -24,10 +24,10 @@ std::string ProgramBeside(const std::string& name);
 
 /// Parses a command's options (adds --help). Prints help (returns 0) or the error (returns 2)
 /// itself; nullopt when the command should go on.
-std::optional<int> ParseCommandLine(const std::vector<std::string>& args, const std::string& usage,
-                                    boost::program_options::options_description& desc,
-                                    const boost::program_options::positional_options_description& pos,
-                                    boost::program_options::variables_map& vm, std::ostream& out,
-                                    std::ostream& err);
+std::optional<int> ParseCommandLine(
+    const std::vector<std::string>& args, const std::string& usage,
+    boost::program_options::options_description& desc,
+    const boost::program_options::positional_options_description& pos,
+    boost::program_options::variables_map& vm, std::ostream& out, std::ostream& err);
 
 }  // namespace egov::agent

@@ -123,8 +123,10 @@ std::optional<ProbeTargetConfig> ReadTarget(const Context& ctx, const YAML::Node
   if (name && IsDnsLabel(*name)) {
     t.workload = *name;
   } else if (name) {
-    ctx.Error(workload, r.Name("workload") + ": expected a DNS label ([a-z0-9-], 1 to 63 "
-                        "characters), got " + yaml::Describe(workload));
+    ctx.Error(workload, r.Name("workload") +
+                            ": expected a DNS label ([a-z0-9-], 1 to 63 "
+                            "characters), got " +
+                            yaml::Describe(workload));
   }
   YAML::Node domain = r.Optional("domain");
   if (auto d = r.String("domain", false)) {
@@ -156,17 +158,16 @@ void ReadProbes(const Context& ctx, const YAML::Node& node, const std::string& b
   if (auto ca = ReadPath(r, "ca_file", base_dir)) probes.ca_file = *ca;
   if (YAML::Node list = r.Optional("targets"); list.IsDefined() && !list.IsNull()) {
     if (!list.IsSequence()) {
-      ctx.Error(list, "probes.targets: expected a sequence of targets, got " +
-                          yaml::Describe(list));
+      ctx.Error(list,
+                "probes.targets: expected a sequence of targets, got " + yaml::Describe(list));
     } else {
       std::map<std::pair<std::string, std::string>, int> seen;
       for (size_t i = 0; i < list.size(); ++i) {
         auto t = ReadTarget(ctx, list[i], "probes.targets[" + std::to_string(i) + "]");
         if (!t) continue;
         if (seen.contains({t->workload, t->domain})) {
-          ctx.Error(list[i], "probes.targets[" + std::to_string(i) + "]: workload '" +
-                                 t->workload + "' and domain '" + t->domain +
-                                 "' already probed by targets[" +
+          ctx.Error(list[i], "probes.targets[" + std::to_string(i) + "]: workload '" + t->workload +
+                                 "' and domain '" + t->domain + "' already probed by targets[" +
                                  std::to_string(seen[{t->workload, t->domain}]) +
                                  "]; expected each pair once");
           continue;
@@ -219,8 +220,8 @@ void ApplyOverrides(AgentConfig& c, const ConfigOverrides& o) {
     if (*o.level >= 1 && *o.level <= 5) {
       c.scan.level = *o.level;
     } else {
-      sink.Add({"--level", 0, 0}, "expected a security level from 1 to 5, got " +
-                                      std::to_string(*o.level));
+      sink.Add({"--level", 0, 0},
+               "expected a security level from 1 to 5, got " + std::to_string(*o.level));
     }
   }
   if (o.scan_interval) {
@@ -253,8 +254,8 @@ AgentConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& bas
                           DiagnosticSink& sink) {
   const Context ctx{parsed.path, &sink};
   if (parsed.documents.size() != 1) {
-    sink.Add({parsed.path, 1, 1}, "expected one YAML document, got " +
-                                      std::to_string(parsed.documents.size()));
+    sink.Add({parsed.path, 1, 1},
+             "expected one YAML document, got " + std::to_string(parsed.documents.size()));
     sink.ThrowIfAny();
   }
   AgentConfig c;
@@ -266,8 +267,8 @@ AgentConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& bas
       if (IsToken(*h)) {
         c.host = *h;
       } else {
-        ctx.Error(host, "agent.host: expected a host name without spaces, got " +
-                            yaml::Describe(host));
+        ctx.Error(host,
+                  "agent.host: expected a host name without spaces, got " + yaml::Describe(host));
       }
     }
     YAML::Node listen = r.Optional("listen");

@@ -113,9 +113,8 @@ struct DomainWatcher::Impl {
       }
       if (!conn) {
         try {
-          conn = libvirt::Connection::Open(uri, {.keepalive_interval = 5,
-                                                 .keepalive_count = 3,
-                                                 .read_only = true});
+          conn = libvirt::Connection::Open(
+              uri, {.keepalive_interval = 5, .keepalive_count = 3, .read_only = true});
           const std::pair<int, virConnectDomainEventGenericCallback> events[] = {
               {VIR_DOMAIN_EVENT_ID_LIFECYCLE, Generic(&OnLifecycle)},
               {VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, Generic(&OnMetadata)}};
@@ -136,9 +135,10 @@ struct DomainWatcher::Impl {
       try {
         auto state = std::make_shared<const LibvirtState>(ReadDomains(*conn));
         if (!was_up) {
-          Log::Info("libvirt connected", {{"uri", uri},
-                                          {"managed_domains", std::to_string(state->domains.size())},
-                                          {"unmanaged_domains", std::to_string(state->unmanaged)}});
+          Log::Info("libvirt connected",
+                    {{"uri", uri},
+                     {"managed_domains", std::to_string(state->domains.size())},
+                     {"unmanaged_domains", std::to_string(state->unmanaged)}});
         }
         was_up = true;
         first = false;

@@ -23,8 +23,7 @@ class Builder {
   }
 
   static void Add(MetricFamily& family,
-                  std::initializer_list<std::pair<const char*, std::string>> labels,
-                  double value) {
+                  std::initializer_list<std::pair<const char*, std::string>> labels, double value) {
     ClientMetric m;
     m.label.reserve(labels.size());
     for (const auto& [name, v] : labels) m.label.push_back({name, v});
@@ -66,8 +65,8 @@ void AddAgent(Builder& b, const Snapshot& s) {
 }
 
 void AddScan(Builder& b, const Snapshot& s) {
-  Builder::Add(b.Family("egov_scans_total", "Scans started since the agent started.", kCounter),
-               {}, static_cast<double>(s.scan_counters.scans));
+  Builder::Add(b.Family("egov_scans_total", "Scans started since the agent started.", kCounter), {},
+               static_cast<double>(s.scan_counters.scans));
   Builder::Add(b.Family("egov_scan_failures_total",
                         "Scans that could not complete (profiles unreadable, engine error); the "
                         "previous results stay published.",
@@ -101,9 +100,9 @@ void AddScan(Builder& b, const Snapshot& s) {
                          kGauge);
   auto& duration = b.Family("egov_scan_duration_seconds",
                             "Time the latest completed scan spent on the profile.", kGauge);
-  auto& last = b.Family("egov_scan_last_success_timestamp_seconds",
-                        "Unix time at which the latest completed scan of the profile finished.",
-                        kGauge);
+  auto& last =
+      b.Family("egov_scan_last_success_timestamp_seconds",
+               "Unix time at which the latest completed scan of the profile finished.", kGauge);
   for (const auto& p : s.scan->profiles) {
     for (const auto& c : p.controls) {
       if (c.status == "not_applicable" || c.status == "skipped") continue;
@@ -139,24 +138,23 @@ void AddScan(Builder& b, const Snapshot& s) {
 void AddLibvirt(Builder& b, const Snapshot& s) {
   if (!s.libvirt) return;
   const LibvirtState& l = *s.libvirt;
-  Builder::Add(b.Family("egov_libvirt_up", "Whether the libvirt connection works (1) or not (0).",
-                        kGauge),
-               {}, l.up ? 1 : 0);
+  Builder::Add(
+      b.Family("egov_libvirt_up", "Whether the libvirt connection works (1) or not (0).", kGauge),
+      {}, l.up ? 1 : 0);
   if (!l.up) return;
   Builder::Add(b.Family("egov_libvirt_unmanaged_domains",
                         "Domains on this host without the egov metadata element.", kGauge),
                {}, l.unmanaged);
-  auto& info = b.Family("egov_domain_info",
-                        "Managed domain and what it runs (from its egov metadata); always 1.",
-                        kGauge);
+  auto& info =
+      b.Family("egov_domain_info",
+               "Managed domain and what it runs (from its egov metadata); always 1.", kGauge);
   auto& up = b.Family("egov_domain_up", "Whether the domain is running (1) or not (0).", kGauge);
   auto& vcpus = b.Family("egov_domain_vcpus", "Virtual CPUs of the domain.", kGauge);
-  auto& memory = b.Family("egov_domain_memory_bytes", "Memory currently given to the domain.",
-                          kGauge);
-  auto& max_memory = b.Family("egov_domain_memory_max_bytes",
-                              "Maximum memory the domain may be given.", kGauge);
-  auto& cpu = b.Family("egov_domain_cpu_seconds_total", "CPU time the domain has used.",
-                       kCounter);
+  auto& memory =
+      b.Family("egov_domain_memory_bytes", "Memory currently given to the domain.", kGauge);
+  auto& max_memory =
+      b.Family("egov_domain_memory_max_bytes", "Maximum memory the domain may be given.", kGauge);
+  auto& cpu = b.Family("egov_domain_cpu_seconds_total", "CPU time the domain has used.", kCounter);
   for (const auto& d : l.domains) {
     Builder::Add(info,
                  {{"domain", d.name},
@@ -176,9 +174,9 @@ void AddLibvirt(Builder& b, const Snapshot& s) {
 
 void AddProbes(Builder& b, const Snapshot& s) {
   if (!s.probes) return;
-  auto& attempts = b.Family("egov_probe_attempts_total",
-                            "Probes of the workload's health URL since the target appeared.",
-                            kCounter);
+  auto& attempts =
+      b.Family("egov_probe_attempts_total",
+               "Probes of the workload's health URL since the target appeared.", kCounter);
   auto& failures = b.Family("egov_probe_failures_total",
                             "Failed probes (no answer in time, TLS or HTTP error, unexpected "
                             "status); with attempts, the availability SLI.",
@@ -215,8 +213,7 @@ void AddProcess(Builder& b, const ProcessStats& p) {
   Builder::Add(b.Family("process_cpu_seconds_total",
                         "Total user and system CPU time spent in seconds.", kCounter),
                {}, p.cpu_seconds);
-  Builder::Add(b.Family("process_resident_memory_bytes", "Resident memory size in bytes.",
-                        kGauge),
+  Builder::Add(b.Family("process_resident_memory_bytes", "Resident memory size in bytes.", kGauge),
                {}, p.resident_memory_bytes);
   Builder::Add(b.Family("process_virtual_memory_bytes", "Virtual memory size in bytes.", kGauge),
                {}, p.virtual_memory_bytes);
@@ -225,8 +222,8 @@ void AddProcess(Builder& b, const ProcessStats& p) {
                {}, p.start_time_seconds);
   Builder::Add(b.Family("process_open_fds", "Number of open file descriptors.", kGauge), {},
                p.open_fds);
-  Builder::Add(b.Family("process_max_fds", "Maximum number of open file descriptors.", kGauge),
-               {}, p.max_fds);
+  Builder::Add(b.Family("process_max_fds", "Maximum number of open file descriptors.", kGauge), {},
+               p.max_fds);
 }
 
 }  // namespace

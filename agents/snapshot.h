@@ -25,8 +25,8 @@ struct ControlResult {
   std::string group;
   std::string feature;
   std::string severity;
-  std::string status;  ///< pass, fail, error, skipped, not_applicable, waived
-  std::string waiver;  ///< waiver name when waived
+  std::string status;                   ///< pass, fail, error, skipped, not_applicable, waived
+  std::string waiver;                   ///< waiver name when waived
   std::optional<double> waiver_expiry;  ///< Unix time the waiver stops applying
 };
 
@@ -97,7 +97,7 @@ struct ProbeState {
 };
 
 struct Snapshot {
-  std::shared_ptr<const ScanState> scan;        ///< null until the first scan completes
+  std::shared_ptr<const ScanState> scan;  ///< null until the first scan completes
   ScanCounters scan_counters;
   std::shared_ptr<const LibvirtState> libvirt;  ///< null when no libvirt URI is configured
   std::shared_ptr<const std::vector<ProbeState>> probes;  ///< sorted by workload, domain

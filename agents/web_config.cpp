@@ -26,7 +26,10 @@ using yaml::MapReader;
 
 // Keys of the exporter-toolkit format that egov-agent does not implement: refusing them is
 // better than starting with weaker settings than the operator wrote.
-constexpr std::string_view kUnsupportedTls[] = {"cert", "key", "client_ca", "cipher_suites",
+constexpr std::string_view kUnsupportedTls[] = {"cert",
+                                                "key",
+                                                "client_ca",
+                                                "cipher_suites",
                                                 "curve_preferences",
                                                 "prefer_server_cipher_suites",
                                                 "client_allowed_sans"};
@@ -64,8 +67,9 @@ void ReadTls(const Context& ctx, const YAML::Node& node, const std::string& base
   TlsServerConfig tls;
   for (auto key : kUnsupportedTls) {
     if (YAML::Node v = r.Optional(key); v.IsDefined()) {
-      ctx.Error(v, r.Name(key) + ": not supported by egov-agent; expected cert_file, key_file, "
-                                 "client_ca_file, client_auth_type, min_version, max_version");
+      ctx.Error(v, r.Name(key) +
+                       ": not supported by egov-agent; expected cert_file, key_file, "
+                       "client_ca_file, client_auth_type, min_version, max_version");
     }
   }
   tls.cert_file = Resolve(base_dir, r.String("cert_file", false).value_or(""));
@@ -85,8 +89,9 @@ void ReadTls(const Context& ctx, const YAML::Node& node, const std::string& base
   // As exporter-toolkit: no certificate and no key means TLS is off.
   if (tls.cert_file.empty() && tls.key_file.empty()) {
     if (!tls.client_ca_file.empty()) {
-      ctx.Error(node, "tls_server_config: client_ca_file is set but cert_file and key_file are "
-                      "not; expected both to serve TLS");
+      ctx.Error(node,
+                "tls_server_config: client_ca_file is set but cert_file and key_file are "
+                "not; expected both to serve TLS");
     }
     return;
   }
@@ -95,8 +100,9 @@ void ReadTls(const Context& ctx, const YAML::Node& node, const std::string& base
   const bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
                         tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
   if (verifies && tls.client_ca_file.empty()) {
-    ctx.Error(node, "tls_server_config: client_auth_type verifies client certificates; expected "
-                    "client_ca_file");
+    ctx.Error(node,
+              "tls_server_config: client_auth_type verifies client certificates; expected "
+              "client_ca_file");
   }
   if (tls.max_version != 0 && tls.max_version < tls.min_version) {
     ctx.Error(node, "tls_server_config: max_version is below min_version");
@@ -154,8 +160,8 @@ void ReadUsers(const Context& ctx, const YAML::Node& node, WebConfig& config) {
     } else if (!IsBcryptHash(*hash)) {
       ctx.Error(kv.second, "basic_auth_users." + *user +
                                ": expected a bcrypt hash ($2y$/$2b$/$2a$, as `htpasswd -nBC 10` "
-                               "writes), got a value of " + std::to_string(hash->size()) +
-                               " characters");
+                               "writes), got a value of " +
+                               std::to_string(hash->size()) + " characters");
     } else if (!config.users.emplace(*user, *hash).second) {
       ctx.Error(kv.first, "basic_auth_users: duplicate user '" + *user + "'");
     }
@@ -166,8 +172,8 @@ WebConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& base_
                         DiagnosticSink& sink, std::optional<SourcePos>* tls_pos) {
   const Context ctx{parsed.path, &sink};
   if (parsed.documents.size() != 1) {
-    sink.Add({parsed.path, 1, 1}, "expected one YAML document, got " +
-                                      std::to_string(parsed.documents.size()));
+    sink.Add({parsed.path, 1, 1},
+             "expected one YAML document, got " + std::to_string(parsed.documents.size()));
     sink.ThrowIfAny();
   }
   WebConfig config;
@@ -184,8 +190,9 @@ WebConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& base_
       ReadUsers(ctx, n, config);
     }
     if (YAML::Node n = r.Optional("rate_limit"); n.IsDefined()) {
-      ctx.Error(n, "rate_limit: not supported by egov-agent; expected tls_server_config, "
-                   "http_server_config or basic_auth_users");
+      ctx.Error(n,
+                "rate_limit: not supported by egov-agent; expected tls_server_config, "
+                "http_server_config or basic_auth_users");
     }
     r.Finish();
   }
@@ -234,8 +241,8 @@ bool VerifyBcrypt(const std::string& password, const std::string& hash) {
 
 std::string ConfigureTls(SSL_CTX* ctx, const TlsServerConfig& tls) {
   ERR_clear_error();
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_min_proto_version(ctx, tls.min_version) != 1 ||
       (tls.max_version != 0 && SSL_CTX_set_max_proto_version(ctx, tls.max_version) != 1)) {
     return "tls_server_config: protocol versions not supported: " + OpenSslError();
@@ -244,11 +251,11 @@ std::string ConfigureTls(SSL_CTX* ctx, const TlsServerConfig& tls) {
     return "tls_server_config.cert_file: cannot load a PEM certificate from " + tls.cert_file +
            ": " + OpenSslError();
   }
-  const bool key_loaded = SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(),
-                                                      SSL_FILETYPE_PEM) == 1;
+  const bool key_loaded =
+      SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
   if (!key_loaded && ERR_GET_REASON(ERR_peek_error()) != X509_R_KEY_VALUES_MISMATCH) {
-    return "tls_server_config.key_file: cannot load a PEM private key from " + tls.key_file +
-           ": " + OpenSslError();
+    return "tls_server_config.key_file: cannot load a PEM private key from " + tls.key_file + ": " +
+           OpenSslError();
   }
   if (!key_loaded || SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();

@@ -59,23 +59,28 @@ std::string ResultFor(const std::string& host, int controls) {
     nlohmann::json list = nlohmann::json::array();
     for (int c = 0; c < controls / 3; ++c) {
       const bool fail = (c + p) % 10 == 0;
-      list.push_back({{"id", std::string(names[p]) + "-C" + std::to_string(c)},
-                      {"title", {{"vi", "Tiêu chí kiểm tra số " + std::to_string(c)},
-                                 {"en", "Check number " + std::to_string(c)}}},
-                      {"group", "Nhóm " + std::to_string(1 + c % 2)},
-                      {"feature", "Tính năng " + std::to_string(c % 12)},
-                      {"severity", "high"},
-                      {"status", fail ? "fail" : "pass"},
-                      {"reason", fail ? "PermitRootLogin is yes; expected no" : "as expected"},
-                      {"evidence", {{{"source", "/etc/ssh/sshd_config"}, {"line", 32},
-                                     {"observed", "PermitRootLogin yes"}, {"expected", "no"}}}},
-                      {"remediation", {{"vi", "Đặt PermitRootLogin no"}, {"en", "Set PermitRootLogin no"}}},
-                      {"references", {"TCVN 11930:2017 7.2.2.1"}},
-                      {"duration_seconds", 0.0001},
-                      {"waiver", nullptr}});
+      list.push_back(
+          {{"id", std::string(names[p]) + "-C" + std::to_string(c)},
+           {"title",
+            {{"vi", "Tiêu chí kiểm tra số " + std::to_string(c)},
+             {"en", "Check number " + std::to_string(c)}}},
+           {"group", "Nhóm " + std::to_string(1 + c % 2)},
+           {"feature", "Tính năng " + std::to_string(c % 12)},
+           {"severity", "high"},
+           {"status", fail ? "fail" : "pass"},
+           {"reason", fail ? "PermitRootLogin is yes; expected no" : "as expected"},
+           {"evidence",
+            {{{"source", "/etc/ssh/sshd_config"},
+              {"line", 32},
+              {"observed", "PermitRootLogin yes"},
+              {"expected", "no"}}}},
+           {"remediation", {{"vi", "Đặt PermitRootLogin no"}, {"en", "Set PermitRootLogin no"}}},
+           {"references", {"TCVN 11930:2017 7.2.2.1"}},
+           {"duration_seconds", 0.0001},
+           {"waiver", nullptr}});
     }
-    profiles.push_back({{"name", names[p]}, {"version", "2026.1"}, {"level", p == 2 ? 4 : 3},
-                        {"controls", list}});
+    profiles.push_back(
+        {{"name", names[p]}, {"version", "2026.1"}, {"level", p == 2 ? 4 : 3}, {"controls", list}});
   }
   return nlohmann::json{{"schema", "egov.results/v1"},
                         {"agent", {{"version", "0.1.0"}, {"revision", "bench"}}},
@@ -83,25 +88,31 @@ std::string ResultFor(const std::string& host, int controls) {
                         {"started_at", "2026-11-22T10:00:00Z"},
                         {"finished_at", "2026-11-22T10:00:01Z"},
                         {"profiles", profiles},
-                        {"domains", {{{"name", "w" + host.substr(4) + "-0"},
-                                      {"workload", "w" + host.substr(4)}, {"replica", 0}}}}}
+                        {"domains",
+                         {{{"name", "w" + host.substr(4) + "-0"},
+                           {"workload", "w" + host.substr(4)},
+                           {"replica", 0}}}}}
       .dump();
 }
 
 std::string InventoryYaml(int hosts, int port) {
-  std::string y = "kind: Provider\nname: sim\ndisplay_name: Simulated\ncertification: {scheme: X, "
-                  "certificate: \"1\", issued: 2025-01-01, expires: 2029-01-01, "
-                  "max_security_level: 4}\nresidency: VN\nzones:\n";
+  std::string y =
+      "kind: Provider\nname: sim\ndisplay_name: Simulated\ncertification: {scheme: X, "
+      "certificate: \"1\", issued: 2025-01-01, expires: 2029-01-01, "
+      "max_security_level: 4}\nresidency: VN\nzones:\n";
   for (int z = 0; z < 10; ++z) {
     y += "  - name: z" + std::to_string(z) + "\n    hosts:\n";
     for (int i = z; i < hosts; i += 10) {
-      y += "      - name: " + HostName(i) + "\n        uri: \"test:///default\"\n"
+      y += "      - name: " + HostName(i) +
+           "\n        uri: \"test:///default\"\n"
            "        capacity: {vcpus: 64, memory: 256Gi, disk: 4Ti}\n"
-           "        agent: \"http://127.0.0.1:" + std::to_string(port) + "/h/" + HostName(i) + "\"\n";
+           "        agent: \"http://127.0.0.1:" +
+           std::to_string(port) + "/h/" + HostName(i) + "\"\n";
     }
   }
   for (int i = 0; i < hosts; ++i) {
-    y += "---\nkind: Workload\nname: w" + HostName(i).substr(4) + "\nagency: A\nsystem: S\n"
+    y += "---\nkind: Workload\nname: w" + HostName(i).substr(4) +
+         "\nagency: A\nsystem: S\n"
          "security_level: 3\nresources: {vcpus: 1, memory: 1Gi}\n";
   }
   return y;
@@ -111,10 +122,11 @@ double TimeCurl(const std::vector<AgentTarget>& targets, int parallel) {
   const std::string config = "/tmp/egov-audit-bench-curl-" + std::to_string(::getpid());
   {
     std::ofstream out(config);
-    for (const auto& t : targets) out << "url = \"" << ResultsUrl(t.agent) << "\"\noutput = \"/dev/null\"\n";
+    for (const auto& t : targets)
+      out << "url = \"" << ResultsUrl(t.agent) << "\"\noutput = \"/dev/null\"\n";
   }
-  std::vector<std::string> argv = {"curl", "-s", "--parallel", "--parallel-max",
-                                   std::to_string(parallel), "-K", config};
+  std::vector<std::string> argv = {
+      "curl", "-s", "--parallel", "--parallel-max", std::to_string(parallel), "-K", config};
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -135,10 +147,14 @@ int main(int argc, char** argv) {
   bool curl = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--hosts" && i + 1 < argc) hosts = std::atoi(argv[++i]);
-    else if (a == "--controls" && i + 1 < argc) controls = std::atoi(argv[++i]);
-    else if (a == "--parallel" && i + 1 < argc) parallel = std::atoi(argv[++i]);
-    else if (a == "--no-curl") curl = false;
+    if (a == "--hosts" && i + 1 < argc)
+      hosts = std::atoi(argv[++i]);
+    else if (a == "--controls" && i + 1 < argc)
+      controls = std::atoi(argv[++i]);
+    else if (a == "--parallel" && i + 1 < argc)
+      parallel = std::atoi(argv[++i]);
+    else if (a == "--no-curl")
+      curl = false;
     else {
       std::cerr << "usage: audit_collect [--hosts N] [--controls N] [--parallel N] [--no-curl]\n";
       return 2;
@@ -153,14 +169,15 @@ int main(int argc, char** argv) {
   httplib::Server server;
   // Every simulated agent is a different machine: one request per connection, as in a fleet.
   server.set_keep_alive_max_count(1);
-  server.Get(R"(/h/([a-z0-9-]+)/api/v1/results)", [&](const httplib::Request& req, httplib::Response& res) {
-    auto it = bodies.find(req.matches[1]);
-    if (it == bodies.end()) {
-      res.status = 404;
-      return;
-    }
-    res.set_content(it->second, "application/json");
-  });
+  server.Get(R"(/h/([a-z0-9-]+)/api/v1/results)",
+             [&](const httplib::Request& req, httplib::Response& res) {
+               auto it = bodies.find(req.matches[1]);
+               if (it == bodies.end()) {
+                 res.status = 404;
+                 return;
+               }
+               res.set_content(it->second, "application/json");
+             });
   // One server stands for many machines. Debian's cpp-httplib is a compiled library with a
   // listen backlog of 5 and 8 worker threads: a burst of connections would overflow the accept
   // queue (connections stall until the client times out), which no fleet of separate agents
@@ -213,15 +230,17 @@ int main(int argc, char** argv) {
   const double total = Seconds(start);
   const double cpu = CpuSeconds() - cpu_start;
 
-  std::printf("hosts %d, controls per host %d, result %.1f KiB each (%.1f MiB in all), parallel %d\n",
-              hosts, controls / 3 * 3, total_bytes / 1024.0 / hosts, total_bytes / 1048576.0,
-              parallel);
+  std::printf(
+      "hosts %d, controls per host %d, result %.1f KiB each (%.1f MiB in all), parallel %d\n",
+      hosts, controls / 3 * 3, total_bytes / 1024.0 / hosts, total_bytes / 1048576.0, parallel);
   std::printf("collect (libcurl multi)      %7.3f s  (%zu failed)\n", collect, failed);
   std::printf("parse, hash, judge           %7.3f s  (%d hosts known)\n", build,
               report["summary"]["hosts_known"].get<int>());
-  std::printf("render + seal HTML           %7.3f s  (%.1f MiB)\n", render, html.size() / 1048576.0);
+  std::printf("render + seal HTML           %7.3f s  (%.1f MiB)\n", render,
+              html.size() / 1048576.0);
   std::printf("whole audit                  %7.3f s  (target <= 10 s for 500 hosts)\n", total);
-  std::printf("CPU time (audit + agents)    %7.3f s  on %u cores\n", cpu, std::thread::hardware_concurrency());
+  std::printf("CPU time (audit + agents)    %7.3f s  on %u cores\n", cpu,
+              std::thread::hardware_concurrency());
   if (curl) {
     const double c = TimeCurl(targets, parallel);
     std::printf("curl --parallel (download only) %5.3f s\n", c);

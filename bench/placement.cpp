@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     w.level = 1 + static_cast<int>(i % 5);
     w.replicas = static_cast<int>(std::min<size_t>(1 + i % 3, replicas_n - total));
     w.spread = w.level >= 5 ? Spread::kProvider : w.level >= 3 ? Spread::kZone : Spread::kHost;
-    w.separation = w.level >= 4 ? Separation::kPhysical
+    w.separation = w.level >= 4   ? Separation::kPhysical
                    : w.level == 3 ? Separation::kLogical
                                   : Separation::kNone;
     w.residency = {"VN"};

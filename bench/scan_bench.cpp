@@ -34,9 +34,12 @@ int main(int argc, char** argv) {
   std::string dir = std::string(egov::kDataDir) + "/profiles";
   std::vector<std::string> roots;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--profiles-dir") && i + 1 < argc) dir = argv[++i];
-    else roots.push_back(argv[i]);
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)
+      runs = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--profiles-dir") && i + 1 < argc)
+      dir = argv[++i];
+    else
+      roots.push_back(argv[i]);
   }
   if (roots.empty()) roots.push_back("/");
   std::vector<double> compile_ms;
@@ -69,11 +72,12 @@ int main(int argc, char** argv) {
       }
     }
     const double median = Median(scan_ms);
-    std::printf("root %s: %zu controls, %zu evaluated (applicable); scan median %.2f ms, best %.2f ms, "
-                "%.1f us per evaluated control\n",
-                root.c_str(), controls, evaluated, median,
-                *std::min_element(scan_ms.begin(), scan_ms.end()),
-                evaluated ? median * 1000 / static_cast<double>(evaluated) : 0.0);
+    std::printf(
+        "root %s: %zu controls, %zu evaluated (applicable); scan median %.2f ms, best %.2f ms, "
+        "%.1f us per evaluated control\n",
+        root.c_str(), controls, evaluated, median,
+        *std::min_element(scan_ms.begin(), scan_ms.end()),
+        evaluated ? median * 1000 / static_cast<double>(evaluated) : 0.0);
   }
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);

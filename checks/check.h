@@ -28,21 +28,21 @@ class Check {
 
 /// The kinds of value a parameter takes.
 enum class ParamType {
-  kString,      ///< any text
-  kPath,        ///< absolute path inside the root (glob characters allowed where documented)
+  kString,  ///< any text
+  kPath,    ///< absolute path inside the root (glob characters allowed where documented)
   kInteger,
   kNumber,
   kBool,
   kStringList,  ///< a sequence of strings (a single string is accepted as a list of one)
   kIntegerList,
-  kDuration,    ///< `30s`, `5m`, `90d`
-  kSize,        ///< `512Mi`, `10G`
-  kMode,        ///< octal permission bits as a string, e.g. "0644"
-  kScalar,      ///< string, number or boolean (compared as text or number)
+  kDuration,  ///< `30s`, `5m`, `90d`
+  kSize,      ///< `512Mi`, `10G`
+  kMode,      ///< octal permission bits as a string, e.g. "0644"
+  kScalar,    ///< string, number or boolean (compared as text or number)
   kScalarOrList,
-  kChoice,      ///< one of `choices`
-  kOperator,    ///< one of `choices`, which are comparison operators (compare.h)
-  kObject,      ///< a mapping of strings to strings
+  kChoice,    ///< one of `choices`
+  kOperator,  ///< one of `choices`, which are comparison operators (compare.h)
+  kObject,    ///< a mapping of strings to strings
 };
 
 const char* ToString(ParamType type);

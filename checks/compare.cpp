@@ -9,8 +9,8 @@
 namespace egov::checks {
 namespace {
 
-const char* kNames[] = {"eq", "ne",      "lt",          "le",      "gt",     "ge",
-                        "in", "not_in",  "matches",     "not_matches", "present", "absent"};
+const char* kNames[] = {"eq", "ne",     "lt",      "le",          "gt",      "ge",
+                        "in", "not_in", "matches", "not_matches", "present", "absent"};
 
 std::optional<double> Number(const std::string& s) {
   double d = 0;
@@ -108,29 +108,37 @@ bool Expectation::Test(const std::optional<std::string>& observed) const {
   if (!observed) return false;
   const std::string& v = *observed;
   switch (op_) {
-    case Op::kPresent: return true;
-    case Op::kEq: return Same(v, operands_[0], ignore_case_);
-    case Op::kNe: return !Same(v, operands_[0], ignore_case_);
+    case Op::kPresent:
+      return true;
+    case Op::kEq:
+      return Same(v, operands_[0], ignore_case_);
+    case Op::kNe:
+      return !Same(v, operands_[0], ignore_case_);
     case Op::kIn:
     case Op::kNotIn: {
-      const bool found = std::any_of(operands_.begin(), operands_.end(),
-                                     [&](const std::string& o) { return Same(v, o, ignore_case_); });
+      const bool found = std::any_of(operands_.begin(), operands_.end(), [&](const std::string& o) {
+        return Same(v, o, ignore_case_);
+      });
       return op_ == Op::kIn ? found : !found;
     }
     case Op::kMatches:
     case Op::kNotMatches: {
-      const bool m = ::regexec(static_cast<const regex_t*>(regex_.get()), v.c_str(), 0, nullptr,
-                               0) == 0;
+      const bool m =
+          ::regexec(static_cast<const regex_t*>(regex_.get()), v.c_str(), 0, nullptr, 0) == 0;
       return op_ == Op::kMatches ? m : !m;
     }
     default: {
       const auto a = Number(v), b = Number(operands_[0]);
       if (!a || !b) return false;
       switch (op_) {
-        case Op::kLt: return *a < *b;
-        case Op::kLe: return *a <= *b;
-        case Op::kGt: return *a > *b;
-        default: return *a >= *b;
+        case Op::kLt:
+          return *a < *b;
+        case Op::kLe:
+          return *a <= *b;
+        case Op::kGt:
+          return *a > *b;
+        default:
+          return *a >= *b;
       }
     }
   }
@@ -143,18 +151,30 @@ std::string Expectation::Describe() const {
     return s;
   };
   switch (op_) {
-    case Op::kEq: return operands_[0];
-    case Op::kNe: return "not " + operands_[0];
-    case Op::kLt: return "< " + operands_[0];
-    case Op::kLe: return "<= " + operands_[0];
-    case Op::kGt: return "> " + operands_[0];
-    case Op::kGe: return ">= " + operands_[0];
-    case Op::kIn: return "one of: " + join();
-    case Op::kNotIn: return "none of: " + join();
-    case Op::kMatches: return "matching /" + operands_[0] + "/";
-    case Op::kNotMatches: return "not matching /" + operands_[0] + "/";
-    case Op::kPresent: return "set";
-    default: return "not set";
+    case Op::kEq:
+      return operands_[0];
+    case Op::kNe:
+      return "not " + operands_[0];
+    case Op::kLt:
+      return "< " + operands_[0];
+    case Op::kLe:
+      return "<= " + operands_[0];
+    case Op::kGt:
+      return "> " + operands_[0];
+    case Op::kGe:
+      return ">= " + operands_[0];
+    case Op::kIn:
+      return "one of: " + join();
+    case Op::kNotIn:
+      return "none of: " + join();
+    case Op::kMatches:
+      return "matching /" + operands_[0] + "/";
+    case Op::kNotMatches:
+      return "not matching /" + operands_[0] + "/";
+    case Op::kPresent:
+      return "set";
+    default:
+      return "not set";
   }
 }
 

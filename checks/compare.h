@@ -10,7 +10,20 @@
 // The closed set of comparison operators checks offer (`op` and `value` parameters).
 namespace egov::checks {
 
-enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kMatches, kNotMatches, kPresent, kAbsent };
+enum class Op {
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIn,
+  kNotIn,
+  kMatches,
+  kNotMatches,
+  kPresent,
+  kAbsent
+};
 
 /// Every operator's name: eq ne lt le gt ge in not_in matches not_matches present absent.
 const std::vector<std::string>& AllOperators();

@@ -53,8 +53,10 @@ class Compiler {
     if (spec.type == "all" || spec.type == "any" || spec.type == "none") {
       if (!spec.params.empty()) {
         const std::string key = spec.params.begin().key();
-        throw ConfigError(PosOf(spec, key), "check type '" + spec.type + "' takes only 'checks'; "
-                                                "unexpected parameter '" + key + "'");
+        throw ConfigError(PosOf(spec, key), "check type '" + spec.type +
+                                                "' takes only 'checks'; "
+                                                "unexpected parameter '" +
+                                                key + "'");
       }
       std::vector<std::shared_ptr<const Check>> children;
       for (const auto& child : spec.children) children.push_back(Build(child));
@@ -65,8 +67,8 @@ class Compiler {
     if (!type) {
       std::vector<std::string> names = {"all", "any", "none", "fact"};
       for (const auto& t : CheckTypes()) names.push_back(t.name);
-      throw ConfigError(spec.pos, "unknown check type '" + spec.type + "'; expected one of: " +
-                                      Join(names));
+      throw ConfigError(spec.pos,
+                        "unknown check type '" + spec.type + "'; expected one of: " + Join(names));
     }
     nlohmann::json values = nlohmann::json::object();
     for (const auto& [key, value] : spec.params.items()) {
@@ -84,8 +86,9 @@ class Compiler {
   std::shared_ptr<const Check> BuildFact(const CheckSpec& spec) {
     if (spec.params.size() != 1 || !spec.params.contains("name") ||
         !spec.params["name"].is_string()) {
-      throw ConfigError(spec.pos, "check type 'fact' takes one parameter 'name' (a fact of the "
-                                  "profile)");
+      throw ConfigError(spec.pos,
+                        "check type 'fact' takes one parameter 'name' (a fact of the "
+                        "profile)");
     }
     const std::string name = spec.params["name"];
     auto done = facts_.find(name);
@@ -94,15 +97,15 @@ class Compiler {
     if (it == profile_.facts.end()) {
       std::vector<std::string> known;
       for (const auto& [n, _] : profile_.facts) known.push_back(n);
-      throw ConfigError(PosOf(spec, "name"), "fact '" + name + "' is not defined in profile '" +
-                                                 profile_.name + "'; expected one of: " +
-                                                 (known.empty() ? "(none)" : Join(known)));
+      throw ConfigError(PosOf(spec, "name"),
+                        "fact '" + name + "' is not defined in profile '" + profile_.name +
+                            "'; expected one of: " + (known.empty() ? "(none)" : Join(known)));
     }
     if (!building_.insert(name).second) {
       throw ConfigError(PosOf(spec, "name"), "fact '" + name + "' refers to itself");
     }
-    auto check = std::make_shared<FactCheck>("fact/" + profile_.name + "/" + name,
-                                             Build(it->second));
+    auto check =
+        std::make_shared<FactCheck>("fact/" + profile_.name + "/" + name, Build(it->second));
     building_.erase(name);
     facts_[name] = check;
     return check;
@@ -159,8 +162,8 @@ class Compiler {
     if (level_) {
       auto v = per_level.find(*level_);
       if (v == per_level.end()) {
-        throw ConfigError(pos, "parameter '" + name + "' has no value for level " +
-                                   std::to_string(*level_));
+        throw ConfigError(
+            pos, "parameter '" + name + "' has no value for level " + std::to_string(*level_));
       }
       return v->second;
     }
@@ -169,8 +172,9 @@ class Compiler {
                            return kv.second == per_level.begin()->second;
                          });
     if (!uniform) {
-      throw ConfigError(pos, "parameter '" + name + "' depends on the level; scan with --level "
-                             "1-5 or with a profile that sets 'level'");
+      throw ConfigError(pos, "parameter '" + name +
+                                 "' depends on the level; scan with --level "
+                                 "1-5 or with a profile that sets 'level'");
     }
     return per_level.begin()->second;
   }
@@ -194,8 +198,8 @@ CompiledProfilePtr CompileProfile(const Profile& profile, std::optional<int> lev
   out->profile = profile;
   if (level && profile.level && *level != profile.level) {
     throw ConfigError(profile.pos, "profile '" + profile.name + "' is fixed at level " +
-                                       std::to_string(profile.level) + "; cannot scan it at level " +
-                                       std::to_string(*level));
+                                       std::to_string(profile.level) +
+                                       "; cannot scan it at level " + std::to_string(*level));
   }
   out->level = level ? level : (profile.level ? std::optional<int>(profile.level) : std::nullopt);
   Compiler compiler(out->profile, out->level);

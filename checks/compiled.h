@@ -13,7 +13,7 @@
 namespace egov::checks {
 
 struct CompiledControl {
-  const Control* control = nullptr;        ///< points into CompiledProfile::profile
+  const Control* control = nullptr;         ///< points into CompiledProfile::profile
   std::shared_ptr<const Check> applies_if;  ///< null: always applies
   std::shared_ptr<const Check> check;       ///< null: not applicable at the level
   std::string not_applicable;               ///< why, when `check` is null

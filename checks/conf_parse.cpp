@@ -8,8 +8,8 @@ namespace {
 
 std::string Unquote(std::string_view v) {
   v = Trim(v);
-  if (v.size() >= 2 && ((v.front() == '"' && v.back() == '"') ||
-                        (v.front() == '\'' && v.back() == '\''))) {
+  if (v.size() >= 2 &&
+      ((v.front() == '"' && v.back() == '"') || (v.front() == '\'' && v.back() == '\''))) {
     v = v.substr(1, v.size() - 2);
   }
   return std::string(v);
@@ -152,7 +152,8 @@ std::vector<const Setting*> MatchBlockValues(const ConfData& conf, const std::st
   std::vector<const Setting*> out;
   for (const auto& s : conf.settings) {
     if (s.key != k || s.block.empty()) continue;
-    if (std::any_of(out.begin(), out.end(), [&](const Setting* o) { return o->block == s.block; })) {
+    if (std::any_of(out.begin(), out.end(),
+                    [&](const Setting* o) { return o->block == s.block; })) {
       continue;
     }
     out.push_back(&s);

@@ -47,7 +47,8 @@ HostContext::HostContext(std::string root, std::chrono::system_clock::time_point
     : root_(root.empty() ? "/" : std::move(root)), now_(now) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
   root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  struct stat rs {}, ls {};
+  struct stat rs {
+  }, ls{};
   live_ = root_fd_ >= 0 && ::fstat(root_fd_, &rs) == 0 && ::stat("/", &ls) == 0 &&
           rs.st_dev == ls.st_dev && rs.st_ino == ls.st_ino;
 }
@@ -97,7 +98,8 @@ FileData HostContext::Read(const std::string& path, size_t max_bytes) const {
   size_t used = 0;
   out.bytes.resize(std::min(static_cast<size_t>(st.st_size), max_bytes) + 1);
   for (;;) {
-    if (used == out.bytes.size()) out.bytes.resize(std::min(out.bytes.size() * 2 + 4096, max_bytes + 1));
+    if (used == out.bytes.size())
+      out.bytes.resize(std::min(out.bytes.size() * 2 + 4096, max_bytes + 1));
     const ssize_t n = ::read(f.fd, out.bytes.data() + used, out.bytes.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
@@ -188,7 +190,8 @@ std::vector<std::string> HostContext::Glob(const std::string& pattern) const {
       }
       for (const auto& name : List(base.empty() ? "/" : base)) {
         if (name[0] == '.' && part[0] != '.') continue;
-        if (::fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0) next.push_back(base + "/" + name);
+        if (::fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0)
+          next.push_back(base + "/" + name);
       }
     }
     current = std::move(next);

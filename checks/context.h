@@ -24,9 +24,9 @@ inline constexpr size_t kMaxReadBytes = 16u << 20;
 
 /// The bytes of one file, or why they could not be read.
 struct FileData {
-  std::string path;   ///< as inside the root
+  std::string path;  ///< as inside the root
   std::string bytes;
-  int error = 0;      ///< errno; 0 when read
+  int error = 0;        ///< errno; 0 when read
   std::string message;  ///< the error in words, with the path
 
   bool ok() const { return error == 0; }
@@ -46,8 +46,8 @@ struct FileInfo {
 class HostContext {
  public:
   /// `root` must name a directory; `now` is the time checks judge ages and expiry against.
-  explicit HostContext(std::string root,
-                       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+  explicit HostContext(std::string root, std::chrono::system_clock::time_point now =
+                                             std::chrono::system_clock::now());
   ~HostContext();
   HostContext(const HostContext&) = delete;
   HostContext& operator=(const HostContext&) = delete;

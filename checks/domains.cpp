@@ -47,7 +47,8 @@ std::string Attr(const xmlNode* n, const char* name) {
 }
 
 bool Is(const xmlNode* n, const char* name) {
-  return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+  return n->type == XML_ELEMENT_NODE &&
+         xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
 }
 
 const xmlNode* Child(const xmlNode* n, const char* name) {
@@ -75,10 +76,14 @@ DomainGraphics ReadGraphics(const xmlNode* g) {
   for (const xmlNode* l = g->children; l; l = l->next) {
     if (!Is(l, "listen")) continue;
     const std::string type = Attr(l, "type");
-    if (type == "socket") socket = true;
-    else if (type == "none") none = true;
-    else if (type == "address" && out.listen.empty()) out.listen = Attr(l, "address");
-    else if (type == "network" && out.listen.empty()) out.listen = "network " + Attr(l, "network");
+    if (type == "socket")
+      socket = true;
+    else if (type == "none")
+      none = true;
+    else if (type == "address" && out.listen.empty())
+      out.listen = Attr(l, "address");
+    else if (type == "network" && out.listen.empty())
+      out.listen = "network " + Attr(l, "network");
   }
   out.local = (socket || none) && out.listen.empty();
   if (out.type != "vnc" && out.type != "spice" && out.type != "rdp") out.local = true;
@@ -94,7 +99,8 @@ DomainDisk ReadDisk(const xmlNode* d) {
   if (!src) return out;
   if (type == "file") {
     const std::string file = Attr(src, "file");
-    out.identity = "dir:" + file.substr(0, file.rfind('/') == std::string::npos ? 0 : file.rfind('/'));
+    out.identity =
+        "dir:" + file.substr(0, file.rfind('/') == std::string::npos ? 0 : file.rfind('/'));
   } else if (type == "block") {
     out.identity = "dev:" + Attr(src, "dev");
   } else if (type == "volume") {
@@ -132,22 +138,27 @@ std::optional<DomainInfo> ParseDomainXml(std::string_view xml, std::string& erro
       if (Is(d, "graphics")) info.graphics.push_back(ReadGraphics(d));
       if (Is(d, "disk")) {
         const std::string device = Attr(d, "device");
-        if (device.empty() || device == "disk" || device == "lun") info.disks.push_back(ReadDisk(d));
+        if (device.empty() || device == "disk" || device == "lun")
+          info.disks.push_back(ReadDisk(d));
       }
       if (Is(d, "interface")) {
         const std::string type = Attr(d, "type");
         const xmlNode* src = Child(d, "source");
         if (!src) continue;
-        if (type == "network") info.networks.push_back("network:" + Attr(src, "network"));
-        else if (type == "bridge") info.networks.push_back("bridge:" + Attr(src, "bridge"));
-        else if (type == "direct") info.networks.push_back("direct:" + Attr(src, "dev"));
+        if (type == "network")
+          info.networks.push_back("network:" + Attr(src, "network"));
+        else if (type == "bridge")
+          info.networks.push_back("bridge:" + Attr(src, "bridge"));
+        else if (type == "direct")
+          info.networks.push_back("direct:" + Attr(src, "dev"));
       }
     }
   }
   return info;
 }
 
-std::shared_ptr<const DomainSet> LoadDomainsFromDir(const HostContext& ctx, const std::string& dir) {
+std::shared_ptr<const DomainSet> LoadDomainsFromDir(const HostContext& ctx,
+                                                    const std::string& dir) {
   return ctx.Memo<DomainSet>("domains-dir:" + dir, [&] {
     DomainSet set;
     set.where = dir;
@@ -170,7 +181,8 @@ std::shared_ptr<const DomainSet> LoadDomainsFromDir(const HostContext& ctx, cons
   });
 }
 
-std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx, const std::string& uri) {
+std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx,
+                                                    const std::string& uri) {
   return ctx.Memo<DomainSet>("domains-uri:" + uri, [&] {
     DomainSet set;
     set.where = uri;

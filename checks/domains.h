@@ -27,7 +27,7 @@ struct DomainDisk {
 
 struct DomainInfo {
   std::string name;
-  std::string source;  ///< file inside the root, or the libvirt URI
+  std::string source;                      ///< file inside the root, or the libvirt URI
   std::optional<DomainMetadata> metadata;  ///< egovctl's element; nullopt: unmanaged
   std::vector<DomainGraphics> graphics;
   std::string seclabel;  ///< type of the domain-level <seclabel>; empty when absent

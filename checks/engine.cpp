@@ -188,12 +188,24 @@ void Summarize(ProfileResult& p) {
   p.features.clear();
   for (const auto& c : p.controls) {
     switch (c.status) {
-      case Status::kPass: ++s.pass; break;
-      case Status::kFail: ++s.fail; break;
-      case Status::kError: ++s.error; break;
-      case Status::kSkipped: ++s.skipped; break;
-      case Status::kNotApplicable: ++s.not_applicable; break;
-      case Status::kWaived: ++s.waived; break;
+      case Status::kPass:
+        ++s.pass;
+        break;
+      case Status::kFail:
+        ++s.fail;
+        break;
+      case Status::kError:
+        ++s.error;
+        break;
+      case Status::kSkipped:
+        ++s.skipped;
+        break;
+      case Status::kNotApplicable:
+        ++s.not_applicable;
+        break;
+      case Status::kWaived:
+        ++s.waived;
+        break;
     }
     auto f = std::find_if(p.features.begin(), p.features.end(), [&](const FeatureResult& x) {
       return x.group == c.group && x.feature == c.feature;
@@ -235,9 +247,12 @@ const ProfileResult* ScanResult::Find(const std::string& profile) const {
 
 const char* ToString(LevelVerdict verdict) {
   switch (verdict) {
-    case LevelVerdict::kMet: return "met";
-    case LevelVerdict::kPartlyMet: return "partly_met";
-    default: return "not_met";
+    case LevelVerdict::kMet:
+      return "met";
+    case LevelVerdict::kPartlyMet:
+      return "partly_met";
+    default:
+      return "not_met";
   }
 }
 

@@ -24,13 +24,15 @@ void LoadFile(const HostContext& ctx, const std::string& path, LogrotateDefaults
     return;
   }
   std::vector<std::string> includes;
-  for (auto& r : ParseLogrotate(data.bytes, path, defaults, &includes)) out.rules.push_back(std::move(r));
+  for (auto& r : ParseLogrotate(data.bytes, path, defaults, &includes))
+    out.rules.push_back(std::move(r));
   if (depth > 4) return;
   for (const auto& inc : includes) {
     auto info = ctx.Stat(inc);
     if (info && S_ISDIR(info->mode)) {
       for (const auto& name : ctx.List(inc)) {
-        if (name.ends_with(".dpkg-old") || name.ends_with(".dpkg-dist") || name.ends_with("~")) continue;
+        if (name.ends_with(".dpkg-old") || name.ends_with(".dpkg-dist") || name.ends_with("~"))
+          continue;
         LogrotateDefaults copy = defaults;  // an included directory's files start from the globals
         LoadFile(ctx, inc + "/" + name, copy, depth + 1, out);
       }
@@ -52,7 +54,10 @@ std::optional<int64_t> LogrotateRule::RetentionDays() const {
 std::string LogrotateRule::Describe() const {
   std::string s = "rotate " + (rotate ? std::to_string(*rotate) : std::string("?"));
   if (period_days) {
-    s += *period_days == 1 ? " daily" : *period_days == 7 ? " weekly" : *period_days == 30 ? " monthly" : " yearly";
+    s += *period_days == 1    ? " daily"
+         : *period_days == 7  ? " weekly"
+         : *period_days == 30 ? " monthly"
+                              : " yearly";
   } else {
     s += " (no period)";
   }
@@ -93,8 +98,8 @@ std::vector<LogrotateRule> ParseLogrotate(std::string_view text, const std::stri
     }
     // Outside a block: a global directive, an include, or file names up to a '{'.
     if (line == "{") {
-      block = LogrotateRule{pending, defaults.rotate, defaults.period_days, defaults.maxage, file,
-                            pending_line};
+      block = LogrotateRule{pending, defaults.rotate, defaults.period_days, defaults.maxage,
+                            file,    pending_line};
       pending.clear();
       return;
     }
@@ -148,13 +153,13 @@ LogrotateConfig LoadLogrotate(const HostContext& ctx) {
 
 std::optional<double> ParseTimespanDays(std::string_view text) {
   static const std::pair<const char*, double> kUnits[] = {
-      {"usec", 1e-6},     {"us", 1e-6},       {"msec", 1e-3},   {"ms", 1e-3},
-      {"seconds", 1},     {"second", 1},      {"sec", 1},       {"s", 1},
-      {"minutes", 60},    {"minute", 60},     {"min", 60},      {"m", 60},
-      {"hours", 3600},    {"hour", 3600},     {"hr", 3600},     {"h", 3600},
-      {"days", 86400},    {"day", 86400},     {"d", 86400},     {"weeks", 604800},
-      {"week", 604800},   {"w", 604800},      {"months", 2629800}, {"month", 2629800},
-      {"M", 2629800},     {"years", 31557600}, {"year", 31557600}, {"y", 31557600}};
+      {"usec", 1e-6},   {"us", 1e-6},        {"msec", 1e-3},      {"ms", 1e-3},
+      {"seconds", 1},   {"second", 1},       {"sec", 1},          {"s", 1},
+      {"minutes", 60},  {"minute", 60},      {"min", 60},         {"m", 60},
+      {"hours", 3600},  {"hour", 3600},      {"hr", 3600},        {"h", 3600},
+      {"days", 86400},  {"day", 86400},      {"d", 86400},        {"weeks", 604800},
+      {"week", 604800}, {"w", 604800},       {"months", 2629800}, {"month", 2629800},
+      {"M", 2629800},   {"years", 31557600}, {"year", 31557600},  {"y", 31557600}};
   text = Trim(text);
   if (text.empty()) return std::nullopt;
   double seconds = 0;
@@ -168,7 +173,9 @@ std::optional<double> ParseTimespanDays(std::string_view text) {
     i = static_cast<size_t>(p - text.data());
     while (i < text.size() && text[i] == ' ') ++i;
     size_t j = i;
-    while (j < text.size() && ((text[j] >= 'a' && text[j] <= 'z') || (text[j] >= 'A' && text[j] <= 'Z'))) ++j;
+    while (j < text.size() &&
+           ((text[j] >= 'a' && text[j] <= 'z') || (text[j] >= 'A' && text[j] <= 'Z')))
+      ++j;
     const std::string_view unit = text.substr(i, j - i);
     double scale = unit.empty() ? 1 : 0;
     for (const auto& [name, s] : kUnits) {

@@ -32,7 +32,9 @@ Outcome Outcome::Fail(std::string reason, std::vector<Evidence> evidence) {
 Outcome Outcome::Error(std::string reason, std::vector<Evidence> evidence) {
   return Make(Status::kError, std::move(reason), std::move(evidence));
 }
-Outcome Outcome::Skipped(std::string reason) { return Make(Status::kSkipped, std::move(reason), {}); }
+Outcome Outcome::Skipped(std::string reason) {
+  return Make(Status::kSkipped, std::move(reason), {});
+}
 Outcome Outcome::NotApplicable(std::string reason) {
   return Make(Status::kNotApplicable, std::move(reason), {});
 }

@@ -48,8 +48,9 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
       if (v.is_boolean()) return std::nullopt;
       return "expected true or false";
     case ParamType::kStringList:
-      if (v.is_string() || (v.is_array() && !v.empty() &&
-                            std::all_of(v.begin(), v.end(), [](auto& x) { return x.is_string(); }))) {
+      if (v.is_string() ||
+          (v.is_array() && !v.empty() &&
+           std::all_of(v.begin(), v.end(), [](auto& x) { return x.is_string(); }))) {
         return std::nullopt;
       }
       return "expected a non-empty list of strings";
@@ -75,7 +76,8 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
       if (IsScalar(v)) return std::nullopt;
       return "expected a string, number or boolean";
     case ParamType::kScalarOrList:
-      if (IsScalar(v) || (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), IsScalar))) {
+      if (IsScalar(v) ||
+          (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), IsScalar))) {
         return std::nullopt;
       }
       return "expected a value or a non-empty list of values";
@@ -86,7 +88,8 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
         return std::nullopt;
       }
       return std::string(spec.type == ParamType::kOperator ? "expected an operator: "
-                                                           : "expected one of: ") + join();
+                                                           : "expected one of: ") +
+             join();
     case ParamType::kObject:
       if (v.is_object() && std::all_of(v.begin(), v.end(), [](auto& x) { return x.is_string(); })) {
         return std::nullopt;
@@ -100,21 +103,36 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
 
 const char* ToString(ParamType type) {
   switch (type) {
-    case ParamType::kString: return "string";
-    case ParamType::kPath: return "path";
-    case ParamType::kInteger: return "integer";
-    case ParamType::kNumber: return "number";
-    case ParamType::kBool: return "boolean";
-    case ParamType::kStringList: return "list of strings";
-    case ParamType::kIntegerList: return "list of integers";
-    case ParamType::kDuration: return "duration";
-    case ParamType::kSize: return "size";
-    case ParamType::kMode: return "octal mode";
-    case ParamType::kScalar: return "value";
-    case ParamType::kScalarOrList: return "value or list";
-    case ParamType::kChoice: return "choice";
-    case ParamType::kOperator: return "operator";
-    case ParamType::kObject: return "mapping";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kPath:
+      return "path";
+    case ParamType::kInteger:
+      return "integer";
+    case ParamType::kNumber:
+      return "number";
+    case ParamType::kBool:
+      return "boolean";
+    case ParamType::kStringList:
+      return "list of strings";
+    case ParamType::kIntegerList:
+      return "list of integers";
+    case ParamType::kDuration:
+      return "duration";
+    case ParamType::kSize:
+      return "size";
+    case ParamType::kMode:
+      return "octal mode";
+    case ParamType::kScalar:
+      return "value";
+    case ParamType::kScalarOrList:
+      return "value or list";
+    case ParamType::kChoice:
+      return "choice";
+    case ParamType::kOperator:
+      return "operator";
+    case ParamType::kObject:
+      return "mapping";
   }
   return "?";
 }
@@ -203,14 +221,15 @@ Params ValidateParams(const CheckType& type, const nlohmann::json& values,
       continue;
     }
     if (auto why = Mismatch(*spec, value)) {
-      problems.push_back({where(name), type.name + "." + name + ": " + *why + ", got " +
-                                           Describe(value)});
+      problems.push_back(
+          {where(name), type.name + "." + name + ": " + *why + ", got " + Describe(value)});
     }
   }
   for (const auto& spec : type.params) {
     if (spec.required && !values.contains(spec.name)) {
-      problems.push_back({check_pos, "check type '" + type.name + "': missing required parameter '" +
-                                         spec.name + "' (" + spec.description + ")"});
+      problems.push_back({check_pos, "check type '" + type.name +
+                                         "': missing required parameter '" + spec.name + "' (" +
+                                         spec.description + ")"});
     }
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));

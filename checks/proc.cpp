@@ -14,10 +14,14 @@ std::optional<uint32_t> Hex32(std::string_view s) {
   if (s.size() != 8) return std::nullopt;
   for (char c : s) {
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
-    else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
-    else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      v |= static_cast<uint32_t>(c - '0');
+    else if (c >= 'A' && c <= 'F')
+      v |= static_cast<uint32_t>(c - 'A' + 10);
+    else if (c >= 'a' && c <= 'f')
+      v |= static_cast<uint32_t>(c - 'a' + 10);
+    else
+      return std::nullopt;
   }
   return v;
 }
@@ -61,8 +65,7 @@ std::vector<ListeningSocket> ParseProcNet(std::string_view text, const std::stri
       }
       if (!ok) continue;
       ::inet_ntop(AF_INET6, &a, buf, sizeof buf);
-      s.loopback = IN6_IS_ADDR_LOOPBACK(&a) ||
-                   (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+      s.loopback = IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
     }
     s.address = buf;
     out.push_back(std::move(s));

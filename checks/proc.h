@@ -24,8 +24,8 @@ std::vector<ListeningSocket> ParseProcNet(std::string_view text, const std::stri
 
 struct ProcNet {
   std::vector<ListeningSocket> sockets;
-  std::vector<std::string> read;   ///< files read
-  std::string error;               ///< a read error other than absence
+  std::vector<std::string> read;  ///< files read
+  std::string error;              ///< a read error other than absence
 };
 /// The four /proc/net tables, once per scan.
 std::shared_ptr<const ProcNet> LoadProcNet(const HostContext& ctx);

@@ -17,11 +17,21 @@ std::optional<ReportFormat> ParseReportFormat(const std::string& name) {
 
 void WriteReport(const ScanResult& result, ReportFormat format, std::ostream& out) {
   switch (format) {
-    case ReportFormat::kText: WriteText(result, out); break;
-    case ReportFormat::kJson: out << ToJson(result).dump(2) << "\n"; break;
-    case ReportFormat::kJunit: WriteJunit(result, out); break;
-    case ReportFormat::kSarif: WriteSarif(result, out); break;
-    case ReportFormat::kHtml: WriteHtml(result, out); break;
+    case ReportFormat::kText:
+      WriteText(result, out);
+      break;
+    case ReportFormat::kJson:
+      out << ToJson(result).dump(2) << "\n";
+      break;
+    case ReportFormat::kJunit:
+      WriteJunit(result, out);
+      break;
+    case ReportFormat::kSarif:
+      WriteSarif(result, out);
+      break;
+    case ReportFormat::kHtml:
+      WriteHtml(result, out);
+      break;
   }
 }
 

@@ -12,28 +12,40 @@ std::string E(const std::string& s) { return XmlEscape(s); }
 // "Vietnamese / English" labels: the report is read by Vietnamese auditors and foreign vendors.
 const char* StatusVi(Status s) {
   switch (s) {
-    case Status::kPass: return "Đạt";
-    case Status::kFail: return "Không đạt";
-    case Status::kError: return "Lỗi kiểm tra";
-    case Status::kSkipped: return "Bỏ qua";
-    case Status::kNotApplicable: return "Không áp dụng";
-    default: return "Được miễn trừ";
+    case Status::kPass:
+      return "Đạt";
+    case Status::kFail:
+      return "Không đạt";
+    case Status::kError:
+      return "Lỗi kiểm tra";
+    case Status::kSkipped:
+      return "Bỏ qua";
+    case Status::kNotApplicable:
+      return "Không áp dụng";
+    default:
+      return "Được miễn trừ";
   }
 }
 
 const char* VerdictVi(LevelVerdict v) {
   switch (v) {
-    case LevelVerdict::kMet: return "Đáp ứng";
-    case LevelVerdict::kPartlyMet: return "Đáp ứng một phần";
-    default: return "Không đáp ứng";
+    case LevelVerdict::kMet:
+      return "Đáp ứng";
+    case LevelVerdict::kPartlyMet:
+      return "Đáp ứng một phần";
+    default:
+      return "Không đáp ứng";
   }
 }
 
 const char* VerdictEn(LevelVerdict v) {
   switch (v) {
-    case LevelVerdict::kMet: return "met";
-    case LevelVerdict::kPartlyMet: return "partly met";
-    default: return "not met";
+    case LevelVerdict::kMet:
+      return "met";
+    case LevelVerdict::kPartlyMet:
+      return "partly met";
+    default:
+      return "not met";
   }
 }
 

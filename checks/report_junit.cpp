@@ -36,7 +36,9 @@ void WriteJunit(const ScanResult& r, std::ostream& out) {
       }
       if (!c.remediation.en.empty()) body += "Fix: " + c.remediation.en + "\n";
       switch (c.status) {
-        case Status::kPass: out << "/>\n"; continue;
+        case Status::kPass:
+          out << "/>\n";
+          continue;
         case Status::kFail:
           out << ">\n      <failure type=\"" << egov::ToString(c.severity) << "\" message=\""
               << XmlEscape(c.reason) << "\">" << XmlEscape(body) << "</failure>\n";
@@ -47,9 +49,9 @@ void WriteJunit(const ScanResult& r, std::ostream& out) {
           break;
         default:
           out << ">\n      <skipped message=\""
-              << XmlEscape(std::string(ToString(c.status)) + ": " +
-                           (c.waiver ? c.waiver->reason + " (waiver " + c.waiver->name + ")"
-                                     : c.reason))
+              << XmlEscape(
+                     std::string(ToString(c.status)) + ": " +
+                     (c.waiver ? c.waiver->reason + " (waiver " + c.waiver->name + ")" : c.reason))
               << "\"/>\n";
       }
       out << "    </testcase>\n";

@@ -11,9 +11,12 @@ namespace {
 const char* Level(const ControlResult& c) {
   if (c.status == Status::kError) return "error";
   switch (c.severity) {
-    case Severity::kLow: return "note";
-    case Severity::kMedium: return "warning";
-    default: return "error";
+    case Severity::kLow:
+      return "note";
+    case Severity::kMedium:
+      return "warning";
+    default:
+      return "error";
   }
 }
 
@@ -47,8 +50,9 @@ void WriteSarif(const ScanResult& r, std::ostream& out) {
         json region = e.line > 0 ? json{{"startLine", e.line}} : json::object();
         json physical = {{"artifactLocation", {{"uri", "file://" + e.source}}}};
         if (e.line > 0) physical["region"] = region;
-        locations.push_back({{"physicalLocation", physical},
-                             {"message", {{"text", e.observed + " (expected " + e.expected + ")"}}}});
+        locations.push_back(
+            {{"physicalLocation", physical},
+             {"message", {{"text", e.observed + " (expected " + e.expected + ")"}}}});
         if (locations.size() >= 10) break;
       }
       json result = {{"ruleId", rule_id},
@@ -76,11 +80,10 @@ void WriteSarif(const ScanResult& r, std::ostream& out) {
                          {"version", kVersion},
                          {"informationUri", "https://egov-cloud.vn/docs/checks"},
                          {"rules", rules}}}}},
-                     {"invocations",
-                      json::array({{{"executionSuccessful", true},
-                                    {"startTimeUtc", FormatTimestamp(r.started_at)},
-                                    {"endTimeUtc", FormatTimestamp(r.finished_at)},
-                                    {"machine", r.host}}})},
+                     {"invocations", json::array({{{"executionSuccessful", true},
+                                                   {"startTimeUtc", FormatTimestamp(r.started_at)},
+                                                   {"endTimeUtc", FormatTimestamp(r.finished_at)},
+                                                   {"machine", r.host}}})},
                      {"results", results}}})}};
   out << doc.dump(2) << "\n";
 }

@@ -78,9 +78,9 @@ void WriteText(const ScanResult& r, std::ostream& out) {
   for (const auto& p : r.profiles) {
     std::string failing;
     for (const auto& f : p.features) {
-      if (!f.passed) failing += "    " + f.group + " / " + f.feature + ": " +
-                                std::to_string(f.failed) + " of " + std::to_string(f.applicable) +
-                                " applicable controls fail\n";
+      if (!f.passed)
+        failing += "    " + f.group + " / " + f.feature + ": " + std::to_string(f.failed) + " of " +
+                   std::to_string(f.applicable) + " applicable controls fail\n";
     }
     if (!failing.empty()) out << "\nFeatures not met in " << p.name << ":\n" << failing;
   }
@@ -90,9 +90,10 @@ void WriteText(const ScanResult& r, std::ostream& out) {
       for (const auto& c : p.controls) {
         if (c.status != status) continue;
         if (!header) {
-          out << "\n" << (status == Status::kFail    ? "Failures"
-                          : status == Status::kError ? "Errors"
-                                                     : "Waived")
+          out << "\n"
+              << (status == Status::kFail    ? "Failures"
+                  : status == Status::kError ? "Errors"
+                                             : "Waived")
               << ":\n";
           header = true;
         }

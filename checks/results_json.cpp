@@ -58,8 +58,9 @@ class Reader {
     return std::chrono::system_clock::from_time_t(::timegm(&tm));
   }
   [[noreturn]] void Fail(const std::string& path, const std::string& what) const {
-    throw ConfigError({source_, 0, 0}, path + ": " + what + " (expected an egov.results/v1 "
-                                                            "document, docs/results.md)");
+    throw ConfigError({source_, 0, 0}, path + ": " + what +
+                                           " (expected an egov.results/v1 "
+                                           "document, docs/results.md)");
   }
 
  private:
@@ -170,7 +171,8 @@ ScanResult ScanResultFromJson(const json& j, const std::string& source) {
     p.name = rd.Str(pj, "name", pp);
     p.version = rd.Str(pj, "version", pp);
     p.title = rd.Text(pj, "title", pp);
-    if (const json& level = rd.At(pj, "level", pp); !level.is_null()) p.level = rd.Int(pj, "level", pp);
+    if (const json& level = rd.At(pj, "level", pp); !level.is_null())
+      p.level = rd.Int(pj, "level", pp);
     const json& controls = rd.Arr(pj, "controls", pp);
     for (size_t k = 0; k < controls.size(); ++k) {
       const json& cj = controls[k];
@@ -181,11 +183,16 @@ ScanResult ScanResultFromJson(const json& j, const std::string& source) {
       c.group = rd.Str(cj, "group", cp);
       c.feature = rd.Str(cj, "feature", cp);
       const std::string sev = rd.Str(cj, "severity", cp);
-      if (sev == "low") c.severity = Severity::kLow;
-      else if (sev == "medium") c.severity = Severity::kMedium;
-      else if (sev == "high") c.severity = Severity::kHigh;
-      else if (sev == "critical") c.severity = Severity::kCritical;
-      else rd.Fail(cp + ".severity", "expected low, medium, high or critical");
+      if (sev == "low")
+        c.severity = Severity::kLow;
+      else if (sev == "medium")
+        c.severity = Severity::kMedium;
+      else if (sev == "high")
+        c.severity = Severity::kHigh;
+      else if (sev == "critical")
+        c.severity = Severity::kCritical;
+      else
+        rd.Fail(cp + ".severity", "expected low, medium, high or critical");
       if (!ParseStatus(rd.Str(cj, "status", cp), c.status)) {
         rd.Fail(cp + ".status", "expected pass, fail, error, skipped, not_applicable or waived");
       }

@@ -74,7 +74,7 @@ struct FeatureResult {
   bool passed = true;  ///< every applicable control passes or is waived
   int controls = 0;    ///< controls under the feature
   int applicable = 0;
-  int failed = 0;      ///< fail or error
+  int failed = 0;  ///< fail or error
 };
 
 struct ProfileResult {
@@ -106,11 +106,11 @@ struct ScanResult {
 
 struct ScanOptions {
   std::string root = "/";
-  std::string host;                   ///< matched against waiver host patterns
-  std::vector<Waiver> waivers;        ///< expired ones are ignored by themselves
-  Date today = Today();               ///< the day waivers are judged on
+  std::string host;                         ///< matched against waiver host patterns
+  std::vector<Waiver> waivers;              ///< expired ones are ignored by themselves
+  Date today = Today();                     ///< the day waivers are judged on
   std::chrono::milliseconds timeout{5000};  ///< per control, unless the control sets its own
-  int workers = 4;                    ///< threads checks run on
+  int workers = 4;                          ///< threads checks run on
 };
 
 /// Runs every control of every profile against `options.root`. Never throws for what it finds:

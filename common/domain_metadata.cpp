@@ -76,20 +76,31 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
 std::string FormatMetadataElement(const DomainMetadata& m) {
-  std::string out = std::string("<") + kMetadataPrefix + ":" + kMetadataElement + " xmlns:" +
-                    kMetadataPrefix + "=\"" + kMetadataNamespace + "\"";
+  std::string out = std::string("<") + kMetadataPrefix + ":" + kMetadataElement +
+                    " xmlns:" + kMetadataPrefix + "=\"" + kMetadataNamespace + "\"";
   auto attr = [&](const char* name, const std::string& value) {
     if (!value.empty()) out += std::string(" ") + name + "=\"" + XmlEscape(value) + "\"";
   };

@@ -14,11 +14,11 @@ inline constexpr const char* kMetadataPrefix = "egov";
 inline constexpr const char* kMetadataElement = "workload";
 
 struct DomainMetadata {
-  std::string workload;   ///< Workload name (DNS label)
-  std::string agency;     ///< UTF-8, kept byte for byte
-  std::string system;     ///< UTF-8, kept byte for byte
+  std::string workload;  ///< Workload name (DNS label)
+  std::string agency;    ///< UTF-8, kept byte for byte
+  std::string system;    ///< UTF-8, kept byte for byte
   int security_level = 0;
-  int replica = 0;        ///< replica index within the workload
+  int replica = 0;  ///< replica index within the workload
   std::string provider;
   std::string zone;
   std::string spec_hash;  ///< hash of the spec the domain was defined from

@@ -19,8 +19,7 @@ std::string TakeString(char* s, const std::string& what, virConnectPtr conn) {
 
 // NOT_FOUND-style lookups return nullptr instead of throwing.
 bool IsNotFound(int code) {
-  return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_NO_NETWORK ||
-         code == VIR_ERR_NO_STORAGE_POOL;
+  return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_NO_NETWORK || code == VIR_ERR_NO_STORAGE_POOL;
 }
 
 // The callback writes into the Connection, which unregisters it before it goes away.
@@ -103,8 +102,7 @@ std::unique_ptr<Connection> Connection::Open(const std::string& uri, const OpenO
   return c;
 }
 
-Connection::Connection(virConnectPtr conn, std::string uri)
-    : conn_(conn), uri_(std::move(uri)) {
+Connection::Connection(virConnectPtr conn, std::string uri) : conn_(conn), uri_(std::move(uri)) {
   if (virConnectRegisterCloseCallback(conn_, OnClose, &close_reason_, nullptr) < 0) {
     virResetLastError();  // not supported by this driver: no close events
   }

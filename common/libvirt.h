@@ -58,7 +58,7 @@ using PoolPtr = std::unique_ptr<virStoragePool, PoolFree>;
 void EnsureEventLoop();
 
 struct OpenOptions {
-  int keepalive_interval = 5;  ///< seconds between probes on remote connections; 0 disables
+  int keepalive_interval = 5;    ///< seconds between probes on remote connections; 0 disables
   unsigned keepalive_count = 3;  ///< unanswered probes before the connection is declared dead
   bool read_only = false;
 };

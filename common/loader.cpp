@@ -130,9 +130,10 @@ void LoadDocument(const yaml::Context& ctx, const YAML::Node& node, int index, I
   if (keep) {
     auto [it, fresh] = seen.emplace(key, ctx.Pos(node));
     if (!fresh) {
-      ctx.Error(name_node, kind_name + " '" + *name + "' is defined twice; expected unique names "
-                               "(first at " + it->second.file + ":" +
-                               std::to_string(it->second.line) + ")");
+      ctx.Error(name_node, kind_name + " '" + *name +
+                               "' is defined twice; expected unique names "
+                               "(first at " +
+                               it->second.file + ":" + std::to_string(it->second.line) + ")");
     }
   }
   yaml::MapReader body(ctx, node, std::string(kKinds[*kind]) + " " + *name);
@@ -180,9 +181,10 @@ void CheckReferences(const Inventory& inv, DiagnosticSink& sink) {
     for (const auto& z : p.zones) {
       for (const auto& h : z.hosts) {
         if (auto [it, fresh] = hosts.emplace(h.name, h.pos); !fresh) {
-          sink.Add(h.pos, "host '" + h.name + "' is defined twice; host names must be unique "
-                          "across the inventory (first at " + it->second.file + ":" +
-                              std::to_string(it->second.line) + ")");
+          sink.Add(h.pos, "host '" + h.name +
+                              "' is defined twice; host names must be unique "
+                              "across the inventory (first at " +
+                              it->second.file + ":" + std::to_string(it->second.line) + ")");
         }
       }
     }
@@ -212,8 +214,8 @@ void CheckReferences(const Inventory& inv, DiagnosticSink& sink) {
       if (w.profile.empty()) continue;
       const Profile* p = inv.FindProfile(w.profile);
       if (!p) {
-        sink.Add(w.pos, "Waiver " + w.name + ": profile '" + w.profile +
-                            "' is not a loaded Profile");
+        sink.Add(w.pos,
+                 "Waiver " + w.name + ": profile '" + w.profile + "' is not a loaded Profile");
       } else if (std::none_of(p->controls.begin(), p->controls.end(),
                               [&](const Control& c) { return c.id == w.control; })) {
         sink.Add(w.pos, "Waiver " + w.name + ": profile '" + w.profile + "' has no control '" +
@@ -231,11 +233,12 @@ void ResolveExtends(Inventory& inv, DiagnosticSink& sink) {
   for (auto& p : inv.profiles) by_name[p.name] = &p;
   std::set<std::string> done;
   std::function<bool(Profile&, std::set<std::string>&)> resolve = [&](Profile& p,
-                                                                     std::set<std::string>& path) {
+                                                                      std::set<std::string>& path) {
     if (p.extends.empty() || done.contains(p.name)) return true;
     if (!path.insert(p.name).second) {
-      sink.Add(p.pos, "Profile " + p.name + ": 'extends' forms a cycle; expected a chain that "
-                      "ends in a profile extending nothing");
+      sink.Add(p.pos, "Profile " + p.name +
+                          ": 'extends' forms a cycle; expected a chain that "
+                          "ends in a profile extending nothing");
       return false;
     }
     auto it = by_name.find(p.extends);
@@ -335,27 +338,38 @@ const Profile* Inventory::FindProfile(const std::string& name) const {
 
 const char* ToString(Spread spread) {
   switch (spread) {
-    case Spread::kHost: return "host";
-    case Spread::kZone: return "zone";
-    case Spread::kProvider: return "provider";
-    default: return "none";
+    case Spread::kHost:
+      return "host";
+    case Spread::kZone:
+      return "zone";
+    case Spread::kProvider:
+      return "provider";
+    default:
+      return "none";
   }
 }
 
 const char* ToString(Separation separation) {
   switch (separation) {
-    case Separation::kLogical: return "logical";
-    case Separation::kPhysical: return "physical";
-    default: return "none";
+    case Separation::kLogical:
+      return "logical";
+    case Separation::kPhysical:
+      return "physical";
+    default:
+      return "none";
   }
 }
 
 const char* ToString(Severity severity) {
   switch (severity) {
-    case Severity::kLow: return "low";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
-    default: return "medium";
+    case Severity::kLow:
+      return "low";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
+    default:
+      return "medium";
   }
 }
 

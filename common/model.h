@@ -150,12 +150,12 @@ struct Control {
   std::string group;
   std::string feature;
   Severity severity = Severity::kMedium;
-  std::vector<int> levels;             ///< levels it applies to; empty means every level
+  std::vector<int> levels;              ///< levels it applies to; empty means every level
   std::optional<CheckSpec> applies_if;  ///< when this does not pass: not_applicable
   CheckSpec check;
   LocalizedText remediation;
   std::vector<std::string> references;
-  std::string derived_from;  ///< what the control is read from, in words
+  std::string derived_from;                          ///< what the control is read from, in words
   std::optional<std::chrono::milliseconds> timeout;  ///< overrides the scan's check timeout
   SourcePos pos;
 };

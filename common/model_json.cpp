@@ -47,20 +47,21 @@ nlohmann::json ToJson(const Provider& p) {
 }
 
 nlohmann::json ToJson(const Workload& w) {
-  nlohmann::json j = {{"kind", "Workload"},
-                      {"name", w.name},
-                      {"agency", w.agency},
-                      {"system", w.system},
-                      {"security_level", w.security_level},
-                      {"replicas", w.replicas},
-                      {"resources", ToJson(w.resources)},
-                      {"image", w.image},
-                      {"network", w.network},
-                      {"placement",
-                       {{"providers", w.placement.providers},
-                        {"spread", w.placement.spread ? nlohmann::json(ToString(*w.placement.spread))
-                                                   : nlohmann::json()},
-                        {"labels", w.placement.labels}}}};
+  nlohmann::json j = {
+      {"kind", "Workload"},
+      {"name", w.name},
+      {"agency", w.agency},
+      {"system", w.system},
+      {"security_level", w.security_level},
+      {"replicas", w.replicas},
+      {"resources", ToJson(w.resources)},
+      {"image", w.image},
+      {"network", w.network},
+      {"placement",
+       {{"providers", w.placement.providers},
+        {"spread",
+         w.placement.spread ? nlohmann::json(ToString(*w.placement.spread)) : nlohmann::json()},
+        {"labels", w.placement.labels}}}};
   if (w.health) {
     j["health"] = {{"url", w.health->url},
                    {"interval_seconds", w.health->interval.count() / 1000.0},
@@ -117,20 +118,28 @@ nlohmann::json ToJson(const Profile& p) {
   }
   nlohmann::json facts = nlohmann::json::object();
   for (const auto& [name, spec] : p.facts) facts[name] = ToJson(spec);
-  nlohmann::json j = {{"kind", "Profile"},        {"name", p.name},
-                      {"title", ToJson(p.title)}, {"version", p.version},
-                      {"description", p.description}, {"parameters", params},
-                      {"facts", facts},           {"controls", controls}};
+  nlohmann::json j = {{"kind", "Profile"},
+                      {"name", p.name},
+                      {"title", ToJson(p.title)},
+                      {"version", p.version},
+                      {"description", p.description},
+                      {"parameters", params},
+                      {"facts", facts},
+                      {"controls", controls}};
   if (p.level) j["level"] = p.level;
   if (!p.extends.empty()) j["extends"] = p.extends;
   return j;
 }
 
 nlohmann::json ToJson(const Waiver& w) {
-  return {{"kind", "Waiver"},     {"name", w.name},
-          {"control", w.control}, {"profile", w.profile},
-          {"hosts", w.hosts},     {"reason", w.reason},
-          {"approved_by", w.approved_by}, {"expires", FormatDate(w.expires)}};
+  return {{"kind", "Waiver"},
+          {"name", w.name},
+          {"control", w.control},
+          {"profile", w.profile},
+          {"hosts", w.hosts},
+          {"reason", w.reason},
+          {"approved_by", w.approved_by},
+          {"expires", FormatDate(w.expires)}};
 }
 
 nlohmann::json ToJson(const Inventory& inv) {

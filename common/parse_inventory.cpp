@@ -13,8 +13,10 @@ std::optional<std::string> ReadName(const Context& ctx, const YAML::Node& node,
   auto s = yaml::String(ctx, node, what);
   if (!s) return std::nullopt;
   if (!IsDnsLabel(*s)) {
-    ctx.Error(node, what + ": expected a DNS label ([a-z0-9-], 1 to 63 characters, not starting "
-                           "or ending with '-'), got " + yaml::Describe(node));
+    ctx.Error(node, what +
+                        ": expected a DNS label ([a-z0-9-], 1 to 63 characters, not starting "
+                        "or ending with '-'), got " +
+                        yaml::Describe(node));
     return std::nullopt;
   }
   return s;
@@ -40,8 +42,8 @@ std::optional<std::vector<std::string>> ReadStringList(const Context& ctx, const
 std::optional<Labels> ReadLabels(const Context& ctx, const YAML::Node& node,
                                  const std::string& what) {
   if (!node.IsMap()) {
-    ctx.Error(node, what + ": expected a mapping of label names to strings, got " +
-                        yaml::Describe(node));
+    ctx.Error(node,
+              what + ": expected a mapping of label names to strings, got " + yaml::Describe(node));
     return std::nullopt;
   }
   Labels labels;
@@ -114,8 +116,8 @@ std::optional<uint64_t> ReadSize(MapReader& r, std::string_view key, bool requir
   if (v.IsScalar()) bytes = ParseSize(v.Scalar());
   if (!bytes || *bytes < min_bytes) {
     r.ctx().Error(v, r.Name(key) + ": expected a size such as 512Mi, 8Gi or 2Ti" +
-                         (min_bytes > 0 ? " of at least " + FormatSize(min_bytes) : "") +
-                         ", got " + yaml::Describe(v));
+                         (min_bytes > 0 ? " of at least " + FormatSize(min_bytes) : "") + ", got " +
+                         yaml::Describe(v));
     return std::nullopt;
   }
   return bytes;
@@ -189,7 +191,8 @@ std::optional<Certification> ReadCertification(const Context& ctx, const YAML::N
   auto certificate = r.String("certificate", true);
   YAML::Node issued_node = r.Required("issued", "a date YYYY-MM-DD");
   YAML::Node expires_node = r.Required("expires", "a date YYYY-MM-DD");
-  auto issued = issued_node.IsDefined() ? ReadDate(ctx, issued_node, r.Name("issued")) : std::nullopt;
+  auto issued =
+      issued_node.IsDefined() ? ReadDate(ctx, issued_node, r.Name("issued")) : std::nullopt;
   auto expires =
       expires_node.IsDefined() ? ReadDate(ctx, expires_node, r.Name("expires")) : std::nullopt;
   auto level = r.Integer("max_security_level", true, 1, 5);
@@ -213,8 +216,8 @@ std::optional<Host> ReadHost(const Context& ctx, const YAML::Node& node, const s
   const std::string host_what = name ? "host " + *name : what;
   auto uri = ReadUri(r, "uri", true, false);
   YAML::Node cap = r.Required("capacity", "a mapping with vcpus, memory and disk");
-  auto capacity = cap.IsDefined() ? ReadResources(ctx, cap, host_what + ".capacity", true)
-                                  : std::nullopt;
+  auto capacity =
+      cap.IsDefined() ? ReadResources(ctx, cap, host_what + ".capacity", true) : std::nullopt;
   bool ok = name && uri && capacity;
   if (YAML::Node oc = r.Optional("overcommit"); oc.IsDefined() && !oc.IsNull()) {
     MapReader o(ctx, oc, host_what + ".overcommit");
@@ -255,7 +258,8 @@ std::optional<Zone> ReadZone(const Context& ctx, const YAML::Node& node, const s
   z.pos = ctx.Pos(node);
   YAML::Node name_node = r.Required("name", "a DNS label");
   auto name = name_node.IsDefined() ? ReadName(ctx, name_node, r.Name("name")) : std::nullopt;
-  const std::string zone_what = name ? what.substr(0, what.find(".zones")) + " zone " + *name : what;
+  const std::string zone_what =
+      name ? what.substr(0, what.find(".zones")) + " zone " + *name : what;
   auto region = r.String("region", false);
   YAML::Node hosts = r.Required("hosts", "a sequence of hosts");
   bool ok = name.has_value();
@@ -289,16 +293,18 @@ std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
   p.name = name;
   p.pos = ctx.Pos(doc.node());
   auto display = doc.String("display_name", true);
-  YAML::Node cert = doc.Required("certification", "a mapping with scheme, certificate, issued, "
-                                                  "expires and max_security_level");
-  auto certification = cert.IsDefined() ? ReadCertification(ctx, cert, doc.Name("certification"))
-                                        : std::nullopt;
+  YAML::Node cert = doc.Required("certification",
+                                 "a mapping with scheme, certificate, issued, "
+                                 "expires and max_security_level");
+  auto certification =
+      cert.IsDefined() ? ReadCertification(ctx, cert, doc.Name("certification")) : std::nullopt;
   YAML::Node res = doc.Required("residency", "an ISO 3166 country code such as VN");
   std::optional<std::string> residency;
   if (res.IsDefined()) {
     residency = yaml::String(ctx, res, doc.Name("residency"));
-    if (residency && (residency->size() != 2 || !std::isupper(static_cast<unsigned char>((*residency)[0])) ||
-                      !std::isupper(static_cast<unsigned char>((*residency)[1])))) {
+    if (residency &&
+        (residency->size() != 2 || !std::isupper(static_cast<unsigned char>((*residency)[0])) ||
+         !std::isupper(static_cast<unsigned char>((*residency)[1])))) {
       ctx.Error(res, doc.Name("residency") +
                          ": expected a two-letter ISO 3166 country code such as VN, got " +
                          yaml::Describe(res));
@@ -349,8 +355,8 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
   auto level = doc.Integer("security_level", true, 1, 5);
   auto replicas = doc.Integer("replicas", false, 1, 1000);
   YAML::Node res = doc.Required("resources", "a mapping with vcpus, memory and disk");
-  auto resources = res.IsDefined() ? ReadResources(ctx, res, doc.Name("resources"), false)
-                                   : std::nullopt;
+  auto resources =
+      res.IsDefined() ? ReadResources(ctx, res, doc.Name("resources"), false) : std::nullopt;
   auto image = doc.String("image", false);
   std::optional<std::string> network;
   YAML::Node network_node = doc.Optional("network");
@@ -373,9 +379,9 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
       if (timeout) health.timeout = *timeout;
       if (status) health.expect_status = static_cast<int>(*status);
       if (health.timeout > health.interval) {
-        ctx.Error(h, doc.Name("health.timeout") + ": expected a timeout no longer than the interval (" +
-                         FormatDuration(health.interval) + "), got " +
-                         FormatDuration(health.timeout));
+        ctx.Error(
+            h, doc.Name("health.timeout") + ": expected a timeout no longer than the interval (" +
+                   FormatDuration(health.interval) + "), got " + FormatDuration(health.timeout));
         ok = false;
       }
       if (url) {
@@ -549,8 +555,8 @@ std::optional<Waiver> ParseWaiver(MapReader& doc, const std::string& name) {
     profile = ReadName(ctx, p, doc.Name("profile"));
   }
   YAML::Node hosts_node = doc.Required("hosts", "a sequence of host name patterns such as vnpt-*");
-  auto hosts = hosts_node.IsDefined() ? ReadStringList(ctx, hosts_node, doc.Name("hosts"))
-                                      : std::nullopt;
+  auto hosts =
+      hosts_node.IsDefined() ? ReadStringList(ctx, hosts_node, doc.Name("hosts")) : std::nullopt;
   if (hosts && hosts->empty()) {
     ctx.Error(hosts_node, doc.Name("hosts") + ": expected at least one host name pattern");
     hosts.reset();

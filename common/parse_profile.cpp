@@ -61,8 +61,10 @@ std::optional<CheckSpec> ReadCheck(const Context& ctx, const YAML::Node& node,
     }
   }
   if (!has_type) {
-    if (ok) ctx.Error(node, what + ": missing required key 'type' (expected a check type; "
-                                   "`egov-agent list-checks` lists them)");
+    if (ok)
+      ctx.Error(node, what +
+                          ": missing required key 'type' (expected a check type; "
+                          "`egov-agent list-checks` lists them)");
     return std::nullopt;
   }
   for (const auto& kv : node) {
@@ -77,8 +79,8 @@ std::optional<CheckSpec> ReadCheck(const Context& ctx, const YAML::Node& node,
         continue;
       }
       for (size_t i = 0; i < kv.second.size(); ++i) {
-        auto child = ReadCheck(ctx, kv.second[i], what + ".checks[" + std::to_string(i) + "]",
-                               depth + 1);
+        auto child =
+            ReadCheck(ctx, kv.second[i], what + ".checks[" + std::to_string(i) + "]", depth + 1);
         if (child) spec.children.push_back(std::move(*child));
         ok = ok && child;
       }
@@ -117,17 +119,20 @@ std::optional<Control> ReadControl(const Context& ctx, const YAML::Node& node,
   auto id = r.String("id", true);
   const std::string cw = id ? "control " + *id : what;
   if (id && !IsControlId(*id)) {
-    ctx.Error(r.Optional("id"), r.Name("id") + ": expected an id of letters, digits, '.', '_' "
-                                               "and '-' (at most 128), got " +
+    ctx.Error(r.Optional("id"), r.Name("id") +
+                                    ": expected an id of letters, digits, '.', '_' "
+                                    "and '-' (at most 128), got " +
                                     yaml::Describe(r.Optional("id")));
     id.reset();
   }
   YAML::Node title_node = r.Required("title", "a mapping with vi and en");
-  auto title = title_node.IsDefined() ? ReadLocalized(ctx, title_node, cw + ".title") : std::nullopt;
+  auto title =
+      title_node.IsDefined() ? ReadLocalized(ctx, title_node, cw + ".title") : std::nullopt;
   auto group = r.String("group", true);
   auto feature = r.String("feature", true);
   YAML::Node sev_node = r.Required("severity", "low, medium, high or critical");
-  auto severity = sev_node.IsDefined() ? ReadSeverity(ctx, sev_node, cw + ".severity") : std::nullopt;
+  auto severity =
+      sev_node.IsDefined() ? ReadSeverity(ctx, sev_node, cw + ".severity") : std::nullopt;
   bool ok = id && title && group && feature && severity;
   if (YAML::Node levels = r.Optional("levels"); levels.IsDefined() && !levels.IsNull()) {
     if (!levels.IsSequence() || levels.size() == 0) {
@@ -192,8 +197,8 @@ std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
   p.name = name;
   p.pos = ctx.Pos(doc.node());
   YAML::Node title_node = doc.Required("title", "a mapping with vi and en");
-  auto title = title_node.IsDefined() ? ReadLocalized(ctx, title_node, doc.Name("title"))
-                                      : std::nullopt;
+  auto title =
+      title_node.IsDefined() ? ReadLocalized(ctx, title_node, doc.Name("title")) : std::nullopt;
   auto version = doc.String("version", false);
   auto description = doc.String("description", false);
   auto profile_level = doc.Integer("level", false, 1, 5);
@@ -219,8 +224,10 @@ std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
   }
   if (YAML::Node params = doc.Optional("parameters"); params.IsDefined() && !params.IsNull()) {
     if (!params.IsMap()) {
-      ctx.Error(params, doc.Name("parameters") + ": expected a mapping of parameter names to "
-                                                 "values per level, got " + yaml::Describe(params));
+      ctx.Error(params, doc.Name("parameters") +
+                            ": expected a mapping of parameter names to "
+                            "values per level, got " +
+                            yaml::Describe(params));
       ok = false;
     } else {
       for (const auto& kv : params) {
@@ -249,11 +256,12 @@ std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
     }
   }
   // A profile that extends another may add no controls of its own.
-  YAML::Node controls = extends ? doc.Optional("controls")
-                                : doc.Required("controls", "a sequence of controls");
+  YAML::Node controls =
+      extends ? doc.Optional("controls") : doc.Required("controls", "a sequence of controls");
   if (controls.IsDefined() && !(extends && controls.IsNull())) {
     if (!controls.IsSequence() || controls.size() == 0) {
-      ctx.Error(controls, doc.Name("controls") + ": expected a non-empty sequence of controls, got " +
+      ctx.Error(controls, doc.Name("controls") +
+                              ": expected a non-empty sequence of controls, got " +
                               yaml::Describe(controls));
       ok = false;
     } else {

@@ -29,9 +29,16 @@ std::optional<uint64_t> CheckedMul(uint64_t a, uint64_t b) {
 
 std::optional<uint64_t> ParseSize(std::string_view text) {
   static constexpr std::array<std::pair<std::string_view, uint64_t>, 10> kUnits = {{
-      {"Ki", 1ULL << 10}, {"Mi", 1ULL << 20}, {"Gi", 1ULL << 30}, {"Ti", 1ULL << 40},
-      {"Pi", 1ULL << 50}, {"K", 1000ULL}, {"M", 1000ULL * 1000}, {"G", 1000ULL * 1000 * 1000},
-      {"T", 1000ULL * 1000 * 1000 * 1000}, {"P", 1000ULL * 1000 * 1000 * 1000 * 1000},
+      {"Ki", 1ULL << 10},
+      {"Mi", 1ULL << 20},
+      {"Gi", 1ULL << 30},
+      {"Ti", 1ULL << 40},
+      {"Pi", 1ULL << 50},
+      {"K", 1000ULL},
+      {"M", 1000ULL * 1000},
+      {"G", 1000ULL * 1000 * 1000},
+      {"T", 1000ULL * 1000 * 1000 * 1000},
+      {"P", 1000ULL * 1000 * 1000 * 1000 * 1000},
   }};
   auto number = TakeNumber(text);
   if (!number) return std::nullopt;
@@ -44,7 +51,11 @@ std::optional<uint64_t> ParseSize(std::string_view text) {
 
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   static constexpr std::array<std::pair<std::string_view, uint64_t>, 6> kUnits = {{
-      {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 86400 * 1000},
+      {"ms", 1},
+      {"s", 1000},
+      {"m", 60 * 1000},
+      {"h", 3600 * 1000},
+      {"d", 86400 * 1000},
       {"w", 7 * 86400 * 1000},
   }};
   if (text.empty()) return std::nullopt;
@@ -101,7 +112,10 @@ std::string FormatDate(Date date) {
 
 std::string FormatSize(uint64_t bytes) {
   static constexpr std::array<std::pair<const char*, uint64_t>, 5> kUnits = {{
-      {"Pi", 1ULL << 50}, {"Ti", 1ULL << 40}, {"Gi", 1ULL << 30}, {"Mi", 1ULL << 20},
+      {"Pi", 1ULL << 50},
+      {"Ti", 1ULL << 40},
+      {"Gi", 1ULL << 30},
+      {"Mi", 1ULL << 20},
       {"Ki", 1ULL << 10},
   }};
   for (const auto& [suffix, factor] : kUnits) {
@@ -112,8 +126,11 @@ std::string FormatSize(uint64_t bytes) {
 
 std::string FormatDuration(std::chrono::milliseconds duration) {
   static constexpr std::array<std::pair<const char*, int64_t>, 5> kUnits = {{
-      {"w", 7LL * 86400 * 1000}, {"d", 86400LL * 1000}, {"h", 3600LL * 1000},
-      {"m", 60LL * 1000}, {"s", 1000},
+      {"w", 7LL * 86400 * 1000},
+      {"d", 86400LL * 1000},
+      {"h", 3600LL * 1000},
+      {"m", 60LL * 1000},
+      {"s", 1000},
   }};
   const int64_t ms = duration.count();
   for (const auto& [suffix, factor] : kUnits) {

@@ -82,9 +82,9 @@ std::optional<Diagnostic> CheckText(const std::string& path, std::string_view by
 
 std::optional<Diagnostic> CheckNesting(const std::string& path, std::string_view bytes,
                                        int max_depth) {
-  std::vector<size_t> indents;  // block collections open at these columns
-  int flow = 0;                 // open [ and { brackets
-  char quote = 0;               // inside a quoted scalar: ' or "
+  std::vector<size_t> indents;   // block collections open at these columns
+  int flow = 0;                  // open [ and { brackets
+  char quote = 0;                // inside a quoted scalar: ' or "
   int block_scalar_parent = -1;  // inside a | or > scalar: lines indented deeper belong to it
   size_t pos = 0;
   while (pos < bytes.size()) {
@@ -157,7 +157,8 @@ std::optional<Diagnostic> CheckNesting(const std::string& path, std::string_view
       if (h != std::string_view::npos && h > 0 && IsBlank(rest[h - 1])) {
         bool header = true;
         for (size_t j = h + 1; j < rest.size(); ++j) {
-          header = header && (rest[j] == '-' || rest[j] == '+' || (rest[j] >= '1' && rest[j] <= '9'));
+          header =
+              header && (rest[j] == '-' || rest[j] == '+' || (rest[j] >= '1' && rest[j] <= '9'));
         }
         if (header) block_scalar_parent = static_cast<int>(indent);
       }
@@ -195,7 +196,8 @@ std::optional<ParsedFile> ParseText(const std::string& path, std::string_view by
   bool any = false;
   for (const auto& doc : parsed.documents) any = any || !doc.IsNull();
   if (!any) {
-    sink.Add({path, 1, 1}, "no YAML document; expected at least one document with 'kind' and 'name'");
+    sink.Add({path, 1, 1},
+             "no YAML document; expected at least one document with 'kind' and 'name'");
     return std::nullopt;
   }
   return parsed;
@@ -255,8 +257,8 @@ std::optional<std::string> String(const Context& ctx, const YAML::Node& node,
 
 std::optional<int64_t> Integer(const Context& ctx, const YAML::Node& node, const std::string& what,
                                int64_t min, int64_t max) {
-  const std::string expected = "expected an integer from " + std::to_string(min) + " to " +
-                               std::to_string(max) + ", got ";
+  const std::string expected =
+      "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got ";
   if (!node.IsScalar()) {
     ctx.Error(node, what + ": " + expected + Describe(node));
     return std::nullopt;
@@ -364,9 +366,7 @@ MapReader::MapReader(const Context& ctx, const YAML::Node& node, std::string wha
   if (!ok_) ctx_.Error(node, what_ + ": expected a mapping, got " + Describe(node));
 }
 
-std::string MapReader::Name(std::string_view key) const {
-  return what_ + "." + std::string(key);
-}
+std::string MapReader::Name(std::string_view key) const { return what_ + "." + std::string(key); }
 
 YAML::Node MapReader::Optional(std::string_view key) {
   known_.emplace(key);
@@ -380,9 +380,8 @@ YAML::Node MapReader::Optional(std::string_view key) {
 YAML::Node MapReader::Required(std::string_view key, std::string_view expected) {
   YAML::Node v = Optional(key);
   if (ok_ && (!v.IsDefined() || v.IsNull())) {
-    ctx_.Error(v.IsDefined() ? v : node_,
-               what_ + ": missing required key '" + std::string(key) + "' (expected " +
-                   std::string(expected) + ")");
+    ctx_.Error(v.IsDefined() ? v : node_, what_ + ": missing required key '" + std::string(key) +
+                                              "' (expected " + std::string(expected) + ")");
     return YAML::Node(YAML::NodeType::Undefined);
   }
   return v;
@@ -401,9 +400,10 @@ std::optional<std::string> MapReader::String(std::string_view key, bool required
 
 std::optional<int64_t> MapReader::Integer(std::string_view key, bool required, int64_t min,
                                           int64_t max) {
-  YAML::Node v = required ? Required(key, "an integer from " + std::to_string(min) + " to " +
-                                              std::to_string(max))
-                          : Optional(key);
+  YAML::Node v =
+      required
+          ? Required(key, "an integer from " + std::to_string(min) + " to " + std::to_string(max))
+          : Optional(key);
   if (!v.IsDefined() || (!required && v.IsNull())) return std::nullopt;
   return yaml::Integer(ctx_, v, Name(key), min, max);
 }

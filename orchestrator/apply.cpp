@@ -19,7 +19,7 @@ struct Step {
   const Action* action = nullptr;
   bool validate = false;  // ask the host's libvirt to validate this definition too
   bool ok = false;
-  std::string old_xml;     // replace under --atomic: the definition to restore
+  std::string old_xml;  // replace under --atomic: the definition to restore
   bool was_active = false;
 };
 
@@ -109,8 +109,8 @@ void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
     case ActionKind::kReplace: {
       if (atomic) {
         if (libvirt::DomainPtr old = c.LookupDomainByUuid(a.uuid)) {
-          s.old_xml = libvirt::GetDomainXml(old.get(), VIR_DOMAIN_XML_INACTIVE |
-                                                           VIR_DOMAIN_XML_SECURE);
+          s.old_xml =
+              libvirt::GetDomainXml(old.get(), VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
           s.was_active = IsActive(old.get());
         }
       }
@@ -135,7 +135,8 @@ void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
       });
       break;
     }
-    case ActionKind::kUnchanged: break;
+    case ActionKind::kUnchanged:
+      break;
   }
 }
 
@@ -344,7 +345,7 @@ ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSessio
     }
   });
   if (journal) {
-    journal->FinishRun(report.rolled_back ? "rolled-back"
+    journal->FinishRun(report.rolled_back                   ? "rolled-back"
                        : report.failed + report.skipped > 0 ? "failed"
                                                             : "done");
   }

@@ -18,8 +18,8 @@
 namespace egov::orchestrator {
 
 struct ApplyOptions {
-  bool atomic = false;    ///< all-or-nothing: on any failure, undo what this run changed
-  size_t per_host = 4;    ///< calls in flight per host (libvirtd allows 5 per client)
+  bool atomic = false;  ///< all-or-nothing: on any failure, undo what this run changed
+  size_t per_host = 4;  ///< calls in flight per host (libvirtd allows 5 per client)
   size_t threads = 16;
 };
 

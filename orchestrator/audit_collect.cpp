@@ -125,9 +125,8 @@ std::vector<Credential> ParseCredentials(std::string_view text, const std::strin
     const size_t start = line.find_first_not_of(" \t");
     if (start == std::string_view::npos || line[start] == '#') continue;
     const size_t space = line.find_first_of(" \t", start);
-    const size_t value = space == std::string_view::npos
-                             ? std::string_view::npos
-                             : line.find_first_not_of(" \t", space);
+    const size_t value = space == std::string_view::npos ? std::string_view::npos
+                                                         : line.find_first_not_of(" \t", space);
     const size_t colon = value == std::string_view::npos ? value : line.find(':', value);
     if (colon == std::string_view::npos || colon == value) {
       const int column = static_cast<int>(value == std::string_view::npos ? line.size() : value);

@@ -37,8 +37,8 @@ struct CollectOptions {
   std::vector<Credential> credentials;
   std::chrono::milliseconds timeout{10000};  ///< whole request, per host
   std::chrono::milliseconds connect_timeout{5000};
-  size_t parallel = 64;                 ///< requests in flight at once
-  size_t max_bytes = 32u << 20;         ///< a larger answer is refused
+  size_t parallel = 64;          ///< requests in flight at once
+  size_t max_bytes = 32u << 20;  ///< a larger answer is refused
 };
 
 /// One host to ask: its name and its agent's base URL (`https://h:9464`).

@@ -112,8 +112,11 @@ ordered_json DiffReports(const ordered_json& old_report, const ordered_json& new
       auto o = before.controls.find(key);
       const std::string was = o == before.controls.end() ? "absent" : o->second;
       if (was == status) continue;
-      ordered_json change = {{"host", name}, {"profile", key.first}, {"control", key.second},
-                             {"old", was}, {"new", status}};
+      ordered_json change = {{"host", name},
+                             {"profile", key.first},
+                             {"control", key.second},
+                             {"old", was},
+                             {"new", status}};
       if (Failing(status) && !Failing(was)) {
         failing.push_back(change);
         ++regressions;
@@ -130,8 +133,11 @@ ordered_json DiffReports(const ordered_json& old_report, const ordered_json& new
   for (const auto& [key, status] : Features(new_report)) {
     auto it = old_features.find(key);
     if (it == old_features.end() || it->second == status) continue;
-    features.push_back({{"provider", std::get<0>(key)}, {"group", std::get<1>(key)},
-                        {"feature", std::get<2>(key)}, {"old", it->second}, {"new", status}});
+    features.push_back({{"provider", std::get<0>(key)},
+                        {"group", std::get<1>(key)},
+                        {"feature", std::get<2>(key)},
+                        {"old", it->second},
+                        {"new", status}});
     (Rank(status) < Rank(it->second) ? regressions : improvements)++;
   }
   ordered_json workloads = ordered_json::array();
@@ -159,8 +165,8 @@ ordered_json DiffReports(const ordered_json& old_report, const ordered_json& new
 
 void PrintDiff(const ordered_json& d, std::ostream& out) {
   auto about = [](const ordered_json& a) {
-    return S(a, "generated_at") + " by " + S(a, "auditor") + ", window " +
-           S(a["window"], "from") + " to " + S(a["window"], "to");
+    return S(a, "generated_at") + " by " + S(a, "auditor") + ", window " + S(a["window"], "from") +
+           " to " + S(a["window"], "to");
   };
   out << "Old report: " << about(d["old"]) << "\nNew report: " << about(d["new"]) << "\n";
   auto section = [&](const char* title, const ordered_json& items, auto line) {
@@ -182,14 +188,15 @@ void PrintDiff(const ordered_json& d, std::ostream& out) {
   section("Newly passing", d["newly_passing"], change);
   section("Newly waived", d["newly_waived"], change);
   section("1145 features changed", d["features_changed"], [](const ordered_json& i) {
-    return S(i, "provider") + "  " + S(i, "group") + " / " + S(i, "feature") + "  " +
-           S(i, "old") + " -> " + S(i, "new");
+    return S(i, "provider") + "  " + S(i, "group") + " / " + S(i, "feature") + "  " + S(i, "old") +
+           " -> " + S(i, "new");
   });
   section("Workload verdicts changed", d["workloads_changed"], [](const ordered_json& i) {
     return S(i, "workload") + "  " + S(i, "old") + " -> " + S(i, "new");
   });
-  out << "\n" << d["regressions"].get<int>() << " regression(s), "
-      << d["improvements"].get<int>() << " improvement(s)\n";
+  out << "\n"
+      << d["regressions"].get<int>() << " regression(s), " << d["improvements"].get<int>()
+      << " improvement(s)\n";
 }
 
 }  // namespace egov::orchestrator::audit

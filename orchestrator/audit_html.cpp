@@ -79,8 +79,8 @@ std::string Evidence(const ordered_json& evidence) {
     out += "<li><code>" + Esc(where) + "</code>";
     if (!S(e, "observed").empty()) out += " — " + Esc(S(e, "observed"));
     if (!S(e, "expected").empty()) {
-      out += " <span class=\"expected\">(" + Bi("cần", "expected") + ": " +
-             Esc(S(e, "expected")) + ")</span>";
+      out += " <span class=\"expected\">(" + Bi("cần", "expected") + ": " + Esc(S(e, "expected")) +
+             ")</span>";
     }
     out += "</li>";
   }
@@ -146,8 +146,8 @@ void Summary(std::string& h, const ordered_json& r) {
   const auto& s = r["summary"];
   const bool ok = s["compliant"].get<bool>();
   h += "<section id=\"summary\"><h2>" + Bi("Tóm tắt", "Summary") + "</h2>";
-  h += std::string("<p class=\"overall ") + (ok ? "ok" : "bad") + "\" id=\"overall\" data-compliant=\"" +
-       (ok ? "true" : "false") + "\">" +
+  h += std::string("<p class=\"overall ") + (ok ? "ok" : "bad") +
+       "\" id=\"overall\" data-compliant=\"" + (ok ? "true" : "false") + "\">" +
        (ok ? Bi("Toàn bộ hạ tầng đáp ứng các tiêu chí đã đánh giá.",
                 "Every host and workload meets the assessed criteria.")
            : Bi("Có tiêu chí chưa đáp ứng hoặc chưa xác định — xem chi tiết bên dưới.",
@@ -177,7 +177,8 @@ void Summary(std::string& h, const ordered_json& r) {
 void Matrix(std::string& h, const ordered_json& r) {
   const auto& providers = r["providers"];
   h += "<section id=\"matrix\"><h2>1. " +
-       Bi("Ma trận tính năng theo Công văn 1145/BTTTT-CATTT", "Official Letter 1145 feature matrix") +
+       Bi("Ma trận tính năng theo Công văn 1145/BTTTT-CATTT",
+          "Official Letter 1145 feature matrix") +
        "</h2><p class=\"small\">" +
        Bi("Một tính năng đạt với một nhà cung cấp chỉ khi mọi tiêu chí của nó đạt trên mọi máy chủ "
           "của nhà cung cấp đó.",
@@ -187,10 +188,10 @@ void Matrix(std::string& h, const ordered_json& r) {
   h += "<table id=\"matrix-table\"><thead><tr>" + Th("Nhóm", "Group") + Th("Tính năng", "Feature");
   for (const auto& p : providers) {
     const auto& m = p["matrix"];
-    h += "<th class=\"provider\" data-provider=\"" + Esc(S(p, "name")) + "\">" +
-         Esc(S(p, "name")) + "<br><span class=\"score\" data-passed=\"" + S(m, "passed") +
-         "\" data-total=\"" + S(m, "total") + "\">" + S(m, "passed") + " / " + S(m, "total") +
-         " " + Bi("đạt", "pass") + "</span></th>";
+    h += "<th class=\"provider\" data-provider=\"" + Esc(S(p, "name")) + "\">" + Esc(S(p, "name")) +
+         "<br><span class=\"score\" data-passed=\"" + S(m, "passed") + "\" data-total=\"" +
+         S(m, "total") + "\">" + S(m, "passed") + " / " + S(m, "total") + " " + Bi("đạt", "pass") +
+         "</span></th>";
   }
   h += "</tr></thead><tbody>";
   if (!providers.empty()) {
@@ -225,8 +226,8 @@ void Matrix(std::string& h, const ordered_json& r) {
          "</b><br>" + Esc(S(p, "display_name")) + "</td><td>" + Esc(S(c, "certificate")) + "<br>" +
          Bi("đến cấp độ", "up to level") + " " + S(c, "max_security_level") + "; " +
          Bi("hết hạn", "expires") + " " + Esc(S(c, "expires")) + " " +
-         Badge(c["valid"].get<bool>() ? "in_force" : "expired") + "</td><td>" +
-         List(p["hosts"]) + "</td></tr>";
+         Badge(c["valid"].get<bool>() ? "in_force" : "expired") + "</td><td>" + List(p["hosts"]) +
+         "</td></tr>";
   }
   h += "</tbody></table></section>";
 }
@@ -239,8 +240,9 @@ void Workloads(std::string& h, const ordered_json& r) {
   h += "<table id=\"workloads-table\"><colgroup><col style=\"width:20%\"><col style=\"width:11%\">"
        "<col style=\"width:23%\"><col style=\"width:15%\"><col style=\"width:31%\"></colgroup>"
        "<thead><tr>" +
-       Th("Hệ thống", "System") + Th("Cấp độ", "Level") + Th("Máy chủ mang bản sao", "Replica hosts") +
-       Th("Kết luận", "Verdict") + Th("Khắc phục", "Remediation") + "</tr></thead><tbody>";
+       Th("Hệ thống", "System") + Th("Cấp độ", "Level") +
+       Th("Máy chủ mang bản sao", "Replica hosts") + Th("Kết luận", "Verdict") +
+       Th("Khắc phục", "Remediation") + "</tr></thead><tbody>";
   for (const auto& w : r["workloads"]) {
     std::string hosts;
     for (const auto& rep : w["replicas"]) {
@@ -253,7 +255,8 @@ void Workloads(std::string& h, const ordered_json& r) {
              Badge(S(m, "status")) + " <span class=\"small\">" + List(m["hosts"]) + "</span><br>" +
              Bi(m["remediation"]) + "</li>";
     }
-    for (const auto& f : w["findings"]) fix += "<li class=\"finding\">" + Esc(f.get<std::string>()) + "</li>";
+    for (const auto& f : w["findings"])
+      fix += "<li class=\"finding\">" + Esc(f.get<std::string>()) + "</li>";
     h += "<tr class=\"workload\" data-workload=\"" + Esc(S(w, "name")) + "\"><td><b>" +
          Esc(S(w, "name")) + "</b><br>" + Esc(S(w, "system")) + "<br><span class=\"small\">" +
          Esc(S(w, "agency")) + "</span></td><td>" + S(w, "security_level") +
@@ -268,7 +271,8 @@ void Workloads(std::string& h, const ordered_json& r) {
 
 void Unknown(std::string& h, const ordered_json& r) {
   h += "<section id=\"unknown\"><h2>3. " +
-       Bi("Máy chủ chưa xác định (không được tính là đạt)", "Unknown hosts (never counted as passing)") +
+       Bi("Máy chủ chưa xác định (không được tính là đạt)",
+          "Unknown hosts (never counted as passing)") +
        "</h2>";
   if (!r["unexpected_results"].empty()) {
     h += "<p class=\"small\" id=\"unexpected\">" +
@@ -281,7 +285,8 @@ void Unknown(std::string& h, const ordered_json& r) {
     return;
   }
   h += "<table id=\"unknown-table\"><thead><tr>" + Th("Máy chủ", "Host") +
-       Th("Nhà cung cấp / vùng", "Provider / zone") + Th("Lý do", "Reason") + "</tr></thead><tbody>";
+       Th("Nhà cung cấp / vùng", "Provider / zone") + Th("Lý do", "Reason") +
+       "</tr></thead><tbody>";
   for (const auto& u : r["unknown_hosts"]) {
     h += "<tr class=\"unknown-host\" data-host=\"" + Esc(S(u, "name")) + "\"><td>" +
          Esc(S(u, "name")) + " " + Badge("unknown") + "</td><td>" + Esc(S(u, "provider")) + " / " +
@@ -362,8 +367,9 @@ void Host(std::string& h, const ordered_json& host) {
 void Waivers(std::string& h, const ordered_json& r) {
   h += "<section id=\"waivers\"><h2>5. " + Bi("Miễn trừ đã khai báo", "Declared waivers") + "</h2>";
   if (r["waivers"].empty()) {
-    h += "<p>" + Bi("Không có miễn trừ nào được khai báo cho lần đánh giá này.",
-                    "No waiver was given to this audit.") +
+    h += "<p>" +
+         Bi("Không có miễn trừ nào được khai báo cho lần đánh giá này.",
+            "No waiver was given to this audit.") +
          "</p></section>";
     return;
   }
@@ -381,16 +387,19 @@ void Waivers(std::string& h, const ordered_json& r) {
 }
 
 void Integrity(std::string& h, const ordered_json& r, const std::string& digest) {
-  h += "<section id=\"integrity\"><h2>6. " + Bi("Tính toàn vẹn", "Integrity") + "</h2><p class=\"small\">" +
-       Bi("SHA-256 của kết quả từng máy chủ (dạng JSON chuẩn hoá: gọn, khoá sắp xếp) và của báo cáo "
-          "này. Kiểm tra lại bằng: egovctl audit verify TỆP",
-          "SHA-256 of each host's result (canonical JSON: compact, sorted keys) and of this "
-          "report. Check with: egovctl audit verify FILE") +
-       "</p><table id=\"hashes\"><colgroup><col style=\"width:28%\"><col></colgroup><thead><tr>" +
-       Th("Máy chủ", "Host") + Th("SHA-256 kết quả", "Result SHA-256") + "</tr></thead><tbody>";
+  h +=
+      "<section id=\"integrity\"><h2>6. " + Bi("Tính toàn vẹn", "Integrity") +
+      "</h2><p class=\"small\">" +
+      Bi("SHA-256 của kết quả từng máy chủ (dạng JSON chuẩn hoá: gọn, khoá sắp xếp) và của báo cáo "
+         "này. Kiểm tra lại bằng: egovctl audit verify TỆP",
+         "SHA-256 of each host's result (canonical JSON: compact, sorted keys) and of this "
+         "report. Check with: egovctl audit verify FILE") +
+      "</p><table id=\"hashes\"><colgroup><col style=\"width:28%\"><col></colgroup><thead><tr>" +
+      Th("Máy chủ", "Host") + Th("SHA-256 kết quả", "Result SHA-256") + "</tr></thead><tbody>";
   for (const auto& host : r["hosts"]) {
     h += "<tr><td>" + Esc(S(host, "name")) + "</td><td><code>" +
-         Esc(S(host, "result_sha256").empty() ? "—" : S(host, "result_sha256")) + "</code></td></tr>";
+         Esc(S(host, "result_sha256").empty() ? "—" : S(host, "result_sha256")) +
+         "</code></td></tr>";
   }
   h += "</tbody></table><p>" + Bi("SHA-256 của báo cáo", "Report SHA-256") +
        ": <code id=\"report-sha256\">" + digest + "</code></p></section>";
@@ -402,10 +411,17 @@ std::string EmbeddedData(const ordered_json& r) {
   std::string out;
   for (char c : r.dump()) {
     switch (c) {
-      case '<': out += "\\u003c"; break;
-      case '>': out += "\\u003e"; break;
-      case '&': out += "\\u0026"; break;
-      default: out += c;
+      case '<':
+        out += "\\u003c";
+        break;
+      case '>':
+        out += "\\u003e";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -419,10 +435,13 @@ std::string RenderHtml(const ordered_json& report, const std::string& digest) {
   h.reserve(1 << 16);
   h += "<!DOCTYPE html>\n<html lang=\"vi\">\n<head>\n<meta charset=\"utf-8\">\n"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-       "<meta name=\"generator\" content=\"egovctl " + Esc(S(r["tool"], "version")) + "\">\n"
-       "<meta name=\"egov-report-sha256\" content=\"" + digest + "\">\n<title>" +
-       Esc(S(r["title"], "vi")) + " — " + Esc(S(r, "audit_date")) + "</title>\n<style>" + kStyle +
-       "</style>\n</head>\n<body>\n<header><h1>" + Bi(r["title"]) + "</h1>";
+       "<meta name=\"generator\" content=\"egovctl " +
+       Esc(S(r["tool"], "version")) +
+       "\">\n"
+       "<meta name=\"egov-report-sha256\" content=\"" +
+       digest + "\">\n<title>" + Esc(S(r["title"], "vi")) + " — " + Esc(S(r, "audit_date")) +
+       "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<header><h1>" + Bi(r["title"]) +
+       "</h1>";
   Meta(h, r);
   h += "</header>\n";
   Summary(h, r);
@@ -435,7 +454,8 @@ std::string RenderHtml(const ordered_json& report, const std::string& digest) {
   Waivers(h, r);
   Integrity(h, r, digest);
   h += "<footer>" +
-       Bi("Báo cáo do egovctl lập tự động từ kết quả quét của các tác tử; các kết luận dựa trên cách "
+       Bi("Báo cáo do egovctl lập tự động từ kết quả quét của các tác tử; các kết luận dựa trên "
+          "cách "
           "đọc quy định của dự án egov-cloud, không phải văn bản chính thức.",
           "Generated by egovctl from the agents' scan results; the verdicts follow the egov-cloud "
           "project's reading of the regulations, not an official text.") +

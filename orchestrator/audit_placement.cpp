@@ -30,7 +30,8 @@ HostDomains ReadHost(const Host& host) {
       // namespace declaration, which ParseMetadataElement needs to recognise it.
       const auto meta = ParseDomainMetadata(libvirt::GetDomainXml(dom.get()));
       if (!meta) continue;  // not managed by egovctl
-      out.domains.push_back({libvirt::GetDomainInfo(dom.get()).name, meta->workload, meta->replica});
+      out.domains.push_back(
+          {libvirt::GetDomainInfo(dom.get()).name, meta->workload, meta->replica});
     }
     out.known = true;
   } catch (const libvirt::Error& e) {

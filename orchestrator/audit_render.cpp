@@ -77,9 +77,12 @@ std::string Field(const ordered_json& j, const char* key) {
 
 const char* ToString(ReportFormat format) {
   switch (format) {
-    case ReportFormat::kJson: return "json";
-    case ReportFormat::kHtml: return "html";
-    case ReportFormat::kCsv: return "csv";
+    case ReportFormat::kJson:
+      return "json";
+    case ReportFormat::kHtml:
+      return "html";
+    case ReportFormat::kCsv:
+      return "csv";
   }
   return "?";
 }
@@ -101,10 +104,10 @@ std::optional<ReportFormat> FormatFromPath(std::string_view path) {
 
 const std::vector<std::string>& CsvColumns() {
   static const std::vector<std::string> kColumns = {
-      "record",   "provider", "zone",     "host",           "workload", "profile", "group",
-      "feature",  "item",     "title_vi", "title_en",       "severity", "status",  "detail",
-      "evidence", "remediation_vi", "remediation_en", "waiver",  "waiver_expires", "time",
-      "sha256"};
+      "record",         "provider", "zone",     "host",           "workload",       "profile",
+      "group",          "feature",  "item",     "title_vi",       "title_en",       "severity",
+      "status",         "detail",   "evidence", "remediation_vi", "remediation_en", "waiver",
+      "waiver_expires", "time",     "sha256"};
   return kColumns;
 }
 
@@ -131,7 +134,8 @@ std::string RenderCsv(const ordered_json& r, const std::string& digest) {
   meta("window_to", S(r["window"], "to"));
   meta("source", S(r["settings"], "source"));
   meta("matrix_profile", S(r["settings"], "matrix_profile"));
-  meta("tool", S(r["tool"], "name") + " " + S(r["tool"], "version") + " " + S(r["tool"], "revision"));
+  meta("tool",
+       S(r["tool"], "name") + " " + S(r["tool"], "version") + " " + S(r["tool"], "revision"));
   meta("compliant", S(r["summary"], "compliant"));
   for (const auto& p : r["providers"]) {
     const auto& m = p["matrix"];
@@ -145,7 +149,8 @@ std::string RenderCsv(const ordered_json& r, const std::string& digest) {
       std::string detail;
       if (!f["hosts_failed"].empty()) detail += "failing: " + Joined(f["hosts_failed"]);
       if (!f["hosts_unknown"].empty()) {
-        detail += (detail.empty() ? "" : "; ") + std::string("unknown: ") + Joined(f["hosts_unknown"]);
+        detail +=
+            (detail.empty() ? "" : "; ") + std::string("unknown: ") + Joined(f["hosts_unknown"]);
       }
       w.Add({{"record", "feature"},
              {"provider", S(p, "name")},
@@ -165,7 +170,8 @@ std::string RenderCsv(const ordered_json& r, const std::string& digest) {
            {"title_vi", S(wl, "system")},
            {"title_en", S(wl, "agency")},
            {"status", S(wl, "verdict")},
-           {"detail", S(wl, "reason") + (wl["findings"].empty() ? "" : "; " + Joined(wl["findings"], "; "))}});
+           {"detail", S(wl, "reason") +
+                          (wl["findings"].empty() ? "" : "; " + Joined(wl["findings"], "; "))}});
     for (const auto& rep : wl["replicas"]) {
       w.Add({{"record", "replica"},
              {"workload", S(wl, "name")},
@@ -205,9 +211,12 @@ std::string RenderCsv(const ordered_json& r, const std::string& digest) {
     for (const auto& f : h["findings"]) findings[S(f, "profile") + "\n" + S(f, "control")] = &f;
     for (const auto& p : h["profiles"]) {
       for (const auto& [id, status] : p["statuses"].items()) {
-        CsvWriter::Row row = {{"record", "control"}, {"provider", S(h, "provider")},
-                              {"zone", S(h, "zone")},   {"host", S(h, "name")},
-                              {"profile", S(p, "name")}, {"item", id},
+        CsvWriter::Row row = {{"record", "control"},
+                              {"provider", S(h, "provider")},
+                              {"zone", S(h, "zone")},
+                              {"host", S(h, "name")},
+                              {"profile", S(p, "name")},
+                              {"item", id},
                               {"status", status.get<std::string>()}};
         if (auto it = findings.find(S(p, "name") + "\n" + id); it != findings.end()) {
           const auto& f = *it->second;
@@ -235,7 +244,8 @@ std::string RenderCsv(const ordered_json& r, const std::string& digest) {
              {"profile", S(wv, "profile")},
              {"item", S(wv, "control")},
              {"status", S(wv, "status")},
-             {"detail", S(wv, "reason") + " — " + S(wv, "approved_by") + " (" + S(wv, "source") + ")"},
+             {"detail",
+              S(wv, "reason") + " — " + S(wv, "approved_by") + " (" + S(wv, "source") + ")"},
              {"waiver", S(wv, "name")},
              {"waiver_expires", S(wv, "expires")}});
     }
@@ -247,9 +257,12 @@ std::string RenderCsv(const ordered_json& r, const std::string& digest) {
 std::string RenderReport(const ordered_json& report, ReportFormat format) {
   auto render = [&](const std::string& digest) {
     switch (format) {
-      case ReportFormat::kJson: return RenderJson(report, digest);
-      case ReportFormat::kHtml: return RenderHtml(report, digest);
-      case ReportFormat::kCsv: return RenderCsv(report, digest);
+      case ReportFormat::kJson:
+        return RenderJson(report, digest);
+      case ReportFormat::kHtml:
+        return RenderHtml(report, digest);
+      case ReportFormat::kCsv:
+        return RenderCsv(report, digest);
     }
     return std::string();
   };

@@ -72,7 +72,8 @@ std::string Usability(const HostResult& r, const std::string& host, const AuditS
     return "stale: scanned at " + FormatTimestamp(r.finished_at) + ", more than " +
            Seconds(s.max_age) + " ago";
   }
-  if (r.finished_at < Timestamp(s.from) || r.finished_at >= Timestamp(s.to + std::chrono::days(1))) {
+  if (r.finished_at < Timestamp(s.from) ||
+      r.finished_at >= Timestamp(s.to + std::chrono::days(1))) {
     return "scanned at " + FormatTimestamp(r.finished_at) + ", outside the reporting window " +
            FormatDate(s.from) + " to " + FormatDate(s.to);
   }
@@ -88,22 +89,35 @@ std::vector<HostWaiver> ApplyWaivers(HostResult& r, const std::string& host,
   for (const auto& w : waivers) {
     // Covers() on the expiry day itself matches the host patterns whatever the date.
     if (!w.Covers(host, w.expires)) continue;
-    out.push_back({w.name, w.control, w.profile, w.reason, w.approved_by, FormatDate(w.expires),
-                   "inventory", w.Covers(host, today), {}});
+    out.push_back({w.name,
+                   w.control,
+                   w.profile,
+                   w.reason,
+                   w.approved_by,
+                   FormatDate(w.expires),
+                   "inventory",
+                   w.Covers(host, today),
+                   {}});
   }
   for (auto& p : r.profiles) {
     for (auto& c : p.controls) {
       if (c.status == "waived" && c.waiver && c.waiver->source == "agent") {
         const auto expires = ParseDate(c.waiver->expires);
         const bool in_force = !expires || today <= *expires;
-        out.push_back({c.waiver->name, c.id, p.name, c.waiver->reason, c.waiver->approved_by,
-                       c.waiver->expires, "agent", in_force, {}});
+        out.push_back({c.waiver->name,
+                       c.id,
+                       p.name,
+                       c.waiver->reason,
+                       c.waiver->approved_by,
+                       c.waiver->expires,
+                       "agent",
+                       in_force,
+                       {}});
         if (!in_force) {
           c.status = "fail";
           c.waiver->expired = true;
-          c.reason = "the agent's waiver '" + c.waiver->name + "' expired on " +
-                     c.waiver->expires + "; the control did not pass" +
-                     (c.reason.empty() ? "" : " (" + c.reason + ")");
+          c.reason = "the agent's waiver '" + c.waiver->name + "' expired on " + c.waiver->expires +
+                     "; the control did not pass" + (c.reason.empty() ? "" : " (" + c.reason + ")");
         } else {
           out.back().applied.push_back(p.name + "/" + c.id);
         }
@@ -116,12 +130,13 @@ std::vector<HostWaiver> ApplyWaivers(HostResult& r, const std::string& host,
             !w.Covers(host, today)) {
           continue;
         }
-        c.waiver = AppliedWaiver{w.name, w.reason, w.approved_by, FormatDate(w.expires),
+        c.waiver = AppliedWaiver{w.name,      w.reason, w.approved_by, FormatDate(w.expires),
                                  "inventory", false};
         c.reason = "waived (" + c.status + "): " + c.reason;
         c.status = "waived";
         for (auto& hw : out) {
-          if (hw.source == "inventory" && hw.name == w.name) hw.applied.push_back(p.name + "/" + c.id);
+          if (hw.source == "inventory" && hw.name == w.name)
+            hw.applied.push_back(p.name + "/" + c.id);
         }
         break;
       }
@@ -155,20 +170,18 @@ ordered_json ProfileSummary(const ProfileResult& p) {
 ordered_json Finding(const ProfileResult& p, const ControlResult& c) {
   ordered_json waiver = nullptr;
   if (c.waiver) {
-    waiver = {{"name", c.waiver->name},           {"reason", c.waiver->reason},
-              {"approved_by", c.waiver->approved_by}, {"expires", c.waiver->expires},
-              {"source", c.waiver->source},       {"expired", c.waiver->expired}};
+    waiver = {{"name", c.waiver->name},
+              {"reason", c.waiver->reason},
+              {"approved_by", c.waiver->approved_by},
+              {"expires", c.waiver->expires},
+              {"source", c.waiver->source},
+              {"expired", c.waiver->expired}};
   }
-  return {{"profile", p.name},
-          {"control", c.id},
-          {"title", Text(c.title)},
-          {"group", c.group},
-          {"feature", c.feature},
-          {"severity", c.severity},
-          {"status", c.status},
-          {"reason", c.reason},
-          {"evidence", c.evidence},
-          {"remediation", Text(c.remediation)},
+  return {{"profile", p.name},      {"control", c.id},
+          {"title", Text(c.title)}, {"group", c.group},
+          {"feature", c.feature},   {"severity", c.severity},
+          {"status", c.status},     {"reason", c.reason},
+          {"evidence", c.evidence}, {"remediation", Text(c.remediation)},
           {"waiver", waiver}};
 }
 
@@ -235,8 +248,8 @@ ordered_json ProviderMatrix(const Provider& provider, const std::vector<HostEval
         ++hosts_passed;
       }
     }
-    const char* status = !failed.empty()  ? "fail"
-                         : !unknown.empty() ? "unknown"
+    const char* status = !failed.empty()     ? "fail"
+                         : !unknown.empty()  ? "unknown"
                          : hosts_passed == 0 ? "not_applicable"
                                              : "pass";
     if (std::string(status) != "not_applicable") ++total;
@@ -258,7 +271,9 @@ ordered_json ProviderMatrix(const Provider& provider, const std::vector<HostEval
   }
   // No feature known at all (no host result and the profile not loaded) is no evidence.
   return {{"profile", profile},
-          {"status", any_fail ? "fail" : any_unknown || rows.empty() ? "unknown" : "pass"},
+          {"status", any_fail                      ? "fail"
+                     : any_unknown || rows.empty() ? "unknown"
+                                                   : "pass"},
           {"passed", passed},
           {"total", total},
           {"features", rows}};
@@ -353,7 +368,7 @@ LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::strin
 // Which hosts carry each workload, in inventory order, found once for all workloads.
 struct PlacementIndex {
   std::map<std::string, std::vector<const HostEval*>> carriers;  // by workload
-  size_t blind = 0;  // hosts whose domains are unknown
+  size_t blind = 0;                                              // hosts whose domains are unknown
 };
 
 PlacementIndex IndexPlacement(const std::vector<HostEval>& hosts) {
@@ -418,8 +433,9 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv, const Placem
   }
   if (found < desired) {
     finding(std::to_string(found) + " of " + std::to_string(desired) + " replicas found" +
-            (index.blind == 0 ? std::string()
-                              : "; domains unknown on " + std::to_string(index.blind) + " host(s)"));
+            (index.blind == 0
+                 ? std::string()
+                 : "; domains unknown on " + std::to_string(index.blind) + " host(s)"));
   }
   const LevelJudgement j = Judge(carrying, profile);
   return {{"name", w.name},
@@ -509,7 +525,8 @@ ordered_json HostEntry(const HostEval& h, const std::vector<HostWaiver>& waivers
 std::pair<Date, Date> AnnualWindow(Date today) {
   using namespace std::chrono;
   const year_month_day ymd{today};
-  const year y = ymd.month() == December && ymd.day() >= day(15) ? ymd.year() : ymd.year() - years(1);
+  const year y =
+      ymd.month() == December && ymd.day() >= day(15) ? ymd.year() : ymd.year() - years(1);
   return {sys_days(y / December / 15), sys_days((y + years(1)) / December / 14)};
 }
 
@@ -526,8 +543,7 @@ bool ReportCompliant(const ordered_json& report) {
   return report.at("summary").at("compliant").get<bool>();
 }
 
-ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in,
-                              const AuditSettings& s) {
+ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in, const AuditSettings& s) {
   std::map<std::string, const FetchedResult*> fetched;
   for (const auto& f : in.fetched) fetched[f.host] = &f;
   std::set<std::string> inventory_hosts;
@@ -611,8 +627,8 @@ ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in,
   }
 
   ordered_json workloads = ordered_json::array();
-  std::map<std::string, int> verdicts = {{"met", 0}, {"partly_met", 0}, {"not_met", 0},
-                                         {"unknown", 0}};
+  std::map<std::string, int> verdicts = {
+      {"met", 0}, {"partly_met", 0}, {"not_met", 0}, {"unknown", 0}};
   const PlacementIndex index = IndexPlacement(hosts);
   for (const auto& w : inv.workloads) {
     workloads.push_back(WorkloadEntry(w, inv, index, s));
@@ -620,8 +636,8 @@ ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in,
   }
 
   ordered_json host_entries = ordered_json::array(), unknown = ordered_json::array();
-  std::map<std::string, int> statuses = {{"pass", 0},    {"fail", 0},           {"error", 0},
-                                         {"waived", 0},  {"not_applicable", 0}, {"skipped", 0}};
+  std::map<std::string, int> statuses = {{"pass", 0},   {"fail", 0},           {"error", 0},
+                                         {"waived", 0}, {"not_applicable", 0}, {"skipped", 0}};
   int known = 0;
   for (size_t i = 0; i < hosts.size(); ++i) {
     const HostEval& h = hosts[i];

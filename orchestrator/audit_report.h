@@ -26,9 +26,9 @@ struct HostDomains {
 };
 
 struct AuditSettings {
-  Timestamp now{};                  ///< when the audit runs
-  Date today{};                     ///< the audit date: waivers and certificates are judged on it
-  Date from{};                      ///< reporting window, inclusive
+  Timestamp now{};  ///< when the audit runs
+  Date today{};     ///< the audit date: waivers and certificates are judged on it
+  Date from{};      ///< reporting window, inclusive
   Date to{};
   std::chrono::seconds max_age{86400};  ///< older results are stale; 0: no limit
   std::string auditor;

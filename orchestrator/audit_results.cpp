@@ -83,8 +83,7 @@ const std::set<std::string>& Statuses() {
   return kStatuses;
 }
 
-bool ParseControl(json& c, const std::string& where, ControlResult& out,
-                  std::string& error) {
+bool ParseControl(json& c, const std::string& where, ControlResult& out, std::string& error) {
   if (!c.is_object()) {
     error = where + ": expected an object";
     return false;
@@ -111,14 +110,17 @@ bool ParseControl(json& c, const std::string& where, ControlResult& out,
   out.remediation = Text(c, "remediation");
   if (auto it = c.find("evidence"); it != c.end() && it->is_array()) out.evidence = std::move(*it);
   if (auto it = c.find("waiver"); it != c.end() && it->is_object()) {
-    out.waiver = AppliedWaiver{Str(*it, "name"), Str(*it, "reason"), Str(*it, "approved_by"),
-                               Str(*it, "expires"), "agent", false};
+    out.waiver = AppliedWaiver{Str(*it, "name"),
+                               Str(*it, "reason"),
+                               Str(*it, "approved_by"),
+                               Str(*it, "expires"),
+                               "agent",
+                               false};
   }
   return true;
 }
 
-bool ParseProfile(json& p, const std::string& where, ProfileResult& out,
-                  std::string& error) {
+bool ParseProfile(json& p, const std::string& where, ProfileResult& out, std::string& error) {
   if (!p.is_object()) {
     error = where + ": expected an object";
     return false;

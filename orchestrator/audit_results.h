@@ -28,8 +28,8 @@ struct AppliedWaiver {
   std::string name;
   std::string reason;
   std::string approved_by;
-  std::string expires;  ///< YYYY-MM-DD as written
-  std::string source;   ///< "agent" or "inventory"
+  std::string expires;   ///< YYYY-MM-DD as written
+  std::string source;    ///< "agent" or "inventory"
   bool expired = false;  ///< an agent's waiver that had expired on the audit date
 };
 

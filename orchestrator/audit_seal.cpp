@@ -48,8 +48,7 @@ std::string_view ClaimedDigest(std::string_view bytes, ReportFormat format) {
       if (!bytes.ends_with("\r\n")) return {};
       const std::string_view body = bytes.substr(0, bytes.size() - 2);
       const size_t start = body.rfind("\r\n");
-      const std::string_view last =
-          body.substr(start == std::string_view::npos ? 0 : start + 2);
+      const std::string_view last = body.substr(start == std::string_view::npos ? 0 : start + 2);
       if (!last.starts_with("report,") || last.size() < 64) return {};
       return last.substr(last.size() - 64);
     }
@@ -77,7 +76,8 @@ ordered_json& Find(ordered_json& list, const std::string& name) {
 }
 
 std::string Unprotect(std::string v) {
-  if (v.size() > 1 && v[0] == '\'' && std::string_view("=+-@\t\r").find(v[1]) != std::string_view::npos) {
+  if (v.size() > 1 && v[0] == '\'' &&
+      std::string_view("=+-@\t\r").find(v[1]) != std::string_view::npos) {
     v.erase(0, 1);
   }
   return v;
@@ -94,8 +94,10 @@ ordered_json LoadCsv(std::string_view text, const std::string& file) {
       throw ConfigError({file, 1, 1}, std::string("CSV header lacks the column '") + need + "'");
     }
   }
-  ordered_json r = {{"schema", "egov.audit/v1"}, {"window", ordered_json::object()},
-                    {"providers", ordered_json::array()}, {"workloads", ordered_json::array()},
+  ordered_json r = {{"schema", "egov.audit/v1"},
+                    {"window", ordered_json::object()},
+                    {"providers", ordered_json::array()},
+                    {"workloads", ordered_json::array()},
                     {"hosts", ordered_json::array()}};
   for (size_t n = 1; n < rows.size(); ++n) {
     const auto& row = rows[n];
@@ -115,11 +117,12 @@ ordered_json LoadCsv(std::string_view text, const std::string& file) {
       }
     } else if (record == "provider") {
       auto& p = Find(r["providers"], f("provider"));
-      p["matrix"] = {{"profile", f("profile")}, {"status", f("status")},
-                     {"features", ordered_json::array()}};
+      p["matrix"] = {
+          {"profile", f("profile")}, {"status", f("status")}, {"features", ordered_json::array()}};
     } else if (record == "feature") {
       auto& p = Find(r["providers"], f("provider"));
-      if (!p.contains("matrix")) p["matrix"] = {{"profile", f("profile")}, {"features", ordered_json::array()}};
+      if (!p.contains("matrix"))
+        p["matrix"] = {{"profile", f("profile")}, {"features", ordered_json::array()}};
       p["matrix"]["features"].push_back(
           {{"group", f("group")}, {"feature", f("feature")}, {"status", f("status")}});
     } else if (record == "workload") {
@@ -171,8 +174,9 @@ Verification VerifyReport(std::string_view bytes, const std::string& file) {
   v.format = DetectFormat(bytes, file);
   const std::string_view claimed = ClaimedDigest(bytes, v.format);
   if (!IsHex64(claimed)) {
-    v.problem = "no report digest where the format keeps it: the report was altered, truncated "
-                "or never sealed";
+    v.problem =
+        "no report digest where the format keeps it: the report was altered, truncated "
+        "or never sealed";
     return v;
   }
   v.claimed = std::string(claimed);
@@ -236,7 +240,8 @@ std::vector<std::vector<std::string>> ParseCsv(std::string_view text, const std:
 
 ordered_json LoadReport(std::string_view bytes, const std::string& file) {
   switch (DetectFormat(bytes, file)) {
-    case ReportFormat::kJson: return ParseJson(bytes, file, "the report");
+    case ReportFormat::kJson:
+      return ParseJson(bytes, file, "the report");
     case ReportFormat::kHtml: {
       const size_t start = bytes.find(kHtmlData);
       const size_t end = start == std::string_view::npos
@@ -248,7 +253,8 @@ ordered_json LoadReport(std::string_view bytes, const std::string& file) {
       const size_t from = start + kHtmlData.size();
       return ParseJson(bytes.substr(from, end - from), file, "the HTML report's embedded data");
     }
-    case ReportFormat::kCsv: return LoadCsv(bytes, file);
+    case ReportFormat::kCsv:
+      return LoadCsv(bytes, file);
   }
   return {};
 }

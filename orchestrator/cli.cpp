@@ -36,8 +36,7 @@ void PrintUsage(std::ostream& out) {
   out << "egovctl - place and run e-government workloads on certified clouds\n\n"
          "Usage: egovctl COMMAND [OPTIONS]\n\nCommands:\n";
   for (const auto& c : Commands()) {
-    out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary
-        << "\n";
+    out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\nRun 'egovctl COMMAND --help' for a command's options.\n"
          "Exit codes: 0 success, 1 failure, 2 invalid input, 3 changes pending (plan).\n";

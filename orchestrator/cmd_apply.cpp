@@ -18,11 +18,11 @@ namespace {
 
 void AddApplyOptions(po::options_description& desc) {
   AddLockOptions(desc);
-  desc.add_options()
-      ("atomic", po::bool_switch(),
-       "all or nothing: if any step fails, undo what this run changed (default: best effort)")
-      ("per-host", po::value<size_t>()->default_value(4), "libvirt calls in flight per host")
-      ("quiet,q", po::bool_switch(), "do not list every step");
+  desc.add_options()(
+      "atomic", po::bool_switch(),
+      "all or nothing: if any step fails, undo what this run changed (default: best effort)")(
+      "per-host", po::value<size_t>()->default_value(4), "libvirt calls in flight per host")(
+      "quiet,q", po::bool_switch(), "do not list every step");
 }
 
 ApplyOptions ReadApplyOptions(const po::variables_map& vm) {
@@ -46,22 +46,26 @@ int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool qu
   std::ostringstream sink;
   std::ostream& progress =
       quiet || format == OutputFormat::kJson ? static_cast<std::ostream&>(sink) : io.out;
-  const ApplyReport r =
-      plan.HasChanges()
-          ? ExecutePlan(plan, world.SessionsByName(), world.journal.get(), options, progress)
-          : ApplyReport{};
+  const ApplyReport r = plan.HasChanges() ? ExecutePlan(plan, world.SessionsByName(),
+                                                        world.journal.get(), options, progress)
+                                          : ApplyReport{};
   const int code = r.failed + r.skipped + r.failed_hosts.size() > 0 ? kExitFailure : kExitOk;
   if (format == OutputFormat::kJson) {
     nlohmann::json j = ToJson(plan);
     for (auto& a : j["actions"]) a.erase("xml");
-    j["result"] = {{"done", r.done},           {"failed", r.failed},
-                   {"skipped", r.skipped},     {"undone", r.undone},
-                   {"rolled_back", r.rolled_back}, {"failed_hosts", r.failed_hosts},
-                   {"errors", r.errors},       {"journal", world.journal->path()}};
+    j["result"] = {{"done", r.done},
+                   {"failed", r.failed},
+                   {"skipped", r.skipped},
+                   {"undone", r.undone},
+                   {"rolled_back", r.rolled_back},
+                   {"failed_hosts", r.failed_hosts},
+                   {"errors", r.errors},
+                   {"journal", world.journal->path()}};
     io.out << j.dump(2) << "\n";
     return code;
   }
-  io.out << "\n" << verb << ": " << r.done << " done, " << r.failed << " failed, " << r.skipped
+  io.out << "\n"
+         << verb << ": " << r.done << " done, " << r.failed << " failed, " << r.skipped
          << " skipped";
   if (r.rolled_back) io.out << ", " << r.undone << " undone (all-or-nothing)";
   io.out << ".\n";
@@ -95,8 +99,8 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   po::positional_options_description pos;
   pos.add("plan", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl apply [plan.json] -f PATH... [options]", desc, pos,
-                               vm, io)) {
+  if (auto code =
+          ParseOptions(args, "egovctl apply [plan.json] -f PATH... [options]", desc, pos, vm, io)) {
     return *code;
   }
   const PlacementOptions placement = ReadPlacementOptions(vm);
@@ -126,8 +130,7 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   if (format == OutputFormat::kText) {
     PrintPlan(plan, io.out, false);
     if (plan.HasChanges()) {
-      io.out << "\nApplying " << (options.atomic ? "(all or nothing)" : "(best effort)")
-             << ":\n";
+      io.out << "\nApplying " << (options.atomic ? "(all or nothing)" : "(best effort)") << ":\n";
     }
   }
   if (!plan.HasChanges() && format == OutputFormat::kText) return kExitOk;
@@ -138,9 +141,9 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("destroy options");
   AddWorldOptions(desc);
   AddApplyOptions(desc);
-  desc.add_options()
-      ("workload,w", po::value<std::vector<std::string>>(), "workload to destroy (repeatable)")
-      ("all", po::bool_switch(), "destroy every domain egovctl manages on the inventory's hosts");
+  desc.add_options()("workload,w", po::value<std::vector<std::string>>(),
+                     "workload to destroy (repeatable)")(
+      "all", po::bool_switch(), "destroy every domain egovctl manages on the inventory's hosts");
   po::variables_map vm;
   if (auto code = ParseOptions(args, "egovctl destroy -f PATH... (--workload W... | --all)", desc,
                                {}, vm, io)) {
@@ -212,8 +215,8 @@ int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io) {
   if (path.empty()) path = Journal::DefaultPath();
   Journal journal(path);
   if (auto h = journal.ForceUnlock()) {
-    io.out << "Removed the lock held by " << h->holder << " (pid " << h->pid << ", "
-           << h->operation << " since " << h->since << "); its run is marked interrupted.\n";
+    io.out << "Removed the lock held by " << h->holder << " (pid " << h->pid << ", " << h->operation
+           << " since " << h->since << "); its run is marked interrupted.\n";
   } else {
     io.out << "The journal " << path << " was not locked.\n";
   }

@@ -35,7 +35,8 @@ std::string ReadFile(const std::string& path, size_t max_bytes, const std::strin
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw ConfigError({path, 0, 0}, "no such " + what);
   if (fs::file_size(path, ec) > max_bytes) {
-    throw ConfigError({path, 0, 0}, what + " larger than " + std::to_string(max_bytes >> 20) + " MiB");
+    throw ConfigError({path, 0, 0},
+                      what + " larger than " + std::to_string(max_bytes >> 20) + " MiB");
   }
   std::ifstream in(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -78,7 +79,8 @@ Timestamp AuditNow() {
 // Credentials, most specific first: the file's lines, then one pair from the environment.
 std::vector<Credential> LoadCredentials(const po::variables_map& vm, std::ostream& err) {
   std::string file = vm.count("credentials") ? vm["credentials"].as<std::string>() : "";
-  if (file.empty() && std::getenv("EGOV_AUDIT_CREDENTIALS")) file = std::getenv("EGOV_AUDIT_CREDENTIALS");
+  if (file.empty() && std::getenv("EGOV_AUDIT_CREDENTIALS"))
+    file = std::getenv("EGOV_AUDIT_CREDENTIALS");
   std::vector<Credential> creds;
   if (!file.empty()) {
     std::error_code ec;
@@ -100,8 +102,8 @@ void PrintSummary(const nlohmann::ordered_json& r, const std::string& file, Repo
   out << "Audit report written to " << file << " (" << ToString(format) << ", SHA-256 " << digest
       << ")\n"
       << "Window " << r["window"]["from"].get<std::string>() << " to "
-      << r["window"]["to"].get<std::string>() << "; " << s["hosts"] << " hosts: "
-      << s["hosts_known"] << " collected, " << s["hosts_unknown"] << " unknown\n"
+      << r["window"]["to"].get<std::string>() << "; " << s["hosts"]
+      << " hosts: " << s["hosts_known"] << " collected, " << s["hosts_unknown"] << " unknown\n"
       << "1145 matrix (" << r["settings"]["matrix_profile"].get<std::string>() << "):";
   for (const auto& p : r["providers"]) {
     out << " " << p["name"].get<std::string>() << " " << p["matrix"]["passed"] << "/"
@@ -115,19 +117,22 @@ void PrintSummary(const nlohmann::ordered_json& r, const std::string& file, Repo
     out << "Unknown: " << unknown[i]["name"].get<std::string>() << ": "
         << unknown[i]["reason"].get<std::string>() << "\n";
   }
-  if (unknown.size() > 10) out << "Unknown: ... and " << unknown.size() - 10 << " more (see the report)\n";
+  if (unknown.size() > 10)
+    out << "Unknown: ... and " << unknown.size() - 10 << " more (see the report)\n";
   out << (s["compliant"].get<bool>() ? "Compliant.\n" : "Not compliant.\n");
 }
 
 int CmdAuditVerify(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("audit verify options");
   desc.add_options()("report", po::value<std::string>()->required(), "filed report")(
-      "results", po::value<std::string>(), "also check saved results <host>.json against the "
-                                           "report's per-host SHA-256");
+      "results", po::value<std::string>(),
+      "also check saved results <host>.json against the "
+      "report's per-host SHA-256");
   po::positional_options_description pos;
   pos.add("report", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl audit verify FILE [--results DIR]", desc, pos, vm, io)) {
+  if (auto code =
+          ParseOptions(args, "egovctl audit verify FILE [--results DIR]", desc, pos, vm, io)) {
     return *code;
   }
   const std::string file = vm["report"].as<std::string>();
@@ -135,7 +140,8 @@ int CmdAuditVerify(const std::vector<std::string>& args, CommandIo io) {
   const Verification v = VerifyReport(bytes, file);
   if (!v.ok) {
     io.out << "FAILED " << file << " (" << ToString(v.format) << "): " << v.problem << "\n";
-    if (!v.claimed.empty()) io.out << "  claimed SHA-256 " << v.claimed << "\n  actual  SHA-256 " << v.actual << "\n";
+    if (!v.claimed.empty())
+      io.out << "  claimed SHA-256 " << v.claimed << "\n  actual  SHA-256 " << v.actual << "\n";
     return kExitFailure;
   }
   const auto report = LoadReport(bytes, file);
@@ -176,7 +182,8 @@ int CmdAuditDiff(const std::vector<std::string>& args, CommandIo io) {
   auto load = [](const std::string& file) {
     return LoadReport(ReadFile(file, kMaxReportBytes, "report"), file);
   };
-  const auto diff = DiffReports(load(vm["old"].as<std::string>()), load(vm["new"].as<std::string>()));
+  const auto diff =
+      DiffReports(load(vm["old"].as<std::string>()), load(vm["new"].as<std::string>()));
   if (format == OutputFormat::kJson) {
     io.out << diff.dump(2) << "\n";
   } else {
@@ -188,29 +195,37 @@ int CmdAuditDiff(const std::vector<std::string>& args, CommandIo io) {
 }  // namespace
 
 int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
-  if (!args.empty() && args[0] == "verify") return CmdAuditVerify({args.begin() + 1, args.end()}, io);
+  if (!args.empty() && args[0] == "verify")
+    return CmdAuditVerify({args.begin() + 1, args.end()}, io);
   if (!args.empty() && args[0] == "diff") return CmdAuditDiff({args.begin() + 1, args.end()}, io);
   po::options_description desc("audit options");
-  desc.add_options()
-      ("file,f", po::value<std::vector<std::string>>()->required(),
-       "inventory: providers, workloads, policy, profiles, waivers (file or directory, repeatable)")
-      ("results", po::value<std::string>(), "read saved results DIR/<host>.json instead of asking the agents")
-      ("format", po::value<std::string>(), "html, json or csv (default: from -o's extension, else json)")
-      ("output,o", po::value<std::string>(), "write the report to FILE (default: standard output)")
-      ("from", po::value<std::string>(), "reporting window start YYYY-MM-DD (default: 15 Dec of the previous year)")
-      ("to", po::value<std::string>(), "reporting window end YYYY-MM-DD (default: 14 Dec)")
-      ("auditor", po::value<std::string>(), "who runs the audit (default: user@host)")
-      ("matrix-profile", po::value<std::string>()->default_value("mic-1145"), "profile of the 1145 feature matrix")
-      ("policy", po::value<std::string>()->default_value(""), "Policy naming each level's profile (default: 'default')")
-      ("max-age", po::value<std::string>()->default_value("24h"), "results older than this are stale (0: no limit)")
-      ("cacert", po::value<std::string>(), "CA bundle that signed the agents' certificates")
-      ("cert", po::value<std::string>(), "client certificate (PEM) for agents that ask for one")
-      ("key", po::value<std::string>(), "client key (PEM); passphrase from EGOV_AGENT_KEY_PASSWORD")
-      ("credentials", po::value<std::string>(), "basic-auth file: 'HOST-GLOB USER:PASSWORD' lines (or EGOV_AUDIT_CREDENTIALS)")
-      ("timeout", po::value<std::string>()->default_value("10s"), "per-agent request timeout")
-      ("parallel", po::value<size_t>()->default_value(64), "agents asked at once")
-      ("save-results", po::value<std::string>(), "also save each agent's answer as DIR/<host>.json")
-      ("no-libvirt", po::bool_switch(), "do not read the hosts' libvirt for workload placement");
+  desc.add_options()(
+      "file,f", po::value<std::vector<std::string>>()->required(),
+      "inventory: providers, workloads, policy, profiles, waivers (file or directory, repeatable)")(
+      "results", po::value<std::string>(),
+      "read saved results DIR/<host>.json instead of asking the agents")(
+      "format", po::value<std::string>(),
+      "html, json or csv (default: from -o's extension, else json)")(
+      "output,o", po::value<std::string>(), "write the report to FILE (default: standard output)")(
+      "from", po::value<std::string>(),
+      "reporting window start YYYY-MM-DD (default: 15 Dec of the previous year)")(
+      "to", po::value<std::string>(), "reporting window end YYYY-MM-DD (default: 14 Dec)")(
+      "auditor", po::value<std::string>(), "who runs the audit (default: user@host)")(
+      "matrix-profile", po::value<std::string>()->default_value("mic-1145"),
+      "profile of the 1145 feature matrix")(
+      "policy", po::value<std::string>()->default_value(""),
+      "Policy naming each level's profile (default: 'default')")(
+      "max-age", po::value<std::string>()->default_value("24h"),
+      "results older than this are stale (0: no limit)")(
+      "cacert", po::value<std::string>(), "CA bundle that signed the agents' certificates")(
+      "cert", po::value<std::string>(), "client certificate (PEM) for agents that ask for one")(
+      "key", po::value<std::string>(), "client key (PEM); passphrase from EGOV_AGENT_KEY_PASSWORD")(
+      "credentials", po::value<std::string>(),
+      "basic-auth file: 'HOST-GLOB USER:PASSWORD' lines (or EGOV_AUDIT_CREDENTIALS)")(
+      "timeout", po::value<std::string>()->default_value("10s"), "per-agent request timeout")(
+      "parallel", po::value<size_t>()->default_value(64), "agents asked at once")(
+      "save-results", po::value<std::string>(), "also save each agent's answer as DIR/<host>.json")(
+      "no-libvirt", po::bool_switch(), "do not read the hosts' libvirt for workload placement");
   po::positional_options_description pos;
   po::variables_map vm;
   if (auto code = ParseOptions(args,
@@ -254,7 +269,8 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
   if (const char* pass = std::getenv("EGOV_AGENT_KEY_PASSWORD")) collect.key_password = pass;
   for (const char* opt : {"cacert", "cert", "key"}) {
     if (vm.count(opt) && !fs::is_regular_file(vm[opt].as<std::string>())) {
-      throw ConfigError({vm[opt].as<std::string>(), 0, 0}, std::string("--") + opt + ": no such file");
+      throw ConfigError({vm[opt].as<std::string>(), 0, 0},
+                        std::string("--") + opt + ": no such file");
     }
   }
   collect.credentials = LoadCredentials(vm, io.err);

@@ -16,12 +16,12 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("plan options");
   AddWorldOptions(desc);
   AddPlacementOptions(desc);
-  desc.add_options()
-      ("out,o", po::value<std::string>(), "also save the plan as JSON to this file, for apply")
-      ("show-unchanged", po::bool_switch(), "list unchanged replicas too");
+  desc.add_options()("out,o", po::value<std::string>(),
+                     "also save the plan as JSON to this file, for apply")(
+      "show-unchanged", po::bool_switch(), "list unchanged replicas too");
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl plan -f PATH... [-o plan.json] [options]", desc,
-                               {}, vm, io)) {
+  if (auto code = ParseOptions(args, "egovctl plan -f PATH... [-o plan.json] [options]", desc, {},
+                               vm, io)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
@@ -45,9 +45,8 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("explain options");
   AddWorldOptions(desc);
   AddPlacementOptions(desc);
-  desc.add_options()
-      ("workload,w", po::value<std::string>()->required(), "the workload")
-      ("host,H", po::value<std::string>()->required(), "the host to explain");
+  desc.add_options()("workload,w", po::value<std::string>()->required(), "the workload")(
+      "host,H", po::value<std::string>()->required(), "the host to explain");
   po::variables_map vm;
   if (auto code = ParseOptions(args, "egovctl explain --workload W --host H -f PATH...", desc, {},
                                vm, io)) {
@@ -98,7 +97,9 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
                           {"placed_on", placed_on(e.replica)},
                           {"reasons", reasons}});
     }
-    io.out << nlohmann::json{{"workload", wname}, {"host", hname}, {"seed", options.seed},
+    io.out << nlohmann::json{{"workload", wname},
+                             {"host", hname},
+                             {"seed", options.seed},
                              {"replicas", replicas}}
                   .dump(2)
            << "\n";
@@ -121,9 +122,8 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
       for (size_t i = 0; i < e.texts.size(); ++i) {
         io.out << (i ? "; " : "") << e.texts[i] << " [" << ReasonCode(e.reasons[i]) << "]";
       }
-      io.out << "\n             " << (where.empty() ? "cannot be placed anywhere"
-                                                    : "placed on " + where)
-             << "\n";
+      io.out << "\n             "
+             << (where.empty() ? "cannot be placed anywhere" : "placed on " + where) << "\n";
     }
   }
   return kExitOk;

@@ -20,9 +20,12 @@ struct Usage {
 };
 
 nlohmann::json UsageJson(const Usage& u) {
-  return {{"hosts", u.hosts},   {"reachable", u.reachable},
-          {"domains", u.domains}, {"vcpus_used", u.vcpus},
-          {"vcpus", u.vcpu_capacity}, {"memory_used_bytes", u.memory},
+  return {{"hosts", u.hosts},
+          {"reachable", u.reachable},
+          {"domains", u.domains},
+          {"vcpus_used", u.vcpus},
+          {"vcpus", u.vcpu_capacity},
+          {"memory_used_bytes", u.memory},
           {"memory_bytes", u.memory_capacity}};
 }
 
@@ -46,8 +49,8 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("status options");
   AddWorldOptions(desc);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl status -f PATH... [--output json]", desc, {}, vm,
-                               io)) {
+  if (auto code =
+          ParseOptions(args, "egovctl status -f PATH... [--output json]", desc, {}, vm, io)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
@@ -62,8 +65,8 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
   std::map<std::string, Usage> by_provider, by_zone;
   for (const auto& s : world.sessions) {
     const FleetHost& f = s->ref;
-    for (Usage* u : {&by_provider[f.provider->name],
-                     &by_zone[f.provider->name + "/" + f.zone->name]}) {
+    for (Usage* u :
+         {&by_provider[f.provider->name], &by_zone[f.provider->name + "/" + f.zone->name]}) {
       ++u->hosts;
       u->vcpu_capacity += static_cast<uint64_t>(f.host->capacity.vcpus);
       u->memory_capacity += f.host->capacity.memory;
@@ -79,8 +82,7 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
     for (const auto& d : s->domains) {
       if (!d.metadata) continue;
       const Workload* w = world.inv.FindWorkload(d.metadata->workload);
-      const bool current =
-          w && Effective(*w, world.policy).spec_hash == d.metadata->spec_hash;
+      const bool current = w && Effective(*w, world.policy).spec_hash == d.metadata->spec_hash;
       by_workload[d.metadata->workload].push_back(
           {d.name, f.host->name, StateName(d.state), d.metadata->replica, current});
     }
@@ -96,11 +98,14 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
     auto emit = [&](const std::string& name, int desired, int level) {
       nlohmann::json reps = nlohmann::json::array();
       for (const auto& r : by_workload[name]) {
-        reps.push_back({{"replica", r.replica}, {"domain", r.domain}, {"host", r.host},
-                        {"state", r.state}, {"spec_current", r.current}});
+        reps.push_back({{"replica", r.replica},
+                        {"domain", r.domain},
+                        {"host", r.host},
+                        {"state", r.state},
+                        {"spec_current", r.current}});
       }
-      workloads.push_back({{"workload", name}, {"level", level}, {"desired", desired},
-                           {"replicas", reps}});
+      workloads.push_back(
+          {{"workload", name}, {"level", level}, {"desired", desired}, {"replicas", reps}});
       seen.insert(name);
     };
     for (const auto& w : world.inv.workloads) {
@@ -116,8 +121,10 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
     for (const auto& s : world.sessions) {
       if (!s->reachable) unreachable[s->ref.host->name] = s->error;
     }
-    io.out << nlohmann::json{{"workloads", workloads}, {"providers", providers},
-                             {"zones", zones}, {"unreachable", unreachable}}
+    io.out << nlohmann::json{{"workloads", workloads},
+                             {"providers", providers},
+                             {"zones", zones},
+                             {"unreachable", unreachable}}
                   .dump(2)
            << "\n";
     return kExitOk;
@@ -172,8 +179,8 @@ int CmdDrift(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("drift options");
   AddWorldOptions(desc);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl drift -f PATH... [--output json]", desc, {}, vm,
-                               io)) {
+  if (auto code =
+          ParseOptions(args, "egovctl drift -f PATH... [--output json]", desc, {}, vm, io)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
@@ -205,26 +212,26 @@ int CmdDrift(const std::vector<std::string>& args, CommandIo io) {
       if (it == desired.end() || m.replica >= it->second.replicas ||
           !found.emplace(m.workload, m.replica).second) {
         drift.push_back({"extra", host, d.name, m.workload,
-                         it == desired.end() ? "workload not declared in the inputs"
+                         it == desired.end()                ? "workload not declared in the inputs"
                          : m.replica >= it->second.replicas ? "replica beyond the desired count"
                                                             : "duplicate of another replica"});
         continue;
       }
       const PlacementWorkload& w = it->second;
       if (m.spec_hash != w.spec_hash) {
-        drift.push_back({"modified", host, d.name, m.workload,
-                         "defined from an older spec (" + m.spec_hash + ", now " + w.spec_hash +
-                             ")"});
+        drift.push_back(
+            {"modified", host, d.name, m.workload,
+             "defined from an older spec (" + m.spec_hash + ", now " + w.spec_hash + ")"});
       } else if (d.vcpus != static_cast<unsigned>(w.resources.vcpus) ||
                  d.memory_bytes / 1024 != w.resources.memory / 1024) {
         drift.push_back({"modified", host, d.name, m.workload,
                          "resized outside egovctl: " + std::to_string(d.vcpus) + " vCPUs, " +
-                             FormatSize(d.memory_bytes) + " (spec: " +
-                             std::to_string(w.resources.vcpus) + " vCPUs, " +
+                             FormatSize(d.memory_bytes) +
+                             " (spec: " + std::to_string(w.resources.vcpus) + " vCPUs, " +
                              FormatSize(w.resources.memory) + ")"});
       } else if (d.state != VIR_DOMAIN_RUNNING) {
-        drift.push_back({"modified", host, d.name, m.workload,
-                         std::string("domain is ") + StateName(d.state)});
+        drift.push_back(
+            {"modified", host, d.name, m.workload, std::string("domain is ") + StateName(d.state)});
       }
     }
   }
@@ -238,8 +245,11 @@ int CmdDrift(const std::vector<std::string>& args, CommandIo io) {
   if (format == OutputFormat::kJson) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& d : drift) {
-      items.push_back({{"class", d.kind}, {"host", d.host}, {"domain", d.domain},
-                       {"workload", d.workload}, {"detail", d.detail}});
+      items.push_back({{"class", d.kind},
+                       {"host", d.host},
+                       {"domain", d.domain},
+                       {"workload", d.workload},
+                       {"detail", d.detail}});
     }
     io.out << nlohmann::json{{"drift", items}, {"count", drift.size()}}.dump(2) << "\n";
   } else if (drift.empty()) {

@@ -54,8 +54,9 @@ Scrape ParseAgentUrl(const std::string& agent) {
   if ((s.scheme != "http" && s.scheme != "https") || host.empty() || port.empty()) {
     s.error = "expected http(s)://HOST[:PORT][/PATH]";
   } else if (!Part(url.get(), CURLUPART_USER).empty()) {
-    s.error = "credentials do not belong in the URL; give Prometheus basic_auth with a "
-              "password_file in the scrape configuration";
+    s.error =
+        "credentials do not belong in the URL; give Prometheus basic_auth with a "
+        "password_file in the scrape configuration";
   } else if (!Part(url.get(), CURLUPART_QUERY).empty() ||
              !Part(url.get(), CURLUPART_FRAGMENT).empty()) {
     s.error = "expected no query or fragment";
@@ -99,15 +100,14 @@ nlohmann::json Targets(const Inventory& inv, size_t& without_agent) {
 
 int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("targets options");
-  desc.add_options()
-      ("file,f", po::value<std::vector<std::string>>()->required(),
-       "YAML file or directory (repeatable)")
-      ("out,o", po::value<std::string>(), "write the targets to FILE (default: standard output)");
+  desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
+                     "YAML file or directory (repeatable)")(
+      "out,o", po::value<std::string>(), "write the targets to FILE (default: standard output)");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl targets -f PATH... [-o targets.json]", desc, pos,
-                               vm, io)) {
+  if (auto code =
+          ParseOptions(args, "egovctl targets -f PATH... [-o targets.json]", desc, pos, vm, io)) {
     return *code;
   }
   const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());

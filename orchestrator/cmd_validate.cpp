@@ -55,9 +55,8 @@ void PrintText(const Inventory& inv, std::ostream& out) {
     const char* state = c.expires < today ? "EXPIRED" : "valid";
     out << "  " << p.name << " — " << p.display_name << "\n"
         << "    " << c.scheme << " " << c.certificate << ", up to level " << c.max_security_level
-        << ", expires " << FormatDate(c.expires) << " (" << state << "), residency "
-        << p.residency << ", " << Plural(p.zones.size(), "zone") << ", "
-        << Plural(hosts, "host") << "\n";
+        << ", expires " << FormatDate(c.expires) << " (" << state << "), residency " << p.residency
+        << ", " << Plural(p.zones.size(), "zone") << ", " << Plural(hosts, "host") << "\n";
   }
   if (!inv.workloads.empty()) out << "\nWorkloads by security level:\n";
   for (const auto& [level, counts] : s.by_level) {
@@ -72,9 +71,9 @@ void PrintText(const Inventory& inv, std::ostream& out) {
   for (const auto& p : inv.policies) {
     out << "\nPolicy " << p.name << ":\n";
     for (const auto& l : p.levels) {
-      out << "  level " << l.level << ": at least " << Plural(static_cast<size_t>(l.min_replicas),
-                                                             "replica")
-          << ", spread " << ToString(l.spread) << ", separation " << ToString(l.separation)
+      out << "  level " << l.level << ": at least "
+          << Plural(static_cast<size_t>(l.min_replicas), "replica") << ", spread "
+          << ToString(l.spread) << ", separation " << ToString(l.separation)
           << (l.require_compliance ? ", hosts must pass " + l.compliance_profile : std::string())
           << "\n";
     }
@@ -90,10 +89,9 @@ void PrintText(const Inventory& inv, std::ostream& out) {
 
 int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("validate options");
-  desc.add_options()
-      ("file,f", po::value<std::vector<std::string>>()->required(),
-       "YAML file or directory (repeatable)")
-      ("output,o", po::value<std::string>()->default_value("text"), "text or json");
+  desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
+                     "YAML file or directory (repeatable)")(
+      "output,o", po::value<std::string>()->default_value("text"), "text or json");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;

@@ -51,7 +51,7 @@ HostResults ParseResults(std::string_view text, const std::string& host) {
     const auto passed = p.find("passed");
     r.profiles[p["name"].get<std::string>()] =
         passed != p.end() && passed->is_boolean() && passed->get<bool>() ? Compliance::kPass
-                                                                          : Compliance::kFail;
+                                                                         : Compliance::kFail;
   }
   return r;
 }
@@ -84,7 +84,7 @@ std::map<std::string, HostResults> FetchResults(
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy{nullptr, curl_easy_cleanup};
   };
   std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(),
-                                                               curl_multi_cleanup);
+                                                              curl_multi_cleanup);
   std::vector<std::unique_ptr<Transfer>> transfers;
   std::map<std::string, HostResults> out;
   for (const auto& [host, agent] : host_agents) {

@@ -15,8 +15,8 @@ namespace egov::orchestrator {
 
 struct HostResults {
   std::map<std::string, Compliance> profiles;  ///< by profile name
-  std::string source;  ///< URL or file the results came from
-  std::string error;   ///< why they are unknown, when they are
+  std::string source;                          ///< URL or file the results came from
+  std::string error;                           ///< why they are unknown, when they are
 };
 
 /// Interprets one results document: a profile passes when its entry has `passed: true`.

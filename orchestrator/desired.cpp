@@ -107,9 +107,8 @@ std::string SpecHash(const Workload& w, const PlacementWorkload& e) {
 
 std::string NameUuid(const std::string& name) {
   // RFC 4122 version 5: SHA-1 of namespace + name, with version and variant bits set.
-  static constexpr unsigned char kNamespace[16] = {0x3c, 0x1e, 0x7a, 0x52, 0x9b, 0x0d,
-                                                   0x4f, 0x61, 0x8e, 0x2a, 0x64, 0x65,
-                                                   0x67, 0x6f, 0x76, 0x01};
+  static constexpr unsigned char kNamespace[16] = {0x3c, 0x1e, 0x7a, 0x52, 0x9b, 0x0d, 0x4f, 0x61,
+                                                   0x8e, 0x2a, 0x64, 0x65, 0x67, 0x6f, 0x76, 0x01};
   std::string data(reinterpret_cast<const char*>(kNamespace), sizeof kNamespace);
   data += name;
   auto d = Digest(EVP_sha1(), data);

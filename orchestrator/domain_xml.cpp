@@ -88,7 +88,7 @@ HostTraits TraitsFromCapabilities(const std::string& uri, const std::string& cap
 
 std::string BuildDomainXml(const DomainRequest& r, const HostTraits& traits) {
   const Workload& w = *r.workload;
-  const char* type = traits.kind == HostTraits::Kind::kTest   ? "test"
+  const char* type = traits.kind == HostTraits::Kind::kTest  ? "test"
                      : traits.kind == HostTraits::Kind::kKvm ? "kvm"
                                                              : "qemu";
   std::string x;
@@ -108,12 +108,17 @@ std::string BuildDomainXml(const DomainRequest& r, const HostTraits& traits) {
   if (!w.image.empty()) {
     // The golden image is attached read-only; per-replica volumes belong to the image service.
     x += "    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n"
-         "      <source file='" + XmlEscape(w.image) + "'/>\n"
+         "      <source file='" +
+         XmlEscape(w.image) +
+         "'/>\n"
          "      <target dev='vda' bus='virtio'/>\n      <readonly/>\n    </disk>\n";
   }
   if (!r.network.empty()) {
-    x += "    <interface type='network'>\n      <mac address='" + MacFor(r.uuid) + "'/>\n"
-         "      <source network='" + XmlEscape(r.network) + "'/>\n"
+    x += "    <interface type='network'>\n      <mac address='" + MacFor(r.uuid) +
+         "'/>\n"
+         "      <source network='" +
+         XmlEscape(r.network) +
+         "'/>\n"
          "      <model type='virtio'/>\n    </interface>\n";
   }
   if (traits.kind != HostTraits::Kind::kTest) {

@@ -16,11 +16,16 @@ namespace {
 
 const char* StatusName(StepStatus s) {
   switch (s) {
-    case StepStatus::kPending: return "pending";
-    case StepStatus::kDone: return "done";
-    case StepStatus::kFailed: return "failed";
-    case StepStatus::kSkipped: return "skipped";
-    case StepStatus::kUndone: return "undone";
+    case StepStatus::kPending:
+      return "pending";
+    case StepStatus::kDone:
+      return "done";
+    case StepStatus::kFailed:
+      return "failed";
+    case StepStatus::kSkipped:
+      return "skipped";
+    case StepStatus::kUndone:
+      return "undone";
   }
   return "pending";
 }
@@ -87,7 +92,9 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-bool ProcessGone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
+bool ProcessGone(long pid) {
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
 
 }  // namespace
 
@@ -105,10 +112,9 @@ Journal::Journal(const std::string& path) : path_(path) {
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                     SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   db_.reset(db);
   if (rc != SQLITE_OK) {
     throw std::runtime_error("cannot open journal " + path + ": " +
@@ -362,8 +368,8 @@ std::vector<RunSummary> Journal::RecentRuns(size_t limit) {
   q.Bind(1, static_cast<int64_t>(limit));
   std::vector<RunSummary> out;
   while (q.Step()) {
-    out.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4), static_cast<long>(q.Int(5)),
-                   q.Int(6), q.Int(7), q.Int(8)});
+    out.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4),
+                   static_cast<long>(q.Int(5)), q.Int(6), q.Int(7), q.Int(8)});
   }
   return out;
 }

@@ -18,7 +18,7 @@
 namespace egov::orchestrator {
 
 struct LockHolder {
-  std::string holder;     ///< user@machine
+  std::string holder;  ///< user@machine
   long pid = 0;
   std::string operation;  ///< apply, destroy
   std::string since;      ///< UTC time it was taken

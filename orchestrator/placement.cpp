@@ -254,8 +254,7 @@ class Placer {
  private:
   static double MemoryLimit(const PlacementWorkload& wl, const PlacementHost& host) {
     const double physical = static_cast<double>(host.capacity.memory);
-    return wl.allow_memory_overcommit ? physical * std::max(1.0, host.overcommit.memory)
-                                      : physical;
+    return wl.allow_memory_overcommit ? physical * std::max(1.0, host.overcommit.memory) : physical;
   }
 
   uint32_t ComputeStatic(const PlacementWorkload& w, const PlacementHost& h) const {
@@ -284,10 +283,10 @@ class Placer {
   std::vector<size_t> class_rep_;
   std::vector<uint32_t> zone_, provider_;
   std::vector<size_t> order_;
-  std::vector<std::vector<int>> placed_;  // host of each replica, per workload
+  std::vector<std::vector<int>> placed_;             // host of each replica, per workload
   std::vector<std::vector<uint32_t>> static_masks_;  // per workload, per host class
-  std::vector<int> profile_of_;            // per workload: index of its required profile, or -1
-  std::vector<Compliance> compliance_;     // per host x profile
+  std::vector<int> profile_of_;         // per workload: index of its required profile, or -1
+  std::vector<Compliance> compliance_;  // per host x profile
   size_t profile_count_ = 0;
 };
 
@@ -335,18 +334,17 @@ std::string ReplicaList(uint64_t bits) {
 
 const char* ReasonCode(Reason reason) {
   static constexpr const char* kCodes[kReasonCount] = {
-      "CERT_EXPIRED",        "CERT_LEVEL_TOO_LOW",   "RESIDENCY_MISMATCH",
-      "PROVIDER_NOT_ALLOWED", "LABELS_MISMATCH",     "HOST_UNREACHABLE",
-      "NOT_COMPLIANT",       "COMPLIANCE_UNKNOWN",   "RUNS_OTHER_SYSTEMS",
-      "DEDICATED_HOST",      "CPU_EXHAUSTED",        "MEM_EXHAUSTED",
-      "DISK_EXHAUSTED",      "HOST_ANTI_AFFINITY",   "ZONE_ANTI_AFFINITY",
-      "PROVIDER_ANTI_AFFINITY"};
+      "CERT_EXPIRED",       "CERT_LEVEL_TOO_LOW", "RESIDENCY_MISMATCH", "PROVIDER_NOT_ALLOWED",
+      "LABELS_MISMATCH",    "HOST_UNREACHABLE",   "NOT_COMPLIANT",      "COMPLIANCE_UNKNOWN",
+      "RUNS_OTHER_SYSTEMS", "DEDICATED_HOST",     "CPU_EXHAUSTED",      "MEM_EXHAUSTED",
+      "DISK_EXHAUSTED",     "HOST_ANTI_AFFINITY", "ZONE_ANTI_AFFINITY", "PROVIDER_ANTI_AFFINITY"};
   return kCodes[static_cast<size_t>(reason)];
 }
 
 std::string DescribeReason(Reason reason, const PlacementWorkload& w, uint64_t spread_with) {
   switch (reason) {
-    case Reason::kCertExpired: return "certification expired";
+    case Reason::kCertExpired:
+      return "certification expired";
     case Reason::kCertLevel:
       return "certification below level " + std::to_string(w.level);
     case Reason::kResidency: {
@@ -354,24 +352,35 @@ std::string DescribeReason(Reason reason, const PlacementWorkload& w, uint64_t s
       for (const auto& c : w.residency) list += (list.empty() ? "" : ", ") + c;
       return "data residency outside " + list;
     }
-    case Reason::kProviderNotAllowed: return "provider not allowed by the workload";
+    case Reason::kProviderNotAllowed:
+      return "provider not allowed by the workload";
     case Reason::kLabels: {
       std::string list;
       for (const auto& [k, v] : w.labels) list += (list.empty() ? "" : ", ") + k + "=" + v;
       return "missing labels " + list;
     }
-    case Reason::kHostUnreachable: return "host unreachable";
-    case Reason::kNotCompliant: return "not compliant with " + w.profile;
-    case Reason::kComplianceUnknown: return "compliance with " + w.profile + " unknown";
+    case Reason::kHostUnreachable:
+      return "host unreachable";
+    case Reason::kNotCompliant:
+      return "not compliant with " + w.profile;
+    case Reason::kComplianceUnknown:
+      return "compliance with " + w.profile + " unknown";
     case Reason::kRunsOtherSystems:
       return "runs other systems (level " + std::to_string(w.level) + " needs dedicated hosts)";
-    case Reason::kDedicatedHost: return "dedicated to a physically separated system";
-    case Reason::kCpu: return "insufficient vCPUs";
-    case Reason::kMemory: return "insufficient memory";
-    case Reason::kDisk: return "insufficient disk";
-    case Reason::kSameHost: return "same host as " + ReplicaList(spread_with);
-    case Reason::kSameZone: return "same zone as " + ReplicaList(spread_with);
-    case Reason::kSameProvider: return "same provider as " + ReplicaList(spread_with);
+    case Reason::kDedicatedHost:
+      return "dedicated to a physically separated system";
+    case Reason::kCpu:
+      return "insufficient vCPUs";
+    case Reason::kMemory:
+      return "insufficient memory";
+    case Reason::kDisk:
+      return "insufficient disk";
+    case Reason::kSameHost:
+      return "same host as " + ReplicaList(spread_with);
+    case Reason::kSameZone:
+      return "same zone as " + ReplicaList(spread_with);
+    case Reason::kSameProvider:
+      return "same provider as " + ReplicaList(spread_with);
   }
   return "unknown";
 }
@@ -436,8 +445,8 @@ PlacementResult Place(const std::vector<PlacementHost>& hosts,
     if (h != host_index.end()) {
       auto w = workload_index.find(existing[e].workload);
       const int wi = w == workload_index.end() ? Ledger::kSeveral : static_cast<int>(w->second);
-      const bool physical = w != workload_index.end() &&
-                            workloads[w->second].separation == Separation::kPhysical;
+      const bool physical =
+          w != workload_index.end() && workloads[w->second].separation == Separation::kPhysical;
       placer.ledger().Add(h->second, existing[e].resources, wi, physical);
     }
     result.evictions.push_back({e, std::move(why), std::move(reasons)});
@@ -537,8 +546,7 @@ PlacementResult Place(const std::vector<PlacementHost>& hosts,
       if (a.host >= 0) {
         placer.placed()[w][static_cast<size_t>(r)] = a.host;
         placer.ledger().Add(static_cast<size_t>(a.host), workloads[w].resources,
-                            static_cast<int>(w),
-                            workloads[w].separation == Separation::kPhysical);
+                            static_cast<int>(w), workloads[w].separation == Separation::kPhysical);
         present[w] = true;
         ++version;
       } else {
@@ -573,9 +581,9 @@ std::vector<HostExplanation> ExplainHost(const std::vector<PlacementHost>& hosts
     if (h == host_index.end()) continue;
     auto w = workload_index.find(ex.workload);
     const int wi = w == workload_index.end() ? Ledger::kSeveral : static_cast<int>(w->second);
-    placer.ledger().Add(h->second, ex.resources, wi,
-                        w != workload_index.end() &&
-                            workloads[w->second].separation == Separation::kPhysical);
+    placer.ledger().Add(
+        h->second, ex.resources, wi,
+        w != workload_index.end() && workloads[w->second].separation == Separation::kPhysical);
   }
   for (const Assignment& a : result.assignments) {
     if (a.host < 0) continue;
@@ -601,8 +609,8 @@ std::vector<HostExplanation> ExplainHost(const std::vector<PlacementHost>& hosts
     const int saved = mine[static_cast<size_t>(a.replica)];
     mine[static_cast<size_t>(a.replica)] = -1;
     uint64_t with = 0;
-    const uint32_t mask = placer.StaticMask(workload, host) |
-                          placer.DynamicMask(workload, a.replica, host, &with);
+    const uint32_t mask =
+        placer.StaticMask(workload, host) | placer.DynamicMask(workload, a.replica, host, &with);
     mine[static_cast<size_t>(a.replica)] = saved;
     e.eligible = mask == 0;
     e.reasons = ReasonsOf(mask);

@@ -102,8 +102,8 @@ struct PlacementOptions {
 struct Assignment {
   size_t workload = 0;  ///< index into the workloads
   int replica = 0;
-  int host = -1;       ///< index into the hosts; -1 when it cannot be placed
-  int existing = -1;   ///< index into the existing replicas when it stays where it is
+  int host = -1;      ///< index into the hosts; -1 when it cannot be placed
+  int existing = -1;  ///< index into the existing replicas when it stays where it is
   double score = 0;
   size_t evaluated = 0;  ///< hosts looked at
   /// For an unplaced replica: hosts refused, counted under their first reason.
@@ -138,8 +138,7 @@ std::string DescribeReason(Reason reason, const PlacementWorkload& workload,
 
 /// "0/18 hosts: 6 certification below level 4, 5 insufficient memory, ..." for an unplaced
 /// replica.
-std::string SummarizeRefusals(const Assignment& a, const PlacementWorkload& workload,
-                              size_t hosts);
+std::string SummarizeRefusals(const Assignment& a, const PlacementWorkload& workload, size_t hosts);
 
 /// Why host `host` does or does not take each replica of workload `workload`, given the final
 /// placement: one line per replica, every failing reason listed.

@@ -53,11 +53,16 @@ std::string NetworkFor(const Workload& w, const PlacementWorkload& e) {
 
 const char* ToString(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kCreate: return "create";
-    case ActionKind::kReplace: return "replace";
-    case ActionKind::kStart: return "start";
-    case ActionKind::kDelete: return "delete";
-    case ActionKind::kUnchanged: return "unchanged";
+    case ActionKind::kCreate:
+      return "create";
+    case ActionKind::kReplace:
+      return "replace";
+    case ActionKind::kStart:
+      return "start";
+    case ActionKind::kDelete:
+      return "delete";
+    case ActionKind::kUnchanged:
+      return "unchanged";
   }
   return "unchanged";
 }
@@ -133,9 +138,10 @@ Plan BuildPlan(const PlanningModel& m, const PlacementResult& placement,
     req.uuid = a.uuid;
     req.workload = &spec;
     req.network = NetworkFor(spec, eff);
-    req.metadata = {spec.name,        spec.agency,      spec.system,   spec.security_level,
-                    a.replica,        f.provider->name, f.zone->name,  eff.spec_hash,
-                    spec.health ? spec.health->url : "", req.network};
+    req.metadata = {spec.name,           spec.agency,   spec.system,
+                    spec.security_level, a.replica,     f.provider->name,
+                    f.zone->name,        eff.spec_hash, spec.health ? spec.health->url : "",
+                    req.network};
     a.xml = BuildDomainXml(req, sessions[session]->traits);
     a.network = req.network;
     if (eff.separation == Separation::kLogical) a.pool = SeparationName(spec.name);
@@ -191,10 +197,9 @@ Plan BuildPlan(const PlanningModel& m, const PlacementResult& placement,
     } else {
       a.kind = ActionKind::kCreate;
       auto mv = moved.find({eff.name, as.replica});
-      a.reason = mv == moved.end()
-                     ? "new replica"
-                     : "moved from " + m.existing[mv->second->existing].host + " (" +
-                           mv->second->why + ")";
+      a.reason = mv == moved.end() ? "new replica"
+                                   : "moved from " + m.existing[mv->second->existing].host + " (" +
+                                         mv->second->why + ")";
       xml_jobs.push_back({plan.actions.size(), as.workload, session});
       const auto& traits = m.hosts[session];
       if (eff.require_compliance) {
@@ -335,8 +340,10 @@ Plan PlanFromJson(const nlohmann::json& j, const std::string& file) {
       plan.actions.push_back(std::move(a));
     }
     for (const auto& x : j.value("unplaced", nlohmann::json::array())) {
-      plan.unplaced.push_back({x.at("workload").get<std::string>(), x.at("replica").get<int>(),
-                               x.value("summary", ""), {}});
+      plan.unplaced.push_back({x.at("workload").get<std::string>(),
+                               x.at("replica").get<int>(),
+                               x.value("summary", ""),
+                               {}});
     }
     plan.unreachable = j.value("unreachable", std::map<std::string, std::string>{});
     plan.notes = j.value("notes", std::vector<std::string>{});
@@ -356,8 +363,8 @@ void PrintPlan(const Plan& plan, std::ostream& out, bool show_unchanged) {
     for (const auto& a : plan.actions) {
       if (a.kind != k) continue;
       out << "  " << kMarks[static_cast<int>(k)] << " " << ToString(k)
-          << std::string(10 - std::string(ToString(k)).size(), ' ') << a.domain << " on "
-          << a.host << ": " << a.reason << "\n";
+          << std::string(10 - std::string(ToString(k)).size(), ' ') << a.domain << " on " << a.host
+          << ": " << a.reason << "\n";
     }
   }
   if (!plan.unplaced.empty()) {
@@ -368,7 +375,8 @@ void PrintPlan(const Plan& plan, std::ostream& out, bool show_unchanged) {
   }
   if (!plan.unreachable.empty()) {
     out << "\nUnreachable hosts (state unknown; nothing there is taken for deleted):\n";
-    for (const auto& [host, error] : plan.unreachable) out << "  ? " << host << ": " << error << "\n";
+    for (const auto& [host, error] : plan.unreachable)
+      out << "  ? " << host << ": " << error << "\n";
   }
   if (!plan.notes.empty()) {
     out << "\nNotes:\n";

@@ -28,11 +28,11 @@ struct Action {
   std::string domain;
   std::string uuid;
   std::string reason;
-  std::string state;    ///< observed state of an existing domain
-  std::string xml;      ///< domain XML to define (create, replace)
-  std::string network;  ///< network to ensure before defining (or remove, with cleanup)
-  std::string pool;     ///< storage pool likewise
-  bool cleanup = false; ///< delete: also remove the workload's own network and pool
+  std::string state;     ///< observed state of an existing domain
+  std::string xml;       ///< domain XML to define (create, replace)
+  std::string network;   ///< network to ensure before defining (or remove, with cleanup)
+  std::string pool;      ///< storage pool likewise
+  bool cleanup = false;  ///< delete: also remove the workload's own network and pool
 };
 
 struct Unplaced {

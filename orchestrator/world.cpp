@@ -11,29 +11,28 @@ namespace po = boost::program_options;
 namespace egov::orchestrator {
 
 void AddWorldOptions(po::options_description& desc) {
-  desc.add_options()
-      ("file,f", po::value<std::vector<std::string>>()->required(),
-       "YAML file or directory with providers and workloads (repeatable)")
-      ("policy", po::value<std::string>()->default_value(""),
-       "policy file (default: the Policy among -f, else profiles/policy-default.yaml)")
-      ("results", po::value<std::string>()->default_value(""),
-       "directory of saved scan results <host>.json, instead of asking the agents")
-      ("agent-timeout", po::value<std::string>()->default_value("3s"),
-       "how long to wait for each agent's results")
-      ("keepalive", po::value<int>()->default_value(5),
-       "seconds between keepalive probes to remote hosts; a host is lost after about 4")
-      ("journal", po::value<std::string>()->default_value(""),
-       "journal database (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)")
-      ("output", po::value<std::string>()->default_value("text"), "text or json");
+  desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
+                     "YAML file or directory with providers and workloads (repeatable)")(
+      "policy", po::value<std::string>()->default_value(""),
+      "policy file (default: the Policy among -f, else profiles/policy-default.yaml)")(
+      "results", po::value<std::string>()->default_value(""),
+      "directory of saved scan results <host>.json, instead of asking the agents")(
+      "agent-timeout", po::value<std::string>()->default_value("3s"),
+      "how long to wait for each agent's results")(
+      "keepalive", po::value<int>()->default_value(5),
+      "seconds between keepalive probes to remote hosts; a host is lost after about 4")(
+      "journal", po::value<std::string>()->default_value(""),
+      "journal database (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)")(
+      "output", po::value<std::string>()->default_value("text"), "text or json");
 }
 
 void AddPlacementOptions(po::options_description& desc) {
-  desc.add_options()
-      ("seed", po::value<uint64_t>()->default_value(1), "seed of the deterministic tie-break")
-      ("strategy", po::value<std::string>()->default_value("spread"),
-       "spread (least allocated first) or binpack (fill hosts first)")
-      ("candidates", po::value<size_t>()->default_value(256),
-       "feasible hosts scored per replica (0: all)");
+  desc.add_options()("seed", po::value<uint64_t>()->default_value(1),
+                     "seed of the deterministic tie-break")(
+      "strategy", po::value<std::string>()->default_value("spread"),
+      "spread (least allocated first) or binpack (fill hosts first)")(
+      "candidates", po::value<size_t>()->default_value(256),
+      "feasible hosts scored per replica (0: all)");
 }
 
 PlacementOptions ReadPlacementOptions(const po::variables_map& vm) {

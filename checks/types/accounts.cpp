@@ -43,7 +43,8 @@ class AccountsCheck : public Check {
       std::set<std::string> names;
       for (const auto& e : *passwd) {
         if (!e.password.empty()) continue;
-        ev.push_back({"/etc/passwd", e.line, e.name + " has an empty password field", "x or a hash"});
+        ev.push_back(
+            {"/etc/passwd", e.line, e.name + " has an empty password field", "x or a hash"});
         if (names.insert(e.name).second) bad += (bad.empty() ? "" : ", ") + e.name;
       }
       for (const auto& s : *shadow) {
@@ -89,15 +90,18 @@ class AccountsCheck : public Check {
 }  // namespace
 
 CheckType Accounts() {
-  return {"accounts",
-          "Local accounts (/etc/passwd, /etc/shadow): empty passwords, UID 0, password age, "
-          "inactivity lock",
-          {{"rule", ParamType::kChoice, true,
-            "no_empty_passwords; only_root_uid0; password_max_days (every account with a usable "
-            "password has a maximum age <= days); inactive_days (locked <= days after expiry)",
-            {"no_empty_passwords", "only_root_uid0", "password_max_days", "inactive_days"}},
-           {"days", ParamType::kInteger, false, "the limit for password_max_days and inactive_days"}},
-          [](const Params& p) { return std::make_unique<AccountsCheck>(p); }};
+  return {
+      "accounts",
+      "Local accounts (/etc/passwd, /etc/shadow): empty passwords, UID 0, password age, "
+      "inactivity lock",
+      {{"rule",
+        ParamType::kChoice,
+        true,
+        "no_empty_passwords; only_root_uid0; password_max_days (every account with a usable "
+        "password has a maximum age <= days); inactive_days (locked <= days after expiry)",
+        {"no_empty_passwords", "only_root_uid0", "password_max_days", "inactive_days"}},
+       {"days", ParamType::kInteger, false, "the limit for password_max_days and inactive_days"}},
+      [](const Params& p) { return std::make_unique<AccountsCheck>(p); }};
 }
 
 }  // namespace egov::checks::types

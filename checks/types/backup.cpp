@@ -32,14 +32,17 @@ class BackupCheck : public Check {
     std::chrono::system_clock::time_point newest_time{};
     Walk(ctx, dir_, 0, newest, newest_time);
     if (newest.empty()) {
-      return Outcome::Fail("no backup file in " + dir_, {{dir_, 0, "no " + pattern_ + " file", expected}});
+      return Outcome::Fail("no backup file in " + dir_,
+                           {{dir_, 0, "no " + pattern_ + " file", expected}});
     }
     const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.now() - newest_time);
     const std::string observed = "newest " + newest + ", " + FormatTimestamp(newest_time) + " (" +
                                  FormatDuration(std::chrono::duration_cast<std::chrono::minutes>(
-                                     std::max(age, std::chrono::milliseconds(0)))) + " old)";
+                                     std::max(age, std::chrono::milliseconds(0)))) +
+                                 " old)";
     std::vector<Evidence> ev = {{newest, 0, observed, expected}};
-    if (age > max_age_) return Outcome::Fail("newest backup is older than " + FormatDuration(max_age_), ev);
+    if (age > max_age_)
+      return Outcome::Fail("newest backup is older than " + FormatDuration(max_age_), ev);
     return Outcome::Pass("newest backup is recent", ev);
   }
 

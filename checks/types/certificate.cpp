@@ -32,11 +32,13 @@ class CertificateCheck : public Check {
     const FileData data = ctx.Read(path_, 1 << 20);
     if (!data.ok()) {
       if (data.missing()) {
-        return Outcome::Fail(path_ + " does not exist", {{path_, 0, "absent", "a valid certificate"}});
+        return Outcome::Fail(path_ + " does not exist",
+                             {{path_, 0, "absent", "a valid certificate"}});
       }
       return Outcome::Error(data.message);
     }
-    std::unique_ptr<BIO, Deleter> bio(BIO_new_mem_buf(data.bytes.data(), static_cast<int>(data.bytes.size())));
+    std::unique_ptr<BIO, Deleter> bio(
+        BIO_new_mem_buf(data.bytes.data(), static_cast<int>(data.bytes.size())));
     std::unique_ptr<X509, Deleter> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) {
       return Outcome::Error(path_ + ": no PEM certificate in the file",
@@ -50,13 +52,19 @@ class CertificateCheck : public Check {
     std::tm not_after{};
     ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &not_after);
     const auto expires = std::chrono::system_clock::from_time_t(::timegm(&not_after));
-    const auto days_left = std::chrono::duration_cast<std::chrono::hours>(expires - ctx.now()).count() / 24;
-    const std::string expiry = "expires " + FormatTimestamp(expires) + " (" +
-                               (days_left < 0 ? "expired " + std::to_string(-days_left) + " days ago"
-                                              : std::to_string(days_left) + " days left") + ")";
-    ev.push_back({path_, 0, expiry, "valid for at least " + std::to_string(min_days_) + " more days"});
-    if (expires <= ctx.now()) add_bad("certificate expired on " + FormatTimestamp(expires));
-    else if (days_left < min_days_) add_bad("certificate expires in " + std::to_string(days_left) + " days");
+    const auto days_left =
+        std::chrono::duration_cast<std::chrono::hours>(expires - ctx.now()).count() / 24;
+    const std::string expiry =
+        "expires " + FormatTimestamp(expires) + " (" +
+        (days_left < 0 ? "expired " + std::to_string(-days_left) + " days ago"
+                       : std::to_string(days_left) + " days left") +
+        ")";
+    ev.push_back(
+        {path_, 0, expiry, "valid for at least " + std::to_string(min_days_) + " more days"});
+    if (expires <= ctx.now())
+      add_bad("certificate expired on " + FormatTimestamp(expires));
+    else if (days_left < min_days_)
+      add_bad("certificate expires in " + std::to_string(days_left) + " days");
     std::tm not_before{};
     ASN1_TIME_to_tm(X509_get0_notBefore(cert.get()), &not_before);
     if (std::chrono::system_clock::from_time_t(::timegm(&not_before)) > ctx.now()) {
@@ -67,13 +75,18 @@ class CertificateCheck : public Check {
     std::unique_ptr<EVP_PKEY, Deleter> key(X509_get_pubkey(cert.get()));
     const int bits = key ? EVP_PKEY_get_bits(key.get()) : 0;
     const int id = key ? EVP_PKEY_get_base_id(key.get()) : 0;
-    std::string key_text = id == EVP_PKEY_RSA ? "RSA" : id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_ED25519 ? "Ed25519"
-                         : id == EVP_PKEY_ED448 ? "Ed448" : id == EVP_PKEY_DSA ? "DSA" : "unknown";
+    std::string key_text = id == EVP_PKEY_RSA       ? "RSA"
+                           : id == EVP_PKEY_EC      ? "EC"
+                           : id == EVP_PKEY_ED25519 ? "Ed25519"
+                           : id == EVP_PKEY_ED448   ? "Ed448"
+                           : id == EVP_PKEY_DSA     ? "DSA"
+                                                    : "unknown";
     key_text += " " + std::to_string(bits) + " bits";
-    ev.push_back({path_, 0, "key " + key_text,
-                  "RSA >= " + std::to_string(min_rsa_) + " or EC >= " + std::to_string(min_ec_) + " bits"});
-    if ((id == EVP_PKEY_RSA && bits < min_rsa_) || (id == EVP_PKEY_EC && bits < min_ec_) || id == EVP_PKEY_DSA ||
-        !key) {
+    ev.push_back(
+        {path_, 0, "key " + key_text,
+         "RSA >= " + std::to_string(min_rsa_) + " or EC >= " + std::to_string(min_ec_) + " bits"});
+    if ((id == EVP_PKEY_RSA && bits < min_rsa_) || (id == EVP_PKEY_EC && bits < min_ec_) ||
+        id == EVP_PKEY_DSA || !key) {
       add_bad("weak key: " + key_text);
     }
 

@@ -33,8 +33,7 @@ class ConfigOptionCheck : public Check {
   }
 
   Outcome Run(const HostContext& ctx) const override {
-    const auto conf =
-        LoadConf(ctx, format_, paths_.empty() ? SysctlFiles(ctx) : paths_);
+    const auto conf = LoadConf(ctx, format_, paths_.empty() ? SysctlFiles(ctx) : paths_);
     if (!conf->errors.empty()) return Outcome::Error(conf->errors.front());
     const std::string where = conf->files.empty() ? Describe(paths_) : conf->files.front();
     const std::string expected = expect_.Describe();
@@ -57,8 +56,8 @@ class ConfigOptionCheck : public Check {
     }
     if (format_ == ConfFormat::kSshd && match_blocks_) {
       for (const Setting* m : MatchBlockValues(*conf, key_)) {
-        evidence.push_back({m->file, m->line, "Match " + m->block + ": " + m->key + " " + m->value,
-                            expected});
+        evidence.push_back(
+            {m->file, m->line, "Match " + m->block + ": " + m->key + " " + m->value, expected});
         if (!expect_.Test(m->value)) {
           bad.push_back(key_ + " is " + m->value + " under Match " + m->block + "; expected " +
                         expected);
@@ -94,7 +93,9 @@ class ConfigOptionCheck : public Check {
 CheckType ConfigOption() {
   return {"config_option",
           "A setting in a configuration file compared with an operator",
-          {{"format", ParamType::kChoice, true,
+          {{"format",
+            ParamType::kChoice,
+            true,
             "sshd (first value wins, Match blocks, Include), keyvalue (key = value, last wins, "
             "[sections]), space (KEY value as login.defs, last wins), sysctl (sysctl.conf/.d)",
             {"sshd", "keyvalue", "space", "sysctl"}},
@@ -106,10 +107,18 @@ CheckType ConfigOption() {
            {"default", ParamType::kScalar, false,
             "the program's built-in value when the key is not set (else: not set)"},
            {"section", ParamType::kString, false, "keyvalue only: the [section] the key is in"},
-           {"match_blocks", ParamType::kBool, false,
-            "sshd: every Match block that sets the key must also satisfy it", {}, "true"},
-           {"ignore_case", ParamType::kBool, false, "compare text case-insensitively (always for sshd)",
-            {}, "false"}},
+           {"match_blocks",
+            ParamType::kBool,
+            false,
+            "sshd: every Match block that sets the key must also satisfy it",
+            {},
+            "true"},
+           {"ignore_case",
+            ParamType::kBool,
+            false,
+            "compare text case-insensitively (always for sshd)",
+            {},
+            "false"}},
           [](const Params& p) { return std::make_unique<ConfigOptionCheck>(p); }};
 }
 

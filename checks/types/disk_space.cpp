@@ -41,14 +41,21 @@ class DiskSpaceCheck : public Check {
       const double ipct = sv->f_files > 0 ? 100.0 * sv->f_favail / sv->f_files : 100.0;
       std::string expected;
       if (min_percent_ >= 0) expected += ">= " + Pct(min_percent_) + " free";
-      if (min_bytes_) expected += (expected.empty() ? ">= " : ", >= ") + FormatSize(min_bytes_) + " free";
-      if (min_inodes_ >= 0) expected += (expected.empty() ? ">= " : ", >= ") + Pct(min_inodes_) + " inodes free";
-      ev.push_back({path, 0, FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +
-                                 Pct(ipct) + " inodes free",
+      if (min_bytes_)
+        expected += (expected.empty() ? ">= " : ", >= ") + FormatSize(min_bytes_) + " free";
+      if (min_inodes_ >= 0)
+        expected += (expected.empty() ? ">= " : ", >= ") + Pct(min_inodes_) + " inodes free";
+      ev.push_back({path, 0,
+                    FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +
+                        Pct(ipct) + " inodes free",
                     expected});
-      if (min_percent_ >= 0 && pct < min_percent_) bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(pct) + " free";
-      if (avail < min_bytes_) bad += (bad.empty() ? "" : "; ") + path + " has " + FormatSize(avail / (1 << 20) * (1 << 20)) + " free";
-      if (min_inodes_ >= 0 && ipct < min_inodes_) bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(ipct) + " inodes free";
+      if (min_percent_ >= 0 && pct < min_percent_)
+        bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(pct) + " free";
+      if (avail < min_bytes_)
+        bad += (bad.empty() ? "" : "; ") + path + " has " +
+               FormatSize(avail / (1 << 20) * (1 << 20)) + " free";
+      if (min_inodes_ >= 0 && ipct < min_inodes_)
+        bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(ipct) + " inodes free";
     }
     if (!bad.empty()) return Outcome::Fail(bad, ev);
     return Outcome::Pass("enough free space", ev);
@@ -64,13 +71,14 @@ class DiskSpaceCheck : public Check {
 }  // namespace
 
 CheckType DiskSpace() {
-  return {"disk_space",
-          "Free space and inodes of the file systems holding some paths (statvfs)",
-          {{"path", ParamType::kStringList, false, "paths whose file systems are judged", {}, "/"},
-           {"min_free_percent", ParamType::kNumber, false, "minimum free space in percent"},
-           {"min_free", ParamType::kSize, false, "minimum free space, e.g. 10Gi"},
-           {"min_free_inodes_percent", ParamType::kNumber, false, "minimum free inodes in percent"}},
-          [](const Params& p) { return std::make_unique<DiskSpaceCheck>(p); }};
+  return {
+      "disk_space",
+      "Free space and inodes of the file systems holding some paths (statvfs)",
+      {{"path", ParamType::kStringList, false, "paths whose file systems are judged", {}, "/"},
+       {"min_free_percent", ParamType::kNumber, false, "minimum free space in percent"},
+       {"min_free", ParamType::kSize, false, "minimum free space, e.g. 10Gi"},
+       {"min_free_inodes_percent", ParamType::kNumber, false, "minimum free inodes in percent"}},
+      [](const Params& p) { return std::make_unique<DiskSpaceCheck>(p); }};
 }
 
 }  // namespace egov::checks::types

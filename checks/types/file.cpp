@@ -62,8 +62,7 @@ class FileCheck : public Check {
       evidence.push_back({path_, 0, "no match", "present"});
     }
     if (!problems.empty()) return Outcome::Fail(Join(problems), evidence);
-    return Outcome::Pass(absent_ ? path_ + " is absent"
-                                 : path_ + " is as expected", evidence);
+    return Outcome::Pass(absent_ ? path_ + " is absent" : path_ + " is as expected", evidence);
   }
 
  private:
@@ -118,20 +117,28 @@ class FileCheck : public Check {
 }  // namespace
 
 CheckType File() {
-  return {"file",
-          "A path exists (or is absent) with at most some permission bits, an owner and a group",
-          {{"path", ParamType::kPath, true, "file or directory; * ? [..] match several, all judged"},
-           {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"},
-            "present"},
-           {"kind", ParamType::kChoice, false, "what the path must be",
-            {"any", "file", "directory", "symlink"}, "any"},
-           {"mode_max", ParamType::kMode, false,
-            "no permission bits beyond these, e.g. \"0640\" (group-writable or world bits fail)"},
-           {"owner", ParamType::kString, false, "owning user, by name (from the root's passwd) or uid"},
-           {"group", ParamType::kString, false, "owning group, by name or gid"},
-           {"follow", ParamType::kBool, false, "follow a final symbolic link (inside the root)", {},
-            "true"}},
-          [](const Params& p) { return std::make_unique<FileCheck>(p); }};
+  return {
+      "file",
+      "A path exists (or is absent) with at most some permission bits, an owner and a group",
+      {{"path", ParamType::kPath, true, "file or directory; * ? [..] match several, all judged"},
+       {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"}, "present"},
+       {"kind",
+        ParamType::kChoice,
+        false,
+        "what the path must be",
+        {"any", "file", "directory", "symlink"},
+        "any"},
+       {"mode_max", ParamType::kMode, false,
+        "no permission bits beyond these, e.g. \"0640\" (group-writable or world bits fail)"},
+       {"owner", ParamType::kString, false, "owning user, by name (from the root's passwd) or uid"},
+       {"group", ParamType::kString, false, "owning group, by name or gid"},
+       {"follow",
+        ParamType::kBool,
+        false,
+        "follow a final symbolic link (inside the root)",
+        {},
+        "true"}},
+      [](const Params& p) { return std::make_unique<FileCheck>(p); }};
 }
 
 }  // namespace egov::checks::types

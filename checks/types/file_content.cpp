@@ -39,15 +39,17 @@ class FileContentCheck : public Check {
           if (!match_.Test(std::string(line))) continue;
           ++matches;
           if (ev.size() < 20) {
-            ev.push_back({path, n, std::string(t), absent_ ? "no line matching /" + pattern_ + "/"
-                                                           : "a line matching /" + pattern_ + "/"});
+            ev.push_back({path, n, std::string(t),
+                          absent_ ? "no line matching /" + pattern_ + "/"
+                                  : "a line matching /" + pattern_ + "/"});
           }
         }
       }
     }
     const std::string where = paths_.size() == 1 ? paths_[0] : paths_[0] + " ...";
     if (absent_) {
-      if (matches) return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ + "/", ev);
+      if (matches)
+        return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ + "/", ev);
       return Outcome::Pass("no line matches /" + pattern_ + "/",
                            {{where, 0, files ? "no matching line" : "no such file",
                              "no line matching /" + pattern_ + "/"}});
@@ -55,11 +57,11 @@ class FileContentCheck : public Check {
     if (matches >= min_matches_) {
       return Outcome::Pass(std::to_string(matches) + " line(s) match /" + pattern_ + "/", ev);
     }
-    ev.push_back({where, 0,
-                  files ? std::to_string(matches) + " matching line(s)" : "no such file",
-                  "at least " + std::to_string(min_matches_) + " line(s) matching /" + pattern_ + "/"});
-    return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ + "/, expected at least " +
-                             std::to_string(min_matches_),
+    ev.push_back(
+        {where, 0, files ? std::to_string(matches) + " matching line(s)" : "no such file",
+         "at least " + std::to_string(min_matches_) + " line(s) matching /" + pattern_ + "/"});
+    return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ +
+                             "/, expected at least " + std::to_string(min_matches_),
                          ev);
   }
 
@@ -83,15 +85,16 @@ class FileContentCheck : public Check {
 }  // namespace
 
 CheckType FileContent() {
-  return {"file_content",
-          "Lines matching a POSIX extended regular expression are present (at least N) or absent",
-          {{"path", ParamType::kStringList, true, "file(s) or globs; missing files have no lines"},
-           {"pattern", ParamType::kString, true, "POSIX extended regular expression, per line"},
-           {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"}, "present"},
-           {"min_matches", ParamType::kInteger, false, "present: how many lines must match", {}, "1"},
-           {"skip_comments", ParamType::kBool, false, "ignore lines starting with #", {}, "true"},
-           {"ignore_case", ParamType::kBool, false, "match case-insensitively", {}, "false"}},
-          [](const Params& p) { return std::make_unique<FileContentCheck>(p); }};
+  return {
+      "file_content",
+      "Lines matching a POSIX extended regular expression are present (at least N) or absent",
+      {{"path", ParamType::kStringList, true, "file(s) or globs; missing files have no lines"},
+       {"pattern", ParamType::kString, true, "POSIX extended regular expression, per line"},
+       {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"}, "present"},
+       {"min_matches", ParamType::kInteger, false, "present: how many lines must match", {}, "1"},
+       {"skip_comments", ParamType::kBool, false, "ignore lines starting with #", {}, "true"},
+       {"ignore_case", ParamType::kBool, false, "match case-insensitively", {}, "false"}},
+      [](const Params& p) { return std::make_unique<FileContentCheck>(p); }};
 }
 
 }  // namespace egov::checks::types

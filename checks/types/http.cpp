@@ -53,7 +53,8 @@ class HttpCheck : public Check {
     if (url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0) {
       p.Fail("url", "expected an http:// or https:// URL");
     }
-    if (!min_tls_.empty() && url_.rfind("https://", 0) != 0) p.Fail("min_tls", "needs an https:// URL");
+    if (!min_tls_.empty() && url_.rfind("https://", 0) != 0)
+      p.Fail("min_tls", "needs an https:// URL");
   }
 
   Outcome Run(const HostContext& ctx) const override {
@@ -85,14 +86,18 @@ class HttpCheck : public Check {
       tls = Lib().ssl_get_version(static_cast<SSL*>(session->internals));
     }
     const auto ms = micros / 1000;
-    std::vector<Evidence> ev = {{url_, 0, "HTTP " + std::to_string(code) + " in " + std::to_string(ms) + " ms" +
-                                             (tls.empty() ? "" : ", " + tls),
-                                 expected_status + (max_latency_.count() ? " within " + FormatDuration(max_latency_) : "")}};
+    std::vector<Evidence> ev = {
+        {url_, 0,
+         "HTTP " + std::to_string(code) + " in " + std::to_string(ms) + " ms" +
+             (tls.empty() ? "" : ", " + tls),
+         expected_status +
+             (max_latency_.count() ? " within " + FormatDuration(max_latency_) : "")}};
     std::string bad;
-    if (code != status_) bad = "status " + std::to_string(code) + ", expected " + std::to_string(status_);
+    if (code != status_)
+      bad = "status " + std::to_string(code) + ", expected " + std::to_string(status_);
     if (max_latency_.count() && ms > max_latency_.count()) {
-      bad += (bad.empty() ? "" : "; ") + std::string("answered in ") + std::to_string(ms) + " ms, more than " +
-             FormatDuration(max_latency_);
+      bad += (bad.empty() ? "" : "; ") + std::string("answered in ") + std::to_string(ms) +
+             " ms, more than " + FormatDuration(max_latency_);
     }
     if (!min_tls_.empty()) {
       const std::string old = OldProtocolAccepted(ca);
@@ -159,7 +164,10 @@ CheckType Http() {
            {"status", ParamType::kInteger, false, "expected HTTP status", {}, "200"},
            {"max_latency", ParamType::kDuration, false, "slowest acceptable answer, e.g. 500ms"},
            {"timeout", ParamType::kDuration, false, "give up after", {}, "5s"},
-           {"min_tls", ParamType::kChoice, false, "oldest TLS version the server may accept",
+           {"min_tls",
+            ParamType::kChoice,
+            false,
+            "oldest TLS version the server may accept",
             {"1.2", "1.3"}},
            {"ca_file", ParamType::kPath, false, "CA bundle (PEM, inside the root) to verify with"},
            {"insecure", ParamType::kBool, false, "skip certificate verification", {}, "false"}},

@@ -34,7 +34,8 @@ class KernelModuleCheck : public Check {
   Outcome Loaded(const HostContext& ctx) const {
     const FileData data = ctx.Read("/proc/modules");
     if (!data.ok()) {
-      if (data.missing()) return Outcome::Skipped("no /proc/modules under the root: not a live host");
+      if (data.missing())
+        return Outcome::Skipped("no /proc/modules under the root: not a live host");
       return Outcome::Error(data.message);
     }
     const bool want = state_ == "loaded";
@@ -52,7 +53,8 @@ class KernelModuleCheck : public Check {
       }
       ev.push_back({"/proc/modules", found, name + (found ? " loaded" : " not loaded"),
                     want ? "loaded" : "not loaded"});
-      if ((found != 0) != want) bad += (bad.empty() ? "" : "; ") + name + (found ? " is loaded" : " is not loaded");
+      if ((found != 0) != want)
+        bad += (bad.empty() ? "" : "; ") + name + (found ? " is loaded" : " is not loaded");
     }
     if (!bad.empty()) return Outcome::Fail(bad, ev);
     return Outcome::Pass(want ? "loaded" : "not loaded", ev);
@@ -60,7 +62,8 @@ class KernelModuleCheck : public Check {
 
   Outcome Blacklisted(const HostContext& ctx) const {
     std::vector<std::string> files;
-    for (const char* dir : {"/usr/lib/modprobe.d", "/lib/modprobe.d", "/run/modprobe.d", "/etc/modprobe.d"}) {
+    for (const char* dir :
+         {"/usr/lib/modprobe.d", "/lib/modprobe.d", "/run/modprobe.d", "/etc/modprobe.d"}) {
       for (const auto& f : ctx.Glob(std::string(dir) + "/*.conf")) files.push_back(f);
     }
     std::vector<Evidence> ev;
@@ -104,7 +107,9 @@ CheckType KernelModule() {
   return {"kernel_module",
           "A kernel module loaded or not (/proc/modules), or blacklisted in modprobe.d",
           {{"name", ParamType::kStringList, true, "module name(s) ('-' and '_' are the same)"},
-           {"state", ParamType::kChoice, true,
+           {"state",
+            ParamType::kChoice,
+            true,
             "loaded, not_loaded, or blacklisted (a 'blacklist' line or 'install NAME /bin/false')",
             {"loaded", "not_loaded", "blacklisted"}}},
           [](const Params& p) { return std::make_unique<KernelModuleCheck>(p); }};

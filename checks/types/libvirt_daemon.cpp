@@ -25,11 +25,14 @@ class LibvirtDaemonCheck : public Check {
   explicit LibvirtDaemonCheck(const Params& p) : rule_(p.String("rule")) {}
 
   Outcome Run(const HostContext& ctx) const override {
-    const auto daemon = LoadConf(ctx, ConfFormat::kKeyValue, {kLibvirtd, "/etc/libvirt/virtproxyd.conf"});
+    const auto daemon =
+        LoadConf(ctx, ConfFormat::kKeyValue, {kLibvirtd, "/etc/libvirt/virtproxyd.conf"});
     const auto qemu = LoadConf(ctx, ConfFormat::kKeyValue, {kQemu});
     if (!daemon->errors.empty()) return Outcome::Error(daemon->errors.front());
     if (!qemu->errors.empty()) return Outcome::Error(qemu->errors.front());
-    auto get = [](const ConfData& c, const char* key) { return Effective(c, ConfFormat::kKeyValue, key); };
+    auto get = [](const ConfData& c, const char* key) {
+      return Effective(c, ConfFormat::kKeyValue, key);
+    };
     auto ev_of = [](const Setting* s, const std::string& file, const std::string& key,
                     const std::string& fallback, const std::string& expected) {
       return s ? Evidence{s->file, s->line, s->key + " = " + s->value, expected}
@@ -37,11 +40,13 @@ class LibvirtDaemonCheck : public Check {
     };
     if (rule_ == "no_plain_tcp") {
       const Setting* listen = get(*daemon, "listen_tcp");
-      const std::string socket = EnabledSocket(ctx, {"libvirtd-tcp.socket", "virtproxyd-tcp.socket"});
+      const std::string socket =
+          EnabledSocket(ctx, {"libvirtd-tcp.socket", "virtproxyd-tcp.socket"});
       std::vector<Evidence> ev = {ev_of(listen, kLibvirtd, "listen_tcp", "0", "0")};
-      ev.push_back({socket.empty() ? "/etc/systemd/system" : socket, 0,
-                    socket.empty() ? "libvirtd-tcp.socket not enabled" : "libvirtd-tcp.socket enabled",
-                    "no TCP socket unit enabled"});
+      ev.push_back(
+          {socket.empty() ? "/etc/systemd/system" : socket, 0,
+           socket.empty() ? "libvirtd-tcp.socket not enabled" : "libvirtd-tcp.socket enabled",
+           "no TCP socket unit enabled"});
       if ((listen && listen->value != "0") || !socket.empty()) {
         return Outcome::Fail("libvirt accepts unencrypted TCP connections", ev);
       }
@@ -49,14 +54,17 @@ class LibvirtDaemonCheck : public Check {
     }
     if (rule_ == "tls_listen") {
       const Setting* listen = get(*daemon, "listen_tls");
-      const std::string socket = EnabledSocket(ctx, {"libvirtd-tls.socket", "virtproxyd-tls.socket"});
-      std::vector<Evidence> ev = {{socket.empty() ? "/etc/systemd/system" : socket, 0,
-                                   socket.empty() ? "libvirtd-tls.socket not enabled" : "libvirtd-tls.socket enabled",
-                                   "TLS socket enabled"},
-                                  ev_of(listen, kLibvirtd, "listen_tls", "1", "1")};
+      const std::string socket =
+          EnabledSocket(ctx, {"libvirtd-tls.socket", "virtproxyd-tls.socket"});
+      std::vector<Evidence> ev = {
+          {socket.empty() ? "/etc/systemd/system" : socket, 0,
+           socket.empty() ? "libvirtd-tls.socket not enabled" : "libvirtd-tls.socket enabled",
+           "TLS socket enabled"},
+          ev_of(listen, kLibvirtd, "listen_tls", "1", "1")};
       std::string bad;
       if (socket.empty()) bad = "no TLS listener (libvirtd-tls.socket not enabled)";
-      if (listen && listen->value == "0") bad += (bad.empty() ? "" : "; ") + std::string("listen_tls = 0");
+      if (listen && listen->value == "0")
+        bad += (bad.empty() ? "" : "; ") + std::string("listen_tls = 0");
       const Setting* cert = get(*daemon, "cert_file");
       const Setting* key = get(*daemon, "key_file");
       const std::string cert_path = cert ? cert->value : "/etc/pki/libvirt/servercert.pem";
@@ -73,14 +81,17 @@ class LibvirtDaemonCheck : public Check {
       const Setting* unix_rw = get(*daemon, "auth_unix_rw");
       const Setting* tcp = get(*daemon, "auth_tcp");
       const Setting* perms = get(*daemon, "unix_sock_rw_perms");
-      std::vector<Evidence> ev = {ev_of(unix_rw, kLibvirtd, "auth_unix_rw", "polkit", "not none"),
-                                  ev_of(tcp, kLibvirtd, "auth_tcp", "sasl", "not none"),
-                                  ev_of(perms, kLibvirtd, "unix_sock_rw_perms", "0700", "no access for others")};
+      std::vector<Evidence> ev = {
+          ev_of(unix_rw, kLibvirtd, "auth_unix_rw", "polkit", "not none"),
+          ev_of(tcp, kLibvirtd, "auth_tcp", "sasl", "not none"),
+          ev_of(perms, kLibvirtd, "unix_sock_rw_perms", "0700", "no access for others")};
       std::string bad;
       if (unix_rw && unix_rw->value == "none") bad = "auth_unix_rw = none";
-      if (tcp && tcp->value == "none") bad += (bad.empty() ? "" : "; ") + std::string("auth_tcp = none");
+      if (tcp && tcp->value == "none")
+        bad += (bad.empty() ? "" : "; ") + std::string("auth_tcp = none");
       if (perms && !perms->value.empty() && perms->value.back() != '0') {
-        bad += (bad.empty() ? "" : "; ") + std::string("read-write socket open to others (") + perms->value + ")";
+        bad += (bad.empty() ? "" : "; ") + std::string("read-write socket open to others (") +
+               perms->value + ")";
       }
       if (!bad.empty()) return Outcome::Fail(bad, ev);
       return Outcome::Pass("libvirt sockets require authentication", ev);
@@ -88,13 +99,15 @@ class LibvirtDaemonCheck : public Check {
     if (rule_ == "security_driver") {
       const Setting* driver = get(*qemu, "security_driver");
       const Setting* confined = get(*qemu, "security_default_confined");
-      std::vector<Evidence> ev = {ev_of(driver, kQemu, "security_driver", "selinux or apparmor", "not none"),
-                                  ev_of(confined, kQemu, "security_default_confined", "1", "1")};
+      std::vector<Evidence> ev = {
+          ev_of(driver, kQemu, "security_driver", "selinux or apparmor", "not none"),
+          ev_of(confined, kQemu, "security_default_confined", "1", "1")};
       std::string bad;
       if (driver && (driver->value == "none" || driver->value == "[]" || driver->value.empty())) {
         bad = "security_driver disables sVirt confinement";
       }
-      if (confined && confined->value == "0") bad += (bad.empty() ? "" : "; ") + std::string("domains unconfined by default");
+      if (confined && confined->value == "0")
+        bad += (bad.empty() ? "" : "; ") + std::string("domains unconfined by default");
       if (!bad.empty()) return Outcome::Fail(bad, ev);
       return Outcome::Pass("domains are confined by a security driver", ev);
     }
@@ -106,9 +119,12 @@ class LibvirtDaemonCheck : public Check {
       const Setting* tls = get(*qemu, (proto + "_tls").c_str());
       const std::string address = listen ? listen->value : "127.0.0.1";
       const bool encrypted = tls && tls->value == "1";
-      ev.push_back(ev_of(listen, kQemu, proto + "_listen", "127.0.0.1", "loopback, or " + proto + "_tls = 1"));
+      ev.push_back(ev_of(listen, kQemu, proto + "_listen", "127.0.0.1",
+                         "loopback, or " + proto + "_tls = 1"));
       ev.push_back(ev_of(tls, kQemu, proto + "_tls", "0", IsLoopback(address) ? "any" : "1"));
-      if (!IsLoopback(address) && !encrypted) bad += (bad.empty() ? "" : "; ") + proto + " consoles listen on " + address + " without TLS";
+      if (!IsLoopback(address) && !encrypted)
+        bad +=
+            (bad.empty() ? "" : "; ") + proto + " consoles listen on " + address + " without TLS";
     }
     if (!bad.empty()) return Outcome::Fail(bad, ev);
     return Outcome::Pass("consoles on loopback or TLS", ev);
@@ -124,7 +140,9 @@ CheckType LibvirtDaemon() {
   return {"libvirt_daemon",
           "libvirt host configuration: remote access (no plain TCP, TLS), authentication, sVirt "
           "security driver, console listen addresses",
-          {{"rule", ParamType::kChoice, true,
+          {{"rule",
+            ParamType::kChoice,
+            true,
             "no_plain_tcp (listen_tcp off, no TCP socket unit); tls_listen (TLS socket enabled, "
             "certificate and key present); auth (sockets not auth none, no world-writable socket); "
             "security_driver (qemu.conf not none, confined by default); graphics_listen "

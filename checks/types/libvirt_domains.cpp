@@ -12,7 +12,9 @@
 namespace egov::checks::types {
 namespace {
 
-bool Loopback(const std::string& a) { return a.rfind("127.", 0) == 0 || a == "::1" || a == "localhost"; }
+bool Loopback(const std::string& a) {
+  return a.rfind("127.", 0) == 0 || a == "::1" || a == "localhost";
+}
 
 // Who a domain belongs to: its workload, or itself when egovctl does not manage it.
 std::string Owner(const DomainInfo& d) {
@@ -55,11 +57,15 @@ class LibvirtDomainsCheck : public Check {
     for (const auto& d : set.domains) {
       for (const auto& g : d.graphics) {
         if (g.local) continue;
-        const std::string address = g.listen.empty() ? setting((g.type + "_listen").c_str(), "127.0.0.1") : g.listen;
+        const std::string address =
+            g.listen.empty() ? setting((g.type + "_listen").c_str(), "127.0.0.1") : g.listen;
         const bool tls = g.type == "vnc" ? setting("vnc_tls", "0") == "1"
                                          : g.secure && setting("spice_tls", "0") == "1";
-        ev.push_back({d.source, 0, d.name + ": " + g.type + " on " + address + (tls ? " with TLS" : ""), expected});
-        if (!Loopback(address) && !tls) bad += (bad.empty() ? "" : "; ") + d.name + " " + g.type + " on " + address;
+        ev.push_back({d.source, 0,
+                      d.name + ": " + g.type + " on " + address + (tls ? " with TLS" : ""),
+                      expected});
+        if (!Loopback(address) && !tls)
+          bad += (bad.empty() ? "" : "; ") + d.name + " " + g.type + " on " + address;
       }
     }
     if (!bad.empty()) return Outcome::Fail("consoles reachable without TLS: " + bad, ev);
@@ -71,8 +77,10 @@ class LibvirtDomainsCheck : public Check {
     std::vector<Evidence> ev;
     std::string bad;
     for (const auto& d : set.domains) {
-      ev.push_back({d.source, 0, d.name + ": seclabel " + (d.seclabel.empty() ? "default (dynamic)" : d.seclabel),
-                    "not none"});
+      ev.push_back(
+          {d.source, 0,
+           d.name + ": seclabel " + (d.seclabel.empty() ? "default (dynamic)" : d.seclabel),
+           "not none"});
       if (d.seclabel == "none") bad += (bad.empty() ? "" : ", ") + d.name;
     }
     if (!bad.empty()) return Outcome::Fail("domains without sVirt confinement: " + bad, ev);
@@ -101,14 +109,18 @@ class LibvirtDomainsCheck : public Check {
           const bool shared = u.size() > 1;
           ev.push_back({d.source, 0,
                         d.name + level + " " + disk.target + ": " + disk.identity +
-                            (disk.encrypted ? ", encrypted" : "") + (shared ? ", shared" : ", dedicated"),
+                            (disk.encrypted ? ", encrypted" : "") +
+                            (shared ? ", shared" : ", dedicated"),
                         "encrypted or dedicated storage"});
-          if (shared && !disk.encrypted) bad += (bad.empty() ? "" : "; ") + d.name + " " + disk.target + " shares " + disk.identity;
+          if (shared && !disk.encrypted)
+            bad +=
+                (bad.empty() ? "" : "; ") + d.name + " " + disk.target + " shares " + disk.identity;
         }
       } else if (rule_ == "network_separation") {
         for (const auto& n : d.networks) {
           const bool shared = users[n].size() > 1;
-          ev.push_back({d.source, 0, d.name + level + ": " + n + (shared ? ", shared" : ", dedicated"),
+          ev.push_back({d.source, 0,
+                        d.name + level + ": " + n + (shared ? ", shared" : ", dedicated"),
                         "a network of its own"});
           if (shared) bad += (bad.empty() ? "" : "; ") + d.name + " shares " + n;
         }
@@ -119,12 +131,16 @@ class LibvirtDomainsCheck : public Check {
         }
         std::string list;
         for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
-        ev.push_back({d.source, 0, d.name + level + ": " + (others.empty() ? "alone on the host" : "shares the host with " + list),
+        ev.push_back({d.source, 0,
+                      d.name + level + ": " +
+                          (others.empty() ? "alone on the host" : "shares the host with " + list),
                       "no other system's domains on the host"});
-        if (!others.empty()) bad += (bad.empty() ? "" : "; ") + d.name + " shares the host with " + list;
+        if (!others.empty())
+          bad += (bad.empty() ? "" : "; ") + d.name + " shares the host with " + list;
       }
     }
-    if (judged == 0) return Outcome::NotApplicable("no managed domain of level " + lvl + " or above");
+    if (judged == 0)
+      return Outcome::NotApplicable("no managed domain of level " + lvl + " or above");
     if (!bad.empty()) return Outcome::Fail(bad, ev);
     return Outcome::Pass(std::to_string(judged) + " domain(s) of level " + lvl + "+ separated", ev);
   }
@@ -136,20 +152,32 @@ class LibvirtDomainsCheck : public Check {
 }  // namespace
 
 CheckType LibvirtDomains() {
-  return {"libvirt_domains",
-          "libvirt domains: consoles local or TLS, sVirt confinement, Circular 12/2022 separation",
-          {{"rule", ParamType::kChoice, true,
-            "graphics (VNC/SPICE only on loopback, a socket, or TLS); seclabel (no <seclabel "
-            "type='none'>); storage_separation (level >= min_level: each disk encrypted or not "
-            "shared with another system); network_separation (level >= min_level: networks not "
-            "shared); host_separation (level >= min_level: no other system's domain on the host)",
-            {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}},
-           {"dir", ParamType::kPath, false, "persistent definitions inside the root", {}, "/etc/libvirt/qemu"},
-           {"uri", ParamType::kString, false, "read live domains from this libvirt URI instead (read-only)"},
-           {"min_level", ParamType::kInteger, false,
-            "separation rules: lowest security level judged (from the domains' egov metadata)", {},
-            "3 (host_separation: 4)"}},
-          [](const Params& p) { return std::make_unique<LibvirtDomainsCheck>(p); }};
+  return {
+      "libvirt_domains",
+      "libvirt domains: consoles local or TLS, sVirt confinement, Circular 12/2022 separation",
+      {{"rule",
+        ParamType::kChoice,
+        true,
+        "graphics (VNC/SPICE only on loopback, a socket, or TLS); seclabel (no <seclabel "
+        "type='none'>); storage_separation (level >= min_level: each disk encrypted or not "
+        "shared with another system); network_separation (level >= min_level: networks not "
+        "shared); host_separation (level >= min_level: no other system's domain on the host)",
+        {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}},
+       {"dir",
+        ParamType::kPath,
+        false,
+        "persistent definitions inside the root",
+        {},
+        "/etc/libvirt/qemu"},
+       {"uri", ParamType::kString, false,
+        "read live domains from this libvirt URI instead (read-only)"},
+       {"min_level",
+        ParamType::kInteger,
+        false,
+        "separation rules: lowest security level judged (from the domains' egov metadata)",
+        {},
+        "3 (host_separation: 4)"}},
+      [](const Params& p) { return std::make_unique<LibvirtDomainsCheck>(p); }};
 }
 
 }  // namespace egov::checks::types

@@ -53,10 +53,10 @@ class ListeningCheck : public Check {
                            {{"/proc/net", 0, "no other port listening beyond loopback", expected}});
     }
     for (auto port : ports_) {
-      const std::string expected = state_ == "closed"     ? "port " + std::to_string(port) + " closed"
-                                   : state_ == "loopback" ? "port " + std::to_string(port) +
-                                                                " on loopback only"
-                                                          : "port " + std::to_string(port) + " listening";
+      const std::string expected = state_ == "closed" ? "port " + std::to_string(port) + " closed"
+                                   : state_ == "loopback"
+                                       ? "port " + std::to_string(port) + " on loopback only"
+                                       : "port " + std::to_string(port) + " listening";
       bool any = false;
       for (const auto* s : sockets) {
         if (s->port != port) continue;
@@ -67,8 +67,8 @@ class ListeningCheck : public Check {
         }
       }
       if (!any) {
-        evidence.push_back({"/proc/net", 0, "port " + std::to_string(port) + " not listening",
-                            expected});
+        evidence.push_back(
+            {"/proc/net", 0, "port " + std::to_string(port) + " not listening", expected});
         if (state_ == "listening") {
           bad += (bad.empty() ? "" : "; ") + std::string("nothing listens on port ") +
                  std::to_string(port);
@@ -97,18 +97,20 @@ class ListeningCheck : public Check {
 }  // namespace
 
 CheckType Listening() {
-  return {"listening",
-          "Listening sockets (/proc/net): a port closed, listening, or on loopback only; or only "
-          "allowed ports beyond loopback",
-          {{"port", ParamType::kIntegerList, false, "port(s) judged by 'state'"},
-           {"state", ParamType::kChoice, false,
-            "with port: closed, loopback (if listening, only on 127.0.0.0/8 or ::1), listening",
-            {"closed", "loopback", "listening"}},
-           {"allowed", ParamType::kIntegerList, false,
-            "the only ports that may listen on non-loopback addresses"},
-           {"protocol", ParamType::kChoice, false, "tcp, udp or both", {"tcp", "udp", "both"},
-            "tcp"}},
-          [](const Params& p) { return std::make_unique<ListeningCheck>(p); }};
+  return {
+      "listening",
+      "Listening sockets (/proc/net): a port closed, listening, or on loopback only; or only "
+      "allowed ports beyond loopback",
+      {{"port", ParamType::kIntegerList, false, "port(s) judged by 'state'"},
+       {"state",
+        ParamType::kChoice,
+        false,
+        "with port: closed, loopback (if listening, only on 127.0.0.0/8 or ::1), listening",
+        {"closed", "loopback", "listening"}},
+       {"allowed", ParamType::kIntegerList, false,
+        "the only ports that may listen on non-loopback addresses"},
+       {"protocol", ParamType::kChoice, false, "tcp, udp or both", {"tcp", "udp", "both"}, "tcp"}},
+      [](const Params& p) { return std::make_unique<ListeningCheck>(p); }};
 }
 
 }  // namespace egov::checks::types

@@ -56,23 +56,27 @@ class LogRetentionCheck : public Check {
   }
 
   Outcome Journald(const HostContext& ctx) const {
-    const auto conf = LoadConf(ctx, ConfFormat::kKeyValue,
-                               {"/usr/lib/systemd/journald.conf.d/*.conf", "/etc/systemd/journald.conf",
-                                "/etc/systemd/journald.conf.d/*.conf", "/run/systemd/journald.conf.d/*.conf"});
+    const auto conf =
+        LoadConf(ctx, ConfFormat::kKeyValue,
+                 {"/usr/lib/systemd/journald.conf.d/*.conf", "/etc/systemd/journald.conf",
+                  "/etc/systemd/journald.conf.d/*.conf", "/run/systemd/journald.conf.d/*.conf"});
     if (!conf->errors.empty()) return Outcome::Error(conf->errors.front());
     const std::string expected = "persistent, kept >= " + std::to_string(days_) + " days";
     const Setting* storage = Effective(*conf, ConfFormat::kKeyValue, "Storage", "Journal");
-    const Setting* retention = Effective(*conf, ConfFormat::kKeyValue, "MaxRetentionSec", "Journal");
+    const Setting* retention =
+        Effective(*conf, ConfFormat::kKeyValue, "MaxRetentionSec", "Journal");
     const Setting* max_use = Effective(*conf, ConfFormat::kKeyValue, "SystemMaxUse", "Journal");
     std::string mode = storage ? Lower(storage->value) : "auto";
     const bool dir = ctx.Stat("/var/log/journal").has_value();
     const bool persistent = mode == "persistent" || (mode == "auto" && dir);
     std::vector<Evidence> ev;
-    ev.push_back({storage ? storage->file : "/etc/systemd/journald.conf", storage ? storage->line : 0,
-                  "Storage=" + mode + (mode == "auto" ? (dir ? " (/var/log/journal exists)"
-                                                             : " (no /var/log/journal: volatile)")
-                                                      : ""),
-                  "persistent"});
+    ev.push_back(
+        {storage ? storage->file : "/etc/systemd/journald.conf", storage ? storage->line : 0,
+         "Storage=" + mode +
+             (mode == "auto"
+                  ? (dir ? " (/var/log/journal exists)" : " (no /var/log/journal: volatile)")
+                  : ""),
+         "persistent"});
     std::optional<double> kept_days;
     if (retention) {
       kept_days = ParseTimespanDays(retention->value);
@@ -83,10 +87,13 @@ class LogRetentionCheck : public Check {
       ev.push_back({max_use->file, max_use->line, "SystemMaxUse=" + max_use->value,
                     "large enough for " + std::to_string(days_) + " days of logs"});
     }
-    if (!persistent) return Outcome::Fail("journald keeps logs only in memory (Storage=" + mode + ")", ev);
-    if (retention && !kept_days) return Outcome::Error("cannot read MaxRetentionSec=" + retention->value);
+    if (!persistent)
+      return Outcome::Fail("journald keeps logs only in memory (Storage=" + mode + ")", ev);
+    if (retention && !kept_days)
+      return Outcome::Error("cannot read MaxRetentionSec=" + retention->value);
     if (kept_days && *kept_days > 0 && *kept_days < static_cast<double>(days_)) {
-      return Outcome::Fail("journald deletes entries after " + retention->value + "; expected " + expected, ev);
+      return Outcome::Fail(
+          "journald deletes entries after " + retention->value + "; expected " + expected, ev);
     }
     return Outcome::Pass("journald keeps logs persistently" +
                              std::string(kept_days && *kept_days > 0 ? " for " + retention->value

@@ -41,7 +41,8 @@ class MountCheck : public Check {
     const std::string source = live_ ? "/proc/mounts" : "/etc/fstab";
     const FileData data = ctx.Read(source);
     if (!data.ok()) {
-      if (live_ && data.missing()) return Outcome::Skipped("no /proc/mounts under the root: not a live host");
+      if (live_ && data.missing())
+        return Outcome::Skipped("no /proc/mounts under the root: not a live host");
       return Outcome::Error(data.message);
     }
     int line = 0, found_line = 0;
@@ -71,10 +72,12 @@ class MountCheck : public Check {
     }
     std::string bad;
     for (const auto& o : options_) {
-      if (std::find(have.begin(), have.end(), o) == have.end()) bad += (bad.empty() ? "" : ", ") + ("missing " + o);
+      if (std::find(have.begin(), have.end(), o) == have.end())
+        bad += (bad.empty() ? "" : ", ") + ("missing " + o);
     }
     for (const auto& o : forbidden_) {
-      if (std::find(have.begin(), have.end(), o) != have.end()) bad += (bad.empty() ? "" : ", ") + ("has " + o);
+      if (std::find(have.begin(), have.end(), o) != have.end())
+        bad += (bad.empty() ? "" : ", ") + ("has " + o);
     }
     std::vector<Evidence> ev = {{source, found_line, path_ + " " + found_opts, expected}};
     if (!bad.empty()) return Outcome::Fail(path_ + ": " + bad, ev);
@@ -96,8 +99,12 @@ CheckType Mount() {
            {"options", ParamType::kStringList, false, "options that must be present (nodev...)"},
            {"absent_options", ParamType::kStringList, false, "options that must not be present"},
            {"source", ParamType::kChoice, false, "live or fstab", {"live", "fstab"}, "live"},
-           {"required", ParamType::kBool, false,
-            "fail when the path is not a separate mount (false: not applicable)", {}, "true"}},
+           {"required",
+            ParamType::kBool,
+            false,
+            "fail when the path is not a separate mount (false: not applicable)",
+            {},
+            "true"}},
           [](const Params& p) { return std::make_unique<MountCheck>(p); }};
 }
 

@@ -78,11 +78,19 @@ CheckType Package() {
   return {"package",
           "Debian packages installed (at a version) or absent, from /var/lib/dpkg/status",
           {{"name", ParamType::kStringList, true, "package name(s); all must match"},
-           {"state", ParamType::kChoice, false, "installed or absent", {"installed", "absent"},
+           {"state",
+            ParamType::kChoice,
+            false,
+            "installed or absent",
+            {"installed", "absent"},
             "installed"},
            {"version", ParamType::kString, false, "version to compare with (dpkg ordering)"},
-           {"op", ParamType::kOperator, false, "how the installed version compares",
-            {"ge", "gt", "eq", "le", "lt"}, "ge"}},
+           {"op",
+            ParamType::kOperator,
+            false,
+            "how the installed version compares",
+            {"ge", "gt", "eq", "le", "lt"},
+            "ge"}},
           [](const Params& p) { return std::make_unique<PackageCheck>(p); }};
 }
 

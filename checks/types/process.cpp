@@ -41,8 +41,12 @@ CheckType Process() {
   return {"process",
           "A process is running (or not), by its name in /proc/PID/comm or argv[0]",
           {{"name", ParamType::kStringList, true, "process name(s); any of them counts"},
-           {"state", ParamType::kChoice, false, "running or not_running",
-            {"running", "not_running"}, "running"}},
+           {"state",
+            ParamType::kChoice,
+            false,
+            "running or not_running",
+            {"running", "not_running"},
+            "running"}},
           [](const Params& p) { return std::make_unique<ProcessCheck>(p); }};
 }
 

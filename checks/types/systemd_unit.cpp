@@ -8,7 +8,8 @@ namespace egov::checks::types {
 namespace {
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // unit name -> the first *.wants/ or *.requires/ link that enables it (directories in systemd's
@@ -18,10 +19,12 @@ using EnabledUnits = std::map<std::string, std::string>;
 std::shared_ptr<const EnabledUnits> LoadEnabledUnits(const HostContext& ctx) {
   return ctx.Memo<EnabledUnits>("systemd-enabled-units", [&] {
     EnabledUnits units;
-    for (const std::string dir : {"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}) {
+    for (const std::string dir :
+         {"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}) {
       for (const auto& sub : ctx.List(dir)) {
         if (!EndsWith(sub, ".wants") && !EndsWith(sub, ".requires")) continue;
-        for (const auto& unit : ctx.List(dir + "/" + sub)) units.emplace(unit, dir + "/" + sub + "/" + unit);
+        for (const auto& unit : ctx.List(dir + "/" + sub))
+          units.emplace(unit, dir + "/" + sub + "/" + unit);
       }
     }
     return units;
@@ -30,7 +33,8 @@ std::shared_ptr<const EnabledUnits> LoadEnabledUnits(const HostContext& ctx) {
 
 class SystemdUnitCheck : public Check {
  public:
-  explicit SystemdUnitCheck(const Params& p) : units_(p.Strings("unit")), state_(p.String("state")) {
+  explicit SystemdUnitCheck(const Params& p)
+      : units_(p.Strings("unit")), state_(p.String("state")) {
     for (const auto& u : units_) {
       if (u.find('/') != std::string::npos || u.find('.') == std::string::npos) {
         p.Fail("unit", "expected unit names such as chrony.service, got '" + u + "'");
@@ -54,11 +58,16 @@ class SystemdUnitCheck : public Check {
       const bool masked = !masked_at.empty();
       const bool enabled = !enabled_at.empty() && !masked;
       enabled_count += enabled;
-      const std::string observed = masked ? unit + " masked" : enabled ? unit + " enabled" : unit + " not enabled";
-      ev.push_back({masked ? masked_at : enabled ? enabled_at : "/etc/systemd/system", 0, observed,
-                    unit + " " + state_});
+      const std::string observed = masked    ? unit + " masked"
+                                   : enabled ? unit + " enabled"
+                                             : unit + " not enabled";
+      ev.push_back({masked    ? masked_at
+                    : enabled ? enabled_at
+                              : "/etc/systemd/system",
+                    0, observed, unit + " " + state_});
       if (state_ == "masked" && !masked) bad += (bad.empty() ? "" : "; ") + unit + " is not masked";
-      if (state_ == "not_enabled" && enabled) bad += (bad.empty() ? "" : "; ") + unit + " is enabled";
+      if (state_ == "not_enabled" && enabled)
+        bad += (bad.empty() ? "" : "; ") + unit + " is enabled";
     }
     if (state_ == "enabled" && enabled_count == 0) {
       std::string names;
@@ -81,7 +90,10 @@ CheckType SystemdUnit() {
           "A systemd unit enabled, not enabled or masked, from the unit directories",
           {{"unit", ParamType::kStringList, true,
             "unit name(s); enabled: any of them, not_enabled / masked: all of them"},
-           {"state", ParamType::kChoice, true, "enabled, not_enabled or masked",
+           {"state",
+            ParamType::kChoice,
+            true,
+            "enabled, not_enabled or masked",
             {"enabled", "not_enabled", "masked"}}},
           [](const Params& p) { return std::make_unique<SystemdUnitCheck>(p); }};
 }

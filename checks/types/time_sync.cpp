@@ -18,9 +18,13 @@ struct Daemon {
 
 const std::vector<Daemon>& Daemons() {
   static const std::vector<Daemon> kDaemons = {
-      {"chrony", "chrony.service", "chronyd",
+      {"chrony",
+       "chrony.service",
+       "chronyd",
        {"/etc/chrony/chrony.conf", "/etc/chrony/conf.d/*.conf", "/etc/chrony/sources.d/*.sources"}},
-      {"systemd-timesyncd", "systemd-timesyncd.service", "systemd-timesyncd",
+      {"systemd-timesyncd",
+       "systemd-timesyncd.service",
+       "systemd-timesyncd",
        {"/etc/systemd/timesyncd.conf", "/etc/systemd/timesyncd.conf.d/*.conf"}},
       {"ntpsec", "ntpsec.service", "ntpd", {"/etc/ntpsec/ntp.conf"}},
       {"ntp", "ntp.service", "ntpd", {"/etc/ntp.conf"}},
@@ -54,28 +58,32 @@ class TimeSyncCheck : public Check {
       const std::string link = EnabledLink(ctx, d.unit);
       if (link.empty()) continue;
       const bool timesyncd = std::string(d.name) == "systemd-timesyncd";
-      const auto conf = LoadConf(ctx, timesyncd ? ConfFormat::kKeyValue : ConfFormat::kSpace, d.files);
+      const auto conf =
+          LoadConf(ctx, timesyncd ? ConfFormat::kKeyValue : ConfFormat::kSpace, d.files);
       std::vector<const Setting*> servers;
       for (const auto& s : conf->settings) {
-        const bool source = timesyncd ? (s.key == "NTP" || s.key == "FallbackNTP") && !s.value.empty()
-                                      : s.key == "server" || s.key == "pool" || s.key == "peer";
+        const bool source = timesyncd
+                                ? (s.key == "NTP" || s.key == "FallbackNTP") && !s.value.empty()
+                                : s.key == "server" || s.key == "pool" || s.key == "peer";
         if (source) servers.push_back(&s);
       }
-      ev.push_back({link, 0, std::string(d.unit) + " enabled", "a time daemon enabled with servers"});
+      ev.push_back(
+          {link, 0, std::string(d.unit) + " enabled", "a time daemon enabled with servers"});
       if (servers.empty() && timesyncd) {
         ev.push_back({"/etc/systemd/timesyncd.conf", 0, "no NTP=; the built-in fallback servers",
                       "servers configured"});
         return Outcome::Pass("systemd-timesyncd enabled with its built-in servers", ev);
       }
       if (servers.empty()) {
-        ev.push_back({conf->files.empty() ? d.files[0] : conf->files[0], 0, "no server or pool line",
-                      "servers configured"});
+        ev.push_back({conf->files.empty() ? d.files[0] : conf->files[0], 0,
+                      "no server or pool line", "servers configured"});
         continue;
       }
-      for (const auto* s : servers) ev.push_back({s->file, s->line, s->key + " " + s->value, "servers configured"});
-      return Outcome::Pass(std::string(d.name) + " enabled with " + std::to_string(servers.size()) +
-                               " source(s)",
-                           ev);
+      for (const auto* s : servers)
+        ev.push_back({s->file, s->line, s->key + " " + s->value, "servers configured"});
+      return Outcome::Pass(
+          std::string(d.name) + " enabled with " + std::to_string(servers.size()) + " source(s)",
+          ev);
     }
     if (ev.empty()) {
       ev.push_back({"/etc/systemd/system", 0, "no chrony, systemd-timesyncd, ntpsec or ntp enabled",
@@ -100,8 +108,9 @@ class TimeSyncCheck : public Check {
     }
     const std::string expected = "a time daemon running, clock synchronised";
     if (!running) {
-      return Outcome::Fail("no time synchronisation daemon is running",
-                           {{"/proc", 0, "no chronyd, systemd-timesyncd or ntpd process", expected}});
+      return Outcome::Fail(
+          "no time synchronisation daemon is running",
+          {{"/proc", 0, "no chronyd, systemd-timesyncd or ntpd process", expected}});
     }
     std::vector<Evidence> ev = {{"/proc/" + std::to_string(pid) + "/comm", 0,
                                  std::string(running->process) + " running", expected}};
@@ -135,13 +144,17 @@ class TimeSyncCheck : public Check {
 }  // namespace
 
 CheckType TimeSync() {
-  return {"time_sync",
-          "Time synchronisation configured (chrony, systemd-timesyncd, ntpsec) or, live, synchronised",
-          {{"state", ParamType::kChoice, false,
-            "configured (a daemon enabled with servers) or synchronized (a daemon running and the "
-            "kernel clock synchronised: adjtimex on the live root, timesyncd's flag file otherwise)",
-            {"configured", "synchronized"}, "configured"}},
-          [](const Params& p) { return std::make_unique<TimeSyncCheck>(p); }};
+  return {
+      "time_sync",
+      "Time synchronisation configured (chrony, systemd-timesyncd, ntpsec) or, live, synchronised",
+      {{"state",
+        ParamType::kChoice,
+        false,
+        "configured (a daemon enabled with servers) or synchronized (a daemon running and the "
+        "kernel clock synchronised: adjtimex on the live root, timesyncd's flag file otherwise)",
+        {"configured", "synchronized"},
+        "configured"}},
+      [](const Params& p) { return std::make_unique<TimeSyncCheck>(p); }};
 }
 
 }  // namespace egov::checks::types

@@ -29,29 +29,29 @@ using Clock = std::chrono::steady_clock;
 
 // A results document with one passing and one failing control.
 nlohmann::json Results(const std::string& profile, const std::string& failing_status) {
-  return {
-      {"schema", "egov.results/v1"},
-      {"host", "test-host"},
-      {"profiles",
-       {{{"name", profile},
-         {"features", {{{"group", "g"}, {"feature", "f"}, {"passed", false}}}},
-         {"controls",
-          {{{"id", "OK-1"},
-            {"group", "g"},
-            {"feature", "f"},
-            {"severity", "high"},
-            {"status", "pass"},
-            {"waiver", nullptr}},
-           {{"id", "BAD-1"},
-            {"group", "g"},
-            {"feature", "f"},
-            {"severity", "critical"},
-            {"status", failing_status},
-            {"waiver", nullptr}}}}}}}};
+  return {{"schema", "egov.results/v1"},
+          {"host", "test-host"},
+          {"profiles",
+           {{{"name", profile},
+             {"features", {{{"group", "g"}, {"feature", "f"}, {"passed", false}}}},
+             {"controls",
+              {{{"id", "OK-1"},
+                {"group", "g"},
+                {"feature", "f"},
+                {"severity", "high"},
+                {"status", "pass"},
+                {"waiver", nullptr}},
+               {{"id", "BAD-1"},
+                {"group", "g"},
+                {"feature", "f"},
+                {"severity", "critical"},
+                {"status", failing_status},
+                {"waiver", nullptr}}}}}}}};
 }
 
 // Polls `path` on the agent until `pred` holds for the body (or `limit` passes).
-bool WaitForBody(int port, const std::string& path, const std::function<bool(const std::string&)>& pred,
+bool WaitForBody(int port, const std::string& path,
+                 const std::function<bool(const std::string&)>& pred,
                  std::chrono::milliseconds limit = 10s) {
   const auto end = Clock::now() + limit;
   while (Clock::now() < end) {
@@ -75,12 +75,12 @@ TEST(Agent, ServesTheLatestScanAsMetricsAndJson) {
     ++scans;
     return ScanOutcome{Results("p", "fail"), 0};
   });
-  ASSERT_TRUE(WaitForBody(agent.port(), "/metrics", [](const std::string& b) {
-    return Has(b, "egov_scans_total 1");
-  }));
+  ASSERT_TRUE(WaitForBody(agent.port(), "/metrics",
+                          [](const std::string& b) { return Has(b, "egov_scans_total 1"); }));
   const auto metrics = Fetch(agent.port(), {.path = "/metrics"}).body;
-  EXPECT_TRUE(Has(metrics, "egov_control_passed{profile=\"p\",control=\"BAD-1\",group=\"g\","
-                           "feature=\"f\",control_severity=\"critical\"} 0"))
+  EXPECT_TRUE(Has(metrics,
+                  "egov_control_passed{profile=\"p\",control=\"BAD-1\",group=\"g\","
+                  "feature=\"f\",control_severity=\"critical\"} 0"))
       << metrics;
   EXPECT_TRUE(Has(metrics, "egov_agent_config_last_reload_successful 1"));
   const auto results = Fetch(agent.port(), {.path = "/api/v1/results"});
@@ -107,8 +107,9 @@ TEST(Agent, ScansAgainOnItsInterval) {
 // completed results.
 TEST(Agent, AHungScanNeverDelaysAScrape) {
   TempDir dir;
-  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nscan: {interval: 1s, "
-                                              "check_timeout: 10ms}\n");
+  const auto config = dir.Write("agent.yaml",
+                                "listen: 127.0.0.1:0\nscan: {interval: 1s, "
+                                "check_timeout: 10ms}\n");
   std::mutex mutex;
   std::condition_variable release;
   bool released = false;
@@ -129,8 +130,9 @@ TEST(Agent, AHungScanNeverDelaysAScrape) {
       const auto r = Fetch(agent.port(), {.path = "/metrics"});
       worst = std::max(worst, Clock::now() - start);
       ASSERT_EQ(r.status, 200);
-      ASSERT_TRUE(Has(r.body, "control=\"BAD-1\",group=\"g\",feature=\"f\",control_severity="
-                              "\"critical\"} 1"));
+      ASSERT_TRUE(Has(r.body,
+                      "control=\"BAD-1\",group=\"g\",feature=\"f\",control_severity="
+                      "\"critical\"} 1"));
       std::this_thread::sleep_for(10ms);
     }
     EXPECT_LT(worst, 100ms);
@@ -276,8 +278,10 @@ TEST(Agent, ReloadSwapsBasicAuthUsersInPlace) {
 TEST(Agent, WebConfigFileTurnsOnTlsAndBasicAuth) {
   TempDir dir;
   const auto cert = testing::MakeCertificate(dir.path(), "tls", "127.0.0.1", 30);
-  dir.Write("web.yaml", "tls_server_config: {cert_file: tls.crt, key_file: tls.key}\n"
-                        "basic_auth_users: {prometheus: '" + testing::BcryptHash("pw") + "'}\n");
+  dir.Write("web.yaml",
+            "tls_server_config: {cert_file: tls.crt, key_file: tls.key}\n"
+            "basic_auth_users: {prometheus: '" +
+                testing::BcryptHash("pw") + "'}\n");
   const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nweb_config_file: web.yaml\n");
   Agent agent(config.string(), {}, [](const AgentConfig&) {
     return ScanOutcome{Results("p", "pass"), 0};
@@ -310,10 +314,11 @@ TEST(Agent, MetricsFollowDomainsOnTheTestDriverAndProbeTheirHealthUrls) {
   std::thread serving([&] { health.listen_after_bind(); });
 
   TempDir dir;
-  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\n"
-                                              "libvirt: {uri: 'test:///default', "
-                                              "refresh_interval: 60s}\n"
-                                              "probes: {interval: 1s, timeout: 500ms}\n");
+  const auto config = dir.Write("agent.yaml",
+                                "listen: 127.0.0.1:0\n"
+                                "libvirt: {uri: 'test:///default', "
+                                "refresh_interval: 60s}\n"
+                                "probes: {interval: 1s, timeout: 500ms}\n");
   Agent agent(config.string(), {});
   const int port = agent.port();
   ASSERT_TRUE(WaitForBody(port, "/metrics",
@@ -329,15 +334,17 @@ TEST(Agent, MetricsFollowDomainsOnTheTestDriverAndProbeTheirHealthUrls) {
   m.health_url = "http://127.0.0.1:" + std::to_string(hport) + "/healthz";
   auto dom = admin->DefineDomain(
       "<domain type='test'><name>mot-cua-0</name><uuid>22222222-2222-3333-4444-000000000001"
-      "</uuid><metadata>" + FormatMetadataElement(m) +
+      "</uuid><metadata>" +
+          FormatMetadataElement(m) +
           "</metadata><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os>"
           "</domain>",
       false);
   // Appears through a libvirt event (the refresh interval is a minute), with its probe.
   EXPECT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
-    return Has(b, "egov_domain_info{domain=\"mot-cua-0\",uuid=\"22222222-2222-3333-4444-"
-                  "000000000001\",workload=\"mot-cua\",agency=\"UBND tỉnh Thừa Thiên Huế\","
-                  "security_level=\"2\",provider=\"vnpt-cloud\"} 1") &&
+    return Has(b,
+               "egov_domain_info{domain=\"mot-cua-0\",uuid=\"22222222-2222-3333-4444-"
+               "000000000001\",workload=\"mot-cua\",agency=\"UBND tỉnh Thừa Thiên Huế\","
+               "security_level=\"2\",provider=\"vnpt-cloud\"} 1") &&
            Has(b, "egov_domain_up{domain=\"mot-cua-0\"} 0") &&
            Has(b, "egov_probe_success{workload=\"mot-cua\",domain=\"mot-cua-0\"} 1");
   }));
@@ -398,7 +405,8 @@ TEST(RunCommand, CheckConfigValidatesAndExits) {
   TempDir dir;
   const auto good = dir.Write("agent.yaml", "listen: 127.0.0.1:0\n");
   std::ostringstream out, err;
-  EXPECT_EQ(RunAgentCli({"run", "-c", good.string(), "--check-config"}, out, err, CmdRun), 0) << err.str();
+  EXPECT_EQ(RunAgentCli({"run", "-c", good.string(), "--check-config"}, out, err, CmdRun), 0)
+      << err.str();
   EXPECT_TRUE(Has(out.str(), "configuration valid")) << out.str();
   const auto bad = dir.Write("bad.yaml", "listen: 127.0.0.1:0\nprobes: {concurrency: many}\n");
   std::ostringstream out2, err2;

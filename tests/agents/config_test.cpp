@@ -54,7 +54,7 @@ probes:
       domain: cong-dvc-1
       url: http://10.0.0.5:8080/healthz
 )",
-                                             "/etc/egov-agent");
+                                         "/etc/egov-agent");
   EXPECT_EQ(c.host, "viettel-hn1-01");
   EXPECT_EQ(c.listen, (ListenAddress{"::1", 9555}));
   EXPECT_EQ(c.web_config_file, "/etc/egov-agent/web.yaml");
@@ -147,8 +147,9 @@ TEST(AgentConfig, DuplicateProbeTargetIsRefused) {
 
 TEST(AgentConfig, NotAMappingAndSeveralDocumentsAreRefused) {
   EXPECT_NE(Errors("- a\n- b\n").find("agent: expected a mapping"), std::string::npos);
-  EXPECT_NE(Errors("listen: 127.0.0.1:1\n---\nlisten: 127.0.0.1:2\n").find("expected one YAML "
-                                                                           "document, got 2"),
+  EXPECT_NE(Errors("listen: 127.0.0.1:1\n---\nlisten: 127.0.0.1:2\n")
+                .find("expected one YAML "
+                      "document, got 2"),
             std::string::npos);
 }
 
@@ -204,11 +205,16 @@ struct ListenCase {
 
 TEST(ListenAddress, Parses) {
   const ListenCase cases[] = {
-      {"127.0.0.1:9464", true, "127.0.0.1", 9464}, {"localhost:0", true, "localhost", 0},
-      {"[::1]:80", true, "::1", 80},               {":9464", true, "0.0.0.0", 9464},
-      {"127.0.0.1", false, "", 0},                 {"127.0.0.1:65536", false, "", 0},
-      {"127.0.0.1:-1", false, "", 0},              {"::1:80", false, "", 0},
-      {"[::1]80", false, "", 0},                   {"127.0.0.1:80x", false, "", 0},
+      {"127.0.0.1:9464", true, "127.0.0.1", 9464},
+      {"localhost:0", true, "localhost", 0},
+      {"[::1]:80", true, "::1", 80},
+      {":9464", true, "0.0.0.0", 9464},
+      {"127.0.0.1", false, "", 0},
+      {"127.0.0.1:65536", false, "", 0},
+      {"127.0.0.1:-1", false, "", 0},
+      {"::1:80", false, "", 0},
+      {"[::1]80", false, "", 0},
+      {"127.0.0.1:80x", false, "", 0},
       {"a b:80", false, "", 0},
   };
   for (const auto& c : cases) {

@@ -21,8 +21,8 @@ std::string ManagedDomainXml(const std::string& name, const std::string& uuid,
   m.security_level = 3;
   m.provider = "viettel-cloud";
   m.health_url = "http://127.0.0.1:1/healthz";
-  return "<domain type='test'><name>" + name + "</name><uuid>" + uuid +
-         "</uuid><metadata>" + FormatMetadataElement(m) +
+  return "<domain type='test'><name>" + name + "</name><uuid>" + uuid + "</uuid><metadata>" +
+         FormatMetadataElement(m) +
          "</metadata><memory unit='MiB'>256</memory><currentMemory unit='MiB'>128</currentMemory>"
          "<vcpu>2</vcpu><os><type>hvm</type></os></domain>";
 }
@@ -30,14 +30,13 @@ std::string ManagedDomainXml(const std::string& name, const std::string& uuid,
 TEST(ReadDomains, ManagedDomainsWithStateAndResourcesUnmanagedCounted) {
   testing::TempDir dir;
   const auto host = dir.Write(
-      "host.xml", "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1"
-                  "</threads></cpu><memory>8388608</memory>" +
-                      ManagedDomainXml("b-managed", "11111111-2222-3333-4444-000000000002",
-                                       "Sở Y tế Hà Nội") +
-                      ManagedDomainXml("a-managed", "11111111-2222-3333-4444-000000000001",
-                                       "Bộ Tài chính") +
-                      "<domain type='test'><name>stray</name><memory unit='MiB'>64</memory>"
-                      "<vcpu>1</vcpu><os><type>hvm</type></os></domain></node>");
+      "host.xml",
+      "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1"
+      "</threads></cpu><memory>8388608</memory>" +
+          ManagedDomainXml("b-managed", "11111111-2222-3333-4444-000000000002", "Sở Y tế Hà Nội") +
+          ManagedDomainXml("a-managed", "11111111-2222-3333-4444-000000000001", "Bộ Tài chính") +
+          "<domain type='test'><name>stray</name><memory unit='MiB'>64</memory>"
+          "<vcpu>1</vcpu><os><type>hvm</type></os></domain></node>");
   auto conn = libvirt::Connection::Open("test://" + host.string());
   const LibvirtState state = ReadDomains(*conn);
   EXPECT_TRUE(state.up);
@@ -96,9 +95,8 @@ TEST(DomainWatcher, FollowsDomainsAppearingAndDisappearing) {
       ManagedDomainXml("appearing", "11111111-2222-3333-4444-0000000000a1", "Bộ Công an"), false);
   EXPECT_TRUE(watched.WaitFor([](const auto& s) { return Has(s, "appearing"); }));
   libvirt::StartDomain(dom.get());
-  EXPECT_TRUE(watched.WaitFor([](const auto& s) {
-    return Has(s, "appearing") && s.domains[0].up;
-  }));
+  EXPECT_TRUE(
+      watched.WaitFor([](const auto& s) { return Has(s, "appearing") && s.domains[0].up; }));
   libvirt::StopDomain(dom.get());
   libvirt::UndefineDomain(dom.get());
   EXPECT_TRUE(watched.WaitFor([](const auto& s) { return s.up && !Has(s, "appearing"); }));

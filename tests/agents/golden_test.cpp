@@ -109,10 +109,12 @@ log_level: warn
 scan:
   root: )" + root.string() + R"(
   profiles: [mic-1145, decree85, availability]
-  profile_dir: )" + (kSource / "profiles").string() + R"(
+  profile_dir: )" + (kSource / "profiles").string() +
+                                                  R"(
   level: 3
 libvirt:
-  uri: test://)" + (dir.path() / "host.xml").string() + R"(
+  uri: test://)" + (dir.path() / "host.xml").string() +
+                                                  R"(
 probes:
   interval: 1h
   timeout: 2s
@@ -121,11 +123,11 @@ probes:
       url: )" + base + "/healthz\n");
 
   // Ready when the scan, libvirt and every probe have reported.
-  const std::string scrape = ScrapeWhenReady(
-      config, {"egov_scans_total 1", "egov_libvirt_up 1",
-               "egov_probe_success{workload=\"mot-cua-hue\"",
-               "egov_probe_success{workload=\"dvc-quoc-gia\"",
-               "egov_probe_success{workload=\"cong-dvc-quoc-gia\""});
+  const std::string scrape =
+      ScrapeWhenReady(config, {"egov_scans_total 1", "egov_libvirt_up 1",
+                               "egov_probe_success{workload=\"mot-cua-hue\"",
+                               "egov_probe_success{workload=\"dvc-quoc-gia\"",
+                               "egov_probe_success{workload=\"cong-dvc-quoc-gia\""});
   health.stop();
   serving.join();
   ExpectGolden(scrape, "metrics.golden");
@@ -163,7 +165,8 @@ log_level: warn
 scan:
   root: root
   profiles: [mic-1145]
-  profile_dir: )" + (kSource / "profiles").string() + R"(
+  profile_dir: )" + (kSource / "profiles").string() +
+                                                  R"(
   level: 3
   waivers: waivers.yaml
 probes:
@@ -172,9 +175,10 @@ probes:
   ca_file: )" + cert.cert.string() + R"(
   targets:
     - workload: cong-ky-so
-      url: https://127.0.0.1:)" + std::to_string(port) + "/healthz\n");
-  const std::string scrape = ScrapeWhenReady(
-      config, {"egov_scans_total 1", "egov_probe_success{workload=\"cong-ky-so\""});
+      url: https://127.0.0.1:)" + std::to_string(port) +
+                                                  "/healthz\n");
+  const std::string scrape =
+      ScrapeWhenReady(config, {"egov_scans_total 1", "egov_probe_success{workload=\"cong-ky-so\""});
   https.stop();
   serving.join();
   EXPECT_NE(scrape.find("egov_probe_success{workload=\"cong-ky-so\",domain=\"\"} 1"),

@@ -86,9 +86,8 @@ TEST(AgentOnLibvirtd, FollowsDomainsAndNoticesTheDaemonRestarting) {
   testing::TempDir dir;
   Daemon daemon(dir.path() / "libvirtd", FreePort());
   ASSERT_TRUE(daemon.Start());
-  const auto config = dir.Write(
-      "agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: '" + daemon.Uri() +
-                        "', refresh_interval: 500ms}\n");
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: '" +
+                                                  daemon.Uri() + "', refresh_interval: 500ms}\n");
   Agent agent(config.string(), {});
   const int port = agent.port();
   ASSERT_TRUE(WaitForMetrics(port, [](const auto& b) { return Has(b, "egov_libvirt_up 1"); }));
@@ -109,7 +108,9 @@ TEST(AgentOnLibvirtd, FollowsDomainsAndNoticesTheDaemonRestarting) {
             "</video><memballoon model='none'/></devices></domain>",
         true);
     EXPECT_TRUE(WaitForMetrics(port, [](const auto& b) {
-      return Has(b, "agency=\"Bộ Kế hoạch và Đầu tư\",security_level=\"3\",provider=\"cmc-cloud\"} 1") &&
+      return Has(b,
+                 "agency=\"Bộ Kế hoạch và Đầu tư\",security_level=\"3\",provider=\"cmc-cloud\"} "
+                 "1") &&
              Has(b, "egov_domain_up{domain=\"bao-cao-0\"} 0") &&
              Has(b, "egov_domain_memory_max_bytes{domain=\"bao-cao-0\"} 67108864");
     }));
@@ -120,9 +121,8 @@ TEST(AgentOnLibvirtd, FollowsDomainsAndNoticesTheDaemonRestarting) {
     }));
     libvirt::StopDomain(dom.get());
     libvirt::UndefineDomain(dom.get());
-    EXPECT_TRUE(WaitForMetrics(port, [](const auto& b) {
-      return Has(b, "egov_libvirt_up 1") && !Has(b, "bao-cao-0");
-    }));
+    EXPECT_TRUE(WaitForMetrics(
+        port, [](const auto& b) { return Has(b, "egov_libvirt_up 1") && !Has(b, "bao-cao-0"); }));
   }
 
   daemon.Stop();

@@ -53,8 +53,8 @@ Snapshot FullSnapshot() {
   l->domains.push_back(d);
   s.libvirt = l;
   auto p = std::make_shared<std::vector<ProbeState>>();
-  ProbeState ok{"dvc-hanoi", "dvc-hanoi-0", 10, 1, true, true, 0.012, 200, 1900000000.0,
-                1700000001.0};
+  ProbeState ok{"dvc-hanoi", "dvc-hanoi-0", 10,           1,           true, true,
+                0.012,       200,           1900000000.0, 1700000001.0};
   ProbeState never{"cong-dvc", "", 0, 0, false, false, 0, 0, std::nullopt, std::nullopt};
   p->push_back(never);
   p->push_back(ok);

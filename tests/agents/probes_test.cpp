@@ -22,10 +22,10 @@ class Endpoints {
     server_->Get("/ok", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok", "text/plain");
     });
-    server_->Get("/fail", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-    server_->Get("/created", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 201;
-    });
+    server_->Get("/fail",
+                 [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+    server_->Get("/created",
+                 [](const httplib::Request&, httplib::Response& res) { res.status = 201; });
     server_->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
       std::this_thread::sleep_for(1500ms);
       res.set_content("late", "text/plain");
@@ -128,7 +128,8 @@ TEST(Prober, ProbesAgainOnItsIntervalAndKeepsCountersAcrossReconfiguration) {
   Prober prober(published.Callback());
   const ProbeTarget fast{"fast", "", http.Url("/ok"), 100ms, 100ms};
   prober.Configure({fast}, 8, "");
-  auto states = published.WaitFor([](const auto& s) { return s.size() == 1 && s[0].attempts >= 3; });
+  auto states =
+      published.WaitFor([](const auto& s) { return s.size() == 1 && s[0].attempts >= 3; });
   ASSERT_EQ(states.size(), 1u);
   const uint64_t before = states[0].attempts;
   // Same target plus a new one: the counter goes on.

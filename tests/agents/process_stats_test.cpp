@@ -79,7 +79,8 @@ TEST(ProcessStats, ReleaseFilePagesDropsCleanPagesAndKeepsData) {
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::fdatasync(fd), 0);  // dirty pages are not reclaimed, only clean ones
   auto* code = static_cast<const char*>(::mmap(nullptr, kSize, PROT_READ, MAP_PRIVATE, fd, 0));
-  auto* data = static_cast<char*>(::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+  auto* data =
+      static_cast<char*>(::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
   ::close(fd);
   std::filesystem::remove(path);
   ASSERT_NE(code, MAP_FAILED);

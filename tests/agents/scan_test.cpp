@@ -31,8 +31,17 @@ Outcome Agent(std::vector<std::string> args) {
 }
 
 std::vector<std::string> Scan(const std::string& host, std::vector<std::string> more = {}) {
-  std::vector<std::string> a = {"scan", "--profiles-dir", kSource + "/profiles", "--root", kHosts + "/" + host,
-                                "-p", "mic-1145", "-p", "availability", "-p", "decree85-level4"};
+  std::vector<std::string> a = {"scan",
+                                "--profiles-dir",
+                                kSource + "/profiles",
+                                "--root",
+                                kHosts + "/" + host,
+                                "-p",
+                                "mic-1145",
+                                "-p",
+                                "availability",
+                                "-p",
+                                "decree85-level4"};
   a.insert(a.end(), more.begin(), more.end());
   return a;
 }
@@ -51,7 +60,9 @@ class ScanCommand : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
-  void Write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
+  void Write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir_ / name) << text;
+  }
   fs::path dir_;
 };
 
@@ -128,7 +139,9 @@ controls:
 )");
   Outcome r = Agent({"scan", "-p", File("bad.yaml"), "--root", kHosts + "/hardened"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("bad.yaml:10:12: control X-1: unknown check type 'sshd_magic'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.yaml:10:12: control X-1: unknown check type 'sshd_magic'"),
+            std::string::npos)
+      << r.err;
   r = Agent({"scan", "-p", "no-such-profile", "--profiles-dir", kSource + "/profiles"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("no profile named 'no-such-profile'"), std::string::npos) << r.err;
@@ -136,7 +149,8 @@ controls:
   EXPECT_EQ(Agent({"scan", "-p", "mic-1145", "--root", "/no/such/root"}).code, 2);
   EXPECT_EQ(Agent(Scan("hardened", {"--format", "xml"})).code, 2);
   EXPECT_EQ(Agent({"scan"}).code, 2);  // --profile is required
-  r = Agent({"scan", "--profiles-dir", kSource + "/profiles", "-p", "decree85-level3", "--level", "4"});
+  r = Agent(
+      {"scan", "--profiles-dir", kSource + "/profiles", "-p", "decree85-level3", "--level", "4"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("fixed at level 3"), std::string::npos) << r.err;
 }
@@ -153,8 +167,8 @@ TEST_F(ScanCommand, DiffListsNewlyFailingNewlyPassingAppearedAndDisappeared) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["newly_failing"].size(), 0u);
   EXPECT_EQ(j["newly_passing"].size(), 33u);
-  ASSERT_EQ(Agent({"scan", "--profiles-dir", kSource + "/profiles", "--root", kHosts + "/hardened", "-p",
-                   "availability", "-f", "json", "-o", File("avail.json")})
+  ASSERT_EQ(Agent({"scan", "--profiles-dir", kSource + "/profiles", "--root", kHosts + "/hardened",
+                   "-p", "availability", "-f", "json", "-o", File("avail.json")})
                 .code,
             0);
   r = Agent({"diff", File("avail.json"), File("good.json"), "-f", "json"});
@@ -173,7 +187,8 @@ TEST(ListChecks, PrintsEveryTypeWithItsParameters) {
   for (const char* t : {"file -", "config_option -", "libvirt_domains -", "backup -", "http -"}) {
     EXPECT_NE(r.out.find(t), std::string::npos) << t;
   }
-  EXPECT_NE(r.out.find("operators: eq, ne, lt, le, gt, ge, in, not_in, matches"), std::string::npos);
+  EXPECT_NE(r.out.find("operators: eq, ne, lt, le, gt, ge, in, not_in, matches"),
+            std::string::npos);
   const auto j = nlohmann::json::parse(Agent({"list-checks", "--format", "json"}).out);
   EXPECT_EQ(j.size(), 19u);
   EXPECT_EQ(j[0]["type"], "file");

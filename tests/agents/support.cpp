@@ -130,11 +130,10 @@ std::string HttpReply::Header(const std::string& name) const {
 HttpReply Fetch(int port, const HttpRequest& r) {
   std::unique_ptr<httplib::ClientImpl> client;
   if (r.tls) {
-    auto ssl = r.client_cert.cert.empty()
-                   ? std::make_unique<httplib::SSLClient>("127.0.0.1", port)
-                   : std::make_unique<httplib::SSLClient>("127.0.0.1", port,
-                                                          r.client_cert.cert.string(),
-                                                          r.client_cert.key.string());
+    auto ssl = r.client_cert.cert.empty() ? std::make_unique<httplib::SSLClient>("127.0.0.1", port)
+                                          : std::make_unique<httplib::SSLClient>(
+                                                "127.0.0.1", port, r.client_cert.cert.string(),
+                                                r.client_cert.key.string());
     if (!r.ca_file.empty()) ssl->set_ca_cert_path(r.ca_file.c_str());
     ssl->enable_server_certificate_verification(!r.ca_file.empty());
     client = std::move(ssl);
@@ -186,7 +185,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
   CommandResult result;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(out[0], buf, sizeof buf)) > 0) result.output.append(buf, static_cast<size_t>(n));
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0)
+    result.output.append(buf, static_cast<size_t>(n));
   ::close(out[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);

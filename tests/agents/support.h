@@ -53,8 +53,8 @@ struct HttpRequest {
   std::string user;  ///< basic auth when non-empty
   std::string password;
   bool tls = false;
-  std::string ca_file;      ///< trust this CA (tls)
-  CertFiles client_cert;    ///< present a client certificate (tls), when set
+  std::string ca_file;    ///< trust this CA (tls)
+  CertFiles client_cert;  ///< present a client certificate (tls), when set
   int timeout_ms = 5000;
 };
 

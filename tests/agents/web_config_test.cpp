@@ -105,11 +105,13 @@ TEST(WebConfig, LoadChecksCertificateAndKeyMatch) {
   TempDir dir;
   const auto a = testing::MakeCertificate(dir.path(), "a", "a.example", 10);
   const auto b = testing::MakeCertificate(dir.path(), "b", "b.example", 10);
-  const auto good = dir.Write("good.yaml", "tls_server_config:\n  cert_file: a.crt\n"
-                                           "  key_file: a.key\n");
+  const auto good = dir.Write("good.yaml",
+                              "tls_server_config:\n  cert_file: a.crt\n"
+                              "  key_file: a.key\n");
   EXPECT_TRUE(LoadWebConfig(good.string()).tls);
-  const auto mismatch = dir.Write("mismatch.yaml", "tls_server_config:\n  cert_file: a.crt\n"
-                                                   "  key_file: b.key\n");
+  const auto mismatch = dir.Write("mismatch.yaml",
+                                  "tls_server_config:\n  cert_file: a.crt\n"
+                                  "  key_file: b.key\n");
   try {
     LoadWebConfig(mismatch.string());
     FAIL() << "expected ConfigError";
@@ -118,14 +120,14 @@ TEST(WebConfig, LoadChecksCertificateAndKeyMatch) {
               std::string::npos)
         << e.what();
   }
-  const auto missing = dir.Write("missing.yaml", "tls_server_config:\n  cert_file: nope.crt\n"
-                                                 "  key_file: a.key\n");
+  const auto missing = dir.Write("missing.yaml",
+                                 "tls_server_config:\n  cert_file: nope.crt\n"
+                                 "  key_file: a.key\n");
   try {
     LoadWebConfig(missing.string());
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot load a PEM certificate from"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("cannot load a PEM certificate from"), std::string::npos)
         << e.what();
   }
 }
@@ -138,8 +140,8 @@ TEST(WebConfig, ShippedExampleAcceptedByEgovAgentAndPromtool) {
   const auto server = testing::MakeCertificate(dir.path(), "tls", "127.0.0.1", 30);
   (void)ca;
   (void)server;
-  const auto file =
-      dir.Write("web-config.yaml", ReadFile(fs::path(EGOV_SOURCE_DIR) / "agents/web-config.example.yaml"));
+  const auto file = dir.Write(
+      "web-config.yaml", ReadFile(fs::path(EGOV_SOURCE_DIR) / "agents/web-config.example.yaml"));
   const WebConfig w = LoadWebConfig(file.string());
   ASSERT_TRUE(w.tls);
   EXPECT_EQ(w.tls->client_auth, ClientAuth::kRequireAndVerifyClientCert);
@@ -167,7 +169,8 @@ TEST(Bcrypt, VerifiesRightAndRefusesWrong) {
   EXPECT_FALSE(VerifyBcrypt(std::string("s3cret\0x", 8), hash));
   EXPECT_FALSE(VerifyBcrypt("s3cret", "s3cret"));
   // htpasswd writes $2y$; libcrypt verifies it the same way.
-  EXPECT_TRUE(VerifyBcrypt("change-me", "$2b$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u"));
+  EXPECT_TRUE(
+      VerifyBcrypt("change-me", "$2b$10$PSAGI70qpknd9PfAYFTL5eaZJ3HJIH5.nNB8PoZtg1XZDRKKEye6u"));
 }
 
 TEST(Bcrypt, RecognisesHashShapes) {

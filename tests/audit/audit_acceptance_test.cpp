@@ -69,9 +69,10 @@ class AuditAcceptanceTest : public ::testing::Test {
     const std::string stopped_url = stopped_->Url();
     stopped_->Stop();  // its port now refuses connections
     std::string fleet = ReadFile(FleetInventory() / "fleet.yaml");
-    for (const auto& [from, to] : {std::pair{std::string("http://127.0.0.1:1/alpha-hn1-01"), hardened_->Url()},
-                                   {"http://127.0.0.1:1/alpha-hn1-02", weak_->Url()},
-                                   {"http://127.0.0.1:1/beta-hcm1-01", stopped_url}}) {
+    for (const auto& [from, to] :
+         {std::pair{std::string("http://127.0.0.1:1/alpha-hn1-01"), hardened_->Url()},
+          {"http://127.0.0.1:1/alpha-hn1-02", weak_->Url()},
+          {"http://127.0.0.1:1/beta-hcm1-01", stopped_url}}) {
       fleet.replace(fleet.find(from), from.size(), to);
     }
     fs::create_directory(dir_ / "inventory");
@@ -83,10 +84,18 @@ class AuditAcceptanceTest : public ::testing::Test {
   // Runs `egovctl audit` against the three agents, with `extra` arguments; returns the report.
   nlohmann::ordered_json Audit(const std::vector<std::string>& extra,
                                const std::string& ca = "ca.pem") {
-    std::vector<std::string> args = {
-        "audit", "-f", (dir_ / "inventory").string(), "--cacert", (dir_ / ca).string(),
-        "--credentials", (dir_ / "credentials").string(), "--no-libvirt", "--timeout", "5s",
-        "-o", (dir_ / "report.json").string()};
+    std::vector<std::string> args = {"audit",
+                                     "-f",
+                                     (dir_ / "inventory").string(),
+                                     "--cacert",
+                                     (dir_ / ca).string(),
+                                     "--credentials",
+                                     (dir_ / "credentials").string(),
+                                     "--no-libvirt",
+                                     "--timeout",
+                                     "5s",
+                                     "-o",
+                                     (dir_ / "report.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     std::ostringstream out, err;
     EXPECT_EQ(RunEgovctl(args, out, err), 1) << out.str() << err.str();  // never compliant
@@ -98,10 +107,11 @@ class AuditAcceptanceTest : public ::testing::Test {
 
   std::string WaiverFile(int expires_in_days) {
     const auto path = dir_ / ("waiver" + std::to_string(expires_in_days) + ".yaml");
-    WriteFile(path, "kind: Waiver\nname: libvirt-tcp-lab\ncontrol: MIC1145-G2-BS-01\n"
-                    "hosts: [\"alpha-hn1-02\"]\nreason: \"Mạng quản trị riêng\"\n"
-                    "approved_by: \"Trưởng phòng ATTT\"\nexpires: " +
-                        FormatDate(Today() + std::chrono::days(expires_in_days)) + "\n");
+    WriteFile(path,
+              "kind: Waiver\nname: libvirt-tcp-lab\ncontrol: MIC1145-G2-BS-01\n"
+              "hosts: [\"alpha-hn1-02\"]\nreason: \"Mạng quản trị riêng\"\n"
+              "approved_by: \"Trưởng phòng ATTT\"\nexpires: " +
+                  FormatDate(Today() + std::chrono::days(expires_in_days)) + "\n");
     return path.string();
   }
 
@@ -137,7 +147,8 @@ TEST_F(AuditAcceptanceTest, MatrixVerdictsAndTheUnknownHost) {
                                                 {"Tính năng an toàn cơ bản", "fail"}}));
   EXPECT_EQ(Named(r["providers"], "alpha-cloud")["matrix"]["passed"], 2);
   EXPECT_EQ(Named(r["providers"], "alpha-cloud")["matrix"]["total"], 4);
-  for (const auto& [feature, status] : Matrix(r, "beta-cloud")) EXPECT_EQ(status, "unknown") << feature;
+  for (const auto& [feature, status] : Matrix(r, "beta-cloud"))
+    EXPECT_EQ(status, "unknown") << feature;
 
   EXPECT_EQ(Named(r["workloads"], "dvc-tinh")["verdict"], "partly_met");
   EXPECT_EQ(Named(r["workloads"], "hscv")["verdict"], "met");
@@ -177,8 +188,9 @@ TEST_F(AuditAcceptanceTest, WrongCredentialsOrUntrustedCertificateMakeHostsUnkno
   // pinned anchor) must fail the handshake.
   r = Audit({}, "client.pem");
   EXPECT_EQ(r["summary"]["hosts_unknown"], 3);
-  EXPECT_NE(Named(r["unknown_hosts"], "alpha-hn1-01")["reason"].get<std::string>().find("certificate"),
-            std::string::npos);
+  EXPECT_NE(
+      Named(r["unknown_hosts"], "alpha-hn1-01")["reason"].get<std::string>().find("certificate"),
+      std::string::npos);
   EXPECT_EQ(Named(r["providers"], "alpha-cloud")["matrix"]["passed"], 0);
 }
 

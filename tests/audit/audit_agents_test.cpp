@@ -92,12 +92,14 @@ class AuditAgentsTest : public ::testing::Test {
   void SetUp() override {
     MakeCertificates(dir_.path());
     for (const char* root : {"hardened", "weak"}) {
-      const ProcessResult m = audit::testing::Run({(kSource / "tests/fixtures/hosts/materialize").string(), root,
-                                   (dir_ / root).string()});
+      const ProcessResult m = audit::testing::Run(
+          {(kSource / "tests/fixtures/hosts/materialize").string(), root, (dir_ / root).string()});
       ASSERT_EQ(m.code, 0) << m.err;
     }
-    WriteFile(dir_ / "web.yaml", "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
-                                 "basic_auth_users:\n  auditor: " + Bcrypt(kPassword) + "\n");
+    WriteFile(dir_ / "web.yaml",
+              "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+              "basic_auth_users:\n  auditor: " +
+                  Bcrypt(kPassword) + "\n");
     WriteFile(dir_ / "credentials", std::string("* auditor:") + kPassword + "\n");
     fs::permissions(dir_ / "credentials", fs::perms::owner_read | fs::perms::owner_write);
     const std::pair<const char*, const char*> agents[] = {
@@ -110,16 +112,16 @@ class AuditAgentsTest : public ::testing::Test {
       const std::string placeholder = std::string("http://127.0.0.1:1/") + host;
       fleet.replace(fleet.find(placeholder), placeholder.size(), url);
       const fs::path config = dir_ / (std::string(host) + ".yaml");
-      WriteFile(config, "host: " + std::string(host) + "\nlisten: 127.0.0.1:" +
-                            std::to_string(port) + "\nweb_config_file: web.yaml\nscan:\n  root: " +
-                            (dir_ / root).string() + "\n  profile_dir: " +
-                            (kSource / "profiles").string() +
-                            "\n  profiles: [mic-1145, decree85-level3, decree85-level4]\n"
-                            "  interval: 1h\n");
-      agents_[host] = std::make_unique<Child>(
-          std::vector<std::string>{(kBinary / "agents/egov-agent").string(), "run", "-c",
-                                   config.string()},
-          dir_ / (std::string(host) + ".log"));
+      WriteFile(config,
+                "host: " + std::string(host) + "\nlisten: 127.0.0.1:" + std::to_string(port) +
+                    "\nweb_config_file: web.yaml\nscan:\n  root: " + (dir_ / root).string() +
+                    "\n  profile_dir: " + (kSource / "profiles").string() +
+                    "\n  profiles: [mic-1145, decree85-level3, decree85-level4]\n"
+                    "  interval: 1h\n");
+      agents_[host] =
+          std::make_unique<Child>(std::vector<std::string>{(kBinary / "agents/egov-agent").string(),
+                                                           "run", "-c", config.string()},
+                                  dir_ / (std::string(host) + ".log"));
       ASSERT_TRUE(agents_[host]->running());
     }
     fs::create_directory(dir_ / "inventory");
@@ -154,9 +156,10 @@ class AuditAgentsTest : public ::testing::Test {
     fs::create_directory(dir_ / "sim");
     ::setenv("EGOV_SIM_DIR", (dir_ / "sim").c_str(), 1);
     auto host_file = [&](const std::string& host, const std::vector<DomainMetadata>& domains) {
-      std::string xml = "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-                        "<threads>1</threads><active>4</active><mhz>2000</mhz>"
-                        "<model>x86_64</model></cpu><memory>8388608</memory>";
+      std::string xml =
+          "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+          "<threads>1</threads><active>4</active><mhz>2000</mhz>"
+          "<model>x86_64</model></cpu><memory>8388608</memory>";
       for (const auto& m : domains) {
         xml += "<domain type='test'><name>" + m.workload + "-" + std::to_string(m.replica) +
                "</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><metadata>" +
@@ -173,9 +176,14 @@ class AuditAgentsTest : public ::testing::Test {
   }
 
   nlohmann::ordered_json Audit(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"audit", "-f", (dir_ / "inventory").string(), "--cacert",
-                                     (dir_ / "ca.pem").string(), "--credentials",
-                                     (dir_ / "credentials").string(), "-o",
+    std::vector<std::string> args = {"audit",
+                                     "-f",
+                                     (dir_ / "inventory").string(),
+                                     "--cacert",
+                                     (dir_ / "ca.pem").string(),
+                                     "--credentials",
+                                     (dir_ / "credentials").string(),
+                                     "-o",
                                      (dir_ / "report.html").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     std::ostringstream out, err;
@@ -206,7 +214,8 @@ TEST_F(AuditAgentsTest, MatrixAndVerdictsAreWhatTheAgentsResultsImply) {
   std::map<std::string, std::string> expected;
   for (const char* host : {"alpha-hn1-01", "alpha-hn1-02"}) {
     for (const auto& f : Profile(host, "mic-1145")["features"]) {
-      const std::string key = f["group"].get<std::string>() + " / " + f["feature"].get<std::string>();
+      const std::string key =
+          f["group"].get<std::string>() + " / " + f["feature"].get<std::string>();
       std::string& e = expected[key];
       const bool applicable = f.value("applicable", 1) > 0;
       if (!f["passed"].get<bool>()) {

@@ -52,7 +52,7 @@ class Dom {
   std::string Text(const std::string& xpath) const {
     if (!ctx_) return {};
     std::unique_ptr<xmlXPathObject, XPathObjectFree> o(
-        xmlXPathEvalExpression(BAD_CAST ("string(" + xpath + ")").c_str(), ctx_.get()));
+        xmlXPathEvalExpression(BAD_CAST("string(" + xpath + ")").c_str(), ctx_.get()));
     return o && o->stringval ? reinterpret_cast<const char*>(o->stringval) : "";
   }
   int Count(const std::string& xpath) const {
@@ -114,15 +114,18 @@ TEST_F(AuditBrowserTest, RenderedDomShowsTheVerdicts) {
   EXPECT_EQ(verdict("dvc-tinh"), "partly_met");
   EXPECT_EQ(verdict("hscv"), "met");
   EXPECT_EQ(verdict("csdl-dan-cu"), "unknown");
-  EXPECT_NE(dom.Text("//tr[@data-workload='dvc-tinh']/td[@class='verdict']").find("Đáp ứng một phần"),
-            std::string::npos);
+  EXPECT_NE(
+      dom.Text("//tr[@data-workload='dvc-tinh']/td[@class='verdict']").find("Đáp ứng một phần"),
+      std::string::npos);
 
   EXPECT_EQ(dom.Count("//tr[@class='unknown-host']"), 1);
   EXPECT_EQ(dom.Text("//tr[@class='unknown-host']/@data-host"), "beta-hcm1-01");
   EXPECT_EQ(dom.Text("//article[@data-host='beta-hcm1-01']/@data-status"), "unknown");
-  EXPECT_EQ(dom.Text("//article[@data-host='alpha-hn1-02']//tr[@data-control='MIC1145-G2-BS-01']/@data-status"),
+  EXPECT_EQ(dom.Text("//article[@data-host='alpha-hn1-02']//tr[@data-control='MIC1145-G2-BS-01']/"
+                     "@data-status"),
             "waived");
-  EXPECT_EQ(dom.Text("//article[@data-host='alpha-hn1-02']//tr[@data-control='MIC1145-G2-SC-03']/@data-status"),
+  EXPECT_EQ(dom.Text("//article[@data-host='alpha-hn1-02']//tr[@data-control='MIC1145-G2-SC-03']/"
+                     "@data-status"),
             "fail");
   EXPECT_NE(dom.Text("//article[@data-host='alpha-hn1-02']//tr[@data-control='MIC1145-G2-SC-03']")
                 .find("/etc/ssh/sshd_config:32"),

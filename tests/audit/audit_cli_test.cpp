@@ -32,8 +32,9 @@ class AuditCliTest : public ::testing::Test {
 
   // `egovctl audit` on the fixtures, plus `extra` arguments.
   CliRun Audit(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"audit", "-f", FleetInventory().string(), "--results",
-                                     ResultFixtures().string(), "--no-libvirt"};
+    std::vector<std::string> args = {
+        "audit",       "-f", FleetInventory().string(), "--results", ResultFixtures().string(),
+        "--no-libvirt"};
     args.insert(args.end(), extra.begin(), extra.end());
     return Egovctl(args);
   }
@@ -59,7 +60,8 @@ TEST_F(AuditCliTest, WritesASealedReportAndSaysWhatItFound) {
   const CliRun v = Egovctl({"audit", "verify", path.string()});
   EXPECT_EQ(v.code, 0) << v.out << v.err;
   EXPECT_NE(v.out.find("OK " + path.string() + " (html): SHA-256 "), std::string::npos);
-  EXPECT_NE(v.out.find("generated 2026-11-22T12:00:00Z by Nguyễn Thị B, Cục ATTT"), std::string::npos);
+  EXPECT_NE(v.out.find("generated 2026-11-22T12:00:00Z by Nguyễn Thị B, Cục ATTT"),
+            std::string::npos);
 }
 
 TEST_F(AuditCliTest, FormatFromOptionOrExtensionElseJsonOnStandardOutput) {
@@ -107,11 +109,13 @@ TEST_F(AuditCliTest, BadInputExitsTwoAndWritesNothing) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(out)) << c.message;
   }
-  const CliRun r = Egovctl({"audit", "-f", (kSource / "tests/fixtures/invalid/unknown-key.yaml").string(),
-                            "--results", ResultFixtures().string(), "-o", out.string()});
+  const CliRun r =
+      Egovctl({"audit", "-f", (kSource / "tests/fixtures/invalid/unknown-key.yaml").string(),
+               "--results", ResultFixtures().string(), "-o", out.string()});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("unknown-key.yaml:"), std::string::npos) << r.err;
-  EXPECT_EQ(Egovctl({"audit", "-f", FleetInventory().string(), "--results", "/nonexistent"}).code, 2);
+  EXPECT_EQ(Egovctl({"audit", "-f", FleetInventory().string(), "--results", "/nonexistent"}).code,
+            2);
   EXPECT_FALSE(fs::exists(out));
 }
 
@@ -138,7 +142,8 @@ TEST_F(AuditCliTest, VerifyChecksSavedResultsAgainstTheReport) {
   const auto report = dir_ / "r.csv";
   const auto saved = dir_ / "saved";
   Audit({"-o", report.string(), "--save-results", saved.string()});
-  EXPECT_EQ(ReadFile(saved / "alpha-hn1-02.json"), ReadFile(ResultFixtures() / "alpha-hn1-02.json"));
+  EXPECT_EQ(ReadFile(saved / "alpha-hn1-02.json"),
+            ReadFile(ResultFixtures() / "alpha-hn1-02.json"));
   EXPECT_FALSE(fs::exists(saved / "beta-hcm1-01.json"));
   CliRun v = Egovctl({"audit", "verify", report.string(), "--results", saved.string()});
   EXPECT_EQ(v.code, 0) << v.out;
@@ -156,13 +161,15 @@ TEST_F(AuditCliTest, DiffComparesFiledReportsOfAnyFormat) {
   const auto old_path = dir_ / "q3.csv", new_path = dir_ / "q4.html";
   Audit({"-o", old_path.string()});
   const auto waiver = dir_ / "waiver.yaml";
-  WriteFile(waiver, "kind: Waiver\nname: w\ncontrol: MIC1145-G2-SC-03\nhosts: [alpha-hn1-02]\n"
-                    "reason: r\napproved_by: a\nexpires: 2027-01-01\n");
+  WriteFile(waiver,
+            "kind: Waiver\nname: w\ncontrol: MIC1145-G2-SC-03\nhosts: [alpha-hn1-02]\n"
+            "reason: r\napproved_by: a\nexpires: 2027-01-01\n");
   Audit({"-f", waiver.string(), "-o", new_path.string()});
   CliRun d = Egovctl({"audit", "diff", old_path.string(), new_path.string()});
   EXPECT_EQ(d.code, 0) << d.out << d.err;
-  EXPECT_NE(d.out.find("Newly waived (1):\n  alpha-hn1-02  mic-1145/MIC1145-G2-SC-03  fail -> waived"),
-            std::string::npos)
+  EXPECT_NE(
+      d.out.find("Newly waived (1):\n  alpha-hn1-02  mic-1145/MIC1145-G2-SC-03  fail -> waived"),
+      std::string::npos)
       << d.out;
   d = Egovctl({"audit", "diff", new_path.string(), old_path.string(), "--output", "json"});
   EXPECT_EQ(d.code, 1) << "the waiver's removal is a regression";
@@ -174,19 +181,22 @@ TEST_F(AuditCliTest, DiffComparesFiledReportsOfAnyFormat) {
 TEST_F(AuditCliTest, ReadsWorkloadPlacementFromTheHostsLibvirt) {
   ::setenv("EGOV_SIM_DIR", dir_.path().c_str(), 1);
   auto host_file = [&](const std::string& host, const std::vector<DomainMetadata>& domains) {
-    std::string xml = "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-                      "<threads>1</threads><active>4</active><mhz>2000</mhz><model>x86_64</model>"
-                      "</cpu><memory>8388608</memory>";
+    std::string xml =
+        "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+        "<threads>1</threads><active>4</active><mhz>2000</mhz><model>x86_64</model>"
+        "</cpu><memory>8388608</memory>";
     for (const auto& m : domains) {
       xml += "<domain type='test'><name>" + m.workload + "-" + std::to_string(m.replica) +
              "</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><metadata>" +
              FormatMetadataElement(m) + "</metadata></domain>";
     }
-    xml += "<domain type='test'><name>unmanaged</name><memory>65536</memory><os><type>hvm</type>"
-           "</os></domain></node>";
+    xml +=
+        "<domain type='test'><name>unmanaged</name><memory>65536</memory><os><type>hvm</type>"
+        "</os></domain></node>";
     WriteFile(dir_ / (host + ".xml"), xml);
   };
-  DomainMetadata csdl{"csdl-dan-cu", "Sở Tư pháp", "Hộ tịch", 3, 0, "beta-cloud", "hcm-1", "h", "", ""};
+  DomainMetadata csdl{"csdl-dan-cu", "Sở Tư pháp", "Hộ tịch", 3,  0,
+                      "beta-cloud",  "hcm-1",      "h",       "", ""};
   DomainMetadata dvc{"dvc-tinh", "UBND", "DVC", 3, 0, "alpha-cloud", "hn-1", "h", "", ""};
   host_file("alpha-hn1-01", {dvc});
   host_file("beta-hcm1-01", {csdl});

@@ -20,7 +20,8 @@ using namespace testing;
 class FakeAgents {
  public:
   explicit FakeAgents(httplib::Server& server) : server_(server) {
-    server_.Get(R"(/h/([a-z0-9-]+)/api/v1/results)", [](const httplib::Request& req, httplib::Response& res) {
+    server_.Get(R"(/h/([a-z0-9-]+)/api/v1/results)", [](const httplib::Request& req,
+                                                        httplib::Response& res) {
       res.set_content(ReadFile(ResultFixtures() / (std::string(req.matches[1]) + ".json")),
                       "application/json");
     });
@@ -39,9 +40,8 @@ class FakeAgents {
     server_.Get("/big/api/v1/results", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(2 << 20, 'x'), "application/json");
     });
-    server_.Get("/fail/api/v1/results", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 500;
-    });
+    server_.Get("/fail/api/v1/results",
+                [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -101,15 +101,14 @@ TEST(FetchFromAgentsTest, FailuresAreValuesAndNeverStopTheOthers) {
   o.timeout = std::chrono::milliseconds(500);
   o.max_bytes = 1 << 20;
   const auto start = std::chrono::steady_clock::now();
-  const auto r = FetchFromAgents(
-      {{"stopped", "http://127.0.0.1:" + std::to_string(ClosedPort())},
-       {"slow", agents.Url("/slow")},
-       {"big", agents.Url("/big")},
-       {"broken", agents.Url("/fail")},
-       {"auth", agents.Url("/auth")},
-       {"good", agents.Url("/h/alpha-hn1-01")},
-       {"ftp", "ftp://127.0.0.1:21"}},
-      o);
+  const auto r = FetchFromAgents({{"stopped", "http://127.0.0.1:" + std::to_string(ClosedPort())},
+                                  {"slow", agents.Url("/slow")},
+                                  {"big", agents.Url("/big")},
+                                  {"broken", agents.Url("/fail")},
+                                  {"auth", agents.Url("/auth")},
+                                  {"good", agents.Url("/h/alpha-hn1-01")},
+                                  {"ftp", "ftp://127.0.0.1:21"}},
+                                 o);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
   EXPECT_NE(r[0].error.find("onnect"), std::string::npos) << r[0].error;
   EXPECT_NE(r[1].error.find("imed out"), std::string::npos) << r[1].error;
@@ -182,8 +181,8 @@ TEST(CredentialsTest, ParsesLinesAndMatchesGlobsInOrder) {
 TEST(CredentialsTest, BadLinesNameFileLineAndColumn) {
   for (const auto& [text, line, column] :
        std::vector<std::tuple<std::string, int, int>>{{"onlyhost\n", 1, 9},
-                                                     {"# c\nhost user-no-colon\n", 2, 6},
-                                                     {"ok u:p\nhost :nouser\n", 2, 6}}) {
+                                                      {"# c\nhost user-no-colon\n", 2, 6},
+                                                      {"ok u:p\nhost :nouser\n", 2, 6}}) {
     try {
       ParseCredentials(text, "creds.txt");
       ADD_FAILURE() << text;

@@ -29,8 +29,9 @@ TEST(AuditDiffTest, IdenticalReportsHaveNoChanges) {
   const auto d = DiffReports(r, r);
   EXPECT_EQ(d["regressions"], 0);
   EXPECT_EQ(d["improvements"], 0);
-  for (const char* key : {"hosts_added", "hosts_removed", "hosts_now_unknown", "newly_failing",
-                          "newly_passing", "newly_waived", "features_changed", "workloads_changed"}) {
+  for (const char* key :
+       {"hosts_added", "hosts_removed", "hosts_now_unknown", "newly_failing", "newly_passing",
+        "newly_waived", "features_changed", "workloads_changed"}) {
     EXPECT_TRUE(d[key].empty()) << key;
   }
 }
@@ -39,9 +40,9 @@ TEST(AuditDiffTest, NewlyFailingPassingWaivedAndVerdicts) {
   const auto old_report = Build(FleetWith(), FetchedFrom());
   auto fetched = FetchedFrom();
   auto hardened = FixtureResult("alpha-hn1-01"), weak = FixtureResult("alpha-hn1-02");
-  SetStatus(hardened, "MIC1145-G2-SC-07", "fail");   // newly failing
-  SetStatus(hardened, "D85-L4-SEP-01", "error");     // newly failing (check error)
-  SetStatus(weak, "MIC1145-G2-SC-03", "pass");       // newly passing
+  SetStatus(hardened, "MIC1145-G2-SC-07", "fail");  // newly failing
+  SetStatus(hardened, "D85-L4-SEP-01", "error");    // newly failing (check error)
+  SetStatus(weak, "MIC1145-G2-SC-03", "pass");      // newly passing
   fetched[0].body = hardened.dump();
   fetched[1].body = weak.dump();
   const std::string waiver = R"(kind: Waiver
@@ -74,7 +75,7 @@ expires: 2027-01-01
   ASSERT_EQ(d["features_changed"].size(), 1u) << d["features_changed"];
   EXPECT_EQ(d["features_changed"][0]["feature"], "Tính năng an toàn cơ bản");
   EXPECT_EQ(d["features_changed"][0]["new"], "pass");
-  EXPECT_EQ(d["regressions"], 3);  // two controls, one workload
+  EXPECT_EQ(d["regressions"], 3);   // two controls, one workload
   EXPECT_EQ(d["improvements"], 2);  // one control, one feature
 
   std::ostringstream text;

@@ -23,8 +23,9 @@ ordered_json Report(const AuditInputs& in = {FetchedFrom(), {}}) {
 AuditInputs HostileInputs() {
   auto doc = FixtureResult("alpha-hn1-02");
   auto& c = doc["profiles"][0]["controls"][4];
-  c["reason"] = "=HYPERLINK(\"http://evil.example\",\"click\")</script><script>alert(1)</script>"
-                " & \"quoted\" <b>bold</b>";
+  c["reason"] =
+      "=HYPERLINK(\"http://evil.example\",\"click\")</script><script>alert(1)</script>"
+      " & \"quoted\" <b>bold</b>";
   c["title"]["en"] = "+SUM(A1:A9), with \"quotes\"\nand a newline";
   c["remediation"]["vi"] = "@cmd|' /C calc'!A0";
   AuditInputs in{FetchedFrom(), {}};
@@ -61,9 +62,14 @@ TEST(AuditRenderTest, VerifyDetectsASingleChangedByteAnywhere) {
   for (ReportFormat f : kFormats) {
     const std::string sealed = RenderReport(r, f);
     const std::string digest = VerifyReport(sealed, "r").claimed;
-    std::vector<size_t> positions = {0, 1, sealed.size() - 1, sealed.size() - 2,
-                                     sealed.find(digest), sealed.find(digest) + 63,
-                                     sealed.find("partly_met"), sealed.find("alpha-hn1-02")};
+    std::vector<size_t> positions = {0,
+                                     1,
+                                     sealed.size() - 1,
+                                     sealed.size() - 2,
+                                     sealed.find(digest),
+                                     sealed.find(digest) + 63,
+                                     sealed.find("partly_met"),
+                                     sealed.find("alpha-hn1-02")};
     for (size_t i = 0; i < sealed.size(); i += 211) positions.push_back(i);
     for (size_t pos : positions) {
       ASSERT_LT(pos, sealed.size());
@@ -106,9 +112,9 @@ TEST(AuditRenderTest, HtmlEscapesHostileTextAndKeepsItsData) {
 
 TEST(AuditRenderTest, HtmlIsBilingualAndSelfContained) {
   const std::string html = RenderReport(Report(), ReportFormat::kHtml);
-  for (const char* text : {"Ma trận tính năng", "feature matrix", "Máy chủ chưa xác định",
-                           "Unknown hosts", "Đáp ứng một phần", "Partly met", "@page",
-                           "size: A4", "lang=\"vi\"", "lang=\"en\""}) {
+  for (const char* text :
+       {"Ma trận tính năng", "feature matrix", "Máy chủ chưa xác định", "Unknown hosts",
+        "Đáp ứng một phần", "Partly met", "@page", "size: A4", "lang=\"vi\"", "lang=\"en\""}) {
     EXPECT_NE(html.find(text), std::string::npos) << text;
   }
   for (const char* fetch : {"src=", "href=", "@import", "url("}) {
@@ -122,7 +128,8 @@ TEST(AuditRenderTest, CsvNeverHandsASpreadsheetAFormula) {
   bool saw = false;
   for (const auto& row : rows) {
     for (const auto& field : row) {
-      ASSERT_TRUE(field.empty() || std::string_view("=+-@").find(field[0]) == std::string_view::npos)
+      ASSERT_TRUE(field.empty() ||
+                  std::string_view("=+-@").find(field[0]) == std::string_view::npos)
           << field;
       if (field.find("HYPERLINK") != std::string::npos) {
         EXPECT_EQ(field.substr(0, 2), "'=");

@@ -212,8 +212,9 @@ TEST(AuditVerdictTest, CertificationProblemsOfCarryingProvidersAreFindings) {
   late.from = *ParseDate("2026-01-01");
   const auto r2 = Build(FleetWith(), in, late);
   const auto f2 = Named(r2["workloads"], "hscv")["findings"];
-  EXPECT_NE(std::find(f2.begin(), f2.end(), "provider beta-cloud's certification expired on 2028-02-28"),
-            f2.end())
+  EXPECT_NE(
+      std::find(f2.begin(), f2.end(), "provider beta-cloud's certification expired on 2028-02-28"),
+      f2.end())
       << f2;
   EXPECT_FALSE(Named(r2["providers"], "beta-cloud")["certification"]["valid"].get<bool>());
 }
@@ -227,7 +228,8 @@ TEST(AuditUnknownTest, UnreachableMalformedStaleAndMisnamedHostsAreUnknown) {
       {"transport error",
        [](AuditInputs& in, AuditSettings&) { in.fetched[1].error = "Connection refused"; },
        "Connection refused"},
-      {"no agent", [](AuditInputs& in, AuditSettings&) { in.fetched.erase(in.fetched.begin() + 1); },
+      {"no agent",
+       [](AuditInputs& in, AuditSettings&) { in.fetched.erase(in.fetched.begin() + 1); },
        "no agent URL in the inventory"},
       {"malformed", [](AuditInputs& in, AuditSettings&) { in.fetched[1].body = "{"; },
        "malformed result: not valid JSON"},
@@ -270,7 +272,8 @@ TEST(AuditUnknownTest, StaleLimitCanBeLifted) {
   s.max_age = std::chrono::seconds(0);
   const auto r = Build(FleetWith(), {FetchedFrom(), {}}, s);
   EXPECT_EQ(Named(r["hosts"], "alpha-hn1-02")["status"], "known");
-  EXPECT_EQ(Named(r["hosts"], "alpha-hn1-02")["scan"]["age_seconds"], 8 * 86400 + 13 * 3600 + 59 * 60 + 59);
+  EXPECT_EQ(Named(r["hosts"], "alpha-hn1-02")["scan"]["age_seconds"],
+            8 * 86400 + 13 * 3600 + 59 * 60 + 59);
 }
 
 const char* kWaiver = R"(kind: Waiver
@@ -309,7 +312,8 @@ TEST(AuditWaiverTest, WaiverTurnsAFailureIntoWaivedAndItsExpiryTurnsItBack) {
   EXPECT_EQ(Named(host["waivers"], "libvirt-tcp-lab")["applied"],
             ordered_json::array({"mic-1145/MIC1145-G2-BS-01"}));
   // The hardened host matches the pattern but had nothing to waive.
-  EXPECT_TRUE(Named(Named(waived["hosts"], "alpha-hn1-01")["waivers"], "libvirt-tcp-lab")["applied"].empty());
+  EXPECT_TRUE(Named(Named(waived["hosts"], "alpha-hn1-01")["waivers"], "libvirt-tcp-lab")["applied"]
+                  .empty());
   EXPECT_EQ(Named(waived["waivers"], "libvirt-tcp-lab")["applied"],
             ordered_json::array({"alpha-hn1-02: mic-1145/MIC1145-G2-BS-01"}));
 
@@ -331,9 +335,9 @@ TEST(AuditWaiverTest, WaiverAppliesOnItsLastDayOnly) {
 TEST(AuditWaiverTest, WaiverForAnotherProfileOrHostDoesNotApply) {
   std::string other_profile = WaiverExpiring("2026-12-31");
   other_profile.replace(other_profile.find("profile: mic-1145"), 17, "profile: decree85-level3");
-  EXPECT_EQ(ControlStatus(FixtureReport(other_profile), "alpha-hn1-02", "mic-1145",
-                          "MIC1145-G2-BS-01"),
-            "fail");
+  EXPECT_EQ(
+      ControlStatus(FixtureReport(other_profile), "alpha-hn1-02", "mic-1145", "MIC1145-G2-BS-01"),
+      "fail");
   std::string other_host = WaiverExpiring("2026-12-31");
   other_host.replace(other_host.find("alpha-hn1-*"), 11, "beta-*");
   const auto r = FixtureReport(other_host);
@@ -356,7 +360,8 @@ TEST(AuditWaiverTest, AgentWaiverCountsUntilItExpires) {
   control["waiver"]["expires"] = "2026-11-01";
   r = Build(FleetWith(), WithResult("alpha-hn1-02", doc));
   EXPECT_EQ(ControlStatus(r, "alpha-hn1-02", "mic-1145", "MIC1145-G2-SC-07"), "fail");
-  const auto& finding = Named(Named(r["hosts"], "alpha-hn1-02")["findings"], "MIC1145-G2-SC-07", "control");
+  const auto& finding =
+      Named(Named(r["hosts"], "alpha-hn1-02")["findings"], "MIC1145-G2-SC-07", "control");
   EXPECT_TRUE(finding["waiver"]["expired"].get<bool>());
   EXPECT_NE(finding["reason"].get<std::string>().find("expired on 2026-11-01"), std::string::npos);
   EXPECT_EQ(Named(Named(r["hosts"], "alpha-hn1-02")["waivers"], "ntp-lab")["status"], "expired");

@@ -56,67 +56,96 @@ class Scratch {
 
 TEST(CheckTypes, EveryRegisteredTypeIsCoveredHere) {
   // Keep this list in step with the tests below.
-  const std::set<std::string> tested = {"file", "file_content", "config_option", "sysctl",
-                                        "kernel_module", "mount", "listening", "process", "package",
-                                        "accounts", "systemd_unit", "log_retention", "time_sync",
-                                        "certificate", "http", "libvirt_daemon", "libvirt_domains",
-                                        "disk_space", "backup"};
+  const std::set<std::string> tested = {
+      "file",           "file_content",    "config_option", "sysctl",      "kernel_module",
+      "mount",          "listening",       "process",       "package",     "accounts",
+      "systemd_unit",   "log_retention",   "time_sync",     "certificate", "http",
+      "libvirt_daemon", "libvirt_domains", "disk_space",    "backup"};
   for (const auto& t : CheckTypes()) EXPECT_TRUE(tested.contains(t.name)) << t.name;
   EXPECT_EQ(CheckTypes().size(), tested.size());
 }
 
 TEST(CheckTypes, File) {
   Expect({
-      {R"({type: file, path: /etc/shadow, mode_max: "0640", owner: root, group: shadow})", "hardened", Status::kPass},
-      {R"({type: file, path: /etc/shadow, mode_max: "0640", owner: root, group: shadow})", "weak", Status::kFail},
+      {R"({type: file, path: /etc/shadow, mode_max: "0640", owner: root, group: shadow})",
+       "hardened", Status::kPass},
+      {R"({type: file, path: /etc/shadow, mode_max: "0640", owner: root, group: shadow})", "weak",
+       Status::kFail},
       {R"({type: file, path: "/etc/libvirt/*.conf", mode_max: "0644"})", "hardened", Status::kPass},
       {R"({type: file, path: "/etc/libvirt/*.conf", mode_max: "0644"})", "weak", Status::kFail},
       {R"({type: file, path: /etc/shadow, owner: daemon})", "hardened", Status::kFail},
-      {R"({type: file, path: /var/lib/libvirt/images, kind: directory})", "hardened", Status::kPass},
+      {R"({type: file, path: /var/lib/libvirt/images, kind: directory})", "hardened",
+       Status::kPass},
       {R"({type: file, path: /etc/passwd, kind: directory})", "hardened", Status::kFail},
       {R"({type: file, path: /etc/hosts.equiv, state: absent})", "hardened", Status::kPass},
       {R"({type: file, path: /etc/passwd, state: absent})", "hardened", Status::kFail},
       {R"({type: file, path: /etc/missing.conf})", "hardened", Status::kFail},
       {R"({type: file, path: "/etc/nothing/*.conf"})", "hardened", Status::kFail},
       // The symbolic link is resolved inside the root, not on the scanning host.
-      {R"({type: file, path: /etc/libvirt/qemu/autostart/dvc-l4-0.xml, kind: file})", "hardened", Status::kPass},
-      {R"({type: file, path: /etc/libvirt/qemu/autostart/dvc-l4-0.xml, kind: symlink, follow: false})", "hardened", Status::kPass},
+      {R"({type: file, path: /etc/libvirt/qemu/autostart/dvc-l4-0.xml, kind: file})", "hardened",
+       Status::kPass},
+      {R"({type: file, path: /etc/libvirt/qemu/autostart/dvc-l4-0.xml, kind: symlink, follow: false})",
+       "hardened", Status::kPass},
   });
 }
 
 TEST(CheckTypes, FileContent) {
   Expect({
-      {R"({type: file_content, path: /etc/pam.d/common-auth, pattern: "pam_faillock\\.so"})", "hardened", Status::kPass},
-      {R"({type: file_content, path: /etc/pam.d/common-auth, pattern: "pam_tally2"})", "hardened", Status::kFail},
-      {R"({type: file_content, path: /etc/ssh/sshd_config, pattern: "^PasswordAuthentication yes", state: absent})", "hardened", Status::kPass},
-      {R"({type: file_content, path: /etc/ssh/sshd_config, pattern: "^PasswordAuthentication yes", state: absent})", "weak", Status::kFail},
-      {R"({type: file_content, path: "/proc/net/bonding/*", pattern: "^Slave Interface:", min_matches: 2})", "hardened", Status::kPass},
-      {R"({type: file_content, path: "/proc/net/bonding/*", pattern: "^Slave Interface:", min_matches: 3})", "hardened", Status::kFail},
-      {R"({type: file_content, path: /etc/ssh/sshd_config, pattern: "^permitrootlogin NO", ignore_case: true})", "hardened", Status::kPass},
+      {R"({type: file_content, path: /etc/pam.d/common-auth, pattern: "pam_faillock\\.so"})",
+       "hardened", Status::kPass},
+      {R"({type: file_content, path: /etc/pam.d/common-auth, pattern: "pam_tally2"})", "hardened",
+       Status::kFail},
+      {R"({type: file_content, path: /etc/ssh/sshd_config, pattern: "^PasswordAuthentication yes", state: absent})",
+       "hardened", Status::kPass},
+      {R"({type: file_content, path: /etc/ssh/sshd_config, pattern: "^PasswordAuthentication yes", state: absent})",
+       "weak", Status::kFail},
+      {R"({type: file_content, path: "/proc/net/bonding/*", pattern: "^Slave Interface:", min_matches: 2})",
+       "hardened", Status::kPass},
+      {R"({type: file_content, path: "/proc/net/bonding/*", pattern: "^Slave Interface:", min_matches: 3})",
+       "hardened", Status::kFail},
+      {R"({type: file_content, path: /etc/ssh/sshd_config, pattern: "^permitrootlogin NO", ignore_case: true})",
+       "hardened", Status::kPass},
   });
 }
 
 TEST(CheckTypes, ConfigOption) {
   Expect({
-      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"})", "hardened", Status::kPass},
+      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"})",
+       "hardened", Status::kPass},
       // Global "no", but a Match block says yes.
-      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"})", "weak", Status::kFail},
-      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no", match_blocks: false})", "weak", Status::kPass},
+      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"})",
+       "weak", Status::kFail},
+      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no", match_blocks: false})",
+       "weak", Status::kPass},
       // From the Include'd file.
-      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: MaxAuthTries, op: le, value: 4})", "hardened", Status::kPass},
-      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: MaxAuthTries, op: le, value: 3})", "hardened", Status::kFail},
-      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: X11Forwarding, value: "no", default: "no"})", "hardened", Status::kPass},
-      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: Banner, op: present})", "hardened", Status::kFail},
-      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/libvirtd.conf, key: listen_tcp, value: 0})", "hardened", Status::kPass},
-      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/libvirtd.conf, key: listen_tcp, value: 0})", "weak", Status::kFail},
-      {R"({type: config_option, format: keyvalue, path: /etc/systemd/journald.conf, section: Journal, key: Storage, value: persistent})", "hardened", Status::kPass},
-      {R"({type: config_option, format: space, path: /etc/login.defs, key: PASS_MAX_DAYS, op: le, value: 90})", "hardened", Status::kPass},
-      {R"({type: config_option, format: space, path: /etc/login.defs, key: PASS_MAX_DAYS, op: le, value: 30})", "hardened", Status::kFail},
-      {R"({type: config_option, format: sysctl, key: kernel.randomize_va_space, value: 2})", "hardened", Status::kPass},
-      {R"({type: config_option, format: sysctl, key: net.ipv4.conf.all.rp_filter, op: in, value: [1, 2]})", "hardened", Status::kPass},
-      {R"({type: config_option, format: sysctl, key: net.ipv4.ip_forward, value: 0})", "hardened", Status::kFail},
-      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/qemu.conf, key: security_driver, op: matches, value: "^(apparmor|selinux)$"})", "hardened", Status::kPass},
-      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/qemu.conf, key: security_driver, op: not_matches, value: "none"})", "weak", Status::kFail},
+      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: MaxAuthTries, op: le, value: 4})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: MaxAuthTries, op: le, value: 3})",
+       "hardened", Status::kFail},
+      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: X11Forwarding, value: "no", default: "no"})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: Banner, op: present})",
+       "hardened", Status::kFail},
+      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/libvirtd.conf, key: listen_tcp, value: 0})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/libvirtd.conf, key: listen_tcp, value: 0})",
+       "weak", Status::kFail},
+      {R"({type: config_option, format: keyvalue, path: /etc/systemd/journald.conf, section: Journal, key: Storage, value: persistent})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: space, path: /etc/login.defs, key: PASS_MAX_DAYS, op: le, value: 90})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: space, path: /etc/login.defs, key: PASS_MAX_DAYS, op: le, value: 30})",
+       "hardened", Status::kFail},
+      {R"({type: config_option, format: sysctl, key: kernel.randomize_va_space, value: 2})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: sysctl, key: net.ipv4.conf.all.rp_filter, op: in, value: [1, 2]})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: sysctl, key: net.ipv4.ip_forward, value: 0})", "hardened",
+       Status::kFail},
+      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/qemu.conf, key: security_driver, op: matches, value: "^(apparmor|selinux)$"})",
+       "hardened", Status::kPass},
+      {R"({type: config_option, format: keyvalue, path: /etc/libvirt/qemu.conf, key: security_driver, op: not_matches, value: "none"})",
+       "weak", Status::kFail},
   });
 }
 
@@ -129,7 +158,8 @@ TEST(CheckTypes, Sysctl) {
   });
   Scratch image;  // a mounted image has no /proc: live checks are skipped, not passed
   image.Write("/etc/hostname", "image\n");
-  EXPECT_EQ(RunOne("{type: sysctl, key: kernel.panic, value: 1}", image.root()).status, Status::kSkipped);
+  EXPECT_EQ(RunOne("{type: sysctl, key: kernel.panic, value: 1}", image.root()).status,
+            Status::kSkipped);
 }
 
 TEST(CheckTypes, KernelModule) {
@@ -148,10 +178,12 @@ TEST(CheckTypes, Mount) {
       {"{type: mount, path: /tmp, options: [nodev, nosuid]}", "hardened", Status::kPass},
       {"{type: mount, path: /tmp, options: [noexec]}", "hardened", Status::kFail},
       {"{type: mount, path: /tmp, options: [noexec], source: fstab}", "hardened", Status::kPass},
-      {"{type: mount, path: /var, absent_options: [noexec], source: fstab}", "hardened", Status::kPass},
+      {"{type: mount, path: /var, absent_options: [noexec], source: fstab}", "hardened",
+       Status::kPass},
       {"{type: mount, path: /var, absent_options: [nodev]}", "hardened", Status::kFail},
       {"{type: mount, path: /home, options: [nodev]}", "hardened", Status::kFail},
-      {"{type: mount, path: /home, options: [nodev], required: false}", "hardened", Status::kNotApplicable},
+      {"{type: mount, path: /home, options: [nodev], required: false}", "hardened",
+       Status::kNotApplicable},
   });
 }
 
@@ -184,10 +216,13 @@ TEST(CheckTypes, Package) {
       {"{type: package, name: telnetd}", "hardened", Status::kFail},  // only config files left
       {"{type: package, name: telnetd, state: absent}", "hardened", Status::kPass},
       {"{type: package, name: auditd, state: absent}", "hardened", Status::kFail},
-      {R"({type: package, name: libvirt-daemon, version: "9.0.0-4+deb12u1"})", "hardened", Status::kPass},
+      {R"({type: package, name: libvirt-daemon, version: "9.0.0-4+deb12u1"})", "hardened",
+       Status::kPass},
       {R"({type: package, name: libvirt-daemon, version: "10.0"})", "hardened", Status::kFail},
-      {R"({type: package, name: openssh-server, op: lt, version: "1:9.3"})", "hardened", Status::kPass},
-      {R"({type: package, name: openssh-server, op: eq, version: "1:9.2p1-2"})", "hardened", Status::kFail},
+      {R"({type: package, name: openssh-server, op: lt, version: "1:9.3"})", "hardened",
+       Status::kPass},
+      {R"({type: package, name: openssh-server, op: eq, version: "1:9.2p1-2"})", "hardened",
+       Status::kFail},
   });
 }
 
@@ -208,8 +243,10 @@ TEST(CheckTypes, SystemdUnit) {
   Expect({
       {"{type: systemd_unit, unit: auditd.service, state: enabled}", "hardened", Status::kPass},
       {"{type: systemd_unit, unit: telnet.socket, state: enabled}", "hardened", Status::kFail},
-      {"{type: systemd_unit, unit: libvirtd-tcp.socket, state: not_enabled}", "hardened", Status::kPass},
-      {"{type: systemd_unit, unit: libvirtd-tcp.socket, state: not_enabled}", "weak", Status::kFail},
+      {"{type: systemd_unit, unit: libvirtd-tcp.socket, state: not_enabled}", "hardened",
+       Status::kPass},
+      {"{type: systemd_unit, unit: libvirtd-tcp.socket, state: not_enabled}", "weak",
+       Status::kFail},
       {"{type: systemd_unit, unit: ctrl-alt-del.target, state: masked}", "hardened", Status::kPass},
       {"{type: systemd_unit, unit: debug-shell.service, state: masked}", "hardened", Status::kFail},
   });
@@ -217,10 +254,15 @@ TEST(CheckTypes, SystemdUnit) {
 
 TEST(CheckTypes, LogRetention) {
   Expect({
-      {"{type: log_retention, source: logrotate, days: 365, logs: [/var/log/syslog, /var/log/auth.log]}", "hardened", Status::kPass},
-      {"{type: log_retention, source: logrotate, days: 30, logs: [/var/log/syslog]}", "weak", Status::kFail},
-      {"{type: log_retention, source: logrotate, days: 30, logs: [/var/log/nginx/access.log]}", "hardened", Status::kFail},
-      {"{type: log_retention, source: logrotate, days: 300, logs: [/var/log/apt/term.log]}", "hardened", Status::kPass},
+      {"{type: log_retention, source: logrotate, days: 365, logs: [/var/log/syslog, "
+       "/var/log/auth.log]}",
+       "hardened", Status::kPass},
+      {"{type: log_retention, source: logrotate, days: 30, logs: [/var/log/syslog]}", "weak",
+       Status::kFail},
+      {"{type: log_retention, source: logrotate, days: 30, logs: [/var/log/nginx/access.log]}",
+       "hardened", Status::kFail},
+      {"{type: log_retention, source: logrotate, days: 300, logs: [/var/log/apt/term.log]}",
+       "hardened", Status::kPass},
       {"{type: log_retention, source: journald, days: 365}", "hardened", Status::kPass},
       {"{type: log_retention, source: journald, days: 1000}", "hardened", Status::kFail},
   });
@@ -239,13 +281,18 @@ TEST(CheckTypes, Certificate) {
   Expect({
       {"{type: certificate, path: /etc/pki/libvirt/servercert.pem}", "hardened", Status::kPass},
       {"{type: certificate, path: /etc/pki/libvirt/servercert.pem}", "weak", Status::kFail},
-      {"{type: certificate, path: /etc/pki/CA/cacert.pem, min_days_left: 100000}", "hardened", Status::kFail},
-      {"{type: certificate, path: /etc/pki/libvirt/servercert.pem, min_rsa_bits: 4096}", "hardened", Status::kFail},
-      {"{type: certificate, path: /etc/pki/libvirt/servercert.pem, min_rsa_bits: 1024, min_days_left: 0}", "weak", Status::kFail},
+      {"{type: certificate, path: /etc/pki/CA/cacert.pem, min_days_left: 100000}", "hardened",
+       Status::kFail},
+      {"{type: certificate, path: /etc/pki/libvirt/servercert.pem, min_rsa_bits: 4096}", "hardened",
+       Status::kFail},
+      {"{type: certificate, path: /etc/pki/libvirt/servercert.pem, min_rsa_bits: 1024, "
+       "min_days_left: 0}",
+       "weak", Status::kFail},
       {"{type: certificate, path: /etc/pki/nothing.pem}", "hardened", Status::kFail},
       {"{type: certificate, path: /etc/passwd}", "hardened", Status::kError},
   });
-  const auto weak = RunOne("{type: certificate, path: /etc/pki/libvirt/servercert.pem}", Host("weak"));
+  const auto weak =
+      RunOne("{type: certificate, path: /etc/pki/libvirt/servercert.pem}", Host("weak"));
   EXPECT_NE(weak.reason.find("expired"), std::string::npos) << weak.reason;
   EXPECT_NE(weak.reason.find("1024"), std::string::npos) << weak.reason;
   EXPECT_NE(weak.reason.find("sha1"), std::string::npos) << weak.reason;
@@ -263,14 +310,16 @@ TEST(CheckTypes, LibvirtDaemon) {
 }
 
 TEST(CheckTypes, LibvirtDomains) {
-  for (const char* rule : {"graphics", "seclabel", "storage_separation", "network_separation",
-                           "host_separation"}) {
+  for (const char* rule :
+       {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}) {
     const std::string check = std::string("{type: libvirt_domains, rule: ") + rule + "}";
     Expect({{check.c_str(), "hardened", Status::kPass}, {check.c_str(), "weak", Status::kFail}});
   }
   // Only level 2 and 4 domains on the weak host: nothing of level 5 to judge.
-  Expect({{"{type: libvirt_domains, rule: host_separation, min_level: 5}", "weak", Status::kNotApplicable},
-          {"{type: libvirt_domains, rule: graphics, dir: /srv/none}", "hardened", Status::kNotApplicable}});
+  Expect({{"{type: libvirt_domains, rule: host_separation, min_level: 5}", "weak",
+           Status::kNotApplicable},
+          {"{type: libvirt_domains, rule: graphics, dir: /srv/none}", "hardened",
+           Status::kNotApplicable}});
 }
 
 TEST(CheckTypes, LibvirtDomainsFromALiveConnection) {
@@ -279,9 +328,10 @@ TEST(CheckTypes, LibvirtDomainsFromALiveConnection) {
   auto host = [&](const std::string& listen) {
     dir.Write("/host.xml", "<node><domain type='test'><name>vm-" + listen +
                                "</name><memory>1048576</memory><os><type>hvm</type></os><devices>"
-                               "<graphics type='vnc' port='5901' listen='" + listen +
-                               "'/></devices></domain></node>");
-    return "{type: libvirt_domains, rule: graphics, uri: \"test://" + dir.Path("/host.xml").string() + "\"}";
+                               "<graphics type='vnc' port='5901' listen='" +
+                               listen + "'/></devices></domain></node>");
+    return "{type: libvirt_domains, rule: graphics, uri: \"test://" +
+           dir.Path("/host.xml").string() + "\"}";
   };
   const std::string loopback = host("127.0.0.1");
   EXPECT_EQ(RunOne(loopback, Host("hardened")).status, Status::kPass);
@@ -292,7 +342,8 @@ TEST(CheckTypes, LibvirtDomainsFromALiveConnection) {
   const auto r = RunOne(open, Host("weak"));
   EXPECT_EQ(r.status, Status::kFail) << r.reason;
   EXPECT_EQ(RunOne("{type: libvirt_domains, rule: seclabel, uri: \"test:///nonexistent/host.xml\"}",
-                   Host("hardened")).status,
+                   Host("hardened"))
+                .status,
             Status::kError);
 }
 
@@ -308,9 +359,11 @@ TEST(CheckTypes, Backup) {
   Expect({
       {"{type: backup, path: /var/backups/egov, max_age: 26h}", "hardened", Status::kPass},
       {"{type: backup, path: /var/backups/egov, max_age: 26h}", "weak", Status::kFail},
-      {"{type: backup, path: /var/backups/egov, max_age: 26h, pattern: \"*.sql.gz\"}", "hardened", Status::kFail},
+      {"{type: backup, path: /var/backups/egov, max_age: 26h, pattern: \"*.sql.gz\"}", "hardened",
+       Status::kFail},
       {"{type: backup, path: /var/backups/none, max_age: 26h}", "hardened", Status::kFail},
-      {"{type: backup, path: /var/backups/egov, max_age: 26h, depth: 0}", "hardened", Status::kFail},
+      {"{type: backup, path: /var/backups/egov, max_age: 26h, depth: 0}", "hardened",
+       Status::kFail},
   });
 }
 
@@ -330,11 +383,15 @@ TEST(CheckTypes, AbsoluteLinksStayInsideTheRoot) {
   root.Write("/etc/ssh/real_config", "PermitRootLogin no\n");
   // An absolute link in an image points into the image, never at the scanning host's /etc.
   fs::create_symlink("/etc/ssh/real_config", root.Path("/etc/ssh/sshd_config"));
-  EXPECT_EQ(RunOne(R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"})",
-                   root.root()).status,
-            Status::kPass);
+  EXPECT_EQ(
+      RunOne(
+          R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"})",
+          root.root())
+          .status,
+      Status::kPass);
   fs::create_symlink("../../../../../../etc/passwd", root.Path("/etc/escape"));
-  const auto r = RunOne("{type: file_content, path: /etc/escape, pattern: \"^root:\"}", root.root());
+  const auto r =
+      RunOne("{type: file_content, path: /etc/escape, pattern: \"^root:\"}", root.root());
   EXPECT_EQ(r.status, Status::kFail) << "read the host's /etc/passwd: " << r.reason;
 }
 

@@ -58,8 +58,9 @@ TEST(Combinators, RunRealChecksOnTheFixtures) {
   EXPECT_EQ(RunOne(combo("all"), Host("weak")).status, Status::kFail);
   EXPECT_EQ(RunOne(combo("any"), Host("weak")).status, Status::kPass);
   EXPECT_EQ(RunOne(combo("none"), Host("weak")).status, Status::kFail);
-  EXPECT_EQ(RunOne("{type: none, checks: [{type: package, name: telnetd}]}", Host("hardened")).status,
-            Status::kPass);
+  EXPECT_EQ(
+      RunOne("{type: none, checks: [{type: package, name: telnetd}]}", Host("hardened")).status,
+      Status::kPass);
   const auto r = RunOne(combo("all"), Host("weak"));
   EXPECT_EQ(r.evidence.size(), 2u);  // both parts' evidence is kept
 }
@@ -76,7 +77,8 @@ TEST(Compile, ErrorsNameFileLineAndColumn) {
       {"{type: sysctl, key: a.b, op: roughly, value: 1}", 10, 41, "expected an operator"},
       {"{type: package, name: a, op: matches, version: '1'}", 10, 41, "expected an operator"},
       {"{type: sysctl, key: a.b, op: lt, value: many}", 10, 52, "compares numbers"},
-      {"{type: file_content, path: /x, pattern: '(unclosed'}", 10, 52, "invalid regular expression"},
+      {"{type: file_content, path: /x, pattern: '(unclosed'}", 10, 52,
+       "invalid regular expression"},
       {"{type: file, path: relative/path}", 10, 31, "expected an absolute path"},
       {"{type: accounts, rule: password_max_days}", 10, 12, "required for rule"},
       {"{type: listening, port: 22, allowed: [22]}", 10, 49, "either 'port'"},
@@ -102,8 +104,9 @@ TEST(Compile, ErrorsNameFileLineAndColumn) {
 }
 
 TEST(Compile, ParametersArePickedPerLevel) {
-  const std::string text = OneCheckProfile("{type: accounts, rule: password_max_days, days: '${age}'}",
-                                           "  age: {1: 30, 2: 60, 3: 90, 4: 90, 5: 90}\n");
+  const std::string text =
+      OneCheckProfile("{type: accounts, rule: password_max_days, days: '${age}'}",
+                      "  age: {1: 30, 2: 60, 3: 90, 4: 90, 5: 90}\n");
   const Profile p = LoadInventoryText("p.yaml", text).profiles.at(0);
   EXPECT_THROW(CompileProfile(p), ConfigError);  // depends on the level: a level is needed
   ScanOptions o;
@@ -140,8 +143,9 @@ level: 3
   EXPECT_EQ(r.profiles[0].controls[0].status, Status::kNotApplicable);
   EXPECT_NE(r.profiles[0].controls[0].reason.find("level 4, 5"), std::string::npos);
   EXPECT_THROW(CompileProfile(fixed, 4), ConfigError);
-  EXPECT_EQ(RunScan({CompileProfile(*inv.FindProfile("base"), 4)}, o).profiles[0].controls[0].status,
-            Status::kPass);
+  EXPECT_EQ(
+      RunScan({CompileProfile(*inv.FindProfile("base"), 4)}, o).profiles[0].controls[0].status,
+      Status::kPass);
 }
 
 TEST(Applicability, AFailingGateGivesNotApplicableWithItsReason) {
@@ -170,7 +174,8 @@ controls:
   o.root = Host("hardened");
   const auto r = RunScan({CompileProfile(inv.profiles[0])}, o).profiles[0];
   EXPECT_EQ(r.controls[0].status, Status::kNotApplicable);
-  EXPECT_NE(r.controls[0].reason.find("nginx is not installed"), std::string::npos) << r.controls[0].reason;
+  EXPECT_NE(r.controls[0].reason.find("nginx is not installed"), std::string::npos)
+      << r.controls[0].reason;
   EXPECT_EQ(r.controls[1].status, Status::kPass);
   EXPECT_EQ(r.summary.applicable, 1);
 }
@@ -284,7 +289,8 @@ expires: 2030-01-31
 
   o.today = *ParseDate("2029-01-01");
   o.host = "hardened-host";  // another host
-  EXPECT_EQ(RunScan({CompileProfile(inv.profiles[0])}, o).profiles[0].controls[0].status, Status::kFail);
+  EXPECT_EQ(RunScan({CompileProfile(inv.profiles[0])}, o).profiles[0].controls[0].status,
+            Status::kFail);
 }
 
 TEST(Summarize, VerdictsPerCircular12) {

@@ -22,7 +22,8 @@ class Served {
     server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok", "text/plain");
     });
-    server_->Get("/broken", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+    server_->Get("/broken",
+                 [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
     server_->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
       res.set_content("late", "text/plain");
@@ -67,9 +68,12 @@ TEST(HttpCheck, StatusAndLatency) {
   const auto broken = RunOne(Check(base + "/broken"), Host("hardened"));
   EXPECT_EQ(broken.status, Status::kFail);
   EXPECT_NE(broken.reason.find("503"), std::string::npos);
-  EXPECT_EQ(RunOne(Check(base + "/broken", ", status: 503"), Host("hardened")).status, Status::kPass);
-  EXPECT_EQ(RunOne(Check(base + "/slow", ", max_latency: 100ms"), Host("hardened")).status, Status::kFail);
-  EXPECT_EQ(RunOne(Check(base + "/slow", ", max_latency: 5s"), Host("hardened")).status, Status::kPass);
+  EXPECT_EQ(RunOne(Check(base + "/broken", ", status: 503"), Host("hardened")).status,
+            Status::kPass);
+  EXPECT_EQ(RunOne(Check(base + "/slow", ", max_latency: 100ms"), Host("hardened")).status,
+            Status::kFail);
+  EXPECT_EQ(RunOne(Check(base + "/slow", ", max_latency: 5s"), Host("hardened")).status,
+            Status::kPass);
 }
 
 TEST(HttpCheck, NothingListeningFails) {

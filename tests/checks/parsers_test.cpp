@@ -11,10 +11,11 @@ namespace egov::checks {
 namespace {
 
 TEST(ParseConf, SshdFirstValueWinsAndMatchBlocksAreKeptApart) {
-  const auto s = ParseConf(ConfFormat::kSshd,
-                           "# comment\nPermitRootLogin no\npermitrootlogin yes\n"
-                           "Ciphers=aes256-gcm@openssh.com\nMatch User backup\n  PermitRootLogin yes\n",
-                           "/etc/ssh/sshd_config");
+  const auto s =
+      ParseConf(ConfFormat::kSshd,
+                "# comment\nPermitRootLogin no\npermitrootlogin yes\n"
+                "Ciphers=aes256-gcm@openssh.com\nMatch User backup\n  PermitRootLogin yes\n",
+                "/etc/ssh/sshd_config");
   ConfData conf{s, {}, {}};
   const Setting* eff = Effective(conf, ConfFormat::kSshd, "PERMITROOTLOGIN");
   ASSERT_NE(eff, nullptr);
@@ -40,15 +41,20 @@ TEST(ParseConf, KeyValueLastWinsWithQuotesCommentsAndSections) {
 }
 
 TEST(ParseConf, SpaceAndSysctlFormats) {
-  ConfData defs{ParseConf(ConfFormat::kSpace, "PASS_MAX_DAYS\t99999\nPASS_MAX_DAYS 60\n", "f"), {}, {}};
+  ConfData defs{
+      ParseConf(ConfFormat::kSpace, "PASS_MAX_DAYS\t99999\nPASS_MAX_DAYS 60\n", "f"), {}, {}};
   EXPECT_EQ(Effective(defs, ConfFormat::kSpace, "PASS_MAX_DAYS")->value, "60");
-  ConfData sysctl{ParseConf(ConfFormat::kSysctl, "net/ipv4/ip_forward = 1\n-kernel.panic=10\n; c\n", "f"), {}, {}};
+  ConfData sysctl{
+      ParseConf(ConfFormat::kSysctl, "net/ipv4/ip_forward = 1\n-kernel.panic=10\n; c\n", "f"),
+      {},
+      {}};
   EXPECT_EQ(Effective(sysctl, ConfFormat::kSysctl, "net.ipv4.ip_forward")->value, "1");
   EXPECT_EQ(Effective(sysctl, ConfFormat::kSysctl, "kernel/panic")->value, "10");
 }
 
 TEST(HostFiles, PasswdShadowAndGroup) {
-  const auto p = ParsePasswd("root:x:0:0:root:/root:/bin/bash\n# c\nbad line\nu:x:1000:1000::/h:/bin/sh\n");
+  const auto p =
+      ParsePasswd("root:x:0:0:root:/root:/bin/bash\n# c\nbad line\nu:x:1000:1000::/h:/bin/sh\n");
   ASSERT_EQ(p.size(), 2u);
   EXPECT_EQ(p[1].uid, 1000);
   EXPECT_EQ(p[1].line, 4);
@@ -75,10 +81,16 @@ TEST(HostFiles, DebianVersionOrdering) {
   struct {
     const char *a, *b;
     int order;
-  } cases[] = {{"1.0", "1.0", 0},          {"1.0", "1.1", -1},         {"1.10", "1.9", 1},
-               {"1:1.0", "2.0", 1},        {"1.0~rc1", "1.0", -1},     {"1.0-1", "1.0-2", -1},
-               {"2.36-9+deb12u9", "2.36-9", 1}, {"9.0.0-4+deb12u2", "9.0.0-4+deb12u10", -1},
-               {"1.0a", "1.0", 1},         {"1.0", "1.0.0", -1}};
+  } cases[] = {{"1.0", "1.0", 0},
+               {"1.0", "1.1", -1},
+               {"1.10", "1.9", 1},
+               {"1:1.0", "2.0", 1},
+               {"1.0~rc1", "1.0", -1},
+               {"1.0-1", "1.0-2", -1},
+               {"2.36-9+deb12u9", "2.36-9", 1},
+               {"9.0.0-4+deb12u2", "9.0.0-4+deb12u10", -1},
+               {"1.0a", "1.0", 1},
+               {"1.0", "1.0.0", -1}};
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.a) + " vs " + c.b);
     EXPECT_EQ(CompareDebianVersions(c.a, c.b), c.order);
@@ -108,7 +120,8 @@ TEST(ProcNet, ListeningSocketsWithLoopbackDetection) {
   EXPECT_EQ(s6[0].address, "::1");
   EXPECT_TRUE(s6[0].loopback);
   EXPECT_EQ(s6[1].address, "::");
-  const auto udp = ParseProcNet("h\n 1: 0100007F:0143 00000000:0000 07 0\n 2: 0100007F:0000 0 07 0\n", "udp");
+  const auto udp =
+      ParseProcNet("h\n 1: 0100007F:0143 00000000:0000 07 0\n 2: 0100007F:0000 0 07 0\n", "udp");
   ASSERT_EQ(udp.size(), 1u);
   EXPECT_EQ(udp[0].port, 323);
 }
@@ -118,7 +131,8 @@ TEST(Logrotate, RetentionIsRotateTimesPeriodCappedByMaxage) {
   std::vector<std::string> includes;
   const auto rules = ParseLogrotate(
       "weekly\nrotate 4\ninclude /etc/logrotate.d\n/var/log/syslog\n/var/log/auth.log\n{\n daily\n"
-      " rotate 400\n maxage 365\n postrotate\n  rotate 1\n endscript\n}\n/var/log/x.log { monthly }\n"
+      " rotate 400\n maxage 365\n postrotate\n  rotate 1\n endscript\n}\n/var/log/x.log { monthly "
+      "}\n"
       "/var/log/y.log {\n}\n",
       "/etc/logrotate.conf", d, &includes);
   ASSERT_EQ(rules.size(), 3u);

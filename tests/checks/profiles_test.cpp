@@ -43,13 +43,15 @@ TEST(ShippedProfiles, EveryFileLoadsAndEveryProfileCompiles) {
   for (const auto& entry : fs::directory_iterator(kSource + "/profiles")) {
     if (entry.path().extension() != ".yaml") continue;
     ++files;
-    EXPECT_NO_THROW(ValidateProfiles(LoadInventory({entry.path().string()}).profiles)) << entry.path();
+    EXPECT_NO_THROW(ValidateProfiles(LoadInventory({entry.path().string()}).profiles))
+        << entry.path();
   }
   EXPECT_GE(files, 3u);
   std::set<std::string> names;
   for (const auto& p : Shipped().profiles) names.insert(p.name);
-  for (const char* needed : {"mic-1145", "availability", "decree85", "decree85-level1", "decree85-level2",
-                             "decree85-level3", "decree85-level4", "decree85-level5"}) {
+  for (const char* needed :
+       {"mic-1145", "availability", "decree85", "decree85-level1", "decree85-level2",
+        "decree85-level3", "decree85-level4", "decree85-level5"}) {
     EXPECT_TRUE(names.contains(needed)) << needed;
   }
 }
@@ -98,10 +100,12 @@ std::set<std::string> WeakFailures(const std::string& profile, int level) {
   }
   if (profile == "availability") return {"AVAIL-TIME-01", "AVAIL-TIME-02", "AVAIL-BAK-01"};
   // decree85 and its level profiles
-  std::set<std::string> out = {"D85-SRV-AUTH-01", "D85-SRV-AUTH-02", "D85-SRV-AC-01",  "D85-SRV-AC-02",
-                               "D85-SRV-LOG-01",  "D85-SRV-LOG-05",  "D85-NET-01",     "D85-DATA-01"};
+  std::set<std::string> out = {"D85-SRV-AUTH-01", "D85-SRV-AUTH-02", "D85-SRV-AC-01",
+                               "D85-SRV-AC-02",   "D85-SRV-LOG-01",  "D85-SRV-LOG-05",
+                               "D85-NET-01",      "D85-DATA-01"};
   if (level >= 3) {
-    out.insert({"D85-SRV-AUTH-06", "D85-NET-02", "D85-NET-03", "D85-SEP-01", "D85-SEP-02", "D85-SEP-04"});
+    out.insert(
+        {"D85-SRV-AUTH-06", "D85-NET-02", "D85-NET-03", "D85-SEP-01", "D85-SEP-02", "D85-SEP-04"});
   }
   if (level >= 4) out.insert("D85-SEP-03");
   return out;

@@ -41,10 +41,11 @@ ScanResult WeakScan() {
 void Type(const json& j, const std::string& key, json::value_t t, const std::string& where) {
   ASSERT_TRUE(j.contains(key)) << where << "." << key << " missing";
   const auto got = j.at(key).type();
-  const bool number = t == json::value_t::number_float &&
-                      (got == json::value_t::number_integer || got == json::value_t::number_unsigned);
+  const bool number = t == json::value_t::number_float && (got == json::value_t::number_integer ||
+                                                           got == json::value_t::number_unsigned);
   const bool integer = t == json::value_t::number_integer && got == json::value_t::number_unsigned;
-  EXPECT_TRUE(got == t || number || integer) << where << "." << key << " is " << j.at(key).type_name();
+  EXPECT_TRUE(got == t || number || integer)
+      << where << "." << key << " is " << j.at(key).type_name();
 }
 
 TEST(ResultsJson, FollowsTheContract) {
@@ -60,7 +61,8 @@ TEST(ResultsJson, FollowsTheContract) {
   EXPECT_EQ(j["started_at"].get<std::string>().back(), 'Z');
   Type(j, "duration_seconds", V::number_float, "");
   ASSERT_EQ(j["profiles"].size(), 3u);
-  const std::set<std::string> statuses = {"pass", "fail", "error", "skipped", "not_applicable", "waived"};
+  const std::set<std::string> statuses = {"pass",    "fail",           "error",
+                                          "skipped", "not_applicable", "waived"};
   for (const auto& p : j["profiles"]) {
     const std::string w = p["name"];
     for (const char* k : {"name", "version", "level_verdict"}) Type(p, k, V::string, w);
@@ -72,7 +74,8 @@ TEST(ResultsJson, FollowsTheContract) {
     EXPECT_TRUE(p["level_verdict"] == "met" || p["level_verdict"] == "partly_met" ||
                 p["level_verdict"] == "not_met");
     const json& s = p["summary"];
-    for (const char* k : {"pass", "fail", "error", "skipped", "not_applicable", "waived", "applicable"}) {
+    for (const char* k :
+         {"pass", "fail", "error", "skipped", "not_applicable", "waived", "applicable"}) {
       Type(s, k, V::number_integer, w + ".summary");
     }
     Type(s, "score", V::number_float, w);
@@ -89,7 +92,8 @@ TEST(ResultsJson, FollowsTheContract) {
     int fails = 0;
     for (const auto& c : p["controls"]) {
       const std::string cw = w + "." + c["id"].get<std::string>();
-      for (const char* k : {"id", "group", "feature", "severity", "status", "reason"}) Type(c, k, V::string, cw);
+      for (const char* k : {"id", "group", "feature", "severity", "status", "reason"})
+        Type(c, k, V::string, cw);
       for (const char* k : {"title", "remediation"}) {
         Type(c, k, V::object, cw);
         Type(c[k], "vi", V::string, cw);
@@ -100,14 +104,16 @@ TEST(ResultsJson, FollowsTheContract) {
       Type(c, "duration_seconds", V::number_float, cw);
       EXPECT_TRUE(statuses.contains(c["status"])) << cw;
       for (const auto& e : c["evidence"]) {
-        for (const char* k : {"source", "observed", "expected"}) Type(e, k, V::string, cw + ".evidence");
+        for (const char* k : {"source", "observed", "expected"})
+          Type(e, k, V::string, cw + ".evidence");
         if (e.contains("line")) {
           EXPECT_GT(e["line"].get<int>(), 0);
         }
       }
       ASSERT_TRUE(c.contains("waiver")) << cw;
       if (c["status"] == "waived") {
-        for (const char* k : {"name", "reason", "approved_by", "expires"}) Type(c["waiver"], k, V::string, cw);
+        for (const char* k : {"name", "reason", "approved_by", "expires"})
+          Type(c["waiver"], k, V::string, cw);
       } else {
         EXPECT_TRUE(c["waiver"].is_null()) << cw;
       }
@@ -129,7 +135,8 @@ TEST(ResultsJson, EvidenceSaysWhereAValueWasRead) {
   EXPECT_EQ(root_login->status, Status::kFail);
   bool found = false;
   for (const auto& e : root_login->evidence) {
-    if (e.source == "/etc/ssh/sshd_config" && e.line == 11 && e.observed.find("permitrootlogin yes") != std::string::npos) {
+    if (e.source == "/etc/ssh/sshd_config" && e.line == 11 &&
+        e.observed.find("permitrootlogin yes") != std::string::npos) {
       found = true;
       EXPECT_EQ(e.expected, "no");
     }
@@ -177,7 +184,8 @@ TEST(Reports, TextPutsTheSummaryFirstThenFailuresWithEvidenceAndFix) {
 
 TEST(Reports, JunitIsWellFormedWithACasePerControl) {
   const std::string x = Render(ReportFormat::kJunit);
-  xmlDoc* doc = xmlReadMemory(x.data(), static_cast<int>(x.size()), "junit.xml", nullptr, XML_PARSE_NONET);
+  xmlDoc* doc =
+      xmlReadMemory(x.data(), static_cast<int>(x.size()), "junit.xml", nullptr, XML_PARSE_NONET);
   ASSERT_NE(doc, nullptr);
   size_t cases = 0, failures = 0;
   for (xmlNode* s = xmlDocGetRootElement(doc)->children; s; s = s->next) {

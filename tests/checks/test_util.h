@@ -22,7 +22,8 @@ inline std::string OneCheckProfile(const std::string& check, const std::string& 
   return "kind: Profile\nname: t\ntitle: {vi: t, en: t}\n" +
          (parameters.empty() ? std::string() : "parameters:\n" + parameters) +
          "controls:\n  - id: T-1\n    title: {vi: t, en: t}\n    group: g\n    feature: f\n"
-         "    severity: low\n    check: " + check + "\n";
+         "    severity: low\n    check: " +
+         check + "\n";
 }
 
 /// Compiles and runs one check against `root`; returns the control's result.
@@ -32,7 +33,9 @@ inline ControlResult RunOne(const std::string& check, const std::string& root,
   ScanOptions options;
   options.root = root;
   options.host = "test";
-  return RunScan({CompileProfile(inv.profiles.at(0), level)}, options).profiles.at(0).controls.at(0);
+  return RunScan({CompileProfile(inv.profiles.at(0), level)}, options)
+      .profiles.at(0)
+      .controls.at(0);
 }
 
 }  // namespace egov::checks::testing

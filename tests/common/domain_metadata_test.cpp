@@ -41,8 +41,9 @@ TEST(DomainMetadata, FoundInsideAWholeDomainDocument) {
 
 // virDomainGetMetadata returns the element with libvirt's own escaping and no namespace.
 TEST(DomainMetadata, ParsesTheElementAsLibvirtReturnsIt) {
-  auto m = ParseMetadataElement("<workload workload=\"a\" agency=\"B&#x1ED9; Y t&#x1EBF;\" "
-                                "security-level=\"3\" replica=\"0\"/>");
+  auto m = ParseMetadataElement(
+      "<workload workload=\"a\" agency=\"B&#x1ED9; Y t&#x1EBF;\" "
+      "security-level=\"3\" replica=\"0\"/>");
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->agency, "Bộ Y tế");
   EXPECT_FALSE(ParseMetadataElement("<workload xmlns='urn:other' workload='a' security-level='3' "

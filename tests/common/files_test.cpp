@@ -106,8 +106,7 @@ TEST_F(WriteFileAtomicallyTest, ReplaceKeepingPreviousFailsNamingTheFileAndKeeps
     ReplaceFileKeepingPrevious(p.string(), "lost");
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot write " + p.string() + ".prev"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("cannot write " + p.string() + ".prev"), std::string::npos)
         << e.what();
   }
   EXPECT_EQ(Read(p), "kept");

@@ -52,12 +52,13 @@ TEST(InvalidFixtures, EachReportsItsErrorsWithLineAndColumn) {
       for (const auto& x : expectations) {
         bool found = false;
         for (const auto& d : e.diagnostics()) {
-          found = found || (d.pos.file == entry.path().string() && d.pos.line == x.line &&
-                            d.pos.column == x.column &&
-                            d.message.find(x.text) != std::string::npos);
+          found =
+              found || (d.pos.file == entry.path().string() && d.pos.line == x.line &&
+                        d.pos.column == x.column && d.message.find(x.text) != std::string::npos);
         }
         EXPECT_TRUE(found) << "expected " << x.line << ":" << x.column << ": " << x.text
-                           << "\ngot:\n" << all.str();
+                           << "\ngot:\n"
+                           << all.str();
       }
     }
   }
@@ -65,8 +66,8 @@ TEST(InvalidFixtures, EachReportsItsErrorsWithLineAndColumn) {
 }
 
 TEST(Examples, NationalSampleLoadsWithDefaultPolicy) {
-  const Inventory inv = LoadInventory(
-      {(kSource / "examples/national").string(), (kSource / "profiles").string()});
+  const Inventory inv =
+      LoadInventory({(kSource / "examples/national").string(), (kSource / "profiles").string()});
   EXPECT_EQ(inv.providers.size(), 3u);
   EXPECT_GE(inv.workloads.size(), 10u);
   ASSERT_EQ(inv.policies.size(), 1u);

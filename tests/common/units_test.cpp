@@ -10,10 +10,17 @@ TEST(ParseSize, AcceptsBinaryAndDecimalUnits) {
     const char* text;
     uint64_t bytes;
   } cases[] = {
-      {"0", 0},           {"1048576", 1048576},        {"512Mi", 512ULL << 20},
-      {"4Gi", 4ULL << 30}, {"2Ti", 2ULL << 40},         {"1Ki", 1024},
-      {"1Pi", 1ULL << 50}, {"10G", 10'000'000'000ULL},  {"3M", 3'000'000},
-      {"5K", 5000},        {"1T", 1'000'000'000'000ULL},
+      {"0", 0},
+      {"1048576", 1048576},
+      {"512Mi", 512ULL << 20},
+      {"4Gi", 4ULL << 30},
+      {"2Ti", 2ULL << 40},
+      {"1Ki", 1024},
+      {"1Pi", 1ULL << 50},
+      {"10G", 10'000'000'000ULL},
+      {"3M", 3'000'000},
+      {"5K", 5000},
+      {"1T", 1'000'000'000'000ULL},
   };
   for (const auto& c : cases) {
     auto v = ParseSize(c.text);
@@ -35,9 +42,9 @@ TEST(ParseDuration, AcceptsUnitsAndCompounds) {
     const char* text;
     int64_t ms;
   } cases[] = {
-      {"250ms", 250},       {"30s", 30'000},         {"5m", 300'000},
-      {"2h", 7'200'000},    {"90d", 7'776'000'000},  {"1w", 604'800'000},
-      {"1h30m", 5'400'000}, {"1m30s", 90'000},       {"1s500ms", 1'500},
+      {"250ms", 250},       {"30s", 30'000},        {"5m", 300'000},
+      {"2h", 7'200'000},    {"90d", 7'776'000'000}, {"1w", 604'800'000},
+      {"1h30m", 5'400'000}, {"1m30s", 90'000},      {"1s500ms", 1'500},
   };
   for (const auto& c : cases) {
     auto v = ParseDuration(c.text);
@@ -62,9 +69,7 @@ TEST(ParseDate, AcceptsRealDatesOnly) {
   }
 }
 
-TEST(FormatDate, RoundTrips) {
-  EXPECT_EQ(FormatDate(*ParseDate("2027-06-14")), "2027-06-14");
-}
+TEST(FormatDate, RoundTrips) { EXPECT_EQ(FormatDate(*ParseDate("2027-06-14")), "2027-06-14"); }
 
 TEST(FormatSize, PicksLargestExactUnit) {
   EXPECT_EQ(FormatSize(8ULL << 30), "8Gi");

@@ -17,12 +17,12 @@ TEST(CheckText, RejectsInvalidSequencesWithPosition) {
     int line;
     int column;
   } cases[] = {
-      {"a\n\xff", 2, 1},              // never valid in UTF-8
-      {"ab\xc3", 1, 3},               // truncated two-byte sequence
-      {"\xc0\xaf", 1, 1},             // overlong '/'
-      {"x: \xed\xa0\x80", 1, 4},      // UTF-16 surrogate
-      {"x: \xf4\x90\x80\x80", 1, 4},  // beyond U+10FFFF
-      {"k: v\n\x01", 2, 1},           // control character
+      {"a\n\xff", 2, 1},               // never valid in UTF-8
+      {"ab\xc3", 1, 3},                // truncated two-byte sequence
+      {"\xc0\xaf", 1, 1},              // overlong '/'
+      {"x: \xed\xa0\x80", 1, 4},       // UTF-16 surrogate
+      {"x: \xf4\x90\x80\x80", 1, 4},   // beyond U+10FFFF
+      {"k: v\n\x01", 2, 1},            // control character
       {std::string("a\0b", 3), 1, 2},  // NUL
   };
   for (const auto& c : cases) {
@@ -63,8 +63,8 @@ TEST(CheckNesting, RejectsCompactSequenceNesting) {
 }
 
 TEST(CheckNesting, IgnoresBracketsInQuotesAndComments) {
-  std::string doc = "a: \"" + std::string(100, '[') + "\"\nb: '" + std::string(100, '{') +
-                    "'\n# " + std::string(100, '[') + "\n";
+  std::string doc = "a: \"" + std::string(100, '[') + "\"\nb: '" + std::string(100, '{') + "'\n# " +
+                    std::string(100, '[') + "\n";
   EXPECT_FALSE(CheckNesting("f", doc, 64).has_value());
 }
 

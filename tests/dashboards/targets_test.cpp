@@ -67,8 +67,9 @@ zones:
 class Targets : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("egov-targets-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("egov-targets-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "in");
     Write("in/fleet.yaml", kFleet);
@@ -124,14 +125,16 @@ TEST_F(Targets, WritesTheFileInOneRenameAndPromtoolAcceptsItWithTheExampleConfig
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(r.out.empty());
   EXPECT_NE(r.err.find("Wrote 3 targets"), std::string::npos) << r.err;
-  EXPECT_EQ(json::parse(ReadFile(out)), json::parse(Egovctl({"targets", "-f", (dir_ / "in").string()}).out));
+  EXPECT_EQ(json::parse(ReadFile(out)),
+            json::parse(Egovctl({"targets", "-f", (dir_ / "in").string()}).out));
   EXPECT_FALSE(fs::exists(out.string() + ".tmp"));
 
   // The example configuration, its rule files and the targets side by side, as installed.
   for (const char* f : {"prometheus.example.yml", "egov_rules.yaml", "egov_alerts.yaml"}) {
     fs::copy_file(kSource / "dashboards/prometheus" / f, dir_ / f);
   }
-  const auto [code, output] = Sh("promtool check config " + (dir_ / "prometheus.example.yml").string());
+  const auto [code, output] =
+      Sh("promtool check config " + (dir_ / "prometheus.example.yml").string());
   EXPECT_EQ(code, 0) << output;
   EXPECT_NE(output.find("SUCCESS: 2 rule files found"), std::string::npos) << output;
   // promtool warns when the file_sd glob matches no file: here it matches the one written.

@@ -111,8 +111,9 @@ class RealLibvirt : public ::testing::Test {
 
   void SetUp() override {
     if (!skip_.empty()) GTEST_SKIP() << skip_;
-    dir_ = fs::temp_directory_path() / ("egov-lvit-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("egov-lvit-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "in");
     a_ = std::make_unique<Daemon>(dir_ / "daemon-a", FreePort());
@@ -147,8 +148,8 @@ class RealLibvirt : public ::testing::Test {
   }
 
   std::vector<std::string> Args(std::vector<std::string> args) {
-    args.insert(args.begin() + 1, {"-f", (dir_ / "in").string(), "--journal", journal_,
-                                   "--keepalive", "1"});
+    args.insert(args.begin() + 1,
+                {"-f", (dir_ / "in").string(), "--journal", journal_, "--keepalive", "1"});
     return args;
   }
 

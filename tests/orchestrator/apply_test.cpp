@@ -31,8 +31,9 @@ class ApplyOnTestDriver : public ::testing::Test {
       yaml += std::string("      - {name: ") + h + ", uri: \"test://" + dir_.string() + "/" + h +
               ".xml\", capacity: {vcpus: 8, memory: 16Gi, disk: 1Ti}}\n";
     }
-    yaml += "---\nkind: Workload\nname: w\nagency: a\nsystem: s\nsecurity_level: 3\n"
-            "replicas: 2\nresources: {vcpus: 1, memory: 64Mi}\n";
+    yaml +=
+        "---\nkind: Workload\nname: w\nagency: a\nsystem: s\nsecurity_level: 3\n"
+        "replicas: 2\nresources: {vcpus: 1, memory: 64Mi}\n";
     inv_ = LoadInventoryText("inv.yaml", yaml);
     sessions_ = ConnectHosts(ListHosts(inv_), {});
     for (auto& s : sessions_) by_name_[s->ref.host->name] = s.get();
@@ -138,8 +139,7 @@ TEST_F(ApplyOnTestDriver, AllOrNothingUndoesThisRunsChanges) {
   del.workload = "w";
   del.domain = "w-0";
   del.uuid = ReplicaUuid("w", 0);
-  plan.actions = {Create("h2", 1), Create("h2", 1, "11111111-2222-3333-4444-555555555555"),
-                  del};
+  plan.actions = {Create("h2", 1), Create("h2", 1, "11111111-2222-3333-4444-555555555555"), del};
   ApplyOptions o;
   o.atomic = true;
   o.per_host = 1;

@@ -62,9 +62,8 @@ TEST(ComplianceFetch, AsksEveryAgentAtOnceWithATimeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     res.set_content(Results("slow", true, true), "application/json");
   });
-  server.Get("/broken/api/v1/results", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 500;
-  });
+  server.Get("/broken/api/v1/results",
+             [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
   const int port = server.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
   std::thread t([&] { server.listen_after_bind(); });

@@ -59,8 +59,7 @@ TEST(DomainXml, TextIsEscapedNeverMarkup) {
 }
 
 TEST(DomainXml, HardenedForRealHypervisors) {
-  const std::string xml =
-      BuildDomainXml(Request(Sample()), {HostTraits::Kind::kQemu, "apparmor"});
+  const std::string xml = BuildDomainXml(Request(Sample()), {HostTraits::Kind::kQemu, "apparmor"});
   EXPECT_NE(xml.find("<domain type='qemu'>"), std::string::npos);
   EXPECT_EQ(xml.find("<graphics"), std::string::npos);
   EXPECT_NE(xml.find("<video><model type='none'/></video>"), std::string::npos);
@@ -83,8 +82,7 @@ TEST(DomainXml, TraitsFromCapabilities) {
   EXPECT_EQ(t.kind, HostTraits::Kind::kQemu);
   EXPECT_EQ(t.security_model, "apparmor");
   const HostTraits dac = TraitsFromCapabilities(
-      "qemu+tcp://127.0.0.1/system",
-      "<secmodel><model>dac</model></secmodel><domain type='kvm'/>");
+      "qemu+tcp://127.0.0.1/system", "<secmodel><model>dac</model></secmodel><domain type='kvm'/>");
   EXPECT_EQ(dac.kind, HostTraits::Kind::kKvm);
   EXPECT_EQ(dac.security_model, "");  // DAC labels are static: no dynamic label
   EXPECT_EQ(TraitsFromCapabilities("test:///x.xml", "").kind, HostTraits::Kind::kTest);
@@ -95,7 +93,7 @@ TEST(DomainXml, StableIdentities) {
   EXPECT_NE(ReplicaUuid("dvc", 0), ReplicaUuid("dvc", 1));
   const std::string u = ReplicaUuid("dvc", 0);
   ASSERT_EQ(u.size(), 36u);
-  EXPECT_EQ(u[14], '5');  // version 5
+  EXPECT_EQ(u[14], '5');                                                      // version 5
   EXPECT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b');  // RFC 4122
   EXPECT_EQ(BuildNetworkXml("egov-dvc"), BuildNetworkXml("egov-dvc"));
 }

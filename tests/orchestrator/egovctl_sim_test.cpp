@@ -183,8 +183,9 @@ TEST_F(SimCloud, VietnameseTextSurvivesAndMarkupIsData) {
 }
 
 TEST_F(SimCloud, MarkupInANameIsRejectedBeforeAnyHostIsTouched) {
-  Write("in/workloads.yaml", "kind: Workload\nname: \"x'/><hostdev\"\nagency: a\nsystem: s\n"
-                             "security_level: 1\nresources: {vcpus: 1, memory: 1Gi}\n");
+  Write("in/workloads.yaml",
+        "kind: Workload\nname: \"x'/><hostdev\"\nagency: a\nsystem: s\n"
+        "security_level: 1\nresources: {vcpus: 1, memory: 1Gi}\n");
   CliRun r = Run({"apply"});
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.err.find("workloads.yaml:2:"), std::string::npos) << r.err;
@@ -248,8 +249,10 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
     auto dom = s.conn->LookupDomainByName("cong-tt-0");
     libvirt::StopDomain(dom.get());
     libvirt::UndefineDomain(dom.get());
-    s.conn->DefineDomain("<domain type='test'><name>stranger</name><memory>65536</memory>"
-                         "<os><type>hvm</type></os></domain>", true);
+    s.conn->DefineDomain(
+        "<domain type='test'><name>stranger</name><memory>65536</memory>"
+        "<os><type>hvm</type></os></domain>",
+        true);
     SaveSimulatedHost(s);
   }
   const std::string other_host = doms.at("dvc-tinh-0").first;
@@ -352,8 +355,9 @@ TEST_F(SimCloud, SpecChangeReplacesInPlace) {
 // An apply killed with SIGKILL at any moment, then run again, converges: every replica exactly
 // once, nothing lost, the journal says the first run was interrupted.
 TEST_F(SimCloud, KilledApplyThenRerunConverges) {
-  std::string many = "kind: Workload\nname: bulk\nagency: a\nsystem: s\nsecurity_level: 1\n"
-                     "replicas: 200\nresources: {vcpus: 1, memory: 64Mi}\n";
+  std::string many =
+      "kind: Workload\nname: bulk\nagency: a\nsystem: s\nsecurity_level: 1\n"
+      "replicas: 200\nresources: {vcpus: 1, memory: 64Mi}\n";
   Write("in/workloads.yaml", many);
   std::string big = kProviders;
   for (size_t at = big.find("vcpus: 32"); at != std::string::npos;
@@ -388,8 +392,7 @@ TEST_F(SimCloud, KilledApplyThenRerunConverges) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     CliRun rerun = Run({"apply", "-q"});
-    ASSERT_EQ(rerun.code, 0) << "after kill at " << delay_ms << " ms: " << rerun.out
-                             << rerun.err;
+    ASSERT_EQ(rerun.code, 0) << "after kill at " << delay_ms << " ms: " << rerun.out << rerun.err;
     const auto doms = Domains();
     size_t managed = 0;
     std::set<int> replicas;

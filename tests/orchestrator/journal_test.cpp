@@ -88,7 +88,8 @@ TEST_F(JournalTest, ALockHeldOnAnotherMachineIsNeverTakenOver) {
 TEST_F(JournalTest, StepsArePendingUntilMarked) {
   Journal j(path_);
   j.BeginRun("apply", "sha256:x", "best-effort",
-             {{"h1", "a-0", "u0", "create", "new"}, {"h1", "a-1", "u1", "create", "new"},
+             {{"h1", "a-0", "u0", "create", "new"},
+              {"h1", "a-1", "u1", "create", "new"},
               {"h2", "b-0", "u2", "delete", "removed"}});
   j.Mark(0, StepStatus::kDone);
   j.Mark(2, StepStatus::kFailed, "boom");

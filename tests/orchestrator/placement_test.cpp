@@ -154,7 +154,7 @@ TEST(PlacementFilter, PhysicalSeparationNeedsAHostRunningNothingElse) {
   auto r = PlaceAll({MakeHost("only")}, {MakeWorkload("a-low", 1), high});
   int placed = 0;
   for (const auto& a : r.assignments) placed += a.host >= 0;
-  EXPECT_EQ(placed, 1);  // the level-4 one goes first and takes the host
+  EXPECT_EQ(placed, 1);                  // the level-4 one goes first and takes the host
   EXPECT_EQ(r.assignments[0].host, -1);  // a-low: the host is dedicated
   EXPECT_EQ(Refused(r.assignments[0], Reason::kDedicatedHost), 1u);
 }
@@ -309,8 +309,8 @@ TEST(PlacementSticky, RemovedExcessAndDuplicateReplicasAreEvicted) {
   EXPECT_EQ(r.assignments[0].existing, 1);
   std::set<std::string> why;
   for (const auto& e : r.evictions) why.insert(e.why);
-  EXPECT_EQ(why, (std::set<std::string>{"workload removed", "duplicate of replica 0",
-                                        "excess replica"}));
+  EXPECT_EQ(
+      why, (std::set<std::string>{"workload removed", "duplicate of replica 0", "excess replica"}));
 }
 
 TEST(PlacementSticky, ReplicasOnUnreachableHostsAreKeptNotRecreated) {

@@ -216,8 +216,8 @@ TEST(PlanDiff, UnreachableHostIsUnknownNotEmpty) {
   HostSession& a1 = f.Host("a1");
   a1.reachable = false;
   a1.error = "connection refused";
-  KnownDomain k{"a1", "web-0", ReplicaUuid("web", 0), "web", 0,
-                Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash};
+  KnownDomain k{"a1",  "web-0", ReplicaUuid("web", 0),
+                "web", 0,       Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash};
   const Plan p = f.MakePlan({}, {{"a1", {k}}});
   EXPECT_FALSE(p.HasChanges());  // web-0 is not recreated elsewhere
   EXPECT_EQ(p.unreachable.at("a1"), "connection refused");

@@ -104,7 +104,9 @@ TEST_F(HostileInput, DocumentWithoutKind) {
 }
 
 TEST_F(HostileInput, AliasBombInProfileParameters) {
-  std::string doc = "kind: Profile\nname: bomb\ntitle: {vi: a, en: a}\nparameters:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string doc =
+      "kind: Profile\nname: bomb\ntitle: {vi: a, en: a}\nparameters:\n  a: &a [x, x, x, x, x, x, "
+      "x, x, x, x]\n";
   char prev = 'a';
   for (char c = 'b'; c <= 'k'; ++c) {
     doc += std::string("  ") + c + ": &" + c + " [";
@@ -125,17 +127,16 @@ TEST_F(HostileInput, MarkupInNamesIsRefused) {
 
 TEST(Validate, PrintsTheSampleSummary) {
   const CliRun r = Egovctl({"validate", "-f", (kSource / "examples/national").string(), "-f",
-                         (kSource / "profiles").string()});
+                            (kSource / "profiles").string()});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("3 providers, 8 zones, 31 hosts, 12 workloads"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("3 providers, 8 zones, 31 hosts, 12 workloads"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("level 4: 2 workloads"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Văn phòng Chính phủ"), std::string::npos);
 }
 
 TEST(Validate, JsonOutputKeepsVietnameseBytes) {
-  const CliRun r = Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--output",
-                         "json"});
+  const CliRun r =
+      Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--output", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["summary"]["hosts"], 31);
