@@ -24,7 +24,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::Fetch;
+using testing::Has;
 using testing::TempDir;
+using testing::WaitForBody;
 using Clock = std::chrono::steady_clock;
 
 // A results document with one passing and one failing control.
@@ -47,23 +49,6 @@ nlohmann::json Results(const std::string& profile, const std::string& failing_st
                 {"severity", "critical"},
                 {"status", failing_status},
                 {"waiver", nullptr}}}}}}}};
-}
-
-// Polls `path` on the agent until `pred` holds for the body (or `limit` passes).
-bool WaitForBody(int port, const std::string& path,
-                 const std::function<bool(const std::string&)>& pred,
-                 std::chrono::milliseconds limit = 10s) {
-  const auto end = Clock::now() + limit;
-  while (Clock::now() < end) {
-    const auto r = Fetch(port, {.path = path});
-    if (r.status == 200 && pred(r.body)) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-bool Has(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
 }
 
 TEST(Agent, ServesTheLatestScanAsMetricsAndJson) {

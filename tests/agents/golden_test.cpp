@@ -23,14 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::Fetch;
+using testing::ReadFile;
 using testing::TempDir;
 
 const fs::path kSource = EGOV_SOURCE_DIR;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 bool Masked(const std::string& name) {
   return name.starts_with("process_") || name.ends_with("_timestamp_seconds") ||
@@ -72,9 +68,9 @@ std::string ScrapeWhenReady(const fs::path& config, const std::vector<std::strin
 
 // promtool has nothing to say about the scrape, and it matches tests/fixtures/agent/`name`.
 void ExpectGolden(const std::string& scrape, const std::string& name) {
-  const auto promtool = testing::RunCommand({"promtool", "check", "metrics"}, scrape);
-  EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
-  EXPECT_EQ(promtool.output, "");
+  const auto promtool = testing::RunProcess({"promtool", "check", "metrics"}, scrape);
+  EXPECT_EQ(promtool.code, 0) << promtool.out << promtool.err;
+  EXPECT_EQ(promtool.out + promtool.err, "");
 
   const fs::path golden = kSource / "tests/fixtures/agent" / name;
   const std::string got = Normalize(scrape);
@@ -136,9 +132,9 @@ probes:
 TEST(GoldenMetrics, WeakHostWithWaiverCheckErrorAndTlsProbe) {
   TempDir dir;
   const fs::path root = dir.path() / "root";
-  const auto materialize = testing::RunCommand(
+  const auto materialize = testing::RunProcess(
       {(kSource / "tests/fixtures/hosts/materialize").string(), "weak", root.string()});
-  ASSERT_EQ(materialize.exit_code, 0) << materialize.output;
+  ASSERT_EQ(materialize.code, 0) << materialize.out << materialize.err;
   // A configuration file that is a directory: the controls reading it cannot be evaluated.
   fs::remove(root / "etc/ssh/sshd_config");
   fs::create_directory(root / "etc/ssh/sshd_config");

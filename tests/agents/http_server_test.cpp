@@ -12,7 +12,7 @@ namespace {
 
 using testing::Fetch;
 using testing::HttpRequest;
-using testing::RunCommand;
+using testing::RunProcess;
 using testing::TempDir;
 
 const ListenAddress kLoopback{"127.0.0.1", 0};
@@ -68,14 +68,14 @@ TEST(HttpServer, ListensWithARealBacklogNotHttplibsFive) {
   // A burst of probes or scrapers past the backlog has its SYNs dropped and retried a second
   // later; `ss` shows a listening socket's backlog as its Send-Q.
   HttpServer server(kLoopback, {}, std::make_shared<SnapshotStore>());
-  const auto ss = RunCommand({"ss", "-Hltn", "sport = :" + std::to_string(server.port())});
-  ASSERT_EQ(ss.exit_code, 0) << ss.output;
-  std::istringstream row(ss.output);
+  const auto ss = RunProcess({"ss", "-Hltn", "sport = :" + std::to_string(server.port())});
+  ASSERT_EQ(ss.code, 0) << ss.out << ss.err;
+  std::istringstream row(ss.out);
   std::string state;
   long recv_q = -1, send_q = -1;
   row >> state >> recv_q >> send_q;
-  EXPECT_EQ(state, "LISTEN") << ss.output;
-  EXPECT_GE(send_q, 128) << ss.output;
+  EXPECT_EQ(state, "LISTEN") << ss.out;
+  EXPECT_GE(send_q, 128) << ss.out;
 }
 
 TEST(HttpServer, UnknownPathsAndMethods) {
@@ -164,14 +164,12 @@ TEST(HttpServer, TlsMinimumVersionIsEnforced) {
   web.tls = TlsServerConfig{cert.cert.string(), cert.key.string()};
   web.tls->min_version = TLS1_3_VERSION;
   HttpServer server(kLoopback, web, StoreWithScan());
-  const auto r13 = testing::RunCommand(
-      {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()), "-tls1_3"},
-      "");
-  EXPECT_NE(r13.output.find("TLSv1.3"), std::string::npos) << r13.output;
-  const auto r12 = testing::RunCommand(
-      {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()), "-tls1_2"},
-      "");
-  EXPECT_NE(r12.exit_code, 0) << r12.output;
+  const auto r13 = RunProcess(
+      {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()), "-tls1_3"});
+  EXPECT_NE((r13.out + r13.err).find("TLSv1.3"), std::string::npos) << r13.out << r13.err;
+  const auto r12 = RunProcess(
+      {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()), "-tls1_2"});
+  EXPECT_NE(r12.code, 0) << r12.out << r12.err;
 }
 
 TEST(HttpServer, MutualTlsRequiresAClientCertificateFromTheCa) {

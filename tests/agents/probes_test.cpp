@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/agents/support.h"
+#include "tests/support/serving.h"
 
 namespace egov::agent {
 namespace {
@@ -18,33 +19,29 @@ using testing::TempDir;
 // A local HTTP(S) server with endpoints that succeed, fail and hang.
 class Endpoints {
  public:
-  explicit Endpoints(std::unique_ptr<httplib::Server> server) : server_(std::move(server)) {
-    server_->Get("/ok", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("ok", "text/plain");
-    });
-    server_->Get("/fail",
-                 [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-    server_->Get("/created",
-                 [](const httplib::Request&, httplib::Response& res) { res.status = 201; });
-    server_->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
-      std::this_thread::sleep_for(1500ms);
-      res.set_content("late", "text/plain");
-    });
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-  }
-  ~Endpoints() {
-    server_->stop();
-    thread_.join();
-  }
+  explicit Endpoints(std::unique_ptr<httplib::Server> server)
+      : server_(WithRoutes(std::move(server))), serving_(*server_) {}
   std::string Url(const std::string& path, bool tls = false) const {
-    return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
+    return serving_.Url(path, tls ? "https" : "http");
   }
 
  private:
+  static std::unique_ptr<httplib::Server> WithRoutes(std::unique_ptr<httplib::Server> server) {
+    server->Get("/ok", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");
+    });
+    server->Get("/fail", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+    server->Get("/created",
+                [](const httplib::Request&, httplib::Response& res) { res.status = 201; });
+    server->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(1500ms);
+      res.set_content("late", "text/plain");
+    });
+    return server;
+  }
+
   std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  egov::testing::Serving serving_;
 };
 
 // Collects what the prober publishes and waits for a condition on it.

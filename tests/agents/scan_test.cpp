@@ -1,16 +1,15 @@
 // egov-agent scan, diff and list-checks through the command-line entry point.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "agents/cli.h"
 #include "agents/commands.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::agent {
 namespace {
@@ -19,12 +18,10 @@ namespace fs = std::filesystem;
 const std::string kSource = EGOV_SOURCE_DIR;
 const std::string kHosts = EGOV_HOST_FIXTURES;
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
+using egov::testing::CliRun;
+using egov::testing::ReadFile;
 
-Outcome Agent(std::vector<std::string> args) {
+CliRun Agent(std::vector<std::string> args) {
   std::ostringstream out, err;
   const int code = RunAgentCli(args, out, err, CmdRun);
   return {code, out.str(), err.str()};
@@ -48,26 +45,13 @@ std::vector<std::string> Scan(const std::string& host, std::vector<std::string> 
 
 class ScanCommand : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("egov-scan-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string File(const std::string& name) const { return (dir_ / name).string(); }
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  void Write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name) << text;
-  }
-  fs::path dir_;
+  void Write(const std::string& name, const std::string& text) const { dir_.Write(name, text); }
+  egov::testing::TempDir dir_;
 };
 
 TEST_F(ScanCommand, HardenedHostPassesWithExitZero) {
-  const Outcome r = Agent(Scan("hardened"));
+  const CliRun r = Agent(Scan("hardened"));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(": PASS"), std::string::npos);
   EXPECT_NE(r.out.find("decree85-level4"), std::string::npos);
@@ -75,7 +59,7 @@ TEST_F(ScanCommand, HardenedHostPassesWithExitZero) {
 }
 
 TEST_F(ScanCommand, WeakHostFailsWithExitOneAndEvidence) {
-  const Outcome r = Agent(Scan("weak"));
+  const CliRun r = Agent(Scan("weak"));
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.out.find("Failures:"), std::string::npos);
   EXPECT_NE(r.out.find("/etc/libvirt/libvirtd.conf"), std::string::npos);
@@ -85,12 +69,12 @@ TEST_F(ScanCommand, WeakHostFailsWithExitOneAndEvidence) {
 TEST_F(ScanCommand, WritesEveryFormatToAFile) {
   for (const char* format : {"json", "junit", "sarif", "html", "text"}) {
     const std::string out = File(std::string("report.") + format);
-    const Outcome r = Agent(Scan("weak", {"--format", format, "-o", out}));
+    const CliRun r = Agent(Scan("weak", {"--format", format, "-o", out}));
     EXPECT_EQ(r.code, 1) << format << r.err;
     EXPECT_NE(r.out.find("mic-1145: FAIL"), std::string::npos) << r.out;
     EXPECT_GT(fs::file_size(out), 1000u) << format;
   }
-  const auto j = nlohmann::json::parse(Read(File("report.json")));
+  const auto j = nlohmann::json::parse(ReadFile(File("report.json")));
   EXPECT_EQ(j["schema"], "egov.results/v1");
   EXPECT_EQ(j["host"], "weak-host");  // from the root's /etc/hostname
   EXPECT_EQ(j["profiles"].size(), 3u);
@@ -115,7 +99,7 @@ reason: "hết hạn"
 approved_by: "B"
 expires: 2020-01-01
 )");
-  const Outcome r = Agent(Scan("weak", {"--waivers", File("waivers.yaml"), "-f", "json"}));
+  const CliRun r = Agent(Scan("weak", {"--waivers", File("waivers.yaml"), "-f", "json"}));
   EXPECT_EQ(r.code, 1) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   std::map<std::string, std::string> status;
@@ -137,7 +121,7 @@ controls:
     severity: low
     check: {type: sshd_magic, path: /etc/ssh/sshd_config}
 )");
-  Outcome r = Agent({"scan", "-p", File("bad.yaml"), "--root", kHosts + "/hardened"});
+  CliRun r = Agent({"scan", "-p", File("bad.yaml"), "--root", kHosts + "/hardened"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("bad.yaml:10:12: control X-1: unknown check type 'sshd_magic'"),
             std::string::npos)
@@ -158,7 +142,7 @@ controls:
 TEST_F(ScanCommand, DiffListsNewlyFailingNewlyPassingAppearedAndDisappeared) {
   ASSERT_EQ(Agent(Scan("hardened", {"-f", "json", "-o", File("good.json")})).code, 0);
   ASSERT_EQ(Agent(Scan("weak", {"-f", "json", "-o", File("bad.json")})).code, 1);
-  Outcome r = Agent({"diff", File("good.json"), File("bad.json")});
+  CliRun r = Agent({"diff", File("good.json"), File("bad.json")});
   EXPECT_EQ(r.code, 1) << r.err;  // something newly fails
   EXPECT_NE(r.out.find("Newly failing (33)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MIC1145-G2-SC-07"), std::string::npos);
@@ -182,7 +166,7 @@ TEST_F(ScanCommand, DiffListsNewlyFailingNewlyPassingAppearedAndDisappeared) {
 }
 
 TEST(ListChecks, PrintsEveryTypeWithItsParameters) {
-  const Outcome r = Agent({"list-checks"});
+  const CliRun r = Agent({"list-checks"});
   EXPECT_EQ(r.code, 0);
   for (const char* t : {"file -", "config_option -", "libvirt_domains -", "backup -", "http -"}) {
     EXPECT_NE(r.out.find(t), std::string::npos) << t;

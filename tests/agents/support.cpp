@@ -1,50 +1,30 @@
 #include "tests/agents/support.h"
 
 #include <crypt.h>
-#include <fcntl.h>
 #include <httplib.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <stdexcept>
+#include <thread>
+
+#include "common/diagnostics.h"
 
 namespace egov::agent::testing {
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "egov-agent-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
-fs::path TempDir::Write(const std::string& name, const std::string& text) const {
-  const fs::path p = path_ / name;
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-  return p;
-}
-
 namespace {
 
-struct X509Free {
+struct OpenSslFree {
   void operator()(X509* x) const { X509_free(x); }
-};
-struct KeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
+using X509Ptr = std::unique_ptr<X509, OpenSslFree>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, OpenSslFree>;
 
 void Check(bool ok, const char* what) {
   if (!ok) throw std::runtime_error(std::string("OpenSSL: ") + what);
@@ -156,42 +136,31 @@ HttpReply Fetch(int port, const HttpRequest& r) {
   return reply;
 }
 
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input) {
-  char in_path[] = "/tmp/egov-agent-stdin-XXXXXX";
-  const int in_fd = ::mkostemp(in_path, O_CLOEXEC);
-  if (in_fd < 0) throw std::runtime_error("mkstemp failed");
-  if (::write(in_fd, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
-    throw std::runtime_error("write failed");
+bool WaitForBody(int port, const std::string& path,
+                 const std::function<bool(const std::string&)>& pred,
+                 std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    const auto r = Fetch(port, {.path = path});
+    if (r.status == 200 && pred(r.body)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ::lseek(in_fd, 0, SEEK_SET);
-  ::unlink(in_path);
-  int out[2];
-  // Close-on-exec: a daemon the command leaves running must not hold the pipe open.
-  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in_fd, 0);
-    ::dup2(out[1], 1);
-    ::dup2(out[1], 2);
-    ::close(out[0]);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
+  return false;
+}
+
+bool Has(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+std::string ConfigErrors(const std::function<void()>& parse) {
+  try {
+    parse();
+  } catch (const ConfigError& e) {
+    std::string out;
+    for (const auto& d : e.diagnostics()) out += FormatDiagnostic(d) + "\n";
+    return out;
   }
-  ::close(out[1]);
-  ::close(in_fd);
-  CommandResult result;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(out[0], buf, sizeof buf)) > 0)
-    result.output.append(buf, static_cast<size_t>(n));
-  ::close(out[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return "";
 }
 
 std::string BcryptHash(const std::string& password) {

@@ -1,29 +1,25 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
-#include <vector>
 
-// Helpers the agent tests share: scratch directories, certificates made on the spot, HTTP
-// requests to the agent on loopback, and running tools such as promtool.
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+// Helpers the agent tests share: certificates made on the spot and HTTP requests to the agent on
+// loopback, beside the plumbing every test executable shares (tests/support).
 namespace egov::agent::testing {
 
-/// A directory under the system temp dir, removed with its contents when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+using egov::testing::ReadFile;
+using egov::testing::RunProcess;
+using egov::testing::TempDir;
 
-  const std::filesystem::path& path() const { return path_; }
-  /// Writes `text` to `name` inside the directory and returns its path.
-  std::filesystem::path Write(const std::string& name, const std::string& text) const;
-
- private:
-  std::filesystem::path path_;
-};
+/// Runs `parse` and returns the diagnostics of the ConfigError it throws, one
+/// "file:line:col: message" line each ("" when it throws none).
+std::string ConfigErrors(const std::function<void()>& parse);
 
 struct CertFiles {
   std::filesystem::path cert;
@@ -61,13 +57,14 @@ struct HttpRequest {
 /// One request to 127.0.0.1:`port`.
 HttpReply Fetch(int port, const HttpRequest& request);
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  ///< stdout and stderr together
-};
+/// Polls `path` on 127.0.0.1:`port` until `pred` holds for the body of a 200 answer; false when
+/// `limit` passes first.
+bool WaitForBody(int port, const std::string& path,
+                 const std::function<bool(const std::string&)>& pred,
+                 std::chrono::milliseconds limit = std::chrono::seconds(10));
 
-/// Runs `argv` (no shell) with `input` on stdin and returns its exit code and output.
-CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& input = "");
+/// Whether `text` contains `what`.
+bool Has(const std::string& text, const std::string& what);
 
 /// A bcrypt hash of `password` at cost 4 (fast, for tests), made with libcrypt.
 std::string BcryptHash(const std::string& password);

@@ -8,13 +8,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <sstream>
 #include <thread>
 
 #include "audit_test_util.h"
 #include "common/units.h"
 #include "orchestrator/audit_seal.h"
-#include "orchestrator/cli.h"
+#include "tests/support/egovctl.h"
 
 namespace egov::orchestrator::audit {
 namespace {
@@ -97,9 +96,9 @@ class AuditAcceptanceTest : public ::testing::Test {
                                      "-o",
                                      (dir_ / "report.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::ostringstream out, err;
-    EXPECT_EQ(RunEgovctl(args, out, err), 1) << out.str() << err.str();  // never compliant
-    last_out_ = out.str();
+    const CliRun r = egov::testing::Egovctl(args);
+    EXPECT_EQ(r.code, 1) << r.out << r.err;  // never compliant
+    last_out_ = r.out;
     const std::string bytes = ReadFile(dir_ / "report.json");
     EXPECT_TRUE(VerifyReport(bytes, "report.json").ok);
     return LoadReport(bytes, "report.json");

@@ -3,16 +3,9 @@
 // fixtures, the third one stopped; placement from libvirt test-driver host files. The audit's
 // matrix and verdicts must be exactly what the agents' own per-host results imply.
 #include <crypt.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdlib.h>
 
-#include <sstream>
 #include <thread>
 
 #include "audit_test_util.h"
@@ -20,64 +13,18 @@
 #include "common/units.h"
 #include "orchestrator/audit_collect.h"
 #include "orchestrator/audit_seal.h"
-#include "orchestrator/cli.h"
-
-extern char** environ;
+#include "tests/support/egovctl.h"
+#include "tests/support/ports.h"
 
 namespace egov::orchestrator::audit {
 namespace {
 
 using namespace testing;
+using egov::testing::Child;
+using egov::testing::FreePort;
 using nlohmann::json;
 
 const char* kPassword = "mật-khẩu-kiểm-toán";
-
-// A child process stopped (SIGTERM, then SIGKILL) by its PID when the object goes.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const fs::path& log) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~Child() { Stop(); }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  bool running() const { return pid_ > 0; }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (::waitpid(pid_, nullptr, WNOHANG) == 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string Bcrypt(const std::string& password) {
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -92,7 +39,7 @@ class AuditAgentsTest : public ::testing::Test {
   void SetUp() override {
     MakeCertificates(dir_.path());
     for (const char* root : {"hardened", "weak"}) {
-      const ProcessResult m = audit::testing::Run(
+      const CliRun m = RunProcess(
           {(kSource / "tests/fixtures/hosts/materialize").string(), root, (dir_ / root).string()});
       ASSERT_EQ(m.code, 0) << m.err;
     }
@@ -156,16 +103,7 @@ class AuditAgentsTest : public ::testing::Test {
     fs::create_directory(dir_ / "sim");
     ::setenv("EGOV_SIM_DIR", (dir_ / "sim").c_str(), 1);
     auto host_file = [&](const std::string& host, const std::vector<DomainMetadata>& domains) {
-      std::string xml =
-          "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-          "<threads>1</threads><active>4</active><mhz>2000</mhz>"
-          "<model>x86_64</model></cpu><memory>8388608</memory>";
-      for (const auto& m : domains) {
-        xml += "<domain type='test'><name>" + m.workload + "-" + std::to_string(m.replica) +
-               "</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><metadata>" +
-               FormatMetadataElement(m) + "</metadata></domain>";
-      }
-      WriteFile(dir_ / "sim" / (host + ".xml"), xml + "</node>");
+      WriteFile(dir_ / "sim" / (host + ".xml"), SimulatedHost(domains));
     };
     auto meta = [](const std::string& w, int level, int replica) {
       return DomainMetadata{w, "A", "S", level, replica, "p", "z", "h", "", ""};
@@ -186,8 +124,8 @@ class AuditAgentsTest : public ::testing::Test {
                                      "-o",
                                      (dir_ / "report.html").string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::ostringstream out, err;
-    EXPECT_EQ(RunEgovctl(args, out, err), 1) << out.str() << err.str();
+    const CliRun r = egov::testing::Egovctl(args);
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
     const std::string bytes = ReadFile(dir_ / "report.html");
     EXPECT_TRUE(VerifyReport(bytes, "report.html").ok);
     return LoadReport(bytes, "report.html");

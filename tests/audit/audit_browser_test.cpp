@@ -30,13 +30,9 @@ std::vector<std::string> Chromium(const fs::path& profile, std::vector<std::stri
   return argv;
 }
 
-struct DocFree {
+struct LibxmlFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-struct XPathContextFree {
   void operator()(xmlXPathContext* c) const { xmlXPathFreeContext(c); }
-};
-struct XPathObjectFree {
   void operator()(xmlXPathObject* o) const { xmlXPathFreeObject(o); }
 };
 
@@ -51,20 +47,20 @@ class Dom {
   /// The string value of an XPath expression ("" when it selects nothing).
   std::string Text(const std::string& xpath) const {
     if (!ctx_) return {};
-    std::unique_ptr<xmlXPathObject, XPathObjectFree> o(
+    std::unique_ptr<xmlXPathObject, LibxmlFree> o(
         xmlXPathEvalExpression(BAD_CAST("string(" + xpath + ")").c_str(), ctx_.get()));
     return o && o->stringval ? reinterpret_cast<const char*>(o->stringval) : "";
   }
   int Count(const std::string& xpath) const {
     if (!ctx_) return -1;
-    std::unique_ptr<xmlXPathObject, XPathObjectFree> o(
+    std::unique_ptr<xmlXPathObject, LibxmlFree> o(
         xmlXPathEvalExpression(BAD_CAST xpath.c_str(), ctx_.get()));
     return o && o->nodesetval ? o->nodesetval->nodeNr : 0;
   }
 
  private:
-  std::unique_ptr<xmlDoc, DocFree> doc_;
-  std::unique_ptr<xmlXPathContext, XPathContextFree> ctx_;
+  std::unique_ptr<xmlDoc, LibxmlFree> doc_;
+  std::unique_ptr<xmlXPathContext, LibxmlFree> ctx_;
 };
 
 class AuditBrowserTest : public ::testing::Test {
@@ -83,9 +79,9 @@ expires: 2026-12-31
     WriteFile(html_path_, RenderReport(report, ReportFormat::kHtml));
   }
 
-  ProcessResult Browse(std::vector<std::string> args) {
+  CliRun Browse(std::vector<std::string> args) {
     args.push_back("file://" + html_path_.string());
-    return audit::testing::Run(Chromium(profile_.path(), args), std::chrono::seconds(90));
+    return RunProcess(Chromium(profile_.path(), args), "", std::chrono::seconds(90));
   }
 
   static inline fs::path html_path_;
@@ -93,7 +89,7 @@ expires: 2026-12-31
 };
 
 TEST_F(AuditBrowserTest, RenderedDomShowsTheVerdicts) {
-  const ProcessResult r = Browse({"--dump-dom"});
+  const CliRun r = Browse({"--dump-dom"});
   ASSERT_EQ(r.code, 0) << r.err;
   const Dom dom(r.out);
   auto cell = [&](const std::string& provider, const std::string& feature) {
@@ -139,7 +135,7 @@ TEST_F(AuditBrowserTest, PrintsOnA4AndLeavesAScreenshot) {
   const fs::path pdf = kBinary / "audit-report.pdf", png = kBinary / "audit-report.png";
   fs::remove(pdf);
   fs::remove(png);
-  ProcessResult r = Browse({"--no-pdf-header-footer", "--print-to-pdf=" + pdf.string()});
+  CliRun r = Browse({"--no-pdf-header-footer", "--print-to-pdf=" + pdf.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string bytes = ReadFile(pdf);
   ASSERT_EQ(bytes.substr(0, 5), "%PDF-");

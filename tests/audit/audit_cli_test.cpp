@@ -1,29 +1,17 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
-#include <sstream>
-
 #include "audit_test_util.h"
 #include "common/domain_metadata.h"
 #include "orchestrator/audit_seal.h"
-#include "orchestrator/cli.h"
+#include "tests/support/egovctl.h"
 
 namespace egov::orchestrator::audit {
 namespace {
 
 using namespace testing;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Egovctl(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunEgovctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using egov::testing::Egovctl;
 
 class AuditCliTest : public ::testing::Test {
  protected:
@@ -181,19 +169,10 @@ TEST_F(AuditCliTest, DiffComparesFiledReportsOfAnyFormat) {
 TEST_F(AuditCliTest, ReadsWorkloadPlacementFromTheHostsLibvirt) {
   ::setenv("EGOV_SIM_DIR", dir_.path().c_str(), 1);
   auto host_file = [&](const std::string& host, const std::vector<DomainMetadata>& domains) {
-    std::string xml =
-        "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-        "<threads>1</threads><active>4</active><mhz>2000</mhz><model>x86_64</model>"
-        "</cpu><memory>8388608</memory>";
-    for (const auto& m : domains) {
-      xml += "<domain type='test'><name>" + m.workload + "-" + std::to_string(m.replica) +
-             "</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><metadata>" +
-             FormatMetadataElement(m) + "</metadata></domain>";
-    }
-    xml +=
-        "<domain type='test'><name>unmanaged</name><memory>65536</memory><os><type>hvm</type>"
-        "</os></domain></node>";
-    WriteFile(dir_ / (host + ".xml"), xml);
+    WriteFile(dir_ / (host + ".xml"),
+              SimulatedHost(domains,
+                            "<domain type='test'><name>unmanaged</name><memory>65536</memory>"
+                            "<os><type>hvm</type></os></domain>"));
   };
   DomainMetadata csdl{"csdl-dan-cu", "Sở Tư pháp", "Hộ tịch", 3,  0,
                       "beta-cloud",  "hcm-1",      "h",       "", ""};

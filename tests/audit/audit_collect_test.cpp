@@ -2,18 +2,18 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <thread>
 
 #include "audit_test_util.h"
 #include "common/diagnostics.h"
+#include "tests/support/ports.h"
 
 namespace egov::orchestrator::audit {
 namespace {
 
 using namespace testing;
+using egov::testing::FreePort;
 
 // A loopback server answering as several agents: /h/<host>/api/v1/results serves the fixture
 // of <host>; /auth/... asks for basic auth; /slow/... sleeps; /big/... is 2 MiB; /fail/... 500.
@@ -63,19 +63,6 @@ class FakeAgents {
   std::thread thread_;
 };
 
-// A loopback port with nothing listening (bound, then closed).
-int ClosedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST(FetchFromAgentsTest, AsksEveryAgentAndKeepsTheirOrder) {
   httplib::Server server;
   FakeAgents agents(server);
@@ -101,7 +88,7 @@ TEST(FetchFromAgentsTest, FailuresAreValuesAndNeverStopTheOthers) {
   o.timeout = std::chrono::milliseconds(500);
   o.max_bytes = 1 << 20;
   const auto start = std::chrono::steady_clock::now();
-  const auto r = FetchFromAgents({{"stopped", "http://127.0.0.1:" + std::to_string(ClosedPort())},
+  const auto r = FetchFromAgents({{"stopped", "http://127.0.0.1:" + std::to_string(FreePort())},
                                   {"slow", agents.Url("/slow")},
                                   {"big", agents.Url("/big")},
                                   {"broken", agents.Url("/fail")},

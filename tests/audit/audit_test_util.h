@@ -1,20 +1,27 @@
 #pragma once
 
-#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/domain_metadata.h"
 #include "common/model.h"
 #include "orchestrator/audit_report.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
-// Helpers shared by the audit tests: paths, temporary directories, files, child processes,
-// and the standard fixture audit (tests/audit/inventory + tests/fixtures/results).
+// Helpers shared by the audit tests: paths, the standard fixture audit (tests/audit/inventory +
+// tests/fixtures/results), beside the plumbing every test executable shares (tests/support).
 namespace egov::orchestrator::audit::testing {
 
 namespace fs = std::filesystem;
+using egov::testing::CliRun;
+using egov::testing::ReadFile;
+using egov::testing::RunProcess;
+using egov::testing::TempDir;
+using egov::testing::WriteFile;
 
 inline const fs::path kSource = EGOV_SOURCE_DIR;
 inline const fs::path kBinary = EGOV_BINARY_DIR;
@@ -22,33 +29,6 @@ inline fs::path ResultFixtures() { return kSource / "tests/fixtures/results"; }
 inline fs::path FleetInventory() { return kSource / "tests/audit/inventory"; }
 inline const std::vector<std::string> kFleetHosts = {"alpha-hn1-01", "alpha-hn1-02",
                                                      "beta-hcm1-01"};
-
-/// A fresh directory removed with everything in it at the end of the scope.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
-
-std::string ReadFile(const fs::path& path);
-void WriteFile(const fs::path& path, const std::string& bytes);
-
-struct ProcessResult {
-  int code = -1;  ///< exit code; -1 when killed by the timeout
-  std::string out;
-  std::string err;
-};
-
-/// Runs a program (no shell) with a time limit, capturing its output.
-ProcessResult Run(const std::vector<std::string>& argv,
-                  std::chrono::seconds timeout = std::chrono::seconds(60));
 
 /// The fixture results of one host as JSON, to be changed by a test.
 nlohmann::json FixtureResult(const std::string& host);
@@ -66,6 +46,11 @@ Inventory FleetWith(const std::string& extra_yaml = "");
 /// certificate signed by the same CA, written into `dir` (ca.pem, server.pem, server.key,
 /// client.pem, client.key) with the openssl command.
 void MakeCertificates(const fs::path& dir);
+
+/// A libvirt test-driver host (4 CPUs, 8 GiB) with a domain `workload-replica` carrying its
+/// metadata for each of `domains`, then the domain elements in `extra`.
+std::string SimulatedHost(const std::vector<DomainMetadata>& domains,
+                          const std::string& extra = "");
 
 /// Finds an element in a JSON array by its "name" (or `key`); fails the test when absent.
 const nlohmann::ordered_json& Named(const nlohmann::ordered_json& list, const std::string& name,

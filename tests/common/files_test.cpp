@@ -2,55 +2,40 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "tests/support/temp_dir.h"
 
 namespace egov {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::string_literals;
+using testing::ReadFile;
 
 class WriteFileAtomicallyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("egov-files-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  static std::string Read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
   static ino_t Inode(const fs::path& p) {
     struct stat st {};
     EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
     return st.st_ino;
   }
   size_t Entries() const {
-    return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), {}));
+    return static_cast<size_t>(std::distance(fs::directory_iterator(dir_.path()), {}));
   }
 
-  fs::path dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(WriteFileAtomicallyTest, CreatesThenReplacesWithExactBytes) {
   const fs::path p = dir_ / "report.json";
   const std::string first = "Sở Y tế\0binary\n"s;  // any bytes, NUL included
   WriteFileAtomically(p.string(), first);
-  EXPECT_EQ(Read(p), first);
+  EXPECT_EQ(ReadFile(p), first);
   WriteFileAtomically(p.string(), "second");
-  EXPECT_EQ(Read(p), "second");
+  EXPECT_EQ(ReadFile(p), "second");
   EXPECT_EQ(Entries(), 1u);  // no temporary left beside it
 }
 
@@ -84,15 +69,15 @@ TEST_F(WriteFileAtomicallyTest, ReplaceKeepingPreviousSwapsTheSameTwoInodes) {
   const fs::path p = dir_ / "host.xml";
   const fs::path prev = dir_ / "host.xml.prev";
   ReplaceFileKeepingPrevious(p.string(), "first");
-  EXPECT_EQ(Read(p), "first");
+  EXPECT_EQ(ReadFile(p), "first");
   EXPECT_EQ(Entries(), 1u);  // a new file is renamed into place, nothing beside it
   ReplaceFileKeepingPrevious(p.string(), "Sở Tư pháp\n");
-  EXPECT_EQ(Read(p), "Sở Tư pháp\n");
-  EXPECT_EQ(Read(prev), "first");
+  EXPECT_EQ(ReadFile(p), "Sở Tư pháp\n");
+  EXPECT_EQ(ReadFile(prev), "first");
   const ino_t current = Inode(p), previous = Inode(prev);
   ReplaceFileKeepingPrevious(p.string(), "third");
-  EXPECT_EQ(Read(p), "third");
-  EXPECT_EQ(Read(prev), "Sở Tư pháp\n");
+  EXPECT_EQ(ReadFile(p), "third");
+  EXPECT_EQ(ReadFile(prev), "Sở Tư pháp\n");
   EXPECT_EQ(Inode(p), previous);  // no inode freed or allocated: the two trade places
   EXPECT_EQ(Inode(prev), current);
   EXPECT_EQ(Entries(), 2u);
@@ -109,7 +94,7 @@ TEST_F(WriteFileAtomicallyTest, ReplaceKeepingPreviousFailsNamingTheFileAndKeeps
     EXPECT_NE(std::string(e.what()).find("cannot write " + p.string() + ".prev"), std::string::npos)
         << e.what();
   }
-  EXPECT_EQ(Read(p), "kept");
+  EXPECT_EQ(ReadFile(p), "kept");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/model_json.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov {
 namespace {
@@ -132,14 +133,11 @@ TEST(Vietnamese, AgencyAndSystemRoundTripByteForByteThroughJson) {
 }
 
 TEST(Loader, ReadsSeveralDocumentsAndDirectoriesSorted) {
-  const fs::path dir = fs::temp_directory_path() / ("egov-loader-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const testing::TempDir dir;
   const char* workload =
       "kind: Workload\nname: %s\nagency: \"Sở Y tế\"\nsystem: \"Hệ thống\"\nsecurity_level: 1\n"
       "resources: {vcpus: 1, memory: 1Gi}\n";
-  auto write = [&](const std::string& file, const std::string& text) {
-    std::ofstream(dir / file) << text;
-  };
+  auto write = [&](const std::string& file, const std::string& text) { dir.Write(file, text); };
   char buf[256];
   std::snprintf(buf, sizeof buf, workload, "b-app");
   write("b.yaml", buf);
@@ -151,27 +149,24 @@ TEST(Loader, ReadsSeveralDocumentsAndDirectoriesSorted) {
   two += buf;
   write("a.yml", two);
   write("ignored.txt", "not yaml");
-  const Inventory inv = LoadInventory({dir.string()});
+  const Inventory inv = LoadInventory({dir.path().string()});
   ASSERT_EQ(inv.workloads.size(), 3u);
   EXPECT_EQ(inv.workloads[0].name, "a-app");
   EXPECT_EQ(inv.workloads[1].name, "c-app");
   EXPECT_EQ(inv.workloads[2].name, "b-app");
   EXPECT_EQ(inv.files.size(), 2u);
-  fs::remove_all(dir);
 }
 
 TEST(Loader, ReportsMissingPathsAndEmptyDirectories) {
-  const fs::path dir = fs::temp_directory_path() / ("egov-empty-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const testing::TempDir dir;
   try {
-    LoadInventory({"/nonexistent/egov.yaml", dir.string()});
+    LoadInventory({"/nonexistent/egov.yaml", dir.path().string()});
     ADD_FAILURE() << "no error";
   } catch (const ConfigError& e) {
     ASSERT_EQ(e.diagnostics().size(), 2u);
     EXPECT_EQ(e.diagnostics()[0].pos.file, "/nonexistent/egov.yaml");
     EXPECT_NE(e.diagnostics()[1].message.find("no *.yaml"), std::string::npos);
   }
-  fs::remove_all(dir);
 }
 
 TEST(Loader, ParsesEveryWorkloadField) {

@@ -2,16 +2,13 @@
 // zone and host labels the dashboards and alerts read; checked by promtool against the
 // example prometheus.yml that uses them.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/cli.h"
+#include "tests/support/egovctl.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -21,17 +18,9 @@ using nlohmann::json;
 
 const fs::path kSource = EGOV_SOURCE_DIR;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Egovctl(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunEgovctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using egov::testing::CliRun;
+using egov::testing::Egovctl;
+using egov::testing::ReadFile;
 
 // Two providers, three zones; one host without an agent, one behind TLS under a path prefix.
 const char* kFleet = R"yaml(kind: Provider
@@ -66,39 +55,14 @@ zones:
 
 class Targets : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("egov-targets-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "in");
-    Write("in/fleet.yaml", kFleet);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { Write("in/fleet.yaml", kFleet); }
 
   fs::path Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return dir_ / name;
+    return dir_.Write(name, text);
   }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
 };
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Runs a shell command; returns its exit status and output.
-std::pair<int, std::string> Sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return {-1, ""};
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 TEST_F(Targets, OneGroupPerHostWithAnAgentLabelledWithProviderZoneAndHost) {
   const CliRun r = Egovctl({"targets", "-f", (dir_ / "in").string()});
@@ -133,9 +97,10 @@ TEST_F(Targets, WritesTheFileInOneRenameAndPromtoolAcceptsItWithTheExampleConfig
   for (const char* f : {"prometheus.example.yml", "egov_rules.yaml", "egov_alerts.yaml"}) {
     fs::copy_file(kSource / "dashboards/prometheus" / f, dir_ / f);
   }
-  const auto [code, output] =
-      Sh("promtool check config " + (dir_ / "prometheus.example.yml").string());
-  EXPECT_EQ(code, 0) << output;
+  const CliRun promtool = egov::testing::RunProcess(
+      {"promtool", "check", "config", (dir_ / "prometheus.example.yml").string()});
+  const std::string output = promtool.out + promtool.err;
+  EXPECT_EQ(promtool.code, 0) << output;
   EXPECT_NE(output.find("SUCCESS: 2 rule files found"), std::string::npos) << output;
   // promtool warns when the file_sd glob matches no file: here it matches the one written.
   EXPECT_EQ(output.find("WARNING"), std::string::npos) << output;

@@ -1,31 +1,24 @@
 // egovctl against real libvirtd daemons running QEMU (TCG), one reached over its unix socket,
 // one over TCP on loopback; faults: the daemon killed or frozen during an apply, two applies
 // at once. Each daemon is private (scripts/libvirtd-sandbox) and stopped by PID.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "common/domain_metadata.h"
 #include "common/libvirt.h"
-#include "orchestrator/cli.h"
 #include "orchestrator/journal.h"
-
-extern char** environ;
+#include "tests/support/egovctl.h"
+#include "tests/support/libvirtd.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -33,101 +26,36 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-int FreePort() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
+using egov::testing::Child;
+using egov::testing::CliRun;
+using egov::testing::FreePort;
+using egov::testing::Libvirtd;
+using egov::testing::ReadFile;
 
-std::string Sh(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    ::pclose(p);
+// Domains as the daemon at `uri` sees them: name -> running.
+std::map<std::string, bool> DomainsAt(const std::string& uri) {
+  std::map<std::string, bool> out;
+  auto conn = libvirt::Connection::Open(uri);
+  for (const auto& d : conn->ListAllDomains()) {
+    const auto info = libvirt::GetDomainInfo(d.get());
+    out[info.name] = info.state == VIR_DOMAIN_RUNNING;
   }
   return out;
 }
 
-// One private libvirtd.
-class Daemon {
- public:
-  Daemon(fs::path dir, int port) : dir_(std::move(dir)), port_(port) {}
-  ~Daemon() { Stop(); }
-
-  bool Start() {
-    const std::string out = Sh(std::string(EGOV_SOURCE_DIR) + "/scripts/libvirtd-sandbox start " +
-                               dir_.string() + " " + std::to_string(port_));
-    pid_ = std::atoi(out.c_str());
-    return pid_ > 0;
-  }
-  void Stop() {
-    if (pid_ <= 0) return;
-    Sh(std::string(EGOV_SOURCE_DIR) + "/scripts/libvirtd-sandbox stop " + dir_.string());
-    pid_ = 0;
-  }
-  void Signal(int sig) { ::kill(pid_, sig); }
-  std::string UnixUri() const {
-    return "qemu:///system?socket=" + (dir_ / "sock" / "libvirt-sock").string();
-  }
-  std::string TcpUri() const { return "qemu+tcp://127.0.0.1:" + std::to_string(port_) + "/system"; }
-  // Domains as the daemon sees them: name -> running.
-  std::map<std::string, bool> Domains() const {
-    std::map<std::string, bool> out;
-    auto conn = libvirt::Connection::Open(TcpUri());
-    for (const auto& d : conn->ListAllDomains()) {
-      const auto info = libvirt::GetDomainInfo(d.get());
-      out[info.name] = info.state == VIR_DOMAIN_RUNNING;
-    }
-    return out;
-  }
-
- private:
-  fs::path dir_;
-  int port_;
-  int pid_ = 0;
-};
-
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
 class RealLibvirt : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (::geteuid() != 0) skip_ = "needs root to start a private libvirtd";
-    if (!fs::exists("/usr/sbin/libvirtd") || !fs::exists("/usr/bin/qemu-system-x86_64")) {
-      skip_ = "libvirtd or qemu-system-x86_64 is not installed";
-    }
-  }
+  static void SetUpTestSuite() { skip_ = Libvirtd::Unavailable(); }
 
   void SetUp() override {
     if (!skip_.empty()) GTEST_SKIP() << skip_;
-    dir_ = fs::temp_directory_path() /
-           ("egov-lvit-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     fs::create_directories(dir_ / "in");
-    a_ = std::make_unique<Daemon>(dir_ / "daemon-a", FreePort());
-    b_ = std::make_unique<Daemon>(dir_ / "daemon-b", FreePort());
-    ASSERT_TRUE(a_->Start()) << Sh("cat " + (dir_ / "daemon-a" / "libvirtd.log").string());
-    ASSERT_TRUE(b_->Start()) << Sh("cat " + (dir_ / "daemon-b" / "libvirtd.log").string());
+    a_ = std::make_unique<Libvirtd>(dir_ / "daemon-a", FreePort());
+    b_ = std::make_unique<Libvirtd>(dir_ / "daemon-b", FreePort());
+    ASSERT_TRUE(a_->Start());
+    ASSERT_TRUE(b_->Start());
     journal_ = (dir_ / "journal.db").string();
     WriteInventory(2);
-  }
-
-  void TearDown() override {
-    a_.reset();
-    b_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   // Host A over the unix socket, host B over TCP; a level-1 workload of tiny diskless domains.
@@ -153,33 +81,21 @@ class RealLibvirt : public ::testing::Test {
     return args;
   }
 
-  CliRun Run(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int code = RunEgovctl(Args(args), out, err);
-    return {code, out.str(), err.str()};
-  }
+  CliRun Run(const std::vector<std::string>& args) { return egov::testing::Egovctl(Args(args)); }
 
-  // egovctl in its own process, output to a file.
-  pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+  // egovctl in its own process, output to `log`.
+  std::unique_ptr<Child> Spawn(const std::vector<std::string>& args, const fs::path& log) {
     std::vector<std::string> all = Args(args);
     all.insert(all.begin(), EGOVCTL_PATH);
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid = 0;
-    posix_spawn(&pid, EGOVCTL_PATH, &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
+    return std::make_unique<Child>(all, log);
   }
 
-  int Wait(pid_t pid) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // Adds a workload `more` of `replicas` tiny domains to the inventory.
+  void AddWorkload(int replicas) {
+    std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
+        << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
+           "replicas: "
+        << replicas << "\nresources: {vcpus: 1, memory: 64Mi}\n";
   }
 
   // Waits until the spawned apply has started its run (steps are in the journal).
@@ -201,38 +117,29 @@ class RealLibvirt : public ::testing::Test {
   // Adds a second workload, starts an apply in its own process, and signals daemon B while
   // the apply is under way.
   Fault SignalDuringApply(int sig) {
-    std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
-        << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
-           "replicas: 6\nresources: {vcpus: 1, memory: 64Mi}\n";
-    const std::string log = (dir_ / "apply1.log").string();
-    const pid_t apply = Spawn({"apply"}, log);
+    AddWorkload(6);
+    const fs::path log = dir_ / "apply1.log";
+    const auto apply = Spawn({"apply"}, log);
     AwaitRun();
     std::this_thread::sleep_for(300ms);
     const auto at = std::chrono::steady_clock::now();
     b_->Signal(sig);
-    const int code = Wait(apply);
-    return {code, std::chrono::steady_clock::now() - at, Read(log)};
-  }
-
-  static std::string Read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    const int code = apply->Wait();
+    return {code, std::chrono::steady_clock::now() - at, ReadFile(log)};
   }
 
   static inline std::string skip_;
-  fs::path dir_;
-  std::unique_ptr<Daemon> a_, b_;
+  egov::testing::TempDir dir_;
+  std::unique_ptr<Libvirtd> a_, b_;
   std::string journal_;
 };
 
 TEST_F(RealLibvirt, ApplyStatusPlanDestroyOverUnixSocketAndTcp) {
   CliRun apply = Run({"apply"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
-  EXPECT_EQ(a_->Domains().size(), 1u);
-  EXPECT_EQ(b_->Domains().size(), 1u);
-  for (const auto& [name, running] : b_->Domains()) EXPECT_TRUE(running) << name;
+  EXPECT_EQ(DomainsAt(a_->TcpUri()).size(), 1u);
+  EXPECT_EQ(DomainsAt(b_->TcpUri()).size(), 1u);
+  for (const auto& [name, running] : DomainsAt(b_->TcpUri())) EXPECT_TRUE(running) << name;
   CliRun status = Run({"status", "--output", "json"});
   ASSERT_EQ(status.code, 0) << status.err;
   const auto j = nlohmann::json::parse(status.out);
@@ -251,8 +158,8 @@ TEST_F(RealLibvirt, ApplyStatusPlanDestroyOverUnixSocketAndTcp) {
   EXPECT_EQ(parsed->agency, "Sở Khoa học và Công nghệ");
   CliRun destroy = Run({"destroy", "--all"});
   EXPECT_EQ(destroy.code, 0) << destroy.out << destroy.err;
-  EXPECT_TRUE(a_->Domains().empty());
-  EXPECT_TRUE(b_->Domains().empty());
+  EXPECT_TRUE(DomainsAt(a_->TcpUri()).empty());
+  EXPECT_TRUE(DomainsAt(b_->TcpUri()).empty());
 }
 
 TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
@@ -296,7 +203,7 @@ TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
     EXPECT_NE(reruns.substr(at, 200).find("cannot acquire state change lock"), std::string::npos)
         << reruns;
   }
-  EXPECT_EQ(a_->Domains().size() + b_->Domains().size(), 8u);
+  EXPECT_EQ(DomainsAt(a_->TcpUri()).size() + DomainsAt(b_->TcpUri()).size(), 8u);
 }
 
 TEST_F(RealLibvirt, FrozenDaemonIsDetectedByKeepalive) {
@@ -323,17 +230,16 @@ TEST_F(RealLibvirt, FrozenDaemonIsDetectedByKeepalive) {
 }
 
 TEST_F(RealLibvirt, TwoAppliesAtOnceTheSecondNamesTheFirst) {
-  std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
-      << "---\nkind: Workload\nname: more\nagency: a\nsystem: s\nsecurity_level: 1\n"
-         "replicas: 4\nresources: {vcpus: 1, memory: 64Mi}\n";
-  const std::string log = (dir_ / "apply1.log").string();
-  const pid_t first = Spawn({"apply"}, log);
+  AddWorkload(4);
+  const fs::path log = dir_ / "apply1.log";
+  const auto first = Spawn({"apply"}, log);
   AwaitRun();
   CliRun second = Run({"apply"});
   EXPECT_EQ(second.code, 1);
   EXPECT_NE(second.err.find("the journal is locked by "), std::string::npos) << second.err;
-  EXPECT_NE(second.err.find("pid " + std::to_string(first)), std::string::npos) << second.err;
-  EXPECT_EQ(Wait(first), 0) << Read(log);
+  EXPECT_NE(second.err.find("pid " + std::to_string(first->pid())), std::string::npos)
+      << second.err;
+  EXPECT_EQ(first->Wait(), 0) << ReadFile(log);
   CliRun waited = Run({"apply", "--lock-wait", "1m"});
   EXPECT_EQ(waited.code, 0) << waited.out << waited.err;  // nothing left to do
 }

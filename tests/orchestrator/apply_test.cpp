@@ -10,6 +10,7 @@
 #include "common/loader.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -19,17 +20,13 @@ namespace fs = std::filesystem;
 class ApplyOnTestDriver : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> n{0};
-    dir_ = fs::temp_directory_path() /
-           ("egov-apply-" + std::to_string(getpid()) + "-" + std::to_string(n++));
-    fs::create_directories(dir_);
     std::string yaml =
         "kind: Provider\nname: p\ndisplay_name: P\ncertification: {scheme: s, certificate: c, "
         "issued: 2024-01-01, expires: 2030-01-01, max_security_level: 5}\nresidency: VN\n"
         "zones:\n  - name: z\n    hosts:\n";
     for (const char* h : {"h1", "h2"}) {
-      yaml += std::string("      - {name: ") + h + ", uri: \"test://" + dir_.string() + "/" + h +
-              ".xml\", capacity: {vcpus: 8, memory: 16Gi, disk: 1Ti}}\n";
+      yaml += std::string("      - {name: ") + h + ", uri: \"test://" + dir_.path().string() + "/" +
+              h + ".xml\", capacity: {vcpus: 8, memory: 16Gi, disk: 1Ti}}\n";
     }
     yaml +=
         "---\nkind: Workload\nname: w\nagency: a\nsystem: s\nsecurity_level: 3\n"
@@ -39,7 +36,6 @@ class ApplyOnTestDriver : public ::testing::Test {
     for (auto& s : sessions_) by_name_[s->ref.host->name] = s.get();
     journal_ = std::make_unique<Journal>((dir_ / "journal.db").string());
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   Action Create(const std::string& host, int replica, const std::string& uuid = "") {
     Action a;
@@ -66,7 +62,7 @@ class ApplyOnTestDriver : public ::testing::Test {
     return by_name_[host]->conn->ListAllDomains().size();
   }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
   Inventory inv_;
   std::vector<std::unique_ptr<HostSession>> sessions_;
   std::map<std::string, HostSession*> by_name_;

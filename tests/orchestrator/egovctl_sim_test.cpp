@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +20,8 @@
 #include "orchestrator/cli.h"
 #include "orchestrator/hosts.h"
 #include "orchestrator/journal.h"
+#include "tests/support/egovctl.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 
@@ -29,11 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using egov::testing::CliRun;
 
 const char* kProviders = R"yaml(
 kind: Provider
@@ -76,30 +73,19 @@ resources: {vcpus: 1, memory: 1Gi, disk: 10Gi}
 class SimCloud : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("egov-simcli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(dir_ / "in");
     sim_ = (dir_ / "sim").string();
     ::setenv("EGOV_SIM_DIR", sim_.c_str(), 1);
     journal_ = (dir_ / "journal.db").string();
     Write("in/providers.yaml", kProviders);
     Write("in/workloads.yaml", kWorkloads);
   }
-  void TearDown() override {
-    ::unsetenv("EGOV_SIM_DIR");
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { ::unsetenv("EGOV_SIM_DIR"); }
 
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-  }
+  void Write(const std::string& name, const std::string& text) { dir_.Write(name, text); }
 
   CliRun Run(std::vector<std::string> args) {
     args.insert(args.begin() + 1, {"-f", (dir_ / "in").string(), "--journal", journal_});
-    std::ostringstream out, err;
-    const int code = RunEgovctl(args, out, err);
-    return {code, out.str(), err.str()};
+    return egov::testing::Egovctl(args);
   }
 
   // Every domain on the simulated hosts, read through libvirt: name -> (host, metadata).
@@ -121,7 +107,7 @@ class SimCloud : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
   std::string sim_;
   std::string journal_;
 };

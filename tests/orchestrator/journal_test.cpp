@@ -7,6 +7,8 @@
 #include <atomic>
 #include <filesystem>
 
+#include "tests/support/temp_dir.h"
+
 namespace egov::orchestrator {
 namespace {
 
@@ -14,13 +16,7 @@ namespace fs = std::filesystem;
 
 class JournalTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    static std::atomic<int> n{0};
-    dir_ = fs::temp_directory_path() /
-           ("egov-journal-" + std::to_string(getpid()) + "-" + std::to_string(n++));
-    path_ = (dir_ / "nested" / "journal.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { path_ = (dir_ / "nested" / "journal.db").string(); }
 
   void Sql(const std::string& sql) {
     sqlite3* db = nullptr;
@@ -30,7 +26,7 @@ class JournalTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
   std::string path_;
 };
 

@@ -1,23 +1,17 @@
 #include "common/libvirt.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
+#include "tests/support/temp_dir.h"
 
 namespace egov::libvirt {
 namespace {
-
-namespace fs = std::filesystem;
 
 // A simulated host file with one domain, as libvirt's test driver reads it.
 class TestDriverHost : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("egov-libvirt-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "host.xml") << R"(<node>
+    uri_ = "test://" + dir_.Write("host.xml", R"(<node>
   <cpu><nodes>1</nodes><sockets>1</sockets><cores>8</cores><threads>1</threads></cpu>
   <memory>16777216</memory>
   <domain type='test'>
@@ -25,12 +19,11 @@ class TestDriverHost : public ::testing::Test {
     <metadata><e:workload xmlns:e="urn:x" agency="Bộ Y tế"/></metadata>
     <memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os>
   </domain>
-</node>)";
-    uri_ = "test://" + (dir_ / "host.xml").string();
+</node>)")
+                           .string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
   std::string uri_;
 };
 

@@ -1,15 +1,14 @@
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/cli.h"
+#include "tests/support/egovctl.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -17,30 +16,13 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kSource = EGOV_SOURCE_DIR;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Egovctl(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunEgovctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using egov::testing::CliRun;
+using egov::testing::Egovctl;
 
 class HostileInput : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("egov-hostile-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path Write(const std::string& name, const std::string& bytes) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
+    return dir_.Write(name, bytes);
   }
 
   // Validates `file`, which must fail with exit 2 and a positioned message, quickly.
@@ -55,7 +37,7 @@ class HostileInput : public ::testing::Test {
     EXPECT_LT(elapsed, std::chrono::seconds(2));
   }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
 };
 
 TEST_F(HostileInput, DeepFlowSequence) {
