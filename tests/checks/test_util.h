@@ -1,13 +1,19 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "checks/scan.h"
 #include "common/loader.h"
+#include "tests/support/temp_dir.h"
 
 // Helpers shared by the check tests: the materialized host fixtures and one-check profiles.
 namespace egov::checks::testing {
+
+using egov::testing::TempDir;
 
 inline const std::string kSource = EGOV_SOURCE_DIR;
 
@@ -36,6 +42,21 @@ inline ControlResult RunOne(const std::string& check, const std::string& root,
   return RunScan({CompileProfile(inv.profiles.at(0), level)}, options)
       .profiles.at(0)
       .controls.at(0);
+}
+
+/// Runs each of `checks` (YAML) on the host fixture `host`: each comes to `expected`, says why,
+/// and shows evidence when it passes or fails.
+inline void Expect(const std::string& host, Status expected,
+                   const std::vector<std::string>& checks) {
+  for (const auto& check : checks) {
+    const ControlResult r = RunOne(check, Host(host));
+    EXPECT_EQ(ToString(r.status), std::string(ToString(expected)))
+        << check << " on " << host << ": " << r.reason;
+    EXPECT_FALSE(r.reason.empty()) << check;
+    if (expected == Status::kPass || expected == Status::kFail) {
+      EXPECT_FALSE(r.evidence.empty()) << check << " gave no evidence";
+    }
+  }
 }
 
 }  // namespace egov::checks::testing

@@ -1,4 +1,5 @@
-// The http check against real servers on loopback (cpp-httplib, plain and TLS).
+// The http check type (checks/types/http.cpp) against real servers on loopback (cpp-httplib,
+// plain and TLS), with the host fixture as the root its CA file is read from.
 #include <openssl/ssl.h>
 
 #include <httplib.h>
@@ -7,42 +8,28 @@
 
 #include <thread>
 
-#include "test_util.h"
+#include "tests/checks/test_util.h"
+#include "tests/support/serving.h"
 
 namespace egov::checks {
 namespace {
 
+using egov::testing::Serving;
 using testing::Host;
 using testing::RunOne;
 
-// Serves on 127.0.0.1 on a free port until destroyed.
-class Served {
- public:
-  explicit Served(std::unique_ptr<httplib::Server> server) : server_(std::move(server)) {
-    server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("ok", "text/plain");
-    });
-    server_->Get("/broken",
-                 [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-    server_->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(400));
-      res.set_content("late", "text/plain");
-    });
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    // The socket is bound and listening already: clients queue until the loop accepts.
-  }
-  ~Served() {
-    server_->stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-
- private:
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-};
+// The endpoints the checks ask: /healthz answers, /broken fails, /slow is late.
+std::unique_ptr<httplib::Server> WithRoutes(std::unique_ptr<httplib::Server> server) {
+  server->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  server->Get("/broken", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+  server->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    res.set_content("late", "text/plain");
+  });
+  return server;
+}
 
 std::unique_ptr<httplib::Server> Tls(bool allow_old_tls) {
   const std::string pki = Host("hardened") + "/etc/pki/libvirt";
@@ -54,7 +41,7 @@ std::unique_ptr<httplib::Server> Tls(bool allow_old_tls) {
     SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
     SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
   }
-  return s;
+  return WithRoutes(std::move(s));
 }
 
 std::string Check(const std::string& url, const std::string& extra = "") {
@@ -62,8 +49,9 @@ std::string Check(const std::string& url, const std::string& extra = "") {
 }
 
 TEST(HttpCheck, StatusAndLatency) {
-  Served plain(std::make_unique<httplib::Server>());
-  const std::string base = "http://127.0.0.1:" + std::to_string(plain.port());
+  const auto server = WithRoutes(std::make_unique<httplib::Server>());
+  const Serving plain(*server);
+  const std::string base = plain.Url("");
   EXPECT_EQ(RunOne(Check(base + "/healthz"), Host("hardened")).status, Status::kPass);
   const auto broken = RunOne(Check(base + "/broken"), Host("hardened"));
   EXPECT_EQ(broken.status, Status::kFail);
@@ -84,8 +72,9 @@ TEST(HttpCheck, NothingListeningFails) {
 }
 
 TEST(HttpCheck, TlsVerifiedWithTheRootsCaAndMinimumVersion) {
-  Served modern(Tls(false));
-  const std::string url = "https://127.0.0.1:" + std::to_string(modern.port()) + "/healthz";
+  const auto modern_server = Tls(false);
+  const Serving modern(*modern_server);
+  const std::string url = modern.Url("/healthz", "https");
   const std::string ca = ", ca_file: /etc/pki/CA/cacert.pem";
   const auto ok = RunOne(Check(url, ca + ", min_tls: \"1.2\""), Host("hardened"));
   EXPECT_EQ(ok.status, Status::kPass) << ok.reason;
@@ -93,8 +82,9 @@ TEST(HttpCheck, TlsVerifiedWithTheRootsCaAndMinimumVersion) {
   EXPECT_EQ(RunOne(Check(url), Host("hardened")).status, Status::kFail);
   EXPECT_EQ(RunOne(Check(url, ", insecure: true"), Host("hardened")).status, Status::kPass);
 
-  Served old(Tls(true));
-  const std::string old_url = "https://127.0.0.1:" + std::to_string(old.port()) + "/healthz";
+  const auto old_server = Tls(true);
+  const Serving old(*old_server);
+  const std::string old_url = old.Url("/healthz", "https");
   const auto weak = RunOne(Check(old_url, ca + ", min_tls: \"1.2\""), Host("hardened"));
   EXPECT_EQ(weak.status, Status::kFail) << weak.reason;
   EXPECT_NE(weak.reason.find("server accepts TLS"), std::string::npos) << weak.reason;

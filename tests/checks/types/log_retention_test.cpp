@@ -1,0 +1,26 @@
+// The log_retention check type (checks/types/log_retention.cpp) passing and failing on the host
+// fixtures: days of logs kept by logrotate and journald.
+#include <gtest/gtest.h>
+
+#include "tests/checks/test_util.h"
+
+namespace egov::checks {
+namespace {
+
+using testing::Expect;
+
+TEST(CheckTypes, LogRetention) {
+  Expect("hardened", Status::kPass,
+         {"{type: log_retention, source: logrotate, days: 365, logs: [/var/log/syslog, "
+          "/var/log/auth.log]}",
+          "{type: log_retention, source: logrotate, days: 300, logs: [/var/log/apt/term.log]}",
+          "{type: log_retention, source: journald, days: 365}"});
+  Expect("weak", Status::kFail,
+         {"{type: log_retention, source: logrotate, days: 30, logs: [/var/log/syslog]}"});
+  Expect("hardened", Status::kFail,
+         {"{type: log_retention, source: logrotate, days: 30, logs: [/var/log/nginx/access.log]}",
+          "{type: log_retention, source: journald, days: 1000}"});
+}
+
+}  // namespace
+}  // namespace egov::checks
