@@ -269,4 +269,15 @@ std::optional<int64_t> ParseInt(std::string_view s) {
   return v;
 }
 
+std::string Join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) Append(out, item, separator);
+  return out;
+}
+
+void Append(std::string& list, std::string_view item, std::string_view separator) {
+  if (!list.empty()) list += separator;
+  list += item;
+}
+
 }  // namespace egov::checks

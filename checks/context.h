@@ -108,5 +108,9 @@ std::vector<std::string_view> SplitFields(std::string_view s);
 std::string Lower(std::string_view s);
 /// Parses a whole string as a decimal integer.
 std::optional<int64_t> ParseInt(std::string_view s);
+/// The items with `separator` between them.
+std::string Join(const std::vector<std::string>& items, std::string_view separator);
+/// Adds `item` to a `separator`-separated list (a check's problems, the names in a reason).
+void Append(std::string& list, std::string_view item, std::string_view separator = "; ");
 
 }  // namespace egov::checks

@@ -29,7 +29,7 @@ class AccountsCheck : public Check {
       for (const auto& e : *passwd) {
         if (e.uid != 0) continue;
         ev.push_back({"/etc/passwd", e.line, e.name + " has UID 0", "only root has UID 0"});
-        if (e.name != "root") bad += (bad.empty() ? "" : ", ") + e.name;
+        if (e.name != "root") Append(bad, e.name, ", ");
       }
       if (!bad.empty()) return Outcome::Fail("UID 0 besides root: " + bad, ev);
       return Outcome::Pass("only root has UID 0", ev);
@@ -45,13 +45,13 @@ class AccountsCheck : public Check {
         if (!e.password.empty()) continue;
         ev.push_back(
             {"/etc/passwd", e.line, e.name + " has an empty password field", "x or a hash"});
-        if (names.insert(e.name).second) bad += (bad.empty() ? "" : ", ") + e.name;
+        if (names.insert(e.name).second) Append(bad, e.name, ", ");
       }
       for (const auto& s : *shadow) {
         if (!s.hash.empty()) continue;
         ev.push_back({"/etc/shadow", s.line, s.name + " has an empty password",
                       "a hash or a lock (! or *)"});
-        if (names.insert(s.name).second) bad += (bad.empty() ? "" : ", ") + s.name;
+        if (names.insert(s.name).second) Append(bad, s.name, ", ");
       }
       if (!bad.empty()) return Outcome::Fail("accounts without a password: " + bad, ev);
       return Outcome::Pass("every account has a password or is locked",
@@ -68,7 +68,7 @@ class AccountsCheck : public Check {
       const std::string field = max_age ? "maximum age" : "inactive days";
       const std::string seen = v ? std::to_string(*v) : "unset";
       ev.push_back({"/etc/shadow", s.line, s.name + " " + field + " " + seen, expected});
-      if (!v || *v > days_ || *v < 0) bad += (bad.empty() ? "" : ", ") + s.name + " (" + seen + ")";
+      if (!v || *v > days_ || *v < 0) Append(bad, s.name + " (" + seen + ")", ", ");
     }
     if (!bad.empty()) {
       return Outcome::Fail(std::string(max_age ? "password maximum age" : "inactivity lock") +
@@ -90,18 +90,16 @@ class AccountsCheck : public Check {
 }  // namespace
 
 CheckType Accounts() {
-  return {
+  return Define<AccountsCheck>(
       "accounts",
       "Local accounts (/etc/passwd, /etc/shadow): empty passwords, UID 0, password age, "
       "inactivity lock",
-      {{"rule",
-        ParamType::kChoice,
-        true,
-        "no_empty_passwords; only_root_uid0; password_max_days (every account with a usable "
-        "password has a maximum age <= days); inactive_days (locked <= days after expiry)",
-        {"no_empty_passwords", "only_root_uid0", "password_max_days", "inactive_days"}},
-       {"days", ParamType::kInteger, false, "the limit for password_max_days and inactive_days"}},
-      [](const Params& p) { return std::make_unique<AccountsCheck>(p); }};
+      {Required(
+           "rule", ParamType::kChoice,
+           "no_empty_passwords; only_root_uid0; password_max_days (every account with a usable "
+           "password has a maximum age <= days); inactive_days (locked <= days after expiry)",
+           {"no_empty_passwords", "only_root_uid0", "password_max_days", "inactive_days"}),
+       Optional("days", ParamType::kInteger, "the limit for password_max_days and inactive_days")});
 }
 
 }  // namespace egov::checks::types

@@ -76,14 +76,13 @@ class BackupCheck : public Check {
 }  // namespace
 
 CheckType Backup() {
-  return {"backup",
-          "The newest backup file in a directory is younger than a maximum age",
-          {{"path", ParamType::kPath, true, "backup directory (searched down to 'depth')"},
-           {"max_age", ParamType::kDuration, true, "how old the newest backup may be, e.g. 26h"},
-           {"pattern", ParamType::kString, false, "file name glob", {}, "*"},
-           {"min_size", ParamType::kSize, false, "smaller files do not count", {}, "1"},
-           {"depth", ParamType::kInteger, false, "subdirectory levels searched", {}, "3"}},
-          [](const Params& p) { return std::make_unique<BackupCheck>(p); }};
+  return Define<BackupCheck>(
+      "backup", "The newest backup file in a directory is younger than a maximum age",
+      {Required("path", ParamType::kPath, "backup directory (searched down to 'depth')"),
+       Required("max_age", ParamType::kDuration, "how old the newest backup may be, e.g. 26h"),
+       Optional("pattern", ParamType::kString, "file name glob", "*"),
+       Optional("min_size", ParamType::kSize, "smaller files do not count", "1"),
+       Optional("depth", ParamType::kInteger, "subdirectory levels searched", "3")});
 }
 
 }  // namespace egov::checks::types

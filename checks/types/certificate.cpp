@@ -46,7 +46,7 @@ class CertificateCheck : public Check {
     }
     std::vector<Evidence> ev;
     std::string bad;
-    auto add_bad = [&](const std::string& s) { bad += (bad.empty() ? "" : "; ") + s; };
+    auto add_bad = [&](const std::string& s) { Append(bad, s); };
 
     // Expiry: days from the scan's time to notAfter.
     std::tm not_after{};
@@ -99,8 +99,7 @@ class CertificateCheck : public Check {
     if (digest == NID_md5 || digest == NID_sha1 || digest == NID_md2 || digest == NID_md4) {
       add_bad("weak signature algorithm " + sig);
     }
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass("certificate valid, " + key_text + ", " + sig, ev);
+    return Verdict(bad, "certificate valid, " + key_text + ", " + sig, ev);
   }
 
  private:
@@ -111,13 +110,13 @@ class CertificateCheck : public Check {
 }  // namespace
 
 CheckType Certificate() {
-  return {"certificate",
-          "A PEM certificate: not expired (N days left), strong key, no MD5/SHA-1 signature",
-          {{"path", ParamType::kPath, true, "PEM file; its first certificate is judged"},
-           {"min_days_left", ParamType::kInteger, false, "days it must stay valid", {}, "30"},
-           {"min_rsa_bits", ParamType::kInteger, false, "smallest RSA key", {}, "2048"},
-           {"min_ec_bits", ParamType::kInteger, false, "smallest elliptic-curve key", {}, "256"}},
-          [](const Params& p) { return std::make_unique<CertificateCheck>(p); }};
+  return Define<CertificateCheck>(
+      "certificate",
+      "A PEM certificate: not expired (N days left), strong key, no MD5/SHA-1 signature",
+      {Required("path", ParamType::kPath, "PEM file; its first certificate is judged"),
+       Optional("min_days_left", ParamType::kInteger, "days it must stay valid", "30"),
+       Optional("min_rsa_bits", ParamType::kInteger, "smallest RSA key", "2048"),
+       Optional("min_ec_bits", ParamType::kInteger, "smallest elliptic-curve key", "256")});
 }
 
 }  // namespace egov::checks::types

@@ -64,18 +64,13 @@ class ConfigOptionCheck : public Check {
         }
       }
     }
-    if (!bad.empty()) {
-      std::string reason;
-      for (const auto& b : bad) reason += (reason.empty() ? "" : "; ") + b;
-      return Outcome::Fail(reason, evidence);
-    }
-    return Outcome::Pass(key_ + " is " + (value ? *value : std::string("not set")), evidence);
+    return Verdict(Join(bad, "; "), key_ + " is " + (value ? *value : std::string("not set")),
+                   evidence);
   }
 
  private:
   static std::string Describe(const std::vector<std::string>& paths) {
-    std::string s;
-    for (const auto& p : paths) s += (s.empty() ? "" : " ") + p;
+    const std::string s = Join(paths, " ");
     return s.empty() ? "sysctl.d" : s;
   }
 
@@ -91,35 +86,24 @@ class ConfigOptionCheck : public Check {
 }  // namespace
 
 CheckType ConfigOption() {
-  return {"config_option",
-          "A setting in a configuration file compared with an operator",
-          {{"format",
-            ParamType::kChoice,
-            true,
-            "sshd (first value wins, Match blocks, Include), keyvalue (key = value, last wins, "
-            "[sections]), space (KEY value as login.defs, last wins), sysctl (sysctl.conf/.d)",
-            {"sshd", "keyvalue", "space", "sysctl"}},
-           {"path", ParamType::kStringList, false,
-            "file(s) or globs read in order; sysctl defaults to systemd-sysctl's files"},
-           {"key", ParamType::kString, true, "the setting's name"},
-           {"op", ParamType::kOperator, false, "comparison", AllOperators(), "eq"},
-           {"value", ParamType::kScalarOrList, false, "operand (a list for in/not_in)"},
-           {"default", ParamType::kScalar, false,
-            "the program's built-in value when the key is not set (else: not set)"},
-           {"section", ParamType::kString, false, "keyvalue only: the [section] the key is in"},
-           {"match_blocks",
-            ParamType::kBool,
-            false,
-            "sshd: every Match block that sets the key must also satisfy it",
-            {},
-            "true"},
-           {"ignore_case",
-            ParamType::kBool,
-            false,
-            "compare text case-insensitively (always for sshd)",
-            {},
-            "false"}},
-          [](const Params& p) { return std::make_unique<ConfigOptionCheck>(p); }};
+  return Define<ConfigOptionCheck>(
+      "config_option", "A setting in a configuration file compared with an operator",
+      {Required("format", ParamType::kChoice,
+                "sshd (first value wins, Match blocks, Include), keyvalue (key = value, last wins, "
+                "[sections]), space (KEY value as login.defs, last wins), sysctl (sysctl.conf/.d)",
+                {"sshd", "keyvalue", "space", "sysctl"}),
+       Optional("path", ParamType::kStringList,
+                "file(s) or globs read in order; sysctl defaults to systemd-sysctl's files"),
+       Required("key", ParamType::kString, "the setting's name"),
+       Optional("op", ParamType::kOperator, "comparison", "eq", AllOperators()),
+       Optional("value", ParamType::kScalarOrList, "operand (a list for in/not_in)"),
+       Optional("default", ParamType::kScalar,
+                "the program's built-in value when the key is not set (else: not set)"),
+       Optional("section", ParamType::kString, "keyvalue only: the [section] the key is in"),
+       Optional("match_blocks", ParamType::kBool,
+                "sshd: every Match block that sets the key must also satisfy it", "true"),
+       Optional("ignore_case", ParamType::kBool,
+                "compare text case-insensitively (always for sshd)", "false")});
 }
 
 }  // namespace egov::checks::types

@@ -49,16 +49,13 @@ class DiskSpaceCheck : public Check {
                     FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +
                         Pct(ipct) + " inodes free",
                     expected});
-      if (min_percent_ >= 0 && pct < min_percent_)
-        bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(pct) + " free";
+      if (min_percent_ >= 0 && pct < min_percent_) Append(bad, path + " has " + Pct(pct) + " free");
       if (avail < min_bytes_)
-        bad += (bad.empty() ? "" : "; ") + path + " has " +
-               FormatSize(avail / (1 << 20) * (1 << 20)) + " free";
+        Append(bad, path + " has " + FormatSize(avail / (1 << 20) * (1 << 20)) + " free");
       if (min_inodes_ >= 0 && ipct < min_inodes_)
-        bad += (bad.empty() ? "" : "; ") + path + " has " + Pct(ipct) + " inodes free";
+        Append(bad, path + " has " + Pct(ipct) + " inodes free");
     }
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass("enough free space", ev);
+    return Verdict(bad, "enough free space", ev);
   }
 
  private:
@@ -71,14 +68,12 @@ class DiskSpaceCheck : public Check {
 }  // namespace
 
 CheckType DiskSpace() {
-  return {
-      "disk_space",
-      "Free space and inodes of the file systems holding some paths (statvfs)",
-      {{"path", ParamType::kStringList, false, "paths whose file systems are judged", {}, "/"},
-       {"min_free_percent", ParamType::kNumber, false, "minimum free space in percent"},
-       {"min_free", ParamType::kSize, false, "minimum free space, e.g. 10Gi"},
-       {"min_free_inodes_percent", ParamType::kNumber, false, "minimum free inodes in percent"}},
-      [](const Params& p) { return std::make_unique<DiskSpaceCheck>(p); }};
+  return Define<DiskSpaceCheck>(
+      "disk_space", "Free space and inodes of the file systems holding some paths (statvfs)",
+      {Optional("path", ParamType::kStringList, "paths whose file systems are judged", "/"),
+       Optional("min_free_percent", ParamType::kNumber, "minimum free space in percent"),
+       Optional("min_free", ParamType::kSize, "minimum free space, e.g. 10Gi"),
+       Optional("min_free_inodes_percent", ParamType::kNumber, "minimum free inodes in percent")});
 }
 
 }  // namespace egov::checks::types

@@ -61,8 +61,8 @@ class FileCheck : public Check {
       problems.push_back("nothing matches " + path_);
       evidence.push_back({path_, 0, "no match", "present"});
     }
-    if (!problems.empty()) return Outcome::Fail(Join(problems), evidence);
-    return Outcome::Pass(absent_ ? path_ + " is absent" : path_ + " is as expected", evidence);
+    return Verdict(Join(problems, "; "), absent_ ? path_ + " is absent" : path_ + " is as expected",
+                   evidence);
   }
 
  private:
@@ -100,12 +100,6 @@ class FileCheck : public Check {
     evidence.push_back({path, 0, std::move(observed), std::move(expected)});
   }
 
-  static std::string Join(const std::vector<std::string>& items) {
-    std::string s;
-    for (const auto& i : items) s += (s.empty() ? "" : "; ") + i;
-    return s;
-  }
-
   std::string path_;
   bool absent_;
   std::string kind_;
@@ -117,28 +111,21 @@ class FileCheck : public Check {
 }  // namespace
 
 CheckType File() {
-  return {
+  return Define<FileCheck>(
       "file",
       "A path exists (or is absent) with at most some permission bits, an owner and a group",
-      {{"path", ParamType::kPath, true, "file or directory; * ? [..] match several, all judged"},
-       {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"}, "present"},
-       {"kind",
-        ParamType::kChoice,
-        false,
-        "what the path must be",
-        {"any", "file", "directory", "symlink"},
-        "any"},
-       {"mode_max", ParamType::kMode, false,
-        "no permission bits beyond these, e.g. \"0640\" (group-writable or world bits fail)"},
-       {"owner", ParamType::kString, false, "owning user, by name (from the root's passwd) or uid"},
-       {"group", ParamType::kString, false, "owning group, by name or gid"},
-       {"follow",
-        ParamType::kBool,
-        false,
-        "follow a final symbolic link (inside the root)",
-        {},
-        "true"}},
-      [](const Params& p) { return std::make_unique<FileCheck>(p); }};
+      {Required("path", ParamType::kPath, "file or directory; * ? [..] match several, all judged"),
+       Optional("state", ParamType::kChoice, "present or absent", "present", {"present", "absent"}),
+       Optional("kind", ParamType::kChoice, "what the path must be", "any",
+                {"any", "file", "directory", "symlink"}),
+       Optional(
+           "mode_max", ParamType::kMode,
+           "no permission bits beyond these, e.g. \"0640\" (group-writable or world bits fail)"),
+       Optional("owner", ParamType::kString,
+                "owning user, by name (from the root's passwd) or uid"),
+       Optional("group", ParamType::kString, "owning group, by name or gid"),
+       Optional("follow", ParamType::kBool, "follow a final symbolic link (inside the root)",
+                "true")});
 }
 
 }  // namespace egov::checks::types

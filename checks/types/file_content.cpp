@@ -85,16 +85,15 @@ class FileContentCheck : public Check {
 }  // namespace
 
 CheckType FileContent() {
-  return {
+  return Define<FileContentCheck>(
       "file_content",
       "Lines matching a POSIX extended regular expression are present (at least N) or absent",
-      {{"path", ParamType::kStringList, true, "file(s) or globs; missing files have no lines"},
-       {"pattern", ParamType::kString, true, "POSIX extended regular expression, per line"},
-       {"state", ParamType::kChoice, false, "present or absent", {"present", "absent"}, "present"},
-       {"min_matches", ParamType::kInteger, false, "present: how many lines must match", {}, "1"},
-       {"skip_comments", ParamType::kBool, false, "ignore lines starting with #", {}, "true"},
-       {"ignore_case", ParamType::kBool, false, "match case-insensitively", {}, "false"}},
-      [](const Params& p) { return std::make_unique<FileContentCheck>(p); }};
+      {Required("path", ParamType::kStringList, "file(s) or globs; missing files have no lines"),
+       Required("pattern", ParamType::kString, "POSIX extended regular expression, per line"),
+       Optional("state", ParamType::kChoice, "present or absent", "present", {"present", "absent"}),
+       Optional("min_matches", ParamType::kInteger, "present: how many lines must match", "1"),
+       Optional("skip_comments", ParamType::kBool, "ignore lines starting with #", "true"),
+       Optional("ignore_case", ParamType::kBool, "match case-insensitively", "false")});
 }
 
 }  // namespace egov::checks::types

@@ -158,20 +158,17 @@ class HttpCheck : public Check {
 }  // namespace
 
 CheckType Http() {
-  return {"http",
-          "An HTTP(S) endpoint answers with a status within a latency; TLS below a minimum refused",
-          {{"url", ParamType::kString, true, "http:// or https:// URL"},
-           {"status", ParamType::kInteger, false, "expected HTTP status", {}, "200"},
-           {"max_latency", ParamType::kDuration, false, "slowest acceptable answer, e.g. 500ms"},
-           {"timeout", ParamType::kDuration, false, "give up after", {}, "5s"},
-           {"min_tls",
-            ParamType::kChoice,
-            false,
-            "oldest TLS version the server may accept",
-            {"1.2", "1.3"}},
-           {"ca_file", ParamType::kPath, false, "CA bundle (PEM, inside the root) to verify with"},
-           {"insecure", ParamType::kBool, false, "skip certificate verification", {}, "false"}},
-          [](const Params& p) { return std::make_unique<HttpCheck>(p); }};
+  return Define<HttpCheck>(
+      "http",
+      "An HTTP(S) endpoint answers with a status within a latency; TLS below a minimum refused",
+      {Required("url", ParamType::kString, "http:// or https:// URL"),
+       Optional("status", ParamType::kInteger, "expected HTTP status", "200"),
+       Optional("max_latency", ParamType::kDuration, "slowest acceptable answer, e.g. 500ms"),
+       Optional("timeout", ParamType::kDuration, "give up after", "5s"),
+       Optional("min_tls", ParamType::kChoice, "oldest TLS version the server may accept", "",
+                {"1.2", "1.3"}),
+       Optional("ca_file", ParamType::kPath, "CA bundle (PEM, inside the root) to verify with"),
+       Optional("insecure", ParamType::kBool, "skip certificate verification", "false")});
 }
 
 }  // namespace egov::checks::types

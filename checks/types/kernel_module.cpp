@@ -34,8 +34,7 @@ class KernelModuleCheck : public Check {
   Outcome Loaded(const HostContext& ctx) const {
     const FileData data = ctx.Read("/proc/modules");
     if (!data.ok()) {
-      if (data.missing())
-        return Outcome::Skipped("no /proc/modules under the root: not a live host");
+      if (data.missing()) return NotLive("/proc/modules");
       return Outcome::Error(data.message);
     }
     const bool want = state_ == "loaded";
@@ -53,11 +52,9 @@ class KernelModuleCheck : public Check {
       }
       ev.push_back({"/proc/modules", found, name + (found ? " loaded" : " not loaded"),
                     want ? "loaded" : "not loaded"});
-      if ((found != 0) != want)
-        bad += (bad.empty() ? "" : "; ") + name + (found ? " is loaded" : " is not loaded");
+      if ((found != 0) != want) Append(bad, name + (found ? " is loaded" : " is not loaded"));
     }
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass(want ? "loaded" : "not loaded", ev);
+    return Verdict(bad, want ? "loaded" : "not loaded", ev);
   }
 
   Outcome Blacklisted(const HostContext& ctx) const {
@@ -90,11 +87,10 @@ class KernelModuleCheck : public Check {
       if (!done) {
         ev.push_back({"/etc/modprobe.d", 0, name + " neither blacklisted nor install-blocked",
                       "blacklist " + name + " or install " + name + " /bin/false"});
-        bad += (bad.empty() ? "" : "; ") + name + " is not blacklisted";
+        Append(bad, name + " is not blacklisted");
       }
     }
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass("blacklisted", ev);
+    return Verdict(bad, "blacklisted", ev);
   }
 
   std::vector<std::string> names_;
@@ -104,15 +100,14 @@ class KernelModuleCheck : public Check {
 }  // namespace
 
 CheckType KernelModule() {
-  return {"kernel_module",
-          "A kernel module loaded or not (/proc/modules), or blacklisted in modprobe.d",
-          {{"name", ParamType::kStringList, true, "module name(s) ('-' and '_' are the same)"},
-           {"state",
-            ParamType::kChoice,
-            true,
-            "loaded, not_loaded, or blacklisted (a 'blacklist' line or 'install NAME /bin/false')",
-            {"loaded", "not_loaded", "blacklisted"}}},
-          [](const Params& p) { return std::make_unique<KernelModuleCheck>(p); }};
+  return Define<KernelModuleCheck>(
+      "kernel_module",
+      "A kernel module loaded or not (/proc/modules), or blacklisted in modprobe.d",
+      {Required("name", ParamType::kStringList, "module name(s) ('-' and '_' are the same)"),
+       Required(
+           "state", ParamType::kChoice,
+           "loaded, not_loaded, or blacklisted (a 'blacklist' line or 'install NAME /bin/false')",
+           {"loaded", "not_loaded", "blacklisted"})});
 }
 
 }  // namespace egov::checks::types

@@ -9,17 +9,6 @@ namespace {
 constexpr const char* kLibvirtd = "/etc/libvirt/libvirtd.conf";
 constexpr const char* kQemu = "/etc/libvirt/qemu.conf";
 
-std::string EnabledSocket(const HostContext& ctx, const std::vector<std::string>& units) {
-  for (const auto& u : units) {
-    for (const auto& link : ctx.Glob("/etc/systemd/system/*.wants/" + u)) return link;
-  }
-  return "";
-}
-
-bool IsLoopback(const std::string& address) {
-  return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost";
-}
-
 class LibvirtDaemonCheck : public Check {
  public:
   explicit LibvirtDaemonCheck(const Params& p) : rule_(p.String("rule")) {}
@@ -40,8 +29,7 @@ class LibvirtDaemonCheck : public Check {
     };
     if (rule_ == "no_plain_tcp") {
       const Setting* listen = get(*daemon, "listen_tcp");
-      const std::string socket =
-          EnabledSocket(ctx, {"libvirtd-tcp.socket", "virtproxyd-tcp.socket"});
+      const std::string socket = EnabledLink(ctx, {"libvirtd-tcp.socket", "virtproxyd-tcp.socket"});
       std::vector<Evidence> ev = {ev_of(listen, kLibvirtd, "listen_tcp", "0", "0")};
       ev.push_back(
           {socket.empty() ? "/etc/systemd/system" : socket, 0,
@@ -54,8 +42,7 @@ class LibvirtDaemonCheck : public Check {
     }
     if (rule_ == "tls_listen") {
       const Setting* listen = get(*daemon, "listen_tls");
-      const std::string socket =
-          EnabledSocket(ctx, {"libvirtd-tls.socket", "virtproxyd-tls.socket"});
+      const std::string socket = EnabledLink(ctx, {"libvirtd-tls.socket", "virtproxyd-tls.socket"});
       std::vector<Evidence> ev = {
           {socket.empty() ? "/etc/systemd/system" : socket, 0,
            socket.empty() ? "libvirtd-tls.socket not enabled" : "libvirtd-tls.socket enabled",
@@ -63,8 +50,7 @@ class LibvirtDaemonCheck : public Check {
           ev_of(listen, kLibvirtd, "listen_tls", "1", "1")};
       std::string bad;
       if (socket.empty()) bad = "no TLS listener (libvirtd-tls.socket not enabled)";
-      if (listen && listen->value == "0")
-        bad += (bad.empty() ? "" : "; ") + std::string("listen_tls = 0");
+      if (listen && listen->value == "0") Append(bad, "listen_tls = 0");
       const Setting* cert = get(*daemon, "cert_file");
       const Setting* key = get(*daemon, "key_file");
       const std::string cert_path = cert ? cert->value : "/etc/pki/libvirt/servercert.pem";
@@ -72,10 +58,9 @@ class LibvirtDaemonCheck : public Check {
       for (const auto& path : {cert_path, key_path}) {
         const bool present = ctx.Stat(path).has_value();
         ev.push_back({path, 0, present ? "present" : "absent", "present"});
-        if (!present) bad += (bad.empty() ? "" : "; ") + path + " missing";
+        if (!present) Append(bad, path + " missing");
       }
-      if (!bad.empty()) return Outcome::Fail(bad, ev);
-      return Outcome::Pass("libvirt listens with TLS", ev);
+      return Verdict(bad, "libvirt listens with TLS", ev);
     }
     if (rule_ == "auth") {
       const Setting* unix_rw = get(*daemon, "auth_unix_rw");
@@ -87,14 +72,11 @@ class LibvirtDaemonCheck : public Check {
           ev_of(perms, kLibvirtd, "unix_sock_rw_perms", "0700", "no access for others")};
       std::string bad;
       if (unix_rw && unix_rw->value == "none") bad = "auth_unix_rw = none";
-      if (tcp && tcp->value == "none")
-        bad += (bad.empty() ? "" : "; ") + std::string("auth_tcp = none");
+      if (tcp && tcp->value == "none") Append(bad, "auth_tcp = none");
       if (perms && !perms->value.empty() && perms->value.back() != '0') {
-        bad += (bad.empty() ? "" : "; ") + std::string("read-write socket open to others (") +
-               perms->value + ")";
+        Append(bad, "read-write socket open to others (" + perms->value + ")");
       }
-      if (!bad.empty()) return Outcome::Fail(bad, ev);
-      return Outcome::Pass("libvirt sockets require authentication", ev);
+      return Verdict(bad, "libvirt sockets require authentication", ev);
     }
     if (rule_ == "security_driver") {
       const Setting* driver = get(*qemu, "security_driver");
@@ -106,10 +88,8 @@ class LibvirtDaemonCheck : public Check {
       if (driver && (driver->value == "none" || driver->value == "[]" || driver->value.empty())) {
         bad = "security_driver disables sVirt confinement";
       }
-      if (confined && confined->value == "0")
-        bad += (bad.empty() ? "" : "; ") + std::string("domains unconfined by default");
-      if (!bad.empty()) return Outcome::Fail(bad, ev);
-      return Outcome::Pass("domains are confined by a security driver", ev);
+      if (confined && confined->value == "0") Append(bad, "domains unconfined by default");
+      return Verdict(bad, "domains are confined by a security driver", ev);
     }
     // graphics_listen: consoles listen on loopback, or are encrypted with TLS.
     std::vector<Evidence> ev;
@@ -123,11 +103,9 @@ class LibvirtDaemonCheck : public Check {
                          "loopback, or " + proto + "_tls = 1"));
       ev.push_back(ev_of(tls, kQemu, proto + "_tls", "0", IsLoopback(address) ? "any" : "1"));
       if (!IsLoopback(address) && !encrypted)
-        bad +=
-            (bad.empty() ? "" : "; ") + proto + " consoles listen on " + address + " without TLS";
+        Append(bad, proto + " consoles listen on " + address + " without TLS");
     }
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass("consoles on loopback or TLS", ev);
+    return Verdict(bad, "consoles on loopback or TLS", ev);
   }
 
  private:
@@ -137,18 +115,17 @@ class LibvirtDaemonCheck : public Check {
 }  // namespace
 
 CheckType LibvirtDaemon() {
-  return {"libvirt_daemon",
-          "libvirt host configuration: remote access (no plain TCP, TLS), authentication, sVirt "
-          "security driver, console listen addresses",
-          {{"rule",
-            ParamType::kChoice,
-            true,
-            "no_plain_tcp (listen_tcp off, no TCP socket unit); tls_listen (TLS socket enabled, "
-            "certificate and key present); auth (sockets not auth none, no world-writable socket); "
-            "security_driver (qemu.conf not none, confined by default); graphics_listen "
-            "(vnc/spice_listen on loopback or *_tls = 1)",
-            {"no_plain_tcp", "tls_listen", "auth", "security_driver", "graphics_listen"}}},
-          [](const Params& p) { return std::make_unique<LibvirtDaemonCheck>(p); }};
+  return Define<LibvirtDaemonCheck>(
+      "libvirt_daemon",
+      "libvirt host configuration: remote access (no plain TCP, TLS), authentication, sVirt "
+      "security driver, console listen addresses",
+      {Required(
+          "rule", ParamType::kChoice,
+          "no_plain_tcp (listen_tcp off, no TCP socket unit); tls_listen (TLS socket enabled, "
+          "certificate and key present); auth (sockets not auth none, no world-writable socket); "
+          "security_driver (qemu.conf not none, confined by default); graphics_listen "
+          "(vnc/spice_listen on loopback or *_tls = 1)",
+          {"no_plain_tcp", "tls_listen", "auth", "security_driver", "graphics_listen"})});
 }
 
 }  // namespace egov::checks::types

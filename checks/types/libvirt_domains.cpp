@@ -12,10 +12,6 @@
 namespace egov::checks::types {
 namespace {
 
-bool Loopback(const std::string& a) {
-  return a.rfind("127.", 0) == 0 || a == "::1" || a == "localhost";
-}
-
 // Who a domain belongs to: its workload, or itself when egovctl does not manage it.
 std::string Owner(const DomainInfo& d) {
   return d.metadata ? "workload " + d.metadata->workload : "unmanaged domain " + d.name;
@@ -64,8 +60,7 @@ class LibvirtDomainsCheck : public Check {
         ev.push_back({d.source, 0,
                       d.name + ": " + g.type + " on " + address + (tls ? " with TLS" : ""),
                       expected});
-        if (!Loopback(address) && !tls)
-          bad += (bad.empty() ? "" : "; ") + d.name + " " + g.type + " on " + address;
+        if (!IsLoopback(address) && !tls) Append(bad, d.name + " " + g.type + " on " + address);
       }
     }
     if (!bad.empty()) return Outcome::Fail("consoles reachable without TLS: " + bad, ev);
@@ -81,7 +76,7 @@ class LibvirtDomainsCheck : public Check {
           {d.source, 0,
            d.name + ": seclabel " + (d.seclabel.empty() ? "default (dynamic)" : d.seclabel),
            "not none"});
-      if (d.seclabel == "none") bad += (bad.empty() ? "" : ", ") + d.name;
+      if (d.seclabel == "none") Append(bad, d.name, ", ");
     }
     if (!bad.empty()) return Outcome::Fail("domains without sVirt confinement: " + bad, ev);
     return Outcome::Pass("every domain is confined", ev);
@@ -113,8 +108,7 @@ class LibvirtDomainsCheck : public Check {
                             (shared ? ", shared" : ", dedicated"),
                         "encrypted or dedicated storage"});
           if (shared && !disk.encrypted)
-            bad +=
-                (bad.empty() ? "" : "; ") + d.name + " " + disk.target + " shares " + disk.identity;
+            Append(bad, d.name + " " + disk.target + " shares " + disk.identity);
         }
       } else if (rule_ == "network_separation") {
         for (const auto& n : d.networks) {
@@ -122,7 +116,7 @@ class LibvirtDomainsCheck : public Check {
           ev.push_back({d.source, 0,
                         d.name + level + ": " + n + (shared ? ", shared" : ", dedicated"),
                         "a network of its own"});
-          if (shared) bad += (bad.empty() ? "" : "; ") + d.name + " shares " + n;
+          if (shared) Append(bad, d.name + " shares " + n);
         }
       } else {
         std::set<std::string> others;
@@ -130,19 +124,17 @@ class LibvirtDomainsCheck : public Check {
           if (Owner(o) != me) others.insert(o.name + " (" + Owner(o) + ")");
         }
         std::string list;
-        for (const auto& o : others) list += (list.empty() ? "" : ", ") + o;
+        for (const auto& o : others) Append(list, o, ", ");
         ev.push_back({d.source, 0,
                       d.name + level + ": " +
                           (others.empty() ? "alone on the host" : "shares the host with " + list),
                       "no other system's domains on the host"});
-        if (!others.empty())
-          bad += (bad.empty() ? "" : "; ") + d.name + " shares the host with " + list;
+        if (!others.empty()) Append(bad, d.name + " shares the host with " + list);
       }
     }
     if (judged == 0)
       return Outcome::NotApplicable("no managed domain of level " + lvl + " or above");
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass(std::to_string(judged) + " domain(s) of level " + lvl + "+ separated", ev);
+    return Verdict(bad, std::to_string(judged) + " domain(s) of level " + lvl + "+ separated", ev);
   }
 
   std::string rule_, dir_, uri_;
@@ -152,32 +144,23 @@ class LibvirtDomainsCheck : public Check {
 }  // namespace
 
 CheckType LibvirtDomains() {
-  return {
+  return Define<LibvirtDomainsCheck>(
       "libvirt_domains",
       "libvirt domains: consoles local or TLS, sVirt confinement, Circular 12/2022 separation",
-      {{"rule",
-        ParamType::kChoice,
-        true,
-        "graphics (VNC/SPICE only on loopback, a socket, or TLS); seclabel (no <seclabel "
-        "type='none'>); storage_separation (level >= min_level: each disk encrypted or not "
-        "shared with another system); network_separation (level >= min_level: networks not "
-        "shared); host_separation (level >= min_level: no other system's domain on the host)",
-        {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}},
-       {"dir",
-        ParamType::kPath,
-        false,
-        "persistent definitions inside the root",
-        {},
-        "/etc/libvirt/qemu"},
-       {"uri", ParamType::kString, false,
-        "read live domains from this libvirt URI instead (read-only)"},
-       {"min_level",
-        ParamType::kInteger,
-        false,
-        "separation rules: lowest security level judged (from the domains' egov metadata)",
-        {},
-        "3 (host_separation: 4)"}},
-      [](const Params& p) { return std::make_unique<LibvirtDomainsCheck>(p); }};
+      {Required(
+           "rule", ParamType::kChoice,
+           "graphics (VNC/SPICE only on loopback, a socket, or TLS); seclabel (no <seclabel "
+           "type='none'>); storage_separation (level >= min_level: each disk encrypted or not "
+           "shared with another system); network_separation (level >= min_level: networks not "
+           "shared); host_separation (level >= min_level: no other system's domain on the host)",
+           {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}),
+       Optional("dir", ParamType::kPath, "persistent definitions inside the root",
+                "/etc/libvirt/qemu"),
+       Optional("uri", ParamType::kString,
+                "read live domains from this libvirt URI instead (read-only)"),
+       Optional("min_level", ParamType::kInteger,
+                "separation rules: lowest security level judged (from the domains' egov metadata)",
+                "3 (host_separation: 4)")});
 }
 
 }  // namespace egov::checks::types

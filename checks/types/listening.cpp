@@ -28,7 +28,7 @@ class ListeningCheck : public Check {
   Outcome Run(const HostContext& ctx) const override {
     const auto net = LoadProcNet(ctx);
     if (!net->error.empty()) return Outcome::Error(net->error);
-    if (net->read.empty()) return Outcome::Skipped("no /proc/net under the root: not a live host");
+    if (net->read.empty()) return NotLive("/proc/net");
     std::vector<const ListeningSocket*> sockets;
     for (const auto& s : net->sockets) {
       if (protocol_ == "both" || s.protocol.rfind(protocol_, 0) == 0) sockets.push_back(&s);
@@ -45,7 +45,7 @@ class ListeningCheck : public Check {
         if (s->loopback) continue;
         if (std::find(allowed_.begin(), allowed_.end(), s->port) == allowed_.end()) {
           note(*s, expected);
-          bad += (bad.empty() ? "" : "; ") + Endpoint(*s) + " (" + s->protocol + ") is not allowed";
+          Append(bad, Endpoint(*s) + " (" + s->protocol + ") is not allowed");
         }
       }
       if (!bad.empty()) return Outcome::Fail(bad, evidence);
@@ -63,20 +63,18 @@ class ListeningCheck : public Check {
         any = true;
         note(*s, expected);
         if (state_ == "closed" || (state_ == "loopback" && !s->loopback)) {
-          bad += (bad.empty() ? "" : "; ") + Endpoint(*s) + " (" + s->protocol + ") is listening";
+          Append(bad, Endpoint(*s) + " (" + s->protocol + ") is listening");
         }
       }
       if (!any) {
         evidence.push_back(
             {"/proc/net", 0, "port " + std::to_string(port) + " not listening", expected});
         if (state_ == "listening") {
-          bad += (bad.empty() ? "" : "; ") + std::string("nothing listens on port ") +
-                 std::to_string(port);
+          Append(bad, "nothing listens on port " + std::to_string(port));
         }
       }
     }
-    if (!bad.empty()) return Outcome::Fail(bad, evidence);
-    return Outcome::Pass("port " + List(ports_) + " " + state_, evidence);
+    return Verdict(bad, "port " + List(ports_) + " " + state_, evidence);
   }
 
  private:
@@ -86,7 +84,7 @@ class ListeningCheck : public Check {
   }
   static std::string List(const std::vector<int64_t>& ports) {
     std::string s;
-    for (auto p : ports) s += (s.empty() ? "" : ", ") + std::to_string(p);
+    for (auto p : ports) Append(s, std::to_string(p), ", ");
     return s;
   }
 
@@ -97,20 +95,18 @@ class ListeningCheck : public Check {
 }  // namespace
 
 CheckType Listening() {
-  return {
+  return Define<ListeningCheck>(
       "listening",
       "Listening sockets (/proc/net): a port closed, listening, or on loopback only; or only "
       "allowed ports beyond loopback",
-      {{"port", ParamType::kIntegerList, false, "port(s) judged by 'state'"},
-       {"state",
-        ParamType::kChoice,
-        false,
-        "with port: closed, loopback (if listening, only on 127.0.0.0/8 or ::1), listening",
-        {"closed", "loopback", "listening"}},
-       {"allowed", ParamType::kIntegerList, false,
-        "the only ports that may listen on non-loopback addresses"},
-       {"protocol", ParamType::kChoice, false, "tcp, udp or both", {"tcp", "udp", "both"}, "tcp"}},
-      [](const Params& p) { return std::make_unique<ListeningCheck>(p); }};
+      {Optional("port", ParamType::kIntegerList, "port(s) judged by 'state'"),
+       Optional("state", ParamType::kChoice,
+                "with port: closed, loopback (if listening, only on 127.0.0.0/8 or ::1), listening",
+                "", {"closed", "loopback", "listening"}),
+       Optional("allowed", ParamType::kIntegerList,
+                "the only ports that may listen on non-loopback addresses"),
+       Optional("protocol", ParamType::kChoice, "tcp, udp or both", "tcp",
+                {"tcp", "udp", "both"})});
 }
 
 }  // namespace egov::checks::types

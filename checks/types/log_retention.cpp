@@ -41,14 +41,15 @@ class LogRetentionCheck : public Check {
       }
       if (!rule) {
         ev.push_back({"/etc/logrotate.conf", 0, log + " not rotated by logrotate", expected});
-        bad += (bad.empty() ? "" : "; ") + log + " has no logrotate rule";
+        Append(bad, log + " has no logrotate rule");
         continue;
       }
       const auto days = rule->RetentionDays();
       ev.push_back({rule->file, rule->line, log + ": " + rule->Describe(), expected});
       if (!days || *days < days_) {
-        bad += (bad.empty() ? "" : "; ") + log + " kept " +
-               (days ? std::to_string(*days) + " days" : std::string("for an unknown time"));
+        Append(bad,
+               log + " kept " +
+                   (days ? std::to_string(*days) + " days" : std::string("for an unknown time")));
       }
     }
     if (!bad.empty()) return Outcome::Fail(bad + "; expected " + expected, ev);
@@ -109,13 +110,14 @@ class LogRetentionCheck : public Check {
 }  // namespace
 
 CheckType LogRetention() {
-  return {"log_retention",
-          "Days of logs kept by logrotate (rotate x period, maxage) or journald, against a minimum",
-          {{"source", ParamType::kChoice, true, "logrotate or journald", {"logrotate", "journald"}},
-           {"days", ParamType::kInteger, true, "minimum days of logs kept"},
-           {"logs", ParamType::kStringList, false,
-            "logrotate: the log files judged (each must have a rule keeping them long enough)"}},
-          [](const Params& p) { return std::make_unique<LogRetentionCheck>(p); }};
+  return Define<LogRetentionCheck>(
+      "log_retention",
+      "Days of logs kept by logrotate (rotate x period, maxage) or journald, against a minimum",
+      {Required("source", ParamType::kChoice, "logrotate or journald", {"logrotate", "journald"}),
+       Required("days", ParamType::kInteger, "minimum days of logs kept"),
+       Optional(
+           "logs", ParamType::kStringList,
+           "logrotate: the log files judged (each must have a rule keeping them long enough)")});
 }
 
 }  // namespace egov::checks::types

@@ -41,8 +41,7 @@ class MountCheck : public Check {
     const std::string source = live_ ? "/proc/mounts" : "/etc/fstab";
     const FileData data = ctx.Read(source);
     if (!data.ok()) {
-      if (live_ && data.missing())
-        return Outcome::Skipped("no /proc/mounts under the root: not a live host");
+      if (live_ && data.missing()) return NotLive("/proc/mounts");
       return Outcome::Error(data.message);
     }
     int line = 0, found_line = 0;
@@ -56,8 +55,7 @@ class MountCheck : public Check {
       found_line = line;  // the last entry wins (a later mount covers an earlier one)
       found_opts = std::string(f[3]);
     }
-    std::string expected;
-    for (const auto& o : options_) expected += (expected.empty() ? "" : ",") + o;
+    std::string expected = Join(options_, ",");
     for (const auto& o : forbidden_) expected += (expected.empty() ? "no " : ", no ") + o;
     if (!found_line) {
       if (!required_) return Outcome::NotApplicable(path_ + " is not a separate file system");
@@ -72,12 +70,10 @@ class MountCheck : public Check {
     }
     std::string bad;
     for (const auto& o : options_) {
-      if (std::find(have.begin(), have.end(), o) == have.end())
-        bad += (bad.empty() ? "" : ", ") + ("missing " + o);
+      if (std::find(have.begin(), have.end(), o) == have.end()) Append(bad, "missing " + o, ", ");
     }
     for (const auto& o : forbidden_) {
-      if (std::find(have.begin(), have.end(), o) != have.end())
-        bad += (bad.empty() ? "" : ", ") + ("has " + o);
+      if (std::find(have.begin(), have.end(), o) != have.end()) Append(bad, "has " + o, ", ");
     }
     std::vector<Evidence> ev = {{source, found_line, path_ + " " + found_opts, expected}};
     if (!bad.empty()) return Outcome::Fail(path_ + ": " + bad, ev);
@@ -93,19 +89,14 @@ class MountCheck : public Check {
 }  // namespace
 
 CheckType Mount() {
-  return {"mount",
-          "Mount options of a mount point, live (/proc/mounts) or configured (/etc/fstab)",
-          {{"path", ParamType::kPath, true, "the mount point"},
-           {"options", ParamType::kStringList, false, "options that must be present (nodev...)"},
-           {"absent_options", ParamType::kStringList, false, "options that must not be present"},
-           {"source", ParamType::kChoice, false, "live or fstab", {"live", "fstab"}, "live"},
-           {"required",
-            ParamType::kBool,
-            false,
-            "fail when the path is not a separate mount (false: not applicable)",
-            {},
-            "true"}},
-          [](const Params& p) { return std::make_unique<MountCheck>(p); }};
+  return Define<MountCheck>(
+      "mount", "Mount options of a mount point, live (/proc/mounts) or configured (/etc/fstab)",
+      {Required("path", ParamType::kPath, "the mount point"),
+       Optional("options", ParamType::kStringList, "options that must be present (nodev...)"),
+       Optional("absent_options", ParamType::kStringList, "options that must not be present"),
+       Optional("source", ParamType::kChoice, "live or fstab", "live", {"live", "fstab"}),
+       Optional("required", ParamType::kBool,
+                "fail when the path is not a separate mount (false: not applicable)", "true")});
 }
 
 }  // namespace egov::checks::types

@@ -32,20 +32,18 @@ class PackageCheck : public Check {
                                        : "installed, version " + OpText() + " " + version_;
       if (!installed) {
         evidence.push_back({source, 0, name + " not installed", expected});
-        if (!absent_) bad += (bad.empty() ? "" : "; ") + name + " is not installed";
+        if (!absent_) Append(bad, name + " is not installed");
         continue;
       }
       const DpkgPackage& pkg = it->second;
       evidence.push_back({source, pkg.line, name + " " + pkg.version + " installed", expected});
       if (absent_) {
-        bad += (bad.empty() ? "" : "; ") + name + " " + pkg.version + " is installed";
+        Append(bad, name + " " + pkg.version + " is installed");
       } else if (!version_.empty() && !VersionOk(pkg.version)) {
-        bad += (bad.empty() ? "" : "; ") + name + " " + pkg.version + " is not " + OpText() + " " +
-               version_;
+        Append(bad, name + " " + pkg.version + " is not " + OpText() + " " + version_);
       }
     }
-    if (!bad.empty()) return Outcome::Fail(bad, evidence);
-    return Outcome::Pass(absent_ ? "not installed" : "installed as required", evidence);
+    return Verdict(bad, absent_ ? "not installed" : "installed as required", evidence);
   }
 
  private:
@@ -75,23 +73,14 @@ class PackageCheck : public Check {
 }  // namespace
 
 CheckType Package() {
-  return {"package",
-          "Debian packages installed (at a version) or absent, from /var/lib/dpkg/status",
-          {{"name", ParamType::kStringList, true, "package name(s); all must match"},
-           {"state",
-            ParamType::kChoice,
-            false,
-            "installed or absent",
-            {"installed", "absent"},
-            "installed"},
-           {"version", ParamType::kString, false, "version to compare with (dpkg ordering)"},
-           {"op",
-            ParamType::kOperator,
-            false,
-            "how the installed version compares",
-            {"ge", "gt", "eq", "le", "lt"},
-            "ge"}},
-          [](const Params& p) { return std::make_unique<PackageCheck>(p); }};
+  return Define<PackageCheck>(
+      "package", "Debian packages installed (at a version) or absent, from /var/lib/dpkg/status",
+      {Required("name", ParamType::kStringList, "package name(s); all must match"),
+       Optional("state", ParamType::kChoice, "installed or absent", "installed",
+                {"installed", "absent"}),
+       Optional("version", ParamType::kString, "version to compare with (dpkg ordering)"),
+       Optional("op", ParamType::kOperator, "how the installed version compares", "ge",
+                {"ge", "gt", "eq", "le", "lt"})});
 }
 
 }  // namespace egov::checks::types

@@ -11,10 +11,9 @@ class ProcessCheck : public Check {
       : names_(p.Strings("name")), running_(p.String("state", "running") == "running") {}
 
   Outcome Run(const HostContext& ctx) const override {
-    if (!HasProc(ctx)) return Outcome::Skipped("no /proc under the root: not a live host");
+    if (!HasProc(ctx)) return NotLive("/proc");
     const auto procs = LoadProcesses(ctx);
-    std::string names;
-    for (const auto& n : names_) names += (names.empty() ? "" : " or ") + n;
+    const std::string names = Join(names_, " or ");
     const std::string expected = running_ ? names + " running" : names + " not running";
     for (const auto& p : *procs) {
       for (const auto& n : names_) {
@@ -38,16 +37,11 @@ class ProcessCheck : public Check {
 }  // namespace
 
 CheckType Process() {
-  return {"process",
-          "A process is running (or not), by its name in /proc/PID/comm or argv[0]",
-          {{"name", ParamType::kStringList, true, "process name(s); any of them counts"},
-           {"state",
-            ParamType::kChoice,
-            false,
-            "running or not_running",
-            {"running", "not_running"},
-            "running"}},
-          [](const Params& p) { return std::make_unique<ProcessCheck>(p); }};
+  return Define<ProcessCheck>(
+      "process", "A process is running (or not), by its name in /proc/PID/comm or argv[0]",
+      {Required("name", ParamType::kStringList, "process name(s); any of them counts"),
+       Optional("state", ParamType::kChoice, "running or not_running", "running",
+                {"running", "not_running"})});
 }
 
 }  // namespace egov::checks::types

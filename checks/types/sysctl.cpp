@@ -23,7 +23,7 @@ class SysctlCheck : public Check {
     const FileData data = ctx.Read(path, 1 << 16);
     if (!data.ok()) {
       if (data.missing() && !ctx.Stat("/proc/sys")) {
-        return Outcome::Skipped("no /proc/sys under the root: not a live host");
+        return NotLive("/proc/sys");
       }
       if (data.missing()) {
         return Outcome::Fail(key_ + " does not exist in this kernel",
@@ -35,7 +35,7 @@ class SysctlCheck : public Check {
     const std::string first = data.bytes.substr(0, data.bytes.find('\n'));
     std::string value;
     for (auto f : SplitFields(first)) {
-      value += (value.empty() ? "" : " ") + std::string(f);
+      Append(value, f, " ");
     }
     std::vector<Evidence> evidence = {{path, 1, key_ + " = " + value, expect_.Describe()}};
     if (!expect_.Test(value)) {
@@ -52,12 +52,11 @@ class SysctlCheck : public Check {
 }  // namespace
 
 CheckType Sysctl() {
-  return {"sysctl",
-          "A kernel parameter's live value (/proc/sys) compared with an operator",
-          {{"key", ParamType::kString, true, "dotted name, e.g. net.ipv4.ip_forward"},
-           {"op", ParamType::kOperator, false, "comparison", AllOperators(), "eq"},
-           {"value", ParamType::kScalarOrList, false, "operand (a list for in/not_in)"}},
-          [](const Params& p) { return std::make_unique<SysctlCheck>(p); }};
+  return Define<SysctlCheck>(
+      "sysctl", "A kernel parameter's live value (/proc/sys) compared with an operator",
+      {Required("key", ParamType::kString, "dotted name, e.g. net.ipv4.ip_forward"),
+       Optional("op", ParamType::kOperator, "comparison", "eq", AllOperators()),
+       Optional("value", ParamType::kScalarOrList, "operand (a list for in/not_in)")});
 }
 
 }  // namespace egov::checks::types

@@ -65,17 +65,13 @@ class SystemdUnitCheck : public Check {
                     : enabled ? enabled_at
                               : "/etc/systemd/system",
                     0, observed, unit + " " + state_});
-      if (state_ == "masked" && !masked) bad += (bad.empty() ? "" : "; ") + unit + " is not masked";
-      if (state_ == "not_enabled" && enabled)
-        bad += (bad.empty() ? "" : "; ") + unit + " is enabled";
+      if (state_ == "masked" && !masked) Append(bad, unit + " is not masked");
+      if (state_ == "not_enabled" && enabled) Append(bad, unit + " is enabled");
     }
     if (state_ == "enabled" && enabled_count == 0) {
-      std::string names;
-      for (const auto& u : units_) names += (names.empty() ? "" : " or ") + u;
-      return Outcome::Fail(names + " not enabled", ev);
+      return Outcome::Fail(Join(units_, " or ") + " not enabled", ev);
     }
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass(state_ == "enabled" ? "enabled" : state_, ev);
+    return Verdict(bad, state_ == "enabled" ? "enabled" : state_, ev);
   }
 
  private:
@@ -86,16 +82,12 @@ class SystemdUnitCheck : public Check {
 }  // namespace
 
 CheckType SystemdUnit() {
-  return {"systemd_unit",
-          "A systemd unit enabled, not enabled or masked, from the unit directories",
-          {{"unit", ParamType::kStringList, true,
-            "unit name(s); enabled: any of them, not_enabled / masked: all of them"},
-           {"state",
-            ParamType::kChoice,
-            true,
-            "enabled, not_enabled or masked",
-            {"enabled", "not_enabled", "masked"}}},
-          [](const Params& p) { return std::make_unique<SystemdUnitCheck>(p); }};
+  return Define<SystemdUnitCheck>(
+      "systemd_unit", "A systemd unit enabled, not enabled or masked, from the unit directories",
+      {Required("unit", ParamType::kStringList,
+                "unit name(s); enabled: any of them, not_enabled / masked: all of them"),
+       Required("state", ParamType::kChoice, "enabled, not_enabled or masked",
+                {"enabled", "not_enabled", "masked"})});
 }
 
 }  // namespace egov::checks::types

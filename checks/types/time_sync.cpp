@@ -38,11 +38,6 @@ bool KernelSynchronised(int status, long maxerror_us) {
   return !(status & STA_UNSYNC) && maxerror_us < 16000000;
 }
 
-std::string EnabledLink(const HostContext& ctx, const std::string& unit) {
-  for (const auto& link : ctx.Glob("/etc/systemd/system/*.wants/" + unit)) return link;
-  return "";
-}
-
 class TimeSyncCheck : public Check {
  public:
   explicit TimeSyncCheck(const Params& p) : state_(p.String("state", "configured")) {}
@@ -55,7 +50,7 @@ class TimeSyncCheck : public Check {
   static Outcome Configured(const HostContext& ctx) {
     std::vector<Evidence> ev;
     for (const auto& d : Daemons()) {
-      const std::string link = EnabledLink(ctx, d.unit);
+      const std::string link = EnabledLink(ctx, {d.unit});
       if (link.empty()) continue;
       const bool timesyncd = std::string(d.name) == "systemd-timesyncd";
       const auto conf =
@@ -93,7 +88,7 @@ class TimeSyncCheck : public Check {
   }
 
   static Outcome Synchronised(const HostContext& ctx) {
-    if (!HasProc(ctx)) return Outcome::Skipped("no /proc under the root: not a live host");
+    if (!HasProc(ctx)) return NotLive("/proc");
     const auto procs = LoadProcesses(ctx);
     const Daemon* running = nullptr;
     int pid = 0;
@@ -144,17 +139,14 @@ class TimeSyncCheck : public Check {
 }  // namespace
 
 CheckType TimeSync() {
-  return {
+  return Define<TimeSyncCheck>(
       "time_sync",
       "Time synchronisation configured (chrony, systemd-timesyncd, ntpsec) or, live, synchronised",
-      {{"state",
-        ParamType::kChoice,
-        false,
-        "configured (a daemon enabled with servers) or synchronized (a daemon running and the "
-        "kernel clock synchronised: adjtimex on the live root, timesyncd's flag file otherwise)",
-        {"configured", "synchronized"},
-        "configured"}},
-      [](const Params& p) { return std::make_unique<TimeSyncCheck>(p); }};
+      {Optional(
+          "state", ParamType::kChoice,
+          "configured (a daemon enabled with servers) or synchronized (a daemon running and the "
+          "kernel clock synchronised: adjtimex on the live root, timesyncd's flag file otherwise)",
+          "configured", {"configured", "synchronized"})});
 }
 
 }  // namespace egov::checks::types
