@@ -6,18 +6,16 @@ namespace egov {
 namespace {
 
 DomainMetadata Sample() {
-  DomainMetadata m;
-  m.workload = "dvc-quoc-gia";
-  m.agency = "Văn phòng Chính phủ";
-  m.system = "Cổng Dịch vụ công quốc gia \"<beta>\" & 'cũ'";
-  m.security_level = 4;
-  m.replica = 2;
-  m.provider = "viettel-cloud";
-  m.zone = "hn-1";
-  m.spec_hash = "sha256:0123abcd";
-  m.health_url = "https://dvc.example/healthz?a=1&b=2";
-  m.network = "dvc-net";
-  return m;
+  return {.workload = "dvc-quoc-gia",
+          .agency = "Văn phòng Chính phủ",
+          .system = "Cổng Dịch vụ công quốc gia \"<beta>\" & 'cũ'",
+          .security_level = 4,
+          .replica = 2,
+          .provider = "viettel-cloud",
+          .zone = "hn-1",
+          .spec_hash = "sha256:0123abcd",
+          .health_url = "https://dvc.example/healthz?a=1&b=2",
+          .network = "dvc-net"};
 }
 
 TEST(DomainMetadata, RoundTripsVietnameseAndMarkupByteForByte) {

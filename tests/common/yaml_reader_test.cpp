@@ -7,6 +7,17 @@
 namespace egov::yaml {
 namespace {
 
+// `text` parsed as the file `name`, and a reading context that reports to `sink`.
+struct Parsed {
+  Parsed(const std::string& name, const std::string& text)
+      : file(ParseText(name, text, sink)), ctx{name, &sink} {}
+  const YAML::Node& document() const { return file->documents[0]; }
+
+  DiagnosticSink sink;
+  std::optional<ParsedFile> file;
+  Context ctx;
+};
+
 TEST(CheckText, AcceptsVietnameseUtf8) {
   EXPECT_FALSE(CheckText("f", "agency: \"Ủy ban nhân dân tỉnh Quảng Ninh\"\n\tx\r\n").has_value());
 }
@@ -93,32 +104,29 @@ TEST(ParseText, RejectsOversizedText) {
 }
 
 TEST(MapReader, ReportsUnknownAndDuplicateKeys) {
-  DiagnosticSink sink;
-  auto parsed = ParseText("f", "a: 1\nb: 2\na: 3\n", sink);
-  ASSERT_TRUE(parsed.has_value());
-  Context ctx{"f", &sink};
-  MapReader r(ctx, parsed->documents[0], "thing");
+  Parsed p("f", "a: 1\nb: 2\na: 3\n");
+  ASSERT_TRUE(p.file.has_value());
+  MapReader r(p.ctx, p.document(), "thing");
   EXPECT_EQ(r.Integer("a", true, 0, 10), 1);
   r.Finish();
-  ASSERT_EQ(sink.size(), 2u);
-  EXPECT_EQ(sink.diagnostics()[0].pos.line, 2);
-  EXPECT_NE(sink.diagnostics()[0].message.find("unknown key 'b'"), std::string::npos);
-  EXPECT_EQ(sink.diagnostics()[1].pos.line, 3);
-  EXPECT_NE(sink.diagnostics()[1].message.find("duplicate key 'a'"), std::string::npos);
+  const auto& d = p.sink.diagnostics();
+  ASSERT_EQ(p.sink.size(), 2u);
+  EXPECT_EQ(d[0].pos.line, 2);
+  EXPECT_NE(d[0].message.find("unknown key 'b'"), std::string::npos);
+  EXPECT_EQ(d[1].pos.line, 3);
+  EXPECT_NE(d[1].message.find("duplicate key 'a'"), std::string::npos);
 }
 
 TEST(ToJson, KeepsQuotedScalarsAsStringsAndLimitsSize) {
-  DiagnosticSink sink;
-  auto parsed = ParseText("f", "a: 1\nb: \"1\"\nc: true\nd: [x, 2.5]\n", sink);
-  ASSERT_TRUE(parsed.has_value());
-  Context ctx{"f", &sink};
-  auto j = ToJson(ctx, parsed->documents[0], "v");
+  Parsed p("f", "a: 1\nb: \"1\"\nc: true\nd: [x, 2.5]\n");
+  ASSERT_TRUE(p.file.has_value());
+  auto j = ToJson(p.ctx, p.document(), "v");
   ASSERT_TRUE(j.has_value());
   EXPECT_EQ((*j)["a"], 1);
   EXPECT_EQ((*j)["b"], "1");
   EXPECT_EQ((*j)["c"], true);
   EXPECT_EQ((*j)["d"][1], 2.5);
-  EXPECT_FALSE(ToJson(ctx, parsed->documents[0], "v", 3).has_value());
+  EXPECT_FALSE(ToJson(p.ctx, p.document(), "v", 3).has_value());
 }
 
 TEST(ToJson, AliasBombStopsAtBudget) {
@@ -130,12 +138,10 @@ TEST(ToJson, AliasBombStopsAtBudget) {
     doc += "]\n";
     prev = c;
   }
-  DiagnosticSink sink;
-  auto parsed = ParseText("bomb", doc, sink);
-  ASSERT_TRUE(parsed.has_value());
-  Context ctx{"bomb", &sink};
-  EXPECT_FALSE(ToJson(ctx, parsed->documents[0], "v").has_value());
-  EXPECT_EQ(sink.size(), 1u);
+  Parsed p("bomb", doc);
+  ASSERT_TRUE(p.file.has_value());
+  EXPECT_FALSE(ToJson(p.ctx, p.document(), "v").has_value());
+  EXPECT_EQ(p.sink.size(), 1u);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import ssl
+import string
 import subprocess
 import sys
 import tempfile
@@ -197,50 +198,11 @@ class Prometheus:
 
 
 def inventory(uri_hn, uri_hcm, agent_hn, agent_hcm, sim_dir, healthy_url, down_url):
-    cert = ("certification: {scheme: MIC-1145, certificate: LAB-%s, issued: 2024-01-01, "
-            "expires: 2035-01-01, max_security_level: 3}\nresidency: VN\n")
-    return f"""kind: Provider
-name: lab-hn
-display_name: "Phòng thí nghiệm Hà Nội"
-{cert % 'HN'}zones:
-  - name: hn-1
-    hosts:
-      - {{name: hn-01, uri: "{uri_hn}", agent: "{agent_hn}",
-         capacity: {{vcpus: 8, memory: 4Gi, disk: 10Gi}}}}
----
-kind: Provider
-name: lab-hcm
-display_name: "Phòng thí nghiệm TP. Hồ Chí Minh"
-{cert % 'HCM'}zones:
-  - name: hcm-1
-    hosts:
-      - {{name: hcm-01, uri: "{uri_hcm}", agent: "{agent_hcm}",
-         capacity: {{vcpus: 8, memory: 4Gi, disk: 10Gi}}}}
-  - name: hcm-2
-    hosts:
-      - {{name: hcm-sim-01, uri: "test://{sim_dir}/hcm-sim-01.xml",
-         capacity: {{vcpus: 8, memory: 4Gi, disk: 10Gi}}}}
----
-kind: Workload
-name: cong-dvc
-agency: "Văn phòng Ủy ban nhân dân tỉnh"
-system: "Cổng dịch vụ công tỉnh"
-security_level: 1
-replicas: 1
-resources: {{vcpus: 1, memory: 64Mi}}
-health: {{url: "{healthy_url}", interval: 1s, timeout: 900ms}}
-placement: {{providers: [lab-hn]}}
----
-kind: Workload
-name: mot-cua
-agency: "{AGENCY}"
-system: "Hệ thống thông tin một cửa điện tử"
-security_level: 2
-replicas: 2
-resources: {{vcpus: 1, memory: 64Mi}}
-health: {{url: "{down_url}", interval: 1s, timeout: 900ms}}
-placement: {{providers: [lab-hcm], spread: host}}
-"""
+    """The fleet of the run (e2e_fleet.yaml) with its URIs, agent and probe URLs filled in."""
+    with open(os.path.join(SRC, "tests", "dashboards", "e2e_fleet.yaml"), encoding="utf-8") as f:
+        return string.Template(f.read()).substitute(
+            uri_hn=uri_hn, uri_hcm=uri_hcm, agent_hn=agent_hn, agent_hcm=agent_hcm,
+            sim_dir=sim_dir, healthy_url=healthy_url, down_url=down_url, agency=AGENCY)
 
 
 def agent_config(path, host, port, root, uri, ca_file, waivers=None, targets=()):

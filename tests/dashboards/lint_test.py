@@ -64,21 +64,20 @@ class Rules(unittest.TestCase):
         found = self.problems(promtool)
         self.assertTrue(any(text in p for p in found), f"no problem with {text!r} in {found}")
 
-    def edit_dashboard(self, name, change):
-        path = os.path.join(self.root, "dashboards", "grafana", name)
+    def edit(self, path, load, dump, change):
         with open(path, encoding="utf-8") as f:
-            d = json.load(f)
+            d = load(f)
         change(d)
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(d, f)
+            dump(d, f)
+
+    def edit_dashboard(self, name, change):
+        self.edit(os.path.join(self.root, "dashboards", "grafana", name), json.load, json.dump,
+                  change)
 
     def edit_rules(self, name, change):
-        path = os.path.join(self.root, "dashboards", "prometheus", name)
-        with open(path, encoding="utf-8") as f:
-            d = yaml.safe_load(f)
-        change(d)
-        with open(path, "w", encoding="utf-8") as f:
-            yaml.safe_dump(d, f, allow_unicode=True)
+        self.edit(os.path.join(self.root, "dashboards", "prometheus", name), yaml.safe_load,
+                  lambda d, f: yaml.safe_dump(d, f, allow_unicode=True), change)
 
     def first_panel(self, d):
         return next(lint.panels(d))
