@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <utility>
+
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
