@@ -18,11 +18,13 @@
 #include "common/domain_metadata.h"
 #include "common/libvirt.h"
 #include "tests/agents/support.h"
+#include "tests/support/serving.h"
 
 namespace egov::agent {
 namespace {
 
 using namespace std::chrono_literals;
+using egov::testing::Serving;
 using testing::Fetch;
 using testing::Has;
 using testing::TempDir;
@@ -295,8 +297,8 @@ TEST(Agent, MetricsFollowDomainsOnTheTestDriverAndProbeTheirHealthUrls) {
   health.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok", "text/plain");
   });
-  const int hport = health.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { health.listen_after_bind(); });
+  const Serving serving(health);
+  const int hport = serving.port();
 
   TempDir dir;
   const auto config = dir.Write("agent.yaml",
@@ -342,8 +344,6 @@ TEST(Agent, MetricsFollowDomainsOnTheTestDriverAndProbeTheirHealthUrls) {
   EXPECT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
     return Has(b, "egov_libvirt_up 1") && !Has(b, "mot-cua");
   })) << "the domain and its probe vanish";
-  health.stop();
-  serving.join();
 }
 
 // The command itself: SIGHUP reloads, SIGTERM stops with exit code 0. The signals go to the

@@ -16,12 +16,14 @@
 
 #include "agents/agent.h"
 #include "tests/agents/support.h"
+#include "tests/support/serving.h"
 
 namespace egov::agent {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using egov::testing::Serving;
 using testing::Fetch;
 using testing::ReadFile;
 using testing::TempDir;
@@ -92,9 +94,8 @@ TEST(GoldenMetrics, HardenedHostWithShippedProfilesDomainsAndProbes) {
     res.set_content("ok", "text/plain");
   });
   health.Get("/down", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-  const int hport = health.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { health.listen_after_bind(); });
-  const std::string base = "http://127.0.0.1:" + std::to_string(hport);
+  const Serving serving(health);
+  const std::string base = serving.Url("");
 
   std::string host = ReadFile(kSource / "tests/fixtures/agent/host.xml.in");
   for (size_t at; (at = host.find("@HEALTH@")) != std::string::npos;) host.replace(at, 8, base);
@@ -124,8 +125,6 @@ probes:
                                "egov_probe_success{workload=\"mot-cua-hue\"",
                                "egov_probe_success{workload=\"dvc-quoc-gia\"",
                                "egov_probe_success{workload=\"cong-dvc-quoc-gia\""});
-  health.stop();
-  serving.join();
   ExpectGolden(scrape, "metrics.golden");
 }
 
@@ -152,8 +151,8 @@ expires: 2099-12-31
   https.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok", "text/plain");
   });
-  const int port = https.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { https.listen_after_bind(); });
+  const Serving serving(https);
+  const int port = serving.port();
 
   const auto config = dir.Write("agent.yaml", R"(listen: 127.0.0.1:0
 host: hcm-01
@@ -175,8 +174,6 @@ probes:
                                                   "/healthz\n");
   const std::string scrape =
       ScrapeWhenReady(config, {"egov_scans_total 1", "egov_probe_success{workload=\"cong-ky-so\""});
-  https.stop();
-  serving.join();
   EXPECT_NE(scrape.find("egov_probe_success{workload=\"cong-ky-so\",domain=\"\"} 1"),
             std::string::npos);
   ExpectGolden(scrape, "metrics-weak.golden");
