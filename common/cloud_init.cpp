@@ -14,8 +14,9 @@ namespace egov::cloud_init {
 namespace {
 
 // Longest header first: "#cloud-config-archive" must not be taken for "#cloud-config".
-constexpr std::array<UserDataFormat, 7> kFormats = {{
+constexpr std::array<UserDataFormat, 8> kFormats = {{
     {"#cloud-config-archive", "text/cloud-config-archive"},
+    {"#cloud-config-jsonp", "text/cloud-config-jsonp"},
     {"## template: jinja", "text/jinja2"},
     {"#cloud-boothook", "text/cloud-boothook"},
     {"#cloud-config", "text/cloud-config"},

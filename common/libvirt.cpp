@@ -371,27 +371,31 @@ struct Upload {
   uint64_t length;
   const std::function<void(uint64_t)>& progress;
   uint64_t sent = 0;
-  std::exception_ptr failure;  // an error of the source side, rethrown after the abort
+  int read_errno = 0;
+  std::exception_ptr failure;  // thrown by `progress`, rethrown after the abort
 };
 
 // Fills libvirt's buffer from the file; -1 makes virStreamSendAll abort the stream.
 int ReadChunk(virStreamPtr, char* data, size_t nbytes, void* opaque) {
   auto* u = static_cast<Upload*>(opaque);
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(nbytes, u->length - u->sent));
+  if (want == 0) return 0;
+  ssize_t n = 0;
+  do {
+    n = ::pread(u->fd, data, want, static_cast<off_t>(u->sent));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    u->read_errno = errno;
+    return -1;
+  }
+  u->sent += static_cast<uint64_t>(n);
   try {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(nbytes, u->length - u->sent));
-    if (want == 0) return 0;
-    ssize_t n = 0;
-    do {
-      n = ::pread(u->fd, data, want, static_cast<off_t>(u->sent));
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) throw std::runtime_error(std::string("reading the source: ") + std::strerror(errno));
-    u->sent += static_cast<uint64_t>(n);
     if (u->progress && n > 0) u->progress(u->sent);
-    return static_cast<int>(n);
   } catch (...) {
     u->failure = std::current_exception();
     return -1;
   }
+  return static_cast<int>(n);
 }
 
 }  // namespace
@@ -419,9 +423,10 @@ StorageVolume GetVolume(virStorageVolPtr vol) {
   const std::string text(xml);
   free(xml);
   auto parsed = ParseVolumeXml(text);
-  if (!parsed)
+  if (!parsed) {
     throw Error("libvirt gave unreadable XML for a volume", VIR_ERR_XML_ERROR, VIR_FROM_STORAGE,
                 false);
+  }
   return *parsed;
 }
 
@@ -443,21 +448,28 @@ void DeleteVolume(virStorageVolPtr vol) {
 
 void UploadVolume(virStorageVolPtr vol, int fd, uint64_t length,
                   const std::function<void(uint64_t)>& progress) {
+  const char* name = virStorageVolGetName(vol);
+  const std::string what = std::string("uploading to volume ") + (name ? name : "?");
   StreamPtr stream(virStreamNew(virStorageVolGetConnect(vol), 0));
   if (!stream) ThrowVolumeError(vol, "opening a stream to");
   if (virStorageVolUpload(vol, stream.get(), 0, length, 0) < 0) {
     ThrowVolumeError(vol, "uploading to");
   }
-  Upload u{fd, length, progress, 0, nullptr};
+  Upload u{fd, length, progress, 0, 0, nullptr};
   // On failure virStreamSendAll has aborted the stream already.
   if (virStreamSendAll(stream.get(), ReadChunk, &u) < 0) {
     if (u.failure) std::rethrow_exception(u.failure);
+    if (u.read_errno) {
+      virResetLastError();
+      throw Error(what + ": reading the source: " + std::strerror(u.read_errno),
+                  VIR_ERR_OPERATION_FAILED, VIR_FROM_STREAMS, false);
+    }
     ThrowVolumeError(vol, "uploading to");
   }
   if (u.sent != length) {
     virStreamAbort(stream.get());
     virResetLastError();
-    throw Error("uploading: the source ended after " + std::to_string(u.sent) + " of " +
+    throw Error(what + ": the source ended after " + std::to_string(u.sent) + " of " +
                     std::to_string(length) + " bytes",
                 VIR_ERR_OPERATION_FAILED, VIR_FROM_STREAMS, false);
   }

@@ -174,7 +174,8 @@ void DeleteVolume(virStorageVolPtr vol);
 /// Sends `length` bytes of `fd`, read from offset 0 with pread, into the volume through a
 /// libvirt stream (virStorageVolUpload), which works over remote connections without SSH or
 /// shared storage. `progress` gets the bytes sent so far. On any failure (a read error, a file
-/// shorter than `length`, the connection) the stream is aborted and Error thrown.
+/// shorter than `length`, the connection) the stream is aborted and Error thrown; an exception
+/// from `progress` (an interrupt) aborts it too and propagates as it is.
 void UploadVolume(virStorageVolPtr vol, int fd, uint64_t length,
                   const std::function<void(uint64_t sent)>& progress = {});
 

@@ -356,15 +356,19 @@ bool ReadUserDataFile(const Context& ctx, const YAML::Node& node, const std::str
     problem = std::string("cannot read ") + path + ": " + std::strerror(errno);
   } else if (!S_ISREG(st.st_mode)) {
     problem = path + " is not a regular file";
-  } else if (static_cast<uint64_t>(st.st_size) > cloud_init::kMaxUserDataBytes) {
-    problem = path + " is " + std::to_string(st.st_size) + " bytes; expected at most " +
-              FormatSize(cloud_init::kMaxUserDataBytes);
   }
   std::string content;
   if (problem.empty()) {
+    // One byte more than allowed tells a file that is too large, however it grew.
     std::ifstream in(path, std::ios::binary);
-    content.assign(std::istreambuf_iterator<char>(in), {});
-    if (!in.good() && !in.eof()) problem = "cannot read " + path;
+    content.resize(cloud_init::kMaxUserDataBytes + 1);
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    content.resize(static_cast<size_t>(in.gcount()));
+    if (!in.is_open() || in.bad()) {
+      problem = "cannot read " + path;
+    } else if (content.size() > cloud_init::kMaxUserDataBytes) {
+      problem = path + " is larger than " + FormatSize(cloud_init::kMaxUserDataBytes);
+    }
   }
   if (!problem.empty()) {
     ctx.Error(node, what + ": " + problem + "; expected a readable cloud-init user data file");

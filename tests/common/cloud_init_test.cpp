@@ -23,6 +23,7 @@ TEST(CloudInitFormat, RecognisesCloudInitHeaders) {
   } cases[] = {
       {"#cloud-config\npackages: [nginx]\n", "text/cloud-config"},
       {"#cloud-config-archive\n- type: text/cloud-config\n", "text/cloud-config-archive"},
+      {"#cloud-config-jsonp\n[{op: add}]\n", "text/cloud-config-jsonp"},
       {"#!/bin/sh\necho hi\n", "text/x-shellscript"},
       {"#cloud-boothook\n#!/bin/sh\n", "text/cloud-boothook"},
       {"## template: jinja\n#cloud-config\n", "text/jinja2"},

@@ -198,7 +198,7 @@ TEST(CloudInit, RefusesBadKeysAndUserDataWithoutQuotingThem) {
        "bad.yaml:3:1: Workload w.cloud_init.user_data_file: YAML syntax error"},
       {"{user_data_file: notes.txt}", "none of the headers cloud-init recognises"},
       {"{user_data_file: missing.yaml}", "missing.yaml: No such file or directory"},
-      {"{user_data_file: big.sh}", "expected at most 1Mi"},
+      {"{user_data_file: big.sh}", "big.sh is larger than 1Mi"},
       {"{user_data_file: .}", "is not a regular file"},
       {"{ssh_keys: []}", "unknown key 'ssh_keys'"},
   };
