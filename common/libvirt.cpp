@@ -2,6 +2,11 @@
 
 #include <libvirt/virterror.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -344,6 +349,131 @@ void StartStoragePool(virStoragePoolPtr pool) {
   if (virStoragePoolCreate(pool, 0) < 0) {
     ThrowLastError("starting a storage pool", nullptr);
   }
+}
+
+namespace {
+
+[[noreturn]] void ThrowPoolError(virStoragePoolPtr pool, const std::string& what) {
+  const SavedError e = SaveError();
+  const char* name = virStoragePoolGetName(pool);
+  Throw(e, what + " in storage pool " + (name ? name : "?"), virStoragePoolGetConnect(pool));
+}
+
+[[noreturn]] void ThrowVolumeError(virStorageVolPtr vol, const std::string& what) {
+  const SavedError e = SaveError();
+  const char* name = virStorageVolGetName(vol);
+  Throw(e, what + " volume " + (name ? name : "?"), virStorageVolGetConnect(vol));
+}
+
+// What the upload's source callback shares with UploadVolume.
+struct Upload {
+  int fd;
+  uint64_t length;
+  const std::function<void(uint64_t)>& progress;
+  uint64_t sent = 0;
+  int read_errno = 0;
+  std::exception_ptr failure;  // thrown by `progress`, rethrown after the abort
+};
+
+// Fills libvirt's buffer from the file; -1 makes virStreamSendAll abort the stream.
+int ReadChunk(virStreamPtr, char* data, size_t nbytes, void* opaque) {
+  auto* u = static_cast<Upload*>(opaque);
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(nbytes, u->length - u->sent));
+  if (want == 0) return 0;
+  ssize_t n = 0;
+  do {
+    n = ::pread(u->fd, data, want, static_cast<off_t>(u->sent));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    u->read_errno = errno;
+    return -1;
+  }
+  u->sent += static_cast<uint64_t>(n);
+  try {
+    if (u->progress && n > 0) u->progress(u->sent);
+  } catch (...) {
+    u->failure = std::current_exception();
+    return -1;
+  }
+  return static_cast<int>(n);
+}
+
+}  // namespace
+
+VolumePtr LookupVolume(virStoragePoolPtr pool, const std::string& name) {
+  virStorageVolPtr vol = virStorageVolLookupByName(pool, name.c_str());
+  if (vol) return VolumePtr(vol);
+  virErrorPtr err = virGetLastError();
+  if (err && err->code == VIR_ERR_NO_STORAGE_VOL) {
+    virResetLastError();
+    return nullptr;
+  }
+  ThrowPoolError(pool, "looking up volume " + name);
+}
+
+VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml) {
+  virStorageVolPtr vol = virStorageVolCreateXML(pool, xml.c_str(), 0);
+  if (!vol) ThrowPoolError(pool, "creating a volume");
+  return VolumePtr(vol);
+}
+
+StorageVolume GetVolume(virStorageVolPtr vol) {
+  char* xml = virStorageVolGetXMLDesc(vol, 0);
+  if (!xml) ThrowVolumeError(vol, "XML of");
+  const std::string text(xml);
+  free(xml);
+  auto parsed = ParseVolumeXml(text);
+  if (!parsed) {
+    throw Error("libvirt gave unreadable XML for a volume", VIR_ERR_XML_ERROR, VIR_FROM_STORAGE,
+                false);
+  }
+  return *parsed;
+}
+
+std::vector<StorageVolume> ListVolumes(virStoragePoolPtr pool) {
+  virStorageVolPtr* vols = nullptr;
+  const int n = virStoragePoolListAllVolumes(pool, &vols, 0);
+  if (n < 0) ThrowPoolError(pool, "listing volumes");
+  std::vector<VolumePtr> owned;
+  for (int i = 0; i < n; ++i) owned.emplace_back(vols[i]);
+  free(vols);
+  std::vector<StorageVolume> out;
+  for (const auto& v : owned) out.push_back(GetVolume(v.get()));
+  return out;
+}
+
+void DeleteVolume(virStorageVolPtr vol) {
+  if (virStorageVolDelete(vol, 0) < 0) ThrowVolumeError(vol, "deleting");
+}
+
+void UploadVolume(virStorageVolPtr vol, int fd, uint64_t length,
+                  const std::function<void(uint64_t)>& progress) {
+  const char* name = virStorageVolGetName(vol);
+  const std::string what = std::string("uploading to volume ") + (name ? name : "?");
+  StreamPtr stream(virStreamNew(virStorageVolGetConnect(vol), 0));
+  if (!stream) ThrowVolumeError(vol, "opening a stream to");
+  if (virStorageVolUpload(vol, stream.get(), 0, length, 0) < 0) {
+    ThrowVolumeError(vol, "uploading to");
+  }
+  Upload u{fd, length, progress, 0, 0, nullptr};
+  // On failure virStreamSendAll has aborted the stream already.
+  if (virStreamSendAll(stream.get(), ReadChunk, &u) < 0) {
+    if (u.failure) std::rethrow_exception(u.failure);
+    if (u.read_errno) {
+      virResetLastError();
+      throw Error(what + ": reading the source: " + std::strerror(u.read_errno),
+                  VIR_ERR_OPERATION_FAILED, VIR_FROM_STREAMS, false);
+    }
+    ThrowVolumeError(vol, "uploading to");
+  }
+  if (u.sent != length) {
+    virStreamAbort(stream.get());
+    virResetLastError();
+    throw Error(what + ": the source ended after " + std::to_string(u.sent) + " of " +
+                    std::to_string(length) + " bytes",
+                VIR_ERR_OPERATION_FAILED, VIR_FROM_STREAMS, false);
+  }
+  if (virStreamFinish(stream.get()) < 0) ThrowVolumeError(vol, "finishing the upload to");
 }
 
 }  // namespace egov::libvirt

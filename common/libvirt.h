@@ -3,11 +3,14 @@
 #include <libvirt/libvirt.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "common/storage_volume.h"
 
 // A small RAII adapter over the libvirt C API, shared by egovctl and egov-agent. libvirt errors
 // are read right after the failing call (thread-local, virGetLastError) and thrown as
@@ -146,5 +149,34 @@ void StartStoragePool(virStoragePoolPtr pool);
 /// Throws this thread's pending libvirt error as Error, prefixed with `what`; `conn` (may be
 /// null) tells whether the connection is still alive.
 [[noreturn]] void ThrowLastError(const std::string& what, virConnectPtr conn);
+
+// Storage volumes: base images, per-replica root disks and seeds. The pool comes from
+// Connection::LookupStoragePool; every failure throws Error.
+struct VolumeFree {
+  void operator()(virStorageVolPtr vol) const { virStorageVolFree(vol); }
+};
+struct StreamFree {
+  void operator()(virStreamPtr stream) const { virStreamFree(stream); }
+};
+using VolumePtr = std::unique_ptr<virStorageVol, VolumeFree>;
+using StreamPtr = std::unique_ptr<virStream, StreamFree>;
+
+/// The volume `name` of `pool`; nullptr when the pool has none.
+VolumePtr LookupVolume(virStoragePoolPtr pool, const std::string& name);
+/// Creates a volume from its XML (BuildVolumeXml); a qcow2 overlay names its backing store.
+VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml);
+/// The volume as libvirt describes it: path, format, capacity, allocation, backing store.
+StorageVolume GetVolume(virStorageVolPtr vol);
+/// Every volume of the pool, each as GetVolume gives it.
+std::vector<StorageVolume> ListVolumes(virStoragePoolPtr pool);
+/// Deletes the volume's storage; the handle is still to be freed.
+void DeleteVolume(virStorageVolPtr vol);
+/// Sends `length` bytes of `fd`, read from offset 0 with pread, into the volume through a
+/// libvirt stream (virStorageVolUpload), which works over remote connections without SSH or
+/// shared storage. `progress` gets the bytes sent so far. On any failure (a read error, a file
+/// shorter than `length`, the connection) the stream is aborted and Error thrown; an exception
+/// from `progress` (an interrupt) aborts it too and propagates as it is.
+void UploadVolume(virStorageVolPtr vol, int fd, uint64_t length,
+                  const std::function<void(uint64_t sent)>& progress = {});
 
 }  // namespace egov::libvirt

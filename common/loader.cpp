@@ -102,7 +102,9 @@ std::vector<std::string> ExpandInputPaths(const std::vector<std::string>& paths,
 
 namespace {
 
-constexpr std::string_view kKinds[] = {"Provider", "Workload", "Policy", "Profile", "Waiver"};
+enum class Kind { kProvider, kWorkload, kPolicy, kProfile, kWaiver, kImage };
+constexpr std::string_view kKinds[] = {"Provider", "Workload", "Policy",
+                                       "Profile",  "Waiver",   "Image"};
 
 // Adds one document to the inventory; `seen` detects two documents of one kind and name.
 void LoadDocument(const yaml::Context& ctx, const YAML::Node& node, int index, Inventory& inv,
@@ -111,12 +113,13 @@ void LoadDocument(const yaml::Context& ctx, const YAML::Node& node, int index, I
   if (node.IsNull()) return;  // an empty document between two '---' markers
   yaml::MapReader doc(ctx, node, what);
   if (!doc.ok()) return;
-  YAML::Node kind_node = doc.Required("kind", "one of Provider, Workload, Policy, Profile, Waiver");
+  YAML::Node kind_node =
+      doc.Required("kind", "one of Provider, Workload, Policy, Profile, Waiver, Image");
   YAML::Node name_node = doc.Required("name", "a DNS label");
   std::optional<size_t> kind;
   if (kind_node.IsDefined()) {
-    kind = detail::ReadChoice(ctx, kind_node, what + ".kind",
-                              {kKinds[0], kKinds[1], kKinds[2], kKinds[3], kKinds[4]});
+    kind =
+        detail::ReadChoice(ctx, kind_node, what + ".kind", {std::begin(kKinds), std::end(kKinds)});
   }
   std::optional<std::string> name;
   if (name_node.IsDefined()) name = detail::ReadName(ctx, name_node, what + ".name");
@@ -141,21 +144,24 @@ void LoadDocument(const yaml::Context& ctx, const YAML::Node& node, int index, I
   body.Optional("name");
   Inventory scratch;
   Inventory& into = keep ? inv : scratch;
-  switch (*kind) {
-    case 0:
+  switch (static_cast<Kind>(*kind)) {
+    case Kind::kProvider:
       if (auto p = detail::ParseProvider(body, *name)) into.providers.push_back(std::move(*p));
       break;
-    case 1:
+    case Kind::kWorkload:
       if (auto w = detail::ParseWorkload(body, *name)) into.workloads.push_back(std::move(*w));
       break;
-    case 2:
+    case Kind::kPolicy:
       if (auto p = detail::ParsePolicy(body, *name)) into.policies.push_back(std::move(*p));
       break;
-    case 3:
+    case Kind::kProfile:
       if (auto p = detail::ParseProfile(body, *name)) into.profiles.push_back(std::move(*p));
       break;
-    default:
+    case Kind::kWaiver:
       if (auto w = detail::ParseWaiver(body, *name)) into.waivers.push_back(std::move(*w));
+      break;
+    case Kind::kImage:
+      if (auto i = detail::ParseImage(body, *name)) into.images.push_back(std::move(*i));
       break;
   }
 }
@@ -174,7 +180,27 @@ void LoadParsed(const yaml::ParsedFile& file, Inventory& inv, DiagnosticSink& si
   }
 }
 
-// Checks what only the whole input can tell: unique host names, known providers and profiles.
+// A workload's image is a loaded Image, and its disk is at least the image's min_disk.
+void CheckImage(const Inventory& inv, const Workload& w, DiagnosticSink& sink) {
+  if (w.image.empty()) return;
+  const Image* image = inv.FindImage(w.image);
+  if (!image) {
+    std::string known;
+    for (const auto& i : inv.images) known += (known.empty() ? "" : ", ") + i.name;
+    sink.Add(w.image_pos, "Workload " + w.name + ": image '" + w.image +
+                              "' is not a loaded Image; expected one of: " +
+                              (known.empty() ? "(no images loaded)" : known));
+  } else if (w.resources.disk < image->min_disk) {
+    sink.Add(w.image_pos, "Workload " + w.name + ": resources.disk " +
+                              FormatSize(w.resources.disk) + " is below the min_disk " +
+                              FormatSize(image->min_disk) + " of image '" + image->name + "' (" +
+                              image->pos.file + ":" + std::to_string(image->pos.line) +
+                              "); expected a disk of at least " + FormatSize(image->min_disk));
+  }
+}
+
+// Checks what only the whole input can tell: unique host names, known providers, images and
+// profiles.
 void CheckReferences(const Inventory& inv, DiagnosticSink& sink) {
   std::map<std::string, SourcePos> hosts;
   for (const auto& p : inv.providers) {
@@ -190,6 +216,7 @@ void CheckReferences(const Inventory& inv, DiagnosticSink& sink) {
     }
   }
   for (const auto& w : inv.workloads) {
+    CheckImage(inv, w, sink);
     for (const auto& name : w.placement.providers) {
       if (!inv.FindProvider(name)) {
         std::string known;
@@ -322,6 +349,13 @@ const Provider* Inventory::FindProvider(const std::string& name) const {
   return nullptr;
 }
 
+const Image* Inventory::FindImage(const std::string& name) const {
+  for (const auto& i : images) {
+    if (i.name == name) return &i;
+  }
+  return nullptr;
+}
+
 const Workload* Inventory::FindWorkload(const std::string& name) const {
   for (const auto& w : workloads) {
     if (w.name == name) return &w;
@@ -335,6 +369,8 @@ const Profile* Inventory::FindProfile(const std::string& name) const {
   }
   return nullptr;
 }
+
+const char* ToString(ImageFormat format) { return format == ImageFormat::kRaw ? "raw" : "qcow2"; }
 
 const char* ToString(Spread spread) {
   switch (spread) {

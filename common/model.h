@@ -87,6 +87,30 @@ struct PlacementSpec {
   Labels labels;                       ///< hosts must carry all of these
 };
 
+/// Disk image formats a base image may have.
+enum class ImageFormat { kQcow2, kRaw };
+
+/// A base disk image by name; each replica gets a copy-on-write root disk on it.
+struct Image {
+  std::string name;
+  std::string display_name;
+  ImageFormat format = ImageFormat::kQcow2;
+  std::string source;     ///< an absolute path (relative ones are resolved at load) or https URL
+  std::string sha256;     ///< 64 lowercase hex digits
+  uint64_t min_disk = 0;  ///< bytes a replica's disk must have at least; 0: no minimum
+  SourcePos pos;
+};
+
+/// First-boot configuration handed to cloud-init in each replica's NoCloud seed.
+struct CloudInit {
+  std::vector<std::string> ssh_authorized_keys;
+  std::string user_data_file;  ///< absolute path; empty when none
+  /// The file's content, read and checked at load. It may hold secrets: never log or print it.
+  std::string user_data;
+
+  bool empty() const { return ssh_authorized_keys.empty() && user_data_file.empty(); }
+};
+
 /// A government system to run.
 struct Workload {
   std::string name;
@@ -95,7 +119,9 @@ struct Workload {
   int security_level = 0;
   int replicas = 1;
   Resources resources;
-  std::string image;
+  std::string image;    ///< an Image's name; empty: a diskless replica
+  SourcePos image_pos;  ///< where `image` was written
+  CloudInit cloud_init;
   std::string network;
   std::optional<Health> health;
   PlacementSpec placement;
@@ -195,6 +221,7 @@ struct Waiver {
 /// Everything loaded from `-f` paths.
 struct Inventory {
   std::vector<Provider> providers;
+  std::vector<Image> images;
   std::vector<Workload> workloads;
   std::vector<Policy> policies;
   std::vector<Profile> profiles;
@@ -202,10 +229,12 @@ struct Inventory {
   std::vector<std::string> files;  ///< files read, in order
 
   const Provider* FindProvider(const std::string& name) const;
+  const Image* FindImage(const std::string& name) const;
   const Workload* FindWorkload(const std::string& name) const;
   const Profile* FindProfile(const std::string& name) const;
 };
 
+const char* ToString(ImageFormat format);
 const char* ToString(Spread spread);
 const char* ToString(Separation separation);
 const char* ToString(Severity severity);

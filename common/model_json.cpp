@@ -46,6 +46,17 @@ nlohmann::json ToJson(const Provider& p) {
           {"zones", zones}};
 }
 
+nlohmann::json ToJson(const Image& i) {
+  nlohmann::json j = {{"kind", "Image"},
+                      {"name", i.name},
+                      {"display_name", i.display_name},
+                      {"format", ToString(i.format)},
+                      {"source", i.source},
+                      {"sha256", i.sha256}};
+  if (i.min_disk > 0) j["min_disk_bytes"] = i.min_disk;
+  return j;
+}
+
 nlohmann::json ToJson(const Workload& w) {
   nlohmann::json j = {
       {"kind", "Workload"},
@@ -62,6 +73,11 @@ nlohmann::json ToJson(const Workload& w) {
         {"spread",
          w.placement.spread ? nlohmann::json(ToString(*w.placement.spread)) : nlohmann::json()},
         {"labels", w.placement.labels}}}};
+  if (!w.cloud_init.empty()) {
+    // The user data itself may hold secrets: only its file is named.
+    j["cloud_init"] = {{"ssh_authorized_keys", w.cloud_init.ssh_authorized_keys},
+                       {"user_data_file", w.cloud_init.user_data_file}};
+  }
   if (w.health) {
     j["health"] = {{"url", w.health->url},
                    {"interval_seconds", w.health->interval.count() / 1000.0},
@@ -145,6 +161,7 @@ nlohmann::json ToJson(const Waiver& w) {
 nlohmann::json ToJson(const Inventory& inv) {
   return {{"files", inv.files},
           {"providers", Array(inv.providers)},
+          {"images", Array(inv.images)},
           {"workloads", Array(inv.workloads)},
           {"policies", Array(inv.policies)},
           {"profiles", Array(inv.profiles)},

@@ -8,6 +8,7 @@
 namespace egov {
 
 nlohmann::json ToJson(const Provider& provider);
+nlohmann::json ToJson(const Image& image);
 nlohmann::json ToJson(const Workload& workload);
 nlohmann::json ToJson(const Policy& policy);
 nlohmann::json ToJson(const Profile& profile);

@@ -1,5 +1,13 @@
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "common/cloud_init.h"
 #include "common/loader.h"
 #include "common/parse_kinds.h"
 
@@ -285,7 +293,165 @@ std::optional<Zone> ReadZone(const Context& ctx, const YAML::Node& node, const s
   return z;
 }
 
+// A path relative to the YAML file that names it is taken from the file's directory.
+std::string ResolvePath(const Context& ctx, const std::string& path) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (p.is_relative()) p = fs::path(ctx.file).parent_path() / p;
+  return fs::absolute(p).lexically_normal().string();
+}
+
+std::optional<std::string> ReadImageSource(MapReader& r) {
+  YAML::Node v = r.Required("source", "a path or an https:// URL");
+  if (!v.IsDefined()) return std::nullopt;
+  auto s = yaml::String(r.ctx(), v, r.Name("source"));
+  if (!s) return std::nullopt;
+  const bool url = s->find("://") != std::string::npos;
+  bool valid = !s->empty();
+  for (unsigned char c : *s) valid = valid && c >= 0x20 && c != 0x7F;
+  if (url) {
+    valid = valid && s->rfind("https://", 0) == 0 && s->size() > 8 &&
+            s->find_first_of(" \"<>") == std::string::npos;
+  }
+  if (!valid) {
+    r.ctx().Error(v, r.Name("source") +
+                         ": expected a file path (relative to this file, or absolute) or an "
+                         "https:// URL, got " +
+                         yaml::Describe(v));
+    return std::nullopt;
+  }
+  return url ? *s : ResolvePath(r.ctx(), *s);
+}
+
+std::optional<std::string> ReadSha256(MapReader& r) {
+  YAML::Node v = r.Required("sha256", "64 hexadecimal digits");
+  if (!v.IsDefined()) return std::nullopt;
+  std::optional<std::string> s;
+  if (v.IsScalar()) s = v.Scalar();
+  const bool valid = s && s->size() == 64 && std::all_of(s->begin(), s->end(), [](char c) {
+                       return std::isxdigit(static_cast<unsigned char>(c));
+                     });
+  if (!valid) {
+    r.ctx().Error(v, r.Name("sha256") +
+                         ": expected the SHA-256 of the image as 64 hexadecimal "
+                         "digits (sha256sum prints it), got " +
+                         yaml::Describe(v));
+    return std::nullopt;
+  }
+  std::transform(s->begin(), s->end(), s->begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// The user data file: a readable regular file of bounded size, in a format cloud-init takes,
+// that merges with the keys. Its content is never quoted in a message: it may hold secrets.
+bool ReadUserDataFile(const Context& ctx, const YAML::Node& node, const std::string& what,
+                      CloudInit& ci) {
+  auto raw = yaml::String(ctx, node, what);
+  if (!raw) return false;
+  const std::string path = ResolvePath(ctx, *raw);
+  struct stat st {};
+  std::string problem;
+  if (::stat(path.c_str(), &st) != 0) {
+    problem = std::string("cannot read ") + path + ": " + std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = path + " is not a regular file";
+  }
+  std::string content;
+  if (problem.empty()) {
+    // One byte more than allowed tells a file that is too large, however it grew.
+    std::ifstream in(path, std::ios::binary);
+    content.resize(cloud_init::kMaxUserDataBytes + 1);
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    content.resize(static_cast<size_t>(in.gcount()));
+    if (!in.is_open() || in.bad()) {
+      problem = "cannot read " + path;
+    } else if (content.size() > cloud_init::kMaxUserDataBytes) {
+      problem = path + " is larger than " + FormatSize(cloud_init::kMaxUserDataBytes);
+    }
+  }
+  if (!problem.empty()) {
+    ctx.Error(node, what + ": " + problem + "; expected a readable cloud-init user data file");
+    return false;
+  }
+  try {
+    cloud_init::BuildUserData(ci.ssh_authorized_keys, content, path);
+  } catch (const ConfigError& e) {
+    for (const auto& d : e.diagnostics()) {
+      ctx.sink->Add(d.pos, what + ": " + d.message);
+    }
+    return false;
+  }
+  ci.user_data_file = path;
+  ci.user_data = std::move(content);
+  return true;
+}
+
+std::optional<CloudInit> ReadCloudInit(const Context& ctx, const YAML::Node& node,
+                                       const std::string& what) {
+  MapReader r(ctx, node, what);
+  if (!r.ok()) return std::nullopt;
+  CloudInit ci;
+  bool ok = true;
+  if (YAML::Node keys = r.Optional("ssh_authorized_keys"); keys.IsDefined() && !keys.IsNull()) {
+    // Only the kind of a wrong value is named: a private key pasted by mistake is never echoed.
+    const auto kind = [](const YAML::Node& n) {
+      return n.IsScalar() ? std::string("a single string") : yaml::Describe(n);
+    };
+    if (!keys.IsSequence()) {
+      ctx.Error(keys, r.Name("ssh_authorized_keys") +
+                          ": expected a list of OpenSSH public keys, got " + kind(keys));
+      ok = false;
+    } else {
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const std::string key_what = r.Name("ssh_authorized_keys[" + std::to_string(i) + "]");
+        if (!keys[i].IsScalar()) {
+          ctx.Error(keys[i], key_what + ": expected an OpenSSH public key, got " + kind(keys[i]));
+          ok = false;
+        } else if (auto problem = cloud_init::CheckSshPublicKey(keys[i].Scalar())) {
+          ctx.Error(keys[i], key_what + ": " + *problem);
+          ok = false;
+        } else {
+          ci.ssh_authorized_keys.push_back(keys[i].Scalar());
+        }
+      }
+    }
+  }
+  if (YAML::Node f = r.Optional("user_data_file"); f.IsDefined() && !f.IsNull()) {
+    ok = ReadUserDataFile(ctx, f, r.Name("user_data_file"), ci) && ok;
+  }
+  r.Finish();
+  if (!ok) return std::nullopt;
+  return ci;
+}
+
 }  // namespace
+
+std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
+  const Context& ctx = doc.ctx();
+  Image image;
+  image.name = name;
+  image.pos = ctx.Pos(doc.node());
+  auto display = doc.String("display_name", true);
+  std::optional<size_t> format;
+  if (YAML::Node f = doc.Required("format", "qcow2 or raw"); f.IsDefined()) {
+    format = ReadChoice(ctx, f, doc.Name("format"), {"qcow2", "raw"});
+  }
+  auto source = ReadImageSource(doc);
+  auto sha256 = ReadSha256(doc);
+  auto min_disk = ReadSize(doc, "min_disk", false, 1);
+  doc.Finish();
+  if (!display || !format || !source || !sha256 ||
+      (!min_disk && doc.Optional("min_disk").IsDefined())) {
+    return std::nullopt;
+  }
+  image.display_name = *display;
+  image.format = static_cast<ImageFormat>(*format);
+  image.source = *source;
+  image.sha256 = *sha256;
+  image.min_disk = min_disk.value_or(0);
+  return image;
+}
 
 std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
   const Context& ctx = doc.ctx();
@@ -354,16 +520,43 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
   auto system = doc.String("system", true);
   auto level = doc.Integer("security_level", true, 1, 5);
   auto replicas = doc.Integer("replicas", false, 1, 1000);
+  // An image needs a disk: resources.disk is the capacity of each replica's root disk.
+  YAML::Node image_node = doc.Optional("image");
+  const bool has_image = image_node.IsDefined() && !image_node.IsNull();
   YAML::Node res = doc.Required("resources", "a mapping with vcpus, memory and disk");
   auto resources =
-      res.IsDefined() ? ReadResources(ctx, res, doc.Name("resources"), false) : std::nullopt;
-  auto image = doc.String("image", false);
+      res.IsDefined() ? ReadResources(ctx, res, doc.Name("resources"), has_image) : std::nullopt;
+  std::optional<std::string> image;
+  if (has_image) {
+    image = yaml::String(ctx, image_node, doc.Name("image"));
+    if (image && !IsDnsLabel(*image)) {
+      ctx.Error(image_node, doc.Name("image") +
+                                ": expected the name of an Image (a DNS label), got " +
+                                yaml::Describe(image_node) +
+                                "; a path is no longer accepted: declare a 'kind: Image' with "
+                                "this file as its source and sha256, and name it here");
+      image.reset();
+    }
+  }
+  std::optional<CloudInit> cloud_init;
+  YAML::Node ci_node = doc.Optional("cloud_init");
+  const bool has_cloud_init = ci_node.IsDefined() && !ci_node.IsNull();
+  if (has_cloud_init) {
+    cloud_init = ReadCloudInit(ctx, ci_node, doc.Name("cloud_init"));
+    if (cloud_init && !has_image) {
+      ctx.Error(ci_node, doc.Name("cloud_init") +
+                             ": needs an 'image': cloud-init runs in the image's operating "
+                             "system, and a diskless replica has none");
+      cloud_init.reset();
+    }
+  }
   std::optional<std::string> network;
   YAML::Node network_node = doc.Optional("network");
   if (network_node.IsDefined() && !network_node.IsNull()) {
     network = ReadName(ctx, network_node, doc.Name("network"));
   }
-  bool ok = agency && system && level && resources &&
+  bool ok = agency && system && level && resources && (image || !has_image) &&
+            (cloud_init || !has_cloud_init) &&
             (replicas || !doc.Optional("replicas").IsDefined()) &&
             (network || !network_node.IsDefined() || network_node.IsNull());
   if (YAML::Node h = doc.Optional("health"); h.IsDefined() && !h.IsNull()) {
@@ -434,6 +627,8 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
   w.replicas = static_cast<int>(replicas.value_or(1));
   w.resources = *resources;
   w.image = image.value_or("");
+  w.image_pos = ctx.Pos(image_node);
+  if (cloud_init) w.cloud_init = std::move(*cloud_init);
   w.network = network.value_or("");
   return w;
 }

@@ -12,6 +12,7 @@
 namespace egov::detail {
 
 std::optional<Provider> ParseProvider(yaml::MapReader& doc, const std::string& name);
+std::optional<Image> ParseImage(yaml::MapReader& doc, const std::string& name);
 std::optional<Workload> ParseWorkload(yaml::MapReader& doc, const std::string& name);
 std::optional<Policy> ParsePolicy(yaml::MapReader& doc, const std::string& name);
 std::optional<Profile> ParseProfile(yaml::MapReader& doc, const std::string& name);

@@ -44,9 +44,9 @@ void PrintText(const Inventory& inv, std::ostream& out) {
   out << "Valid: " << Plural(inv.files.size(), "file") << ", "
       << Plural(inv.providers.size(), "provider") << ", " << Plural(s.zones, "zone") << ", "
       << Plural(s.hosts, "host") << ", " << Plural(inv.workloads.size(), "workload") << ", "
-      << Plural(inv.policies.size(), "policy") << ", " << Plural(inv.profiles.size(), "profile")
-      << " (" << Plural(s.controls, "control") << "), " << Plural(inv.waivers.size(), "waiver")
-      << "\n";
+      << Plural(inv.images.size(), "image") << ", " << Plural(inv.policies.size(), "policy") << ", "
+      << Plural(inv.profiles.size(), "profile") << " (" << Plural(s.controls, "control") << "), "
+      << Plural(inv.waivers.size(), "waiver") << "\n";
   if (!inv.providers.empty()) out << "\nProviders:\n";
   for (const auto& p : inv.providers) {
     size_t hosts = 0;
@@ -116,6 +116,7 @@ int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
                           {"hosts", s.hosts},
                           {"workloads", inv.workloads.size()},
                           {"workloads_by_level", by_level},
+                          {"images", inv.images.size()},
                           {"policies", inv.policies.size()},
                           {"profiles", inv.profiles.size()},
                           {"controls", s.controls},

@@ -105,14 +105,6 @@ std::string BuildDomainXml(const DomainRequest& r, const HostTraits& traits) {
   x += "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n"
        "  <on_crash>destroy</on_crash>\n";
   x += "  <devices>\n";
-  if (!w.image.empty()) {
-    // The golden image is attached read-only; per-replica volumes belong to the image service.
-    x += "    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n"
-         "      <source file='" +
-         XmlEscape(w.image) +
-         "'/>\n"
-         "      <target dev='vda' bus='virtio'/>\n      <readonly/>\n    </disk>\n";
-  }
   if (!r.network.empty()) {
     x += "    <interface type='network'>\n      <mac address='" + MacFor(r.uuid) +
          "'/>\n"

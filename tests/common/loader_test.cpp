@@ -186,6 +186,13 @@ zones:
         labels: {storage: ssd}
         agent: "https://h.example:9464"
 ---
+kind: Image
+name: a
+display_name: "A"
+format: qcow2
+source: /img/a.qcow2
+sha256: 5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b
+---
 kind: Workload
 name: w
 agency: "Bộ Y tế"
@@ -193,7 +200,7 @@ system: "Hồ sơ sức khỏe điện tử"
 security_level: 3
 replicas: 2
 resources: {vcpus: 4, memory: 8Gi, disk: 100Gi}
-image: /img/a.qcow2
+image: a
 network: net-a
 health: {url: "https://w.example/healthz", interval: 1m, timeout: 10s, expect_status: 204}
 placement: {providers: [p], spread: zone, labels: {storage: ssd}}
@@ -205,6 +212,7 @@ placement: {providers: [p], spread: zone, labels: {storage: ssd}}
   EXPECT_EQ(w.replicas, 2);
   EXPECT_EQ(w.resources.memory, 8ULL << 30);
   EXPECT_EQ(w.resources.disk, 100ULL << 30);
+  EXPECT_EQ(w.image, "a");
   ASSERT_TRUE(w.health.has_value());
   EXPECT_EQ(w.health->interval.count(), 60000);
   EXPECT_EQ(w.health->expect_status, 204);

@@ -1,0 +1,118 @@
+// `egovctl validate` with the Image kind: the acceptance of issue 18 (an unknown image name is
+// refused with the workload's position, exit 2) and the national sample's images.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/cli.h"
+
+namespace egov::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kSource = EGOV_SOURCE_DIR;
+
+struct CliRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+CliRun Egovctl(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = RunEgovctl(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+class ValidateImages : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("egov-validate-images-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+  fs::path dir_;
+};
+
+constexpr const char* kImages = R"(kind: Image
+name: debian-12
+display_name: Debian 12 generic cloud image
+format: qcow2
+source: images/debian-12-generic-amd64.qcow2
+sha256: 5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b5f3c2a1b
+min_disk: 3Gi
+)";
+
+std::string Workload(const std::string& image) {
+  return "kind: Workload\nname: dvc\nagency: A\nsystem: S\nsecurity_level: 2\n"
+         "resources: {vcpus: 1, memory: 1Gi, disk: 10Gi}\n"
+         "image: " +
+         image + "\n";
+}
+
+TEST_F(ValidateImages, RefusesAnUnknownImageNameWithTheWorkloadsPositionExit2) {
+  Write("images.yaml", kImages);
+  const std::string w = Write("workloads.yaml", Workload("debian-13"));
+  const CliRun r = Egovctl({"validate", "-f", dir_.string()});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(w + ":7:8: Workload dvc: image 'debian-13' is not a loaded Image; "
+                           "expected one of: debian-12"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(ValidateImages, RefusesAPathInImageAndSaysWhy) {
+  const std::string w = Write("workloads.yaml", Workload("/var/lib/egov/images/dvc.qcow2"));
+  const CliRun r = Egovctl({"validate", "-f", w});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(w + ":7:8:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a path is no longer accepted"), std::string::npos) << r.err;
+}
+
+TEST_F(ValidateImages, CountsAndListsImages) {
+  Write("images.yaml", kImages);
+  Write("workloads.yaml", Workload("debian-12"));
+  const CliRun text = Egovctl({"validate", "-f", dir_.string()});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find(", 1 workload, 1 image, "), std::string::npos) << text.out;
+  const CliRun json = Egovctl({"validate", "-f", dir_.string(), "--output", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["summary"]["images"], 1);
+  EXPECT_EQ(j["inventory"]["images"][0]["source"],
+            (dir_ / "images/debian-12-generic-amd64.qcow2").string());
+  EXPECT_EQ(j["inventory"]["workloads"][0]["image"], "debian-12");
+}
+
+TEST(NationalSample, ItsWorkloadsNameItsImages) {
+  const CliRun r =
+      Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--output", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> images, used;
+  for (const auto& i : j["inventory"]["images"]) images.insert(i["name"]);
+  for (const auto& w : j["inventory"]["workloads"]) {
+    if (!w["image"].get<std::string>().empty()) used.insert(w["image"]);
+  }
+  EXPECT_FALSE(used.empty());
+  EXPECT_EQ(used, images) << "every sample image is used, and only those";
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
