@@ -8,6 +8,7 @@
 #include "agents/commands.h"
 #include "checks/report.h"
 #include "checks/scan.h"
+#include "common/command_line.h"
 
 namespace po = boost::program_options;
 
@@ -41,19 +42,17 @@ struct Change {
 int CmdDiff(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc("diff options");
   desc.add_options()("old", po::value<std::string>()->required(), "earlier results JSON")(
-      "new", po::value<std::string>()->required(), "later results JSON")(
-      "format,f", po::value<std::string>()->default_value("text"), "text or json");
+      "new", po::value<std::string>()->required(), "later results JSON");
+  cli::AddFormatOption(desc, {"text", "json"});
   po::positional_options_description pos;
   pos.add("old", 1).add("new", 1);
   po::variables_map vm;
-  if (auto code = ParseCommandLine(args, "diff OLD.json NEW.json [--format text|json]", desc, pos,
-                                   vm, out, err)) {
+  if (auto code =
+          cli::ParseCommandLine("egov-agent", args, "diff OLD.json NEW.json [--format text|json]",
+                                desc, pos, vm, out, err)) {
     return *code;
   }
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json") {
-    throw ConfigError({"--format", 0, 0}, "expected text or json, got '" + format + "'");
-  }
+  const std::string format = cli::ReadFormat(vm, {"text", "json"});
   const auto before = ReadResults(vm["old"].as<std::string>());
   const auto after = ReadResults(vm["new"].as<std::string>());
 

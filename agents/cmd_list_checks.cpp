@@ -4,6 +4,7 @@
 
 #include "agents/commands.h"
 #include "checks/registry.h"
+#include "common/command_line.h"
 #include "common/diagnostics.h"
 
 namespace po = boost::program_options;
@@ -21,16 +22,13 @@ std::string Join(const std::vector<std::string>& items) {
 
 int CmdListChecks(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc("list-checks options");
-  desc.add_options()("format,f", po::value<std::string>()->default_value("text"), "text or json");
+  cli::AddFormatOption(desc, {"text", "json"});
   po::variables_map vm;
-  if (auto code =
-          ParseCommandLine(args, "list-checks [--format text|json]", desc, {}, vm, out, err)) {
+  if (auto code = cli::ParseCommandLine("egov-agent", args, "list-checks [--format text|json]",
+                                        desc, {}, vm, out, err)) {
     return *code;
   }
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json") {
-    throw ConfigError({"--format", 0, 0}, "expected text or json, got '" + format + "'");
-  }
+  const std::string format = cli::ReadFormat(vm, {"text", "json"});
   const auto& types = checks::CheckTypes();
   if (format == "json") {
     nlohmann::json j = nlohmann::json::array();

@@ -8,6 +8,7 @@
 #include "agents/log.h"
 #include "agents/scan_setup.h"
 #include "agents/web_config.h"
+#include "common/command_line.h"
 
 namespace po = boost::program_options;
 
@@ -55,7 +56,8 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
       "log-level", po::value<std::string>(), "debug, info, warn or error")(
       "check-config", "validate the configuration, web config and profiles, then exit");
   po::variables_map vm;
-  if (auto code = ParseCommandLine(args, "run [-c agent.yaml] [OPTIONS]", desc, {}, vm, out, err)) {
+  if (auto code = cli::ParseCommandLine("egov-agent", args, "run [-c agent.yaml] [OPTIONS]", desc,
+                                        {}, vm, out, err)) {
     return *code;
   }
   const std::string path = Get<std::string>(vm, "config").value_or("");

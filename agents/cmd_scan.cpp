@@ -9,6 +9,7 @@
 #include "agents/scan_setup.h"
 #include "checks/report.h"
 #include "checks/scan.h"
+#include "common/command_line.h"
 #include "common/files.h"
 #include "common/version.h"
 
@@ -17,6 +18,8 @@ namespace fs = std::filesystem;
 
 namespace egov::agent {
 namespace {
+
+const std::vector<std::string> kFormats = {"text", "json", "junit", "sarif", "html"};
 
 // The host name waivers are matched against: the root's /etc/hostname, else this machine's.
 std::string DefaultHost(const std::string& root) {
@@ -42,24 +45,21 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "host tree to check: / or a mounted image or fixture")(
       "host", po::value<std::string>(), "host name for waivers (default: the root's hostname)")(
       "waivers,w", po::value<std::vector<std::string>>(), "Waiver file or directory (repeatable)")(
-      "format,f", po::value<std::string>()->default_value("text"),
-      "text, json, junit, sarif or html")("output,o", po::value<std::string>(),
-                                          "write the report to this file")(
       "profiles-dir", po::value<std::string>()->default_value(std::string(kDataDir) + "/profiles"),
       "where profile names are looked up")("timeout", po::value<std::string>()->default_value("5s"),
                                            "per-control check timeout")(
       "workers", po::value<int>()->default_value(4), "checks run in parallel");
+  cli::AddFormatOption(desc, kFormats);
+  cli::AddOutputOption(desc, "write the report to FILE (a summary goes to standard output)");
   po::variables_map vm;
-  if (auto code = ParseCommandLine(
-          args, "scan --profile P [--profile Q...] [--level N] [--root DIR] [--format F] [-o FILE]",
-          desc, {}, vm, out, err)) {
+  if (auto code = cli::ParseCommandLine(
+          "egov-agent", args,
+          "scan --profile P [--profile Q...] [--level N] [--root DIR] [--format F] [-o FILE]", desc,
+          {}, vm, out, err)) {
     return *code;
   }
-  const auto format = checks::ParseReportFormat(vm["format"].as<std::string>());
-  if (!format) {
-    throw ConfigError({"--format", 0, 0}, "expected text, json, junit, sarif or html, got '" +
-                                              vm["format"].as<std::string>() + "'");
-  }
+  const auto format = checks::ParseReportFormat(cli::ReadFormat(vm, kFormats));
+  const std::optional<std::string> output = cli::ReadOutputFile(vm, kFormats);
   std::optional<int> level;
   if (vm.count("level")) {
     level = vm["level"].as<int>();
@@ -94,10 +94,10 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   options.workers = workers;
   const checks::ScanResult result = checks::RunScan(setup.profiles, options);
 
-  if (vm.count("output")) {
+  if (output) {
     std::ostringstream text;
     checks::WriteReport(result, *format, text);
-    WriteFileAtomically(vm["output"].as<std::string>(), text.str());
+    WriteFileAtomically(*output, text.str());
     for (const auto& p : result.profiles) out << checks::OneLineSummary(p) << "\n";
   } else {
     checks::WriteReport(result, *format, out);

@@ -1,11 +1,8 @@
 #pragma once
 
 #include <iosfwd>
-#include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 // One function per egov-agent command; each parses its own options and returns an exit code.
 namespace egov::agent {
@@ -21,13 +18,5 @@ int StartAgentDaemon(const std::vector<std::string>& args, std::ostream& out, st
 /// The path of `name` in the directory of the running program (egov-agent and egov-agentd are
 /// installed side by side). Throws std::runtime_error when /proc/self/exe cannot be read.
 std::string ProgramBeside(const std::string& name);
-
-/// Parses a command's options (adds --help). Prints help (returns 0) or the error (returns 2)
-/// itself; nullopt when the command should go on.
-std::optional<int> ParseCommandLine(
-    const std::vector<std::string>& args, const std::string& usage,
-    boost::program_options::options_description& desc,
-    const boost::program_options::positional_options_description& pos,
-    boost::program_options::variables_map& vm, std::ostream& out, std::ostream& err);
 
 }  // namespace egov::agent

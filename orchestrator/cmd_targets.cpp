@@ -12,12 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/command_line.h"
 #include "common/diagnostics.h"
 #include "common/files.h"
 #include "common/loader.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
-#include "orchestrator/options.h"
 
 namespace po = boost::program_options;
 
@@ -101,24 +101,25 @@ nlohmann::json Targets(const Inventory& inv, size_t& without_agent) {
 int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("targets options");
   desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
-                     "YAML file or directory (repeatable)")(
-      "out,o", po::value<std::string>(), "write the targets to FILE (default: standard output)");
+                     "YAML file or directory (repeatable)");
+  cli::AddOutputOption(desc, "write the targets to FILE (default: standard output)");
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
-  if (auto code =
-          ParseOptions(args, "egovctl targets -f PATH... [-o targets.json]", desc, pos, vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "targets -f PATH... [-o targets.json]",
+                                        desc, pos, vm, io.out, io.err)) {
     return *code;
   }
+  const std::optional<std::string> output = cli::ReadOutputFile(vm, {"json"});
   const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
   size_t without_agent = 0;
   const nlohmann::json groups = Targets(inv, without_agent);
   const std::string text = groups.dump(2) + "\n";
-  if (vm.count("out")) {
+  if (output) {
     // Prometheus re-reads file_sd files when they change: one rename, never half a file.
-    WriteFileAtomically(vm["out"].as<std::string>(), text);
+    WriteFileAtomically(*output, text);
     io.err << "Wrote " << groups.size() << " target" << (groups.size() == 1 ? "" : "s") << " to "
-           << vm["out"].as<std::string>() << ".\n";
+           << *output << ".\n";
   } else {
     io.out << text;
   }

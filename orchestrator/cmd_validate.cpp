@@ -2,10 +2,10 @@
 #include <ostream>
 
 #include "checks/scan.h"
+#include "common/command_line.h"
 #include "common/loader.h"
 #include "common/model_json.h"
 #include "orchestrator/commands.h"
-#include "orchestrator/options.h"
 
 namespace po = boost::program_options;
 
@@ -90,19 +90,19 @@ void PrintText(const Inventory& inv, std::ostream& out) {
 int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("validate options");
   desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
-                     "YAML file or directory (repeatable)")(
-      "output,o", po::value<std::string>()->default_value("text"), "text or json");
+                     "YAML file or directory (repeatable)");
+  cli::AddFormatOption(desc, {"text", "json"});
   po::positional_options_description pos;
   pos.add("file", -1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl validate -f PATH... [--output text|json]", desc, pos,
-                               vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "validate -f PATH... [--format text|json]",
+                                        desc, pos, vm, io.out, io.err)) {
     return *code;
   }
-  const OutputFormat format = ReadOutputFormat(vm);
+  const bool json = cli::ReadFormat(vm, {"text", "json"}) == "json";
   const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
   checks::ValidateProfiles(inv.profiles);  // check types and their parameters
-  if (format == OutputFormat::kJson) {
+  if (json) {
     const Summary s = Summarize(inv);
     nlohmann::json by_level = nlohmann::json::object();
     for (const auto& [level, counts] : s.by_level) {

@@ -99,7 +99,7 @@ reason: "hết hạn"
 approved_by: "B"
 expires: 2020-01-01
 )");
-  const CliRun r = Agent(Scan("weak", {"--waivers", File("waivers.yaml"), "-f", "json"}));
+  const CliRun r = Agent(Scan("weak", {"--waivers", File("waivers.yaml"), "--format", "json"}));
   EXPECT_EQ(r.code, 1) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   std::map<std::string, std::string> status;
@@ -140,8 +140,8 @@ controls:
 }
 
 TEST_F(ScanCommand, DiffListsNewlyFailingNewlyPassingAppearedAndDisappeared) {
-  ASSERT_EQ(Agent(Scan("hardened", {"-f", "json", "-o", File("good.json")})).code, 0);
-  ASSERT_EQ(Agent(Scan("weak", {"-f", "json", "-o", File("bad.json")})).code, 1);
+  ASSERT_EQ(Agent(Scan("hardened", {"--format", "json", "-o", File("good.json")})).code, 0);
+  ASSERT_EQ(Agent(Scan("weak", {"--format", "json", "-o", File("bad.json")})).code, 1);
   CliRun r = Agent({"diff", File("good.json"), File("bad.json")});
   EXPECT_EQ(r.code, 1) << r.err;  // something newly fails
   EXPECT_NE(r.out.find("Newly failing (33)"), std::string::npos) << r.out;
@@ -152,13 +152,13 @@ TEST_F(ScanCommand, DiffListsNewlyFailingNewlyPassingAppearedAndDisappeared) {
   EXPECT_EQ(j["newly_failing"].size(), 0u);
   EXPECT_EQ(j["newly_passing"].size(), 33u);
   ASSERT_EQ(Agent({"scan", "--profiles-dir", kSource + "/profiles", "--root", kHosts + "/hardened",
-                   "-p", "availability", "-f", "json", "-o", File("avail.json")})
+                   "-p", "availability", "--format", "json", "-o", File("avail.json")})
                 .code,
             0);
-  r = Agent({"diff", File("avail.json"), File("good.json"), "-f", "json"});
+  r = Agent({"diff", File("avail.json"), File("good.json"), "--format", "json"});
   const auto k = nlohmann::json::parse(r.out);
   EXPECT_EQ(k["appeared"].size(), 30u + 29u);  // mic-1145 and decree85-level4 controls
-  r = Agent({"diff", File("good.json"), File("avail.json"), "-f", "json"});
+  r = Agent({"diff", File("good.json"), File("avail.json"), "--format", "json"});
   EXPECT_EQ(nlohmann::json::parse(r.out)["disappeared"].size(), 30u + 29u);
   Write("junk.json", "{\"schema\": \"other\"}");
   EXPECT_EQ(Agent({"diff", File("junk.json"), File("good.json")}).code, 2);

@@ -91,7 +91,7 @@ TEST_F(ValidateImages, CountsAndListsImages) {
   const CliRun text = Egovctl({"validate", "-f", dir_.string()});
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.out.find(", 1 workload, 1 image, "), std::string::npos) << text.out;
-  const CliRun json = Egovctl({"validate", "-f", dir_.string(), "--output", "json"});
+  const CliRun json = Egovctl({"validate", "-f", dir_.string(), "--format", "json"});
   ASSERT_EQ(json.code, 0) << json.err;
   const auto j = nlohmann::json::parse(json.out);
   EXPECT_EQ(j["summary"]["images"], 1);
@@ -102,7 +102,7 @@ TEST_F(ValidateImages, CountsAndListsImages) {
 
 TEST(NationalSample, ItsWorkloadsNameItsImages) {
   const CliRun r =
-      Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--output", "json"});
+      Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   std::set<std::string> images, used;

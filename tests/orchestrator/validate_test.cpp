@@ -129,7 +129,7 @@ TEST(Validate, PrintsTheSampleSummary) {
 
 TEST(Validate, JsonOutputKeepsVietnameseBytes) {
   const CliRun r =
-      Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--output", "json"});
+      Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["summary"]["hosts"], 31);
