@@ -1,7 +1,5 @@
 #include "agents/domains.h"
 
-#include <libvirt/virterror.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -91,8 +89,7 @@ struct DomainWatcher::Impl {
     std::vector<int> callbacks;
     const auto disconnect = [&] {
       if (!conn) return;
-      for (int id : callbacks) virConnectDomainEventDeregisterAny(conn->get(), id);
-      virResetLastError();
+      for (int id : callbacks) conn->DeregisterDomainEvent(id);
       callbacks.clear();
       conn.reset();
     };
@@ -119,11 +116,11 @@ struct DomainWatcher::Impl {
               {VIR_DOMAIN_EVENT_ID_LIFECYCLE, Generic(&OnLifecycle)},
               {VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, Generic(&OnMetadata)}};
           for (const auto& [id, callback] : events) {
-            const int cb =
-                virConnectDomainEventRegisterAny(conn->get(), nullptr, id, callback, this, nullptr);
-            if (cb >= 0) callbacks.push_back(cb);
+            // Drivers without events still work, by polling.
+            if (const int cb = conn->RegisterDomainEvent(id, callback, this); cb >= 0) {
+              callbacks.push_back(cb);
+            }
           }
-          virResetLastError();  // drivers without events still work, by polling
           backoff = std::chrono::milliseconds(1000);
         } catch (const libvirt::Error& e) {
           down(e.what());
