@@ -106,6 +106,14 @@ void ThrowLastError(const std::string& what, virConnectPtr conn) { Throw(SaveErr
   Throw(e, action + " storage pool " + (name ? name : "?"), nullptr);
 }
 
+// The `n` objects of a list libvirt returned, each owned by its Ptr; frees the list itself.
+template <typename Ptr, typename Raw>
+std::vector<Ptr> OwnAll(Raw* list, int n) {
+  std::vector<Ptr> out(list, list + n);
+  free(list);
+  return out;
+}
+
 template <typename Ptr, typename Raw>
 Ptr OrNotFound(Raw raw, virConnectPtr conn, const std::string& what) {
   if (raw) return Ptr(raw);
@@ -136,16 +144,18 @@ void EnsureEventLoop() {
 
 }  // namespace
 
+void ConnectionClose::operator()(virConnectPtr conn) const { VIR(virConnectClose)(conn); }
 void DomainFree::operator()(virDomainPtr dom) const { VIR(virDomainFree)(dom); }
 void NetworkFree::operator()(virNetworkPtr net) const { VIR(virNetworkFree)(net); }
 void PoolFree::operator()(virStoragePoolPtr pool) const { VIR(virStoragePoolFree)(pool); }
 
 std::unique_ptr<Connection> Connection::Open(const std::string& uri, const OpenOptions& options) {
   EnsureEventLoop();
-  virConnectPtr conn = VIR(virConnectOpenAuth)(uri.c_str(), *VIR(virConnectAuthPtrDefault),
-                                               options.read_only ? VIR_CONNECT_RO : 0);
-  if (!conn) ThrowLastError("cannot connect to " + uri, nullptr);
-  std::unique_ptr<Connection> c(new Connection(conn, uri));
+  ConnectionPtr owned(VIR(virConnectOpenAuth)(uri.c_str(), *VIR(virConnectAuthPtrDefault),
+                                              options.read_only ? VIR_CONNECT_RO : 0));
+  if (!owned) ThrowLastError("cannot connect to " + uri, nullptr);
+  const virConnectPtr conn = owned.get();
+  std::unique_ptr<Connection> c(new Connection(std::move(owned), uri));
   if (options.keepalive_interval > 0 &&
       VIR(virConnectSetKeepAlive)(conn, options.keepalive_interval, options.keepalive_count) < 0) {
     // Local drivers (test, qemu:///system over a unix socket still supports it) may not.
@@ -156,113 +166,105 @@ std::unique_ptr<Connection> Connection::Open(const std::string& uri, const OpenO
   return c;
 }
 
-Connection::Connection(virConnectPtr conn, std::string uri) : conn_(conn), uri_(std::move(uri)) {
-  if (VIR(virConnectRegisterCloseCallback)(conn_, OnClose, &close_reason_, nullptr) < 0) {
+Connection::Connection(ConnectionPtr conn, std::string uri)
+    : conn_(std::move(conn)), uri_(std::move(uri)) {
+  if (VIR(virConnectRegisterCloseCallback)(conn_.get(), OnClose, &close_reason_, nullptr) < 0) {
     VIR(virResetLastError)();  // not supported by this driver: no close events
   }
 }
 
 Connection::~Connection() {
-  // Fails harmlessly when the driver had no close callback.
-  VIR(virConnectUnregisterCloseCallback)(conn_, OnClose);
+  // Fails harmlessly when the driver had no close callback. conn_ closes the connection after.
+  VIR(virConnectUnregisterCloseCallback)(conn_.get(), OnClose);
   VIR(virResetLastError)();
-  VIR(virConnectClose)(conn_);
 }
 
-bool Connection::IsAlive() const { return VIR(virConnectIsAlive)(conn_) == 1; }
+bool Connection::IsAlive() const { return VIR(virConnectIsAlive)(conn_.get()) == 1; }
 
-void Connection::Throw(const std::string& what) const { ThrowLastError(what, conn_); }
+void Connection::Throw(const std::string& what) const { ThrowLastError(what, conn_.get()); }
 
 int Connection::RegisterDomainEvent(int event_id, virConnectDomainEventGenericCallback callback,
                                     void* opaque) const {
-  const int registration =
-      VIR(virConnectDomainEventRegisterAny)(conn_, nullptr, event_id, callback, opaque, nullptr);
+  const int registration = VIR(virConnectDomainEventRegisterAny)(conn_.get(), nullptr, event_id,
+                                                                 callback, opaque, nullptr);
   if (registration < 0) VIR(virResetLastError)();
   return registration;
 }
 
 void Connection::DeregisterDomainEvent(int registration) const {
   // Fails only when the connection is gone, which ends its registrations anyway.
-  if (VIR(virConnectDomainEventDeregisterAny)(conn_, registration) < 0) VIR(virResetLastError)();
+  if (VIR(virConnectDomainEventDeregisterAny)(conn_.get(), registration) < 0)
+    VIR(virResetLastError)();
 }
 
 std::string Connection::Type() const {
-  const char* type = VIR(virConnectGetType)(conn_);  // static: not to be freed
+  const char* type = VIR(virConnectGetType)(conn_.get());  // static: not to be freed
   if (!type) Throw("driver of " + uri_);
   return type;
 }
 
 virNodeInfo Connection::NodeInfo() const {
   virNodeInfo info{};
-  if (VIR(virNodeGetInfo)(conn_, &info) < 0) Throw("node info of " + uri_);
+  if (VIR(virNodeGetInfo)(conn_.get(), &info) < 0) Throw("node info of " + uri_);
   return info;
 }
 
 std::string Connection::Capabilities() const {
-  return TakeString(VIR(virConnectGetCapabilities)(conn_), "capabilities of " + uri_, conn_);
+  return TakeString(VIR(virConnectGetCapabilities)(conn_.get()), "capabilities of " + uri_,
+                    conn_.get());
 }
 
 std::vector<DomainPtr> Connection::ListAllDomains(unsigned flags) const {
   virDomainPtr* doms = nullptr;
-  const int n = VIR(virConnectListAllDomains)(conn_, &doms, flags);
+  const int n = VIR(virConnectListAllDomains)(conn_.get(), &doms, flags);
   if (n < 0) Throw("listing domains on " + uri_);
-  std::vector<DomainPtr> out;
-  out.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) out.emplace_back(doms[i]);
-  free(doms);
-  return out;
+  return OwnAll<DomainPtr>(doms, n);
 }
 
 DomainPtr Connection::LookupDomainByUuid(const std::string& uuid) const {
-  return OrNotFound<DomainPtr>(VIR(virDomainLookupByUUIDString)(conn_, uuid.c_str()), conn_,
-                               "looking up domain " + uuid + " on " + uri_);
+  return OrNotFound<DomainPtr>(VIR(virDomainLookupByUUIDString)(conn_.get(), uuid.c_str()),
+                               conn_.get(), "looking up domain " + uuid + " on " + uri_);
 }
 
 DomainPtr Connection::DefineDomain(const std::string& xml, bool validate) const {
-  virDomainPtr dom =
-      VIR(virDomainDefineXMLFlags)(conn_, xml.c_str(), validate ? VIR_DOMAIN_DEFINE_VALIDATE : 0);
+  virDomainPtr dom = VIR(virDomainDefineXMLFlags)(conn_.get(), xml.c_str(),
+                                                  validate ? VIR_DOMAIN_DEFINE_VALIDATE : 0);
   if (!dom) Throw("defining a domain on " + uri_);
   return DomainPtr(dom);
 }
 
 std::vector<NetworkPtr> Connection::ListAllNetworks() const {
   virNetworkPtr* nets = nullptr;
-  const int n = VIR(virConnectListAllNetworks)(conn_, &nets, 0);
+  const int n = VIR(virConnectListAllNetworks)(conn_.get(), &nets, 0);
   if (n < 0) Throw("listing networks on " + uri_);
-  std::vector<NetworkPtr> out;
-  for (int i = 0; i < n; ++i) out.emplace_back(nets[i]);
-  free(nets);
-  return out;
+  return OwnAll<NetworkPtr>(nets, n);
 }
 
 NetworkPtr Connection::LookupNetwork(const std::string& name) const {
-  return OrNotFound<NetworkPtr>(VIR(virNetworkLookupByName)(conn_, name.c_str()), conn_,
+  return OrNotFound<NetworkPtr>(VIR(virNetworkLookupByName)(conn_.get(), name.c_str()), conn_.get(),
                                 "looking up network " + name + " on " + uri_);
 }
 
 std::vector<PoolPtr> Connection::ListAllStoragePools() const {
   virStoragePoolPtr* pools = nullptr;
-  const int n = VIR(virConnectListAllStoragePools)(conn_, &pools, 0);
+  const int n = VIR(virConnectListAllStoragePools)(conn_.get(), &pools, 0);
   if (n < 0) Throw("listing storage pools on " + uri_);
-  std::vector<PoolPtr> out;
-  for (int i = 0; i < n; ++i) out.emplace_back(pools[i]);
-  free(pools);
-  return out;
+  return OwnAll<PoolPtr>(pools, n);
 }
 
 PoolPtr Connection::LookupStoragePool(const std::string& name) const {
-  return OrNotFound<PoolPtr>(VIR(virStoragePoolLookupByName)(conn_, name.c_str()), conn_,
-                             "looking up storage pool " + name + " on " + uri_);
+  return OrNotFound<PoolPtr>(VIR(virStoragePoolLookupByName)(conn_.get(), name.c_str()),
+                             conn_.get(), "looking up storage pool " + name + " on " + uri_);
 }
 
 NetworkPtr Connection::DefineNetwork(const std::string& xml) const {
-  virNetworkPtr net = VIR(virNetworkDefineXML)(conn_, xml.c_str());
+  virNetworkPtr net = VIR(virNetworkDefineXML)(conn_.get(), xml.c_str());
   if (!net) Throw("defining a network on " + uri_);
   return NetworkPtr(net);
 }
 
 PoolPtr Connection::DefineStoragePool(const std::string& xml) const {
-  virStoragePoolPtr pool = VIR(virStoragePoolDefineXML)(conn_, xml.c_str(), 0);
+  virStoragePoolPtr pool = VIR(virStoragePoolDefineXML)(conn_.get(), xml.c_str(), 0);
   if (!pool) Throw("defining a storage pool on " + uri_);
   return PoolPtr(pool);
 }

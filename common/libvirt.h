@@ -38,6 +38,9 @@ class Error : public std::runtime_error {
 };
 
 // Each frees its object through the loaded libvirt.
+struct ConnectionClose {
+  void operator()(virConnectPtr conn) const;
+};
 struct DomainFree {
   void operator()(virDomainPtr dom) const;
 };
@@ -47,6 +50,7 @@ struct NetworkFree {
 struct PoolFree {
   void operator()(virStoragePoolPtr pool) const;
 };
+using ConnectionPtr = std::unique_ptr<virConnect, ConnectionClose>;
 using DomainPtr = std::unique_ptr<virDomain, DomainFree>;
 using NetworkPtr = std::unique_ptr<virNetwork, NetworkFree>;
 using PoolPtr = std::unique_ptr<virStoragePool, PoolFree>;
@@ -110,11 +114,11 @@ class Connection {
   void DeregisterDomainEvent(int registration) const;
 
  private:
-  Connection(virConnectPtr conn, std::string uri);
+  Connection(ConnectionPtr conn, std::string uri);
   /// Throws the pending libvirt error of this thread as Error, prefixed with `what`.
   [[noreturn]] void Throw(const std::string& what) const;
 
-  virConnectPtr conn_;
+  ConnectionPtr conn_;
   std::string uri_;
   std::atomic<int> close_reason_{-1};  // written by the close callback
 };
