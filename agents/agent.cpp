@@ -19,6 +19,7 @@
 #include "agents/scan_process.h"
 #include "agents/scan_setup.h"
 #include "agents/web_config.h"
+#include "common/clock.h"
 
 namespace egov::agent {
 namespace {
@@ -27,10 +28,6 @@ using namespace std::chrono_literals;
 
 // Start-up pages are released at the latest this long after start, e.g. with libvirt down.
 constexpr auto kStartupLimit = 60s;
-
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Everything one configuration file leads to, validated before any of it is applied.
 struct Loaded {

@@ -7,6 +7,7 @@
 #include <map>
 #include <utility>
 
+#include "common/files.h"
 #include "common/loader.h"
 #include "common/parse_kinds.h"
 #include "common/units.h"
@@ -40,11 +41,6 @@ bool IsToken(std::string_view s) {
   return true;
 }
 
-std::string Resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
-  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
-}
-
 // A path, resolved against the config file's directory.
 std::optional<std::string> ReadPath(MapReader& r, std::string_view key,
                                     const std::string& base_dir) {
@@ -55,7 +51,7 @@ std::optional<std::string> ReadPath(MapReader& r, std::string_view key,
     r.ctx().Error(v, r.Name(key) + ": expected a path without spaces, got " + yaml::Describe(v));
     return std::nullopt;
   }
-  if (s) return Resolve(base_dir, *s);
+  if (s) return ResolvePath(base_dir, *s);
   return std::nullopt;
 }
 
@@ -85,7 +81,7 @@ void ReadScan(const Context& ctx, const YAML::Node& node, const std::string& bas
         // A bare name is looked up in profile_dir; anything with a slash or suffix is a path.
         const bool is_path = item.find('/') != std::string::npos || item.ends_with(".yaml") ||
                              item.ends_with(".yml");
-        scan.profiles.push_back(is_path ? Resolve(base_dir, item) : item);
+        scan.profiles.push_back(is_path ? ResolvePath(base_dir, item) : item);
       }
     }
   }

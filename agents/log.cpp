@@ -6,6 +6,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "common/clock.h"
+
 namespace egov::agent {
 namespace {
 
@@ -81,19 +83,6 @@ std::string FormatLogLine(std::string_view timestamp, LogLevel level, std::strin
   return line;
 }
 
-std::string NowRfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
-  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];  // room for any int in every field, so no truncation is possible
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms.count() % 1000));
-  return buf;
-}
-
 void Log::SetLevel(LogLevel level) { g_level = level; }
 
 void Log::SetStream(std::ostream* out) {
@@ -103,7 +92,9 @@ void Log::SetStream(std::ostream* out) {
 
 void Log::Write(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
   if (level < g_level.load()) return;
-  std::string line = FormatLogLine(NowRfc3339(), level, msg, fields);
+  std::string line =
+      FormatLogLine(FormatTimestamp(std::chrono::system_clock::now(), TimePrecision::kMilliseconds),
+                    level, msg, fields);
   line += '\n';
   std::lock_guard lock(g_mutex);
   std::ostream& out = g_stream ? *g_stream : std::cerr;

@@ -44,7 +44,4 @@ class Log {
   }
 };
 
-/// The current UTC time as RFC 3339 with milliseconds (`2026-11-23T01:02:03.456Z`).
-std::string NowRfc3339();
-
 }  // namespace egov::agent

@@ -247,10 +247,4 @@ std::string RenderText(const std::vector<MetricFamily>& families) {
   return prometheus::TextSerializer().Serialize(families);
 }
 
-std::vector<MetricFamily> SnapshotCollector::Collect() const {
-  auto families = BuildFamilies(*store_->Get());
-  for (auto& f : BuildProcessFamilies(ReadProcessStats())) families.push_back(std::move(f));
-  return families;
-}
-
 }  // namespace egov::agent

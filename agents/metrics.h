@@ -1,10 +1,8 @@
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
-#include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
 #include "agents/process_stats.h"
@@ -27,16 +25,5 @@ std::string RenderText(const std::vector<prometheus::MetricFamily>& families);
 
 /// The content type of RenderText's output.
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
-
-/// A prometheus-cpp Collectable over the store's current snapshot and /proc/self.
-class SnapshotCollector : public prometheus::Collectable {
- public:
-  explicit SnapshotCollector(std::shared_ptr<const SnapshotStore> store)
-      : store_(std::move(store)) {}
-  std::vector<prometheus::MetricFamily> Collect() const override;
-
- private:
-  std::shared_ptr<const SnapshotStore> store_;
-};
 
 }  // namespace egov::agent

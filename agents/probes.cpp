@@ -2,8 +2,6 @@
 
 #include <malloc.h>
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <ctime>
@@ -13,6 +11,8 @@
 #include <utility>
 
 #include "agents/log.h"
+#include "common/clock.h"
+#include "common/curl.h"
 #include "common/version.h"
 
 namespace egov::agent {
@@ -21,32 +21,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Key = std::pair<std::string, std::string>;  // workload, domain
 
-double UnixNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 size_t Discard(char*, size_t size, size_t count, void*) { return size * count; }
-
-struct EasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct MultiDeleter {
-  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
-};
 
 struct Entry {
   ProbeTarget target;
   ProbeState state;
   Clock::time_point due;
-  EasyHandle easy;  // set while the probe is in flight
+  curl::EasyPtr easy;  // set while the probe is in flight
   Clock::time_point started;
 };
 
 std::optional<double> LeafCertExpiry(CURL* easy) {
   curl_certinfo* info = nullptr;
-  if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
+  if (curl::GetInfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || info == nullptr ||
       info->num_of_certs < 1) {
     return std::nullopt;
   }
@@ -71,7 +58,7 @@ std::optional<double> ParseCertDate(std::string_view text) {
 
 struct Prober::Impl {
   Publish publish;
-  std::unique_ptr<CURLM, MultiDeleter> multi{curl_multi_init()};
+  curl::MultiPtr multi = curl::NewMulti();
   std::mutex mutex;  // guards the pending configuration and stop
   bool stop = false;
   std::optional<std::vector<ProbeTarget>> pending;
@@ -108,7 +95,7 @@ struct Prober::Impl {
     }
     for (auto& [key, e] : entries) {  // removed targets
       if (e->easy) {
-        curl_multi_remove_handle(multi.get(), e->easy.get());
+        curl::MultiRemove(multi.get(), e->easy.get());
         --in_flight;
       }
     }
@@ -117,23 +104,27 @@ struct Prober::Impl {
   }
 
   void Begin(Entry& e, const std::string& ca) {
-    EasyHandle easy(curl_easy_init());
-    if (!easy) return;
+    curl::EasyPtr easy;
+    try {
+      easy = curl::NewEasy();
+    } catch (const std::runtime_error&) {  // out of memory: tried again on the next pass
+      return;
+    }
     CURL* h = easy.get();
     const long timeout = static_cast<long>(e.target.timeout.count());
-    curl_easy_setopt(h, CURLOPT_URL, e.target.url.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Discard);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, (std::string("egov-agent/") + kVersion).c_str());
-    curl_easy_setopt(h, CURLOPT_PRIVATE, &e);
-    if (e.target.url.starts_with("https://")) curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
-    if (!ca.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca.c_str());
-    if (curl_multi_add_handle(multi.get(), h) != CURLM_OK) return;
+    curl::SetOpt(h, CURLOPT_URL, e.target.url.c_str());
+    curl::SetOpt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl::SetOpt(h, CURLOPT_NOSIGNAL, 1L);
+    curl::SetOpt(h, CURLOPT_TIMEOUT_MS, timeout);
+    curl::SetOpt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+    curl::SetOpt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl::SetOpt(h, CURLOPT_FORBID_REUSE, 1L);
+    curl::SetOpt(h, CURLOPT_WRITEFUNCTION, &Discard);
+    curl::SetOpt(h, CURLOPT_USERAGENT, (std::string("egov-agent/") + kVersion).c_str());
+    curl::SetOpt(h, CURLOPT_PRIVATE, &e);
+    if (e.target.url.starts_with("https://")) curl::SetOpt(h, CURLOPT_CERTINFO, 1L);
+    if (!ca.empty()) curl::SetOpt(h, CURLOPT_CAINFO, ca.c_str());
+    if (curl::MultiAdd(multi.get(), h) != CURLM_OK) return;
     e.started = Clock::now();
     e.easy = std::move(easy);
     ++in_flight;
@@ -141,12 +132,12 @@ struct Prober::Impl {
 
   void Complete(CURL* h, CURLcode result) {
     Entry* e = nullptr;
-    curl_easy_getinfo(h, CURLINFO_PRIVATE, &e);
+    curl::GetInfo(h, CURLINFO_PRIVATE, &e);
     if (e == nullptr) return;
     long status = 0;
     curl_off_t total_us = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
+    curl::GetInfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl::GetInfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
     ProbeState& s = e->state;
     const bool status_ok = e->target.expect_status == 0 ? (status >= 200 && status < 300)
                                                         : status == e->target.expect_status;
@@ -164,13 +155,13 @@ struct Prober::Impl {
                   {"domain", s.domain},
                   {"url", e->target.url},
                   {"status", std::to_string(status)},
-                  {"err", result == CURLE_OK ? "unexpected status" : curl_easy_strerror(result)}});
+                  {"err", result == CURLE_OK ? "unexpected status" : curl::StrError(result)}});
     }
     if (result == CURLE_OK) {
       if (auto expiry = LeafCertExpiry(h)) s.cert_expiry = expiry;
     }
     e->due = e->started + e->target.interval;
-    curl_multi_remove_handle(multi.get(), h);
+    curl::MultiRemove(multi.get(), h);
     e->easy.reset();
     --in_flight;
     dirty = true;
@@ -229,31 +220,27 @@ struct Prober::Impl {
         Begin(*e, ca);
       }
       int running = 0;
-      curl_multi_perform(multi.get(), &running);
-      int left = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
+      curl::MultiPerform(multi.get(), &running);
+      while (CURLMsg* msg = curl::MultiInfoRead(multi.get())) {
         if (msg->msg == CURLMSG_DONE) Complete(msg->easy_handle, msg->data.result);
       }
       PublishIfDue();
-      long curl_wait = -1;
-      curl_multi_timeout(multi.get(), &curl_wait);
+      const long curl_wait = curl::MultiTimeout(multi.get());
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_due - Clock::now());
       if (in_flight > 0 && dirty) wait = std::min(wait, std::chrono::milliseconds(100));
       if (curl_wait >= 0) wait = std::min(wait, std::chrono::milliseconds(curl_wait));
       wait = std::clamp(wait, std::chrono::milliseconds(0), std::chrono::milliseconds(1000));
       if (in_flight < limit && next_due <= Clock::now()) continue;
-      curl_multi_poll(multi.get(), nullptr, 0, static_cast<int>(wait.count()), nullptr);
+      curl::MultiPoll(multi.get(), static_cast<int>(wait.count()));
     }
     for (auto& [key, e] : entries) {
-      if (e->easy) curl_multi_remove_handle(multi.get(), e->easy.get());
+      if (e->easy) curl::MultiRemove(multi.get(), e->easy.get());
     }
     entries.clear();
   }
 };
 
 Prober::Prober(Publish publish) : impl_(std::make_unique<Impl>()) {
-  static const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  (void)kCurlReady;
   impl_->publish = std::move(publish);
   impl_->thread = std::thread([this] { impl_->Run(); });
 }
@@ -263,7 +250,7 @@ Prober::~Prober() {
     std::lock_guard lock(impl_->mutex);
     impl_->stop = true;
   }
-  curl_multi_wakeup(impl_->multi.get());
+  curl::MultiWakeup(impl_->multi.get());
   impl_->thread.join();
 }
 
@@ -274,7 +261,7 @@ void Prober::Configure(std::vector<ProbeTarget> targets, int concurrency, std::s
     impl_->concurrency = concurrency;
     impl_->ca_file = std::move(ca_file);
   }
-  curl_multi_wakeup(impl_->multi.get());
+  curl::MultiWakeup(impl_->multi.get());
 }
 
 }  // namespace egov::agent

@@ -74,6 +74,31 @@ class SpawnSetup {
   posix_spawnattr_t attr_;
 };
 
+// The child process: killed (SIGKILL) and reaped when it goes out of scope unless it was reaped
+// already, so no way out of RunScanProcess, an exception included, leaves a process behind.
+class Child {
+ public:
+  explicit Child(pid_t pid) : pid_(pid) {}
+  ~Child() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+  /// Reaps the child if it has ended (`block`: waits until it has); true once it is reaped.
+  bool Reap(int& status, bool block) {
+    const pid_t done = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+    if (done == pid_ || (done < 0 && errno != EINTR)) pid_ = -1;  // ECHILD: nothing left to reap
+    return pid_ <= 0;
+  }
+
+ private:
+  pid_t pid_;
+};
+
 std::array<int, 2> Pipe() {
   std::array<int, 2> fds{};
   if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
@@ -108,7 +133,7 @@ std::chrono::milliseconds ScanDeadline(const AgentConfig& config) {
 }
 
 ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config,
-                           const std::atomic<bool>& cancel) {
+                           const std::atomic<bool>& cancel, int (*poll_fn)(pollfd*, nfds_t, int)) {
   std::vector<std::string> args = ScanArguments(config);
   args.insert(args.begin(), program);
   std::vector<char*> argv;
@@ -127,6 +152,7 @@ ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config
       throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
     }
   }
+  Child child(pid);
   out_w.Close();
   err_w.Close();
 
@@ -146,18 +172,17 @@ ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config
       if (results.size() > kMaxResults) {
         killed = "its output passed " + std::to_string(kMaxResults) + " bytes";
       }
-      if (!killed.empty()) ::kill(pid, SIGKILL);
+      if (!killed.empty()) ::kill(child.pid(), SIGKILL);
     }
     if (!out_open && !err_open) {
-      const pid_t done = ::waitpid(pid, &status, killed.empty() ? WNOHANG : 0);
-      if (done == pid || (done < 0 && errno != EINTR)) break;
+      if (child.Reap(status, !killed.empty())) break;
       std::this_thread::sleep_for(10ms);
       continue;
     }
     pollfd fds[2] = {{out_open ? out.get() : -1, POLLIN, 0},
                      {err_open ? err.get() : -1, POLLIN, 0}};
-    if (::poll(fds, 2, 100) < 0 && errno != EINTR) {
-      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+    if (poll_fn(fds, 2, 100) < 0 && errno != EINTR) {  // EINTR: a signal; poll again
+      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));  // ~Child reaps
     }
     char buf[65536];
     for (int i = 0; i < 2; ++i) {

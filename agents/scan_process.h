@@ -1,5 +1,7 @@
 #pragma once
 
+#include <poll.h>
+
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -25,8 +27,10 @@ std::chrono::milliseconds ScanDeadline(const AgentConfig& config);
 /// child is killed (SIGKILL) past ScanDeadline(config) or as soon as `cancel` is set. Throws
 /// std::runtime_error, with what the child wrote to stderr, when it cannot start, is killed,
 /// dies of a signal, exits with a status other than 0 (all passed) or 1 (some did not), or
-/// writes something that is not a results document.
+/// writes something that is not a results document. Whatever happens, the child is reaped before
+/// this returns. `poll_fn` stands in for ::poll (tests make it fail).
 ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config,
-                           const std::atomic<bool>& cancel);
+                           const std::atomic<bool>& cancel,
+                           int (*poll_fn)(pollfd*, nfds_t, int) = ::poll);
 
 }  // namespace egov::agent

@@ -1,6 +1,7 @@
 // egov-agent is the one-shot tool (scan, diff, list-checks) and links only what a scan needs, so
-// that it starts in a few milliseconds; the long-running agent, which links libvirt, libcurl,
-// httplib and prometheus-cpp, is egov-agentd. `egov-agent run` becomes egov-agentd.
+// that it starts in a few milliseconds; the long-running agent, which links httplib and
+// prometheus-cpp and loads libvirt and libcurl, is egov-agentd. `egov-agent run` becomes
+// egov-agentd.
 #include <unistd.h>
 
 #include <cerrno>

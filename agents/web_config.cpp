@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/diagnostics.h"
+#include "common/files.h"
 #include "common/parse_kinds.h"
 #include "common/yaml_reader.h"
 
@@ -46,11 +47,6 @@ std::string OpenSslError() {
   return buf;
 }
 
-std::string Resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
-  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
-}
-
 std::optional<int> ReadTlsVersion(MapReader& r, std::string_view key) {
   const YAML::Node v = r.Optional(key);
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
@@ -72,9 +68,9 @@ void ReadTls(const Context& ctx, const YAML::Node& node, const std::string& base
                        "client_ca_file, client_auth_type, min_version, max_version");
     }
   }
-  tls.cert_file = Resolve(base_dir, r.String("cert_file", false).value_or(""));
-  tls.key_file = Resolve(base_dir, r.String("key_file", false).value_or(""));
-  tls.client_ca_file = Resolve(base_dir, r.String("client_ca_file", false).value_or(""));
+  tls.cert_file = ResolvePath(base_dir, r.String("cert_file", false).value_or(""));
+  tls.key_file = ResolvePath(base_dir, r.String("key_file", false).value_or(""));
+  tls.client_ca_file = ResolvePath(base_dir, r.String("client_ca_file", false).value_or(""));
   if (YAML::Node v = r.Optional("client_auth_type"); v.IsDefined() && !v.IsNull()) {
     static const std::vector<std::string_view> kTypes = {
         "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",

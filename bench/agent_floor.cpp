@@ -1,35 +1,37 @@
-// The resident-memory floor of an agent built on the libraries issue 5 prescribes: a process
-// that only loads libvirt, cpp-httplib (built with OpenSSL), libcurl and prometheus-cpp, opens
-// a libvirt connection, initialises libcurl and serves one gauge on /metrics. No scans, no
-// probes, no snapshot. bench/agent-bench prints its RSS beside egov-agent's.
+// The memory floor of an agent built on the libraries issue 5 prescribes: a process that only
+// loads libvirt and libcurl (through the project's adapters, as the agent does), cpp-httplib
+// (built with OpenSSL) and prometheus-cpp, opens a libvirt connection, makes a libcurl handle
+// and serves one gauge on /metrics. No scans, no probes, no snapshot. bench/agent-bench prints
+// its figures beside egov-agent's.
 //
-//   agent_floor LIBVIRT_URI     prints "floor_rss_kib N" after 200 scrapes of itself
-#include <curl/curl.h>
+//   agent_floor LIBVIRT_URI     prints "floor_uss_kib N", "floor_pss_kib N" and
+//                               "floor_rss_kib N" after 200 scrapes of itself
 #include <httplib.h>
-#include <libvirt/libvirt.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
+
+#include "common/curl.h"
+#include "common/libvirt.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::cerr << "usage: agent_floor LIBVIRT_URI\n";
     return 2;
   }
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  virConnectPtr conn = virConnectOpenReadOnly(argv[1]);
-  if (conn == nullptr) {
-    std::cerr << "agent_floor: cannot open " << argv[1] << "\n";
-    return 1;
-  }
+  const egov::curl::EasyPtr easy = egov::curl::NewEasy();
+  egov::libvirt::OpenOptions options;
+  options.read_only = true;
+  const auto conn = egov::libvirt::Connection::Open(argv[1], options);
   prometheus::Registry registry;
   auto& domains = prometheus::BuildGauge().Name("domains").Help("Domains.").Register(registry);
-  domains.Add({}).Set(virConnectNumOfDomains(conn));
+  domains.Add({}).Set(static_cast<double>(conn->ListAllDomains().size()));
 
   httplib::Server server;
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
@@ -44,14 +46,21 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0)
-      std::cout << "floor_rss_kib " << std::stol(line.substr(6)) << "\n";
+  // USS: the pages no other process maps; PSS: each page divided among the processes mapping it.
+  long uss = 0, pss = 0, rss = 0;
+  std::ifstream rollup("/proc/self/smaps_rollup");
+  for (std::string line; std::getline(rollup, line);) {
+    std::istringstream fields(line);  // "Pss:   13900 kB"
+    std::string key;
+    long kib = 0;
+    if (!(fields >> key >> kib)) continue;
+    if (key == "Private_Clean:" || key == "Private_Dirty:") uss += kib;
+    if (key == "Pss:") pss = kib;
+    if (key == "Rss:") rss = kib;
   }
+  std::cout << "floor_uss_kib " << uss << "\nfloor_pss_kib " << pss << "\nfloor_rss_kib " << rss
+            << "\n";
   server.stop();
   listener.join();
-  virConnectClose(conn);
-  curl_global_cleanup();
   return 0;
 }

@@ -42,7 +42,6 @@ enum class ParamType {
   kScalarOrList,
   kChoice,    ///< one of `choices`
   kOperator,  ///< one of `choices`, which are comparison operators (compare.h)
-  kObject,    ///< a mapping of strings to strings
 };
 
 const char* ToString(ParamType type);
@@ -85,7 +84,6 @@ class Params {
                                      std::chrono::milliseconds fallback = {}) const;
   uint64_t Size(const std::string& name, uint64_t fallback = 0) const;
   unsigned Mode(const std::string& name) const;
-  std::map<std::string, std::string> Object(const std::string& name) const;
 
   /// Where a parameter (or, when absent, the check) was written.
   SourcePos Pos(const std::string& name) const;

@@ -34,11 +34,6 @@ const std::vector<std::string>& AllOperators() {
   return kAll;
 }
 
-const std::vector<std::string>& NumericOperators() {
-  static const std::vector<std::string> kNumeric = {"eq", "ne", "lt", "le", "gt", "ge"};
-  return kNumeric;
-}
-
 std::string ScalarText(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "";

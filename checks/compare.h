@@ -27,8 +27,6 @@ enum class Op {
 
 /// Every operator's name: eq ne lt le gt ge in not_in matches not_matches present absent.
 const std::vector<std::string>& AllOperators();
-/// Operators that compare numbers.
-const std::vector<std::string>& NumericOperators();
 
 /// An operator with its operand, compiled (regular expressions are POSIX extended).
 class Expectation {

@@ -1,38 +1,14 @@
 #include "checks/domains.h"
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <memory>
 
-#include "checks/shared_library.h"
+#include "common/libvirt.h"
 
 namespace egov::checks {
 namespace {
-
-// libvirt, opened by the first check that reads domains over a URI.
-struct LibvirtLibrary {
-  LibvirtLibrary() {
-    // Errors are read from virGetLastError; keep libvirt from printing them too.
-    set_error_func(nullptr, [](void*, virErrorPtr) {});
-  }
-
-  SharedLibrary lib{"libvirt.so.0"};
-  decltype(&virSetErrorFunc) set_error_func = EGOV_SYMBOL(lib, virSetErrorFunc);
-  decltype(&virGetLastError) get_last_error = EGOV_SYMBOL(lib, virGetLastError);
-  decltype(&virConnectOpenReadOnly) open_read_only = EGOV_SYMBOL(lib, virConnectOpenReadOnly);
-  decltype(&virConnectClose) close = EGOV_SYMBOL(lib, virConnectClose);
-  decltype(&virConnectListAllDomains) list_all_domains = EGOV_SYMBOL(lib, virConnectListAllDomains);
-  decltype(&virDomainGetXMLDesc) get_xml_desc = EGOV_SYMBOL(lib, virDomainGetXMLDesc);
-  decltype(&virDomainFree) free_domain = EGOV_SYMBOL(lib, virDomainFree);
-};
-
-const LibvirtLibrary& Libvirt() {
-  static const LibvirtLibrary lib;
-  return lib;
-}
 
 struct XmlDocDeleter {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
@@ -186,38 +162,26 @@ std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx,
   return ctx.Memo<DomainSet>("domains-uri:" + uri, [&] {
     DomainSet set;
     set.where = uri;
-    const LibvirtLibrary& virt = Libvirt();
-    std::unique_ptr<virConnect, int (*)(virConnectPtr)> conn(virt.open_read_only(uri.c_str()),
-                                                             virt.close);
-    if (!conn) {
-      const virError* e = virt.get_last_error();
-      set.errors.push_back(uri + ": " + (e && e->message ? e->message : "cannot connect"));
-      return set;
-    }
-    virDomainPtr* list = nullptr;
-    const int n = virt.list_all_domains(conn.get(), &list, 0);
-    if (n < 0) {
-      const virError* e = virt.get_last_error();
-      set.errors.push_back(uri + ": " + (e && e->message ? e->message : "cannot list domains"));
-      return set;
-    }
-    for (int i = 0; i < n; ++i) {
-      char* xml = virt.get_xml_desc(list[i], 0);
-      if (xml) {
+    try {
+      libvirt::OpenOptions options;
+      options.read_only = true;
+      const auto conn = libvirt::Connection::Open(uri, options);
+      for (const auto& dom : conn->ListAllDomains()) {
         std::string error;
-        if (auto d = ParseDomainXml(xml, error)) {
-          d->source = uri;
-          set.domains.push_back(std::move(*d));
-        } else {
-          set.errors.push_back(uri + ": " + error);
+        try {
+          if (auto d = ParseDomainXml(libvirt::GetDomainXml(dom.get()), error)) {
+            d->source = uri;
+            set.domains.push_back(std::move(*d));
+            continue;
+          }
+        } catch (const libvirt::Error& e) {
+          error = e.what();  // this domain only: it may have gone since the listing
         }
-        free(xml);
-      } else {
-        set.errors.push_back(uri + ": cannot read the XML of a domain");
+        set.errors.push_back(uri + ": " + error);
       }
-      virt.free_domain(list[i]);
+    } catch (const libvirt::Error& e) {
+      set.errors.push_back(e.what());  // names the URI
     }
-    free(list);
     return set;
   });
 }

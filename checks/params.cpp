@@ -90,11 +90,6 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
       return std::string(spec.type == ParamType::kOperator ? "expected an operator: "
                                                            : "expected one of: ") +
              join();
-    case ParamType::kObject:
-      if (v.is_object() && std::all_of(v.begin(), v.end(), [](auto& x) { return x.is_string(); })) {
-        return std::nullopt;
-      }
-      return "expected a mapping of names to strings";
   }
   return "unexpected";
 }
@@ -131,8 +126,6 @@ const char* ToString(ParamType type) {
       return "choice";
     case ParamType::kOperator:
       return "operator";
-    case ParamType::kObject:
-      return "mapping";
   }
   return "?";
 }
@@ -187,11 +180,6 @@ uint64_t Params::Size(const std::string& name, uint64_t fallback) const {
 
 unsigned Params::Mode(const std::string& name) const {
   return static_cast<unsigned>(std::stoul(values_.at(name).get<std::string>(), nullptr, 8));
-}
-
-std::map<std::string, std::string> Params::Object(const std::string& name) const {
-  if (!Has(name)) return {};
-  return values_.at(name).get<std::map<std::string, std::string>>();
 }
 
 SourcePos Params::Pos(const std::string& name) const {

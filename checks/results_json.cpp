@@ -69,15 +69,6 @@ class Reader {
 
 }  // namespace
 
-std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 json ToJson(const ScanResult& r) {
   json profiles = json::array();
   for (const auto& p : r.profiles) {

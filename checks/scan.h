@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checks/outcome.h"
+#include "common/clock.h"
 #include "common/model.h"
 
 // The check engine's public face: compile profiles once, run them against a root with waivers,
@@ -127,7 +128,7 @@ nlohmann::json ToJson(const ScanResult& result);
 /// when it is not one.
 ScanResult ScanResultFromJson(const nlohmann::json& json, const std::string& source);
 
-/// `2026-11-23T01:02:03Z`.
-std::string FormatTimestamp(std::chrono::system_clock::time_point t);
+/// `2026-11-23T01:02:03Z` (common/clock.h).
+using egov::FormatTimestamp;
 
 }  // namespace egov::checks

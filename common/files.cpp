@@ -23,6 +23,11 @@ bool WriteWhole(const std::string& path, std::string_view bytes) {
 
 }  // namespace
 
+std::string ResolvePath(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
 void WriteFileAtomically(const std::string& path, std::string_view bytes) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   std::error_code ec;

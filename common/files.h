@@ -5,6 +5,10 @@
 
 namespace egov {
 
+/// `path` as written in a file in `base_dir`: a relative path is taken from that directory;
+/// absolute and empty paths (and any path when `base_dir` is empty) stay as they are.
+std::string ResolvePath(const std::string& base_dir, const std::string& path);
+
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader
 /// (or a crash) never sees half a file. Throws std::runtime_error naming the file on failure,
 /// leaving `path` as it was and no temporary behind.

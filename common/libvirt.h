@@ -12,7 +12,8 @@
 
 #include "common/storage_volume.h"
 
-// A small RAII adapter over the libvirt C API, shared by egovctl and egov-agent. libvirt errors
+// A small RAII adapter over the libvirt C API, shared by egovctl and egov-agent (and the checks of
+// egov-agent scan), which loads libvirt at its first call (libvirt.cpp says why). libvirt errors
 // are read right after the failing call (thread-local, virGetLastError) and thrown as
 // libvirt::Error; nothing is printed by libvirt itself. One virConnect may be used from many
 // threads at once (libvirt serialises internally), but with libvirt 9.0 keepalive only ends a
@@ -39,26 +40,23 @@ class Error : public std::runtime_error {
   bool lost_;
 };
 
-struct ConnCloser {
-  void operator()(virConnectPtr conn) const { virConnectClose(conn); }
+// Each frees its object through the loaded libvirt.
+struct ConnectionClose {
+  void operator()(virConnectPtr conn) const;
 };
 struct DomainFree {
-  void operator()(virDomainPtr dom) const { virDomainFree(dom); }
+  void operator()(virDomainPtr dom) const;
 };
 struct NetworkFree {
-  void operator()(virNetworkPtr net) const { virNetworkFree(net); }
+  void operator()(virNetworkPtr net) const;
 };
 struct PoolFree {
-  void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+  void operator()(virStoragePoolPtr pool) const;
 };
+using ConnectionPtr = std::unique_ptr<virConnect, ConnectionClose>;
 using DomainPtr = std::unique_ptr<virDomain, DomainFree>;
 using NetworkPtr = std::unique_ptr<virNetwork, NetworkFree>;
 using PoolPtr = std::unique_ptr<virStoragePool, PoolFree>;
-
-/// Registers libvirt's default event loop and runs it in one background thread, once per
-/// process; keepalive and close callbacks need it. Also installs a silent error handler.
-/// Must run before the first connection is opened; Connection::Open calls it.
-void EnsureEventLoop();
 
 struct OpenOptions {
   int keepalive_interval = 5;    ///< seconds between probes on remote connections; 0 disables
@@ -87,21 +85,19 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  virConnectPtr get() const { return conn_; }
-  const std::string& uri() const { return uri_; }
   /// False once the connection died (keepalive timeout, EOF, daemon killed).
   bool IsAlive() const;
   /// virConnectCloseReason reported by the close callback, or -1 while open.
   int close_reason() const { return close_reason_.load(); }
 
-  std::string Hostname() const;
+  /// The driver's name (virConnectGetType): QEMU, TEST, ...
+  std::string Type() const;
   virNodeInfo NodeInfo() const;
   std::string Capabilities() const;
   /// All domains, active and inactive (virConnectListAllDomains).
   std::vector<DomainPtr> ListAllDomains(unsigned flags = 0) const;
-  /// nullptr when no domain has this UUID or name; throws on other errors.
+  /// nullptr when no domain has this UUID; throws on other errors.
   DomainPtr LookupDomainByUuid(const std::string& uuid) const;
-  DomainPtr LookupDomainByName(const std::string& name) const;
   /// Defines (or redefines, same UUID) a persistent domain. `validate` asks libvirt to check
   /// the XML against its schema (VIR_DOMAIN_DEFINE_VALIDATE) instead of dropping unknown parts.
   DomainPtr DefineDomain(const std::string& xml, bool validate) const;
@@ -113,13 +109,19 @@ class Connection {
   NetworkPtr DefineNetwork(const std::string& xml) const;
   PoolPtr DefineStoragePool(const std::string& xml) const;
 
+  /// Calls `callback` on libvirt's event loop thread for each domain event `event_id`
+  /// (virConnectDomainEventRegisterAny, all domains). Returns the registration for
+  /// DeregisterDomainEvent, or -1 when the driver has no such events (then poll instead).
+  int RegisterDomainEvent(int event_id, virConnectDomainEventGenericCallback callback,
+                          void* opaque) const;
+  void DeregisterDomainEvent(int registration) const;
+
+ private:
+  Connection(ConnectionPtr conn, std::string uri);
   /// Throws the pending libvirt error of this thread as Error, prefixed with `what`.
   [[noreturn]] void Throw(const std::string& what) const;
 
- private:
-  Connection(virConnectPtr conn, std::string uri);
-
-  virConnectPtr conn_;
+  ConnectionPtr conn_;
   std::string uri_;
   std::atomic<int> close_reason_{-1};  // written by the close callback
 };
@@ -130,6 +132,7 @@ std::string GetDomainXml(virDomainPtr dom, unsigned flags = 0);
 /// The application metadata element in namespace `ns_uri`; nullopt when the domain has none.
 std::optional<std::string> GetDomainMetadata(virDomainPtr dom, const std::string& ns_uri,
                                              unsigned flags = 0);
+bool DomainIsActive(virDomainPtr dom);
 void StartDomain(virDomainPtr dom);
 /// Makes the domain run: starts it when shut off, resumes it when paused, else leaves it.
 void EnsureDomainRunning(virDomainPtr dom);
@@ -138,6 +141,8 @@ void StopDomain(virDomainPtr dom);
 /// Removes the persistent definition (with its managed save and snapshot metadata).
 void UndefineDomain(virDomainPtr dom);
 
+std::string NetworkName(virNetworkPtr net);
+std::string StoragePoolName(virStoragePoolPtr pool);
 std::string GetNetworkXml(virNetworkPtr net);
 std::string GetStoragePoolXml(virStoragePoolPtr pool);
 bool NetworkIsActive(virNetworkPtr net);
@@ -145,18 +150,18 @@ bool StoragePoolIsActive(virStoragePoolPtr pool);
 void StartNetwork(virNetworkPtr net);
 /// Builds (creates the directory of) and starts a storage pool.
 void StartStoragePool(virStoragePoolPtr pool);
-
-/// Throws this thread's pending libvirt error as Error, prefixed with `what`; `conn` (may be
-/// null) tells whether the connection is still alive.
-[[noreturn]] void ThrowLastError(const std::string& what, virConnectPtr conn);
+/// Stops the network when it runs and removes its definition.
+void RemoveNetwork(virNetworkPtr net);
+/// Stops the pool when it runs, deletes its directory when it is empty, removes its definition.
+void RemoveStoragePool(virStoragePoolPtr pool);
 
 // Storage volumes: base images, per-replica root disks and seeds. The pool comes from
 // Connection::LookupStoragePool; every failure throws Error.
 struct VolumeFree {
-  void operator()(virStorageVolPtr vol) const { virStorageVolFree(vol); }
+  void operator()(virStorageVolPtr vol) const;
 };
 struct StreamFree {
-  void operator()(virStreamPtr stream) const { virStreamFree(stream); }
+  void operator()(virStreamPtr stream) const;
 };
 using VolumePtr = std::unique_ptr<virStorageVol, VolumeFree>;
 using StreamPtr = std::unique_ptr<virStream, StreamFree>;

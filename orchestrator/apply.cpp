@@ -43,12 +43,6 @@ std::string Shape(const std::string& xml) {
   return shape;
 }
 
-bool IsActive(virDomainPtr dom) {
-  const int r = virDomainIsActive(dom);
-  if (r < 0) libvirt::ThrowLastError("state of a domain", nullptr);
-  return r == 1;
-}
-
 void EnsureNetwork(const libvirt::Connection& c, const std::string& name) {
   libvirt::NetworkPtr net = c.LookupNetwork(name);
   if (!net) net = c.DefineNetwork(BuildNetworkXml(name));
@@ -74,28 +68,13 @@ void IgnoreIfGone(int gone, const std::function<void()>& remove) {
 void RemoveNetwork(const libvirt::Connection& c, const std::string& name) {
   libvirt::NetworkPtr net = c.LookupNetwork(name);
   if (!net) return;
-  IgnoreIfGone(VIR_ERR_NO_NETWORK, [&] {
-    if (libvirt::NetworkIsActive(net.get()) && virNetworkDestroy(net.get()) < 0) {
-      libvirt::ThrowLastError("stopping network " + name, nullptr);
-    }
-    if (virNetworkUndefine(net.get()) < 0) {
-      libvirt::ThrowLastError("undefining network " + name, nullptr);
-    }
-  });
+  IgnoreIfGone(VIR_ERR_NO_NETWORK, [&] { libvirt::RemoveNetwork(net.get()); });
 }
 
 void RemovePool(const libvirt::Connection& c, const std::string& name) {
   libvirt::PoolPtr pool = c.LookupStoragePool(name);
   if (!pool) return;
-  IgnoreIfGone(VIR_ERR_NO_STORAGE_POOL, [&] {
-    if (libvirt::StoragePoolIsActive(pool.get()) && virStoragePoolDestroy(pool.get()) < 0) {
-      libvirt::ThrowLastError("stopping storage pool " + name, nullptr);
-    }
-    if (virStoragePoolDelete(pool.get(), 0) < 0) virResetLastError();  // the empty directory
-    if (virStoragePoolUndefine(pool.get()) < 0) {
-      libvirt::ThrowLastError("undefining storage pool " + name, nullptr);
-    }
-  });
+  IgnoreIfGone(VIR_ERR_NO_STORAGE_POOL, [&] { libvirt::RemoveStoragePool(pool.get()); });
 }
 
 void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
@@ -111,7 +90,7 @@ void RunStep(const libvirt::Connection& c, Step& s, bool atomic) {
         if (libvirt::DomainPtr old = c.LookupDomainByUuid(a.uuid)) {
           s.old_xml =
               libvirt::GetDomainXml(old.get(), VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
-          s.was_active = IsActive(old.get());
+          s.was_active = libvirt::DomainIsActive(old.get());
         }
       }
       // Redefining with the same UUID updates the domain in place; a restart applies it.

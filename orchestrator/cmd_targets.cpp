@@ -1,11 +1,7 @@
 // egovctl targets: Prometheus file_sd targets for every host's egov-agent, so that the target
 // labels provider, zone and host come from the same inventory egovctl places workloads with.
-#include <curl/curl.h>
-
 #include <filesystem>
 #include <fstream>
-#include <memory>
-#include <new>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -13,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/command_line.h"
+#include "common/curl.h"
 #include "common/diagnostics.h"
 #include "common/files.h"
 #include "common/loader.h"
@@ -24,15 +21,9 @@ namespace po = boost::program_options;
 namespace egov::orchestrator {
 namespace {
 
-using UrlPtr = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
-
 // One part of a parsed URL; empty when the URL does not have it.
 std::string Part(CURLU* url, CURLUPart part, unsigned flags = 0) {
-  char* value = nullptr;
-  if (curl_url_get(url, part, &value, flags) != CURLUE_OK || value == nullptr) return {};
-  std::string out(value);
-  curl_free(value);
-  return out;
+  return curl::UrlGet(url, part, flags).value_or("");
 }
 
 // The scrape target of an agent URL (scheme, HOST:PORT, metrics path), or why it cannot be one.
@@ -41,10 +32,9 @@ struct Scrape {
 };
 
 Scrape ParseAgentUrl(const std::string& agent) {
-  UrlPtr url(curl_url(), curl_url_cleanup);
-  if (!url) throw std::bad_alloc();
+  const curl::UrlPtr url = curl::NewUrl();
   Scrape s;
-  if (curl_url_set(url.get(), CURLUPART_URL, agent.c_str(), 0) != CURLUE_OK) {
+  if (curl::UrlSet(url.get(), CURLUPART_URL, agent) != CURLUE_OK) {
     s.error = "expected http(s)://HOST[:PORT][/PATH]";
     return s;
   }

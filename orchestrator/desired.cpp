@@ -1,36 +1,16 @@
 #include "orchestrator/desired.h"
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/digest.h"
 #include "common/loader.h"
 #include "common/version.h"
 
 namespace egov::orchestrator {
 namespace {
-
-std::vector<unsigned char> Digest(const EVP_MD* md, const std::string& data) {
-  std::vector<unsigned char> out(EVP_MAX_MD_SIZE);
-  unsigned len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr) != 1) {
-    throw std::runtime_error("OpenSSL digest failed");
-  }
-  out.resize(len);
-  return out;
-}
-
-std::string Hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 15];
-  }
-  return out;
-}
 
 int SpreadRank(Spread s) { return static_cast<int>(s); }
 
@@ -101,8 +81,7 @@ std::string SpecHash(const Workload& w, const PlacementWorkload& e) {
       {"health", w.health ? w.health->url : ""},
       {"separation", ToString(e.separation)},
   };
-  const auto d = Digest(EVP_sha256(), spec.dump());
-  return "sha256:" + Hex(d.data(), 12);
+  return "sha256:" + Sha256Hex(spec.dump()).substr(0, 24);
 }
 
 std::string NameUuid(const std::string& name) {
@@ -111,10 +90,11 @@ std::string NameUuid(const std::string& name) {
                                                    0x8e, 0x2a, 0x64, 0x65, 0x67, 0x6f, 0x76, 0x01};
   std::string data(reinterpret_cast<const char*>(kNamespace), sizeof kNamespace);
   data += name;
-  auto d = Digest(EVP_sha1(), data);
+  unsigned char d[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
   d[6] = static_cast<unsigned char>((d[6] & 0x0f) | 0x50);
   d[8] = static_cast<unsigned char>((d[8] & 0x3f) | 0x80);
-  const std::string h = Hex(d.data(), 16);
+  const std::string h = Hex({reinterpret_cast<const char*>(d), 16});
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20, 12);
 }

@@ -2,18 +2,17 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string_view>
 #include <thread>
 
+#include "common/digest.h"
 #include "common/files.h"
 #include "orchestrator/parallel.h"
 
@@ -172,10 +171,10 @@ void ReadHost(HostSession& h) {
   std::sort(h.domains.begin(), h.domains.end(),
             [](const ObservedDomain& a, const ObservedDomain& b) { return a.name < b.name; });
   for (const auto& net : h.conn->ListAllNetworks()) {
-    if (const char* name = virNetworkGetName(net.get())) h.networks.insert(name);
+    h.networks.insert(libvirt::NetworkName(net.get()));
   }
   for (const auto& pool : h.conn->ListAllStoragePools()) {
-    if (const char* name = virStoragePoolGetName(pool.get())) h.pools.insert(name);
+    h.pools.insert(libvirt::StoragePoolName(pool.get()));
   }
 }
 
@@ -254,20 +253,9 @@ std::string Fingerprint(const std::vector<std::unique_ptr<HostSession>>& hosts) 
     }
   }
   std::sort(lines.begin(), lines.end());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for (const auto& l : lines) EVP_DigestUpdate(ctx, l.data(), l.size() + 1);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  char b[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(b, sizeof b, "%02x", md[i]);
-    hex += b;
-  }
-  return "sha256:" + hex;
+  std::string all;
+  for (const auto& l : lines) all.append(l.c_str(), l.size() + 1);  // each line ends in NUL
+  return "sha256:" + Sha256Hex(all);
 }
 
 }  // namespace egov::orchestrator

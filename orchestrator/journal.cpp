@@ -6,10 +6,11 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
+
+#include "common/clock.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -30,14 +31,7 @@ const char* StatusName(StepStatus s) {
   return "pending";
 }
 
-std::string NowUtc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string NowUtc() { return FormatTimestamp(std::chrono::system_clock::now()); }
 
 std::string Machine() {
   char name[256] = {};
@@ -354,22 +348,6 @@ std::vector<KnownDomain> Journal::KnownDomains(const std::string& host) {
   std::vector<KnownDomain> out;
   while (q.Step()) {
     out.push_back({host, q.Text(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3)), q.Text(4)});
-  }
-  return out;
-}
-
-std::vector<RunSummary> Journal::RecentRuns(size_t limit) {
-  std::lock_guard lock(mu_);
-  Statement q(db_.get(),
-              "SELECT r.id, r.operation, r.started, r.status, r.holder, r.pid,"
-              " SUM(s.status = 'pending'), SUM(s.status = 'done'), SUM(s.status = 'failed')"
-              " FROM runs r LEFT JOIN steps s ON s.run = r.id GROUP BY r.id"
-              " ORDER BY r.id DESC LIMIT ?");
-  q.Bind(1, static_cast<int64_t>(limit));
-  std::vector<RunSummary> out;
-  while (q.Step()) {
-    out.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4),
-                   static_cast<long>(q.Int(5)), q.Int(6), q.Int(7), q.Int(8)});
   }
   return out;
 }

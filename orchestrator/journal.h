@@ -43,16 +43,6 @@ struct KnownDomain {
   std::string spec_hash;
 };
 
-struct RunSummary {
-  int64_t id = 0;
-  std::string operation;
-  std::string started;
-  std::string status;
-  std::string holder;
-  long pid = 0;
-  int64_t pending = 0, done = 0, failed = 0;
-};
-
 class Journal {
  public:
   /// Opens or creates the journal at `path` (directories included). Throws on failure.
@@ -84,7 +74,6 @@ class Journal {
   void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains);
   std::vector<KnownDomain> KnownDomains(const std::string& host);
 
-  std::vector<RunSummary> RecentRuns(size_t limit);
   const std::string& path() const { return path_; }
 
  private:

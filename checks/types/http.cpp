@@ -1,42 +1,11 @@
 // http: an HTTP(S) endpoint answers with a status within a latency; optionally refuses TLS
 // versions below a minimum (probed with a second handshake limited to the older versions).
-#include <curl/curl.h>
-#include <openssl/ssl.h>
-
-#include <memory>
-
-#include "checks/shared_library.h"
 #include "checks/types/types.h"
+#include "common/curl.h"
 #include "common/units.h"
 
 namespace egov::checks::types {
 namespace {
-
-// libcurl (and OpenSSL's libssl, which it loads), opened by the first http check that runs.
-struct CurlLibrary {
-  CurlLibrary() { global_init(CURL_GLOBAL_DEFAULT); }
-
-  SharedLibrary curl{"libcurl.so.4"};
-  SharedLibrary ssl{"libssl.so.3"};
-  decltype(&curl_global_init) global_init = EGOV_SYMBOL(curl, curl_global_init);
-  decltype(&curl_easy_init) easy_init = EGOV_SYMBOL(curl, curl_easy_init);
-  decltype(&curl_easy_setopt) easy_setopt = EGOV_SYMBOL(curl, curl_easy_setopt);
-  decltype(&curl_easy_perform) easy_perform = EGOV_SYMBOL(curl, curl_easy_perform);
-  decltype(&curl_easy_getinfo) easy_getinfo = EGOV_SYMBOL(curl, curl_easy_getinfo);
-  decltype(&curl_easy_strerror) easy_strerror = EGOV_SYMBOL(curl, curl_easy_strerror);
-  decltype(&curl_easy_cleanup) easy_cleanup = EGOV_SYMBOL(curl, curl_easy_cleanup);
-  decltype(&SSL_get_version) ssl_get_version = EGOV_SYMBOL(ssl, SSL_get_version);
-};
-
-const CurlLibrary& Lib() {
-  static const CurlLibrary lib;
-  return lib;
-}
-
-struct CurlDeleter {
-  void operator()(CURL* c) const { Lib().easy_cleanup(c); }
-};
-using Curl = std::unique_ptr<CURL, CurlDeleter>;
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
@@ -64,27 +33,21 @@ class HttpCheck : public Check {
       if (!data.ok()) return Outcome::Error(data.message);
       ca = data.bytes;
     }
-    Curl curl(Lib().easy_init());
-    if (!curl) return Outcome::Error("cannot start libcurl");
+    const curl::EasyPtr curl = curl::NewEasy();
     char error[CURL_ERROR_SIZE] = {};
     Setup(curl.get(), ca, error);
-    Lib().easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Discard);
-    const CURLcode rc = Lib().easy_perform(curl.get());
+    curl::SetOpt(curl.get(), CURLOPT_WRITEFUNCTION, &Discard);
+    const CURLcode rc = curl::Perform(curl.get());
     const std::string expected_status = "HTTP " + std::to_string(status_);
     if (rc != CURLE_OK) {
-      const std::string why = error[0] ? error : Lib().easy_strerror(rc);
+      const std::string why = error[0] ? error : curl::StrError(rc);
       return Outcome::Fail(url_ + " did not answer: " + why, {{url_, 0, why, expected_status}});
     }
     long code = 0;
     curl_off_t micros = 0;
-    Lib().easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
-    Lib().easy_getinfo(curl.get(), CURLINFO_TOTAL_TIME_T, &micros);
-    std::string tls;
-    const curl_tlssessioninfo* session = nullptr;
-    if (Lib().easy_getinfo(curl.get(), CURLINFO_TLS_SSL_PTR, &session) == CURLE_OK && session &&
-        session->backend == CURLSSLBACKEND_OPENSSL && session->internals) {
-      tls = Lib().ssl_get_version(static_cast<SSL*>(session->internals));
-    }
+    curl::GetInfo(curl.get(), CURLINFO_RESPONSE_CODE, &code);
+    curl::GetInfo(curl.get(), CURLINFO_TOTAL_TIME_T, &micros);
+    const std::string tls = curl::TlsVersion(curl.get()).value_or("");
     const auto ms = micros / 1000;
     std::vector<Evidence> ev = {
         {url_, 0,
@@ -111,41 +74,35 @@ class HttpCheck : public Check {
 
  private:
   void Setup(CURL* c, const std::string& ca, char* error) const {
-    Lib().easy_setopt(c, CURLOPT_URL, url_.c_str());
-    Lib().easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    Lib().easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-    Lib().easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
-    Lib().easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-    Lib().easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    Lib().easy_setopt(c, CURLOPT_USERAGENT, "egov-agent");
+    curl::SetOpt(c, CURLOPT_URL, url_.c_str());
+    curl::SetOpt(c, CURLOPT_NOSIGNAL, 1L);
+    curl::SetOpt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl::SetOpt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl::SetOpt(c, CURLOPT_ERRORBUFFER, error);
+    curl::SetOpt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl::SetOpt(c, CURLOPT_USERAGENT, "egov-agent");
     if (!ca.empty()) {
       curl_blob blob{const_cast<char*>(ca.data()), ca.size(), CURL_BLOB_COPY};
-      Lib().easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+      curl::SetOpt(c, CURLOPT_CAINFO_BLOB, &blob);
     }
     if (insecure_) {
-      Lib().easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-      Lib().easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+      curl::SetOpt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl::SetOpt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     }
   }
 
   // Tries a handshake allowing only versions below the minimum; returns the accepted version.
   std::string OldProtocolAccepted(const std::string& ca) const {
-    Curl curl(Lib().easy_init());
-    if (!curl) return "";
+    const curl::EasyPtr curl = curl::NewEasy();
     char error[CURL_ERROR_SIZE] = {};
     Setup(curl.get(), ca, error);
     const long max = min_tls_ == "1.3" ? CURL_SSLVERSION_MAX_TLSv1_2 : CURL_SSLVERSION_MAX_TLSv1_1;
-    Lib().easy_setopt(curl.get(), CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_0 | max);
+    curl::SetOpt(curl.get(), CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_0 | max);
     // OpenSSL 3 refuses TLS 1.0/1.1 at its default security level; lower it for the probe only.
-    Lib().easy_setopt(curl.get(), CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
-    Lib().easy_setopt(curl.get(), CURLOPT_CONNECT_ONLY, 1L);
-    if (Lib().easy_perform(curl.get()) != CURLE_OK) return "";
-    const curl_tlssessioninfo* session = nullptr;
-    if (Lib().easy_getinfo(curl.get(), CURLINFO_TLS_SSL_PTR, &session) == CURLE_OK && session &&
-        session->internals) {
-      return Lib().ssl_get_version(static_cast<SSL*>(session->internals));
-    }
-    return "TLS below " + min_tls_;
+    curl::SetOpt(curl.get(), CURLOPT_SSL_CIPHER_LIST, "DEFAULT:@SECLEVEL=0");
+    curl::SetOpt(curl.get(), CURLOPT_CONNECT_ONLY, 1L);
+    if (curl::Perform(curl.get()) != CURLE_OK) return "";
+    return curl::TlsVersion(curl.get()).value_or("TLS below " + min_tls_);
   }
 
   std::string url_;

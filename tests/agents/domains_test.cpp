@@ -52,6 +52,7 @@ TEST(ReadDomains, ManagedDomainsWithStateAndResourcesUnmanagedCounted) {
   EXPECT_EQ(a.vcpus, 2u);
   EXPECT_EQ(a.max_memory_bytes, 256u << 20);
   EXPECT_EQ(a.memory_bytes, 128u << 20);
+  EXPECT_EQ(a.cpu_seconds, 0) << "the test driver runs no guest: no CPU time";
   EXPECT_EQ(state.domains[1].metadata.agency, "Sở Y tế Hà Nội");
 }
 

@@ -66,12 +66,12 @@ Snapshot FullSnapshot() {
 
 const ProcessStats kProcess{1.5, 8e6, 1e8, 1.7e9, 9, 1024};
 
-// The whole exposition, as SnapshotCollector and /metrics put it together.
 // Expects each of `series` (all or part of a sample line) in the exposition `text`.
 void ExpectSeries(const std::string& text, const std::vector<std::string>& series) {
   for (const auto& s : series) EXPECT_NE(text.find(s), std::string::npos) << s << " in\n" << text;
 }
 
+// The whole exposition, as /metrics puts it together.
 std::string Render(const Snapshot& s) {
   auto families = BuildFamilies(s);
   for (auto& f : BuildProcessFamilies(kProcess)) families.push_back(std::move(f));
@@ -171,21 +171,6 @@ TEST(Metrics, BadResultsDocumentIsAnError) {
   auto bad = Results();
   bad["profiles"][0]["controls"][0]["status"] = "maybe";
   EXPECT_THROW(ScanStateFromResults(bad, 0), std::runtime_error);
-}
-
-TEST(Metrics, CollectorReadsTheStoreAndThisProcess) {
-  auto store = std::make_shared<SnapshotStore>();
-  const SnapshotCollector collector(store);
-  auto has = [&](const std::string& name) {
-    for (const auto& f : collector.Collect()) {
-      if (f.name == name) return true;
-    }
-    return false;
-  };
-  EXPECT_TRUE(has("process_resident_memory_bytes"));
-  EXPECT_FALSE(has("egov_libvirt_up"));
-  store->Update([](Snapshot& s) { s.libvirt = std::make_shared<const LibvirtState>(); });
-  EXPECT_TRUE(has("egov_libvirt_up"));
 }
 
 TEST(Metrics, PromtoolFindsNothingToComplainAbout) {

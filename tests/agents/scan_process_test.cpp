@@ -4,10 +4,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -178,6 +180,48 @@ TEST(ScanProcess, TheChildInheritsNoDescriptorAndNoBlockedSignal) {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   ::close(open_fd);
   EXPECT_EQ(e, "scan process exited with status 3: SigBlk:\t0000000000000000");
+}
+
+// poll failing for another reason than a signal ends the scan with an error, and the child is
+// killed and reaped on the way out: this process has no child left, running or zombie.
+TEST(ScanProcess, APollErrorKillsAndReapsTheChild) {
+  TempDir dir;
+  const std::atomic<bool> cancel{false};
+  std::string e;
+  try {
+    RunScanProcess(Script(dir, "exec sleep 30"), Config("hardened", {}), cancel,
+                   [](pollfd*, nfds_t, int) {
+                     errno = EIO;
+                     return -1;
+                   });
+  } catch (const std::runtime_error& x) {
+    e = x.what();
+  }
+  EXPECT_EQ(e, "poll: Input/output error");
+  const pid_t left = ::waitpid(-1, nullptr, WNOHANG);  // 0: a child is still there
+  const int error = errno;
+  EXPECT_EQ(left, -1) << "a child was left behind";
+  EXPECT_EQ(error, ECHILD);
+}
+
+// A signal that interrupts poll (EINTR) is no error: the scan goes on.
+TEST(ScanProcess, AnInterruptedPollIsRetried) {
+  TempDir dir;
+  const std::atomic<bool> cancel{false};
+  static int interrupted = 0;
+  interrupted = 0;
+  const ScanOutcome out =
+      RunScanProcess(Script(dir, "echo '{\"schema\": \"egov.results/v1\", \"profiles\": []}'"),
+                     Config("hardened", {}), cancel, [](pollfd* fds, nfds_t n, int timeout) {
+                       if (interrupted < 3) {
+                         ++interrupted;
+                         errno = EINTR;
+                         return -1;
+                       }
+                       return ::poll(fds, n, timeout);
+                     });
+  EXPECT_EQ(interrupted, 3);
+  EXPECT_EQ(out.results["schema"], "egov.results/v1");
 }
 
 }  // namespace

@@ -15,6 +15,20 @@ namespace fs = std::filesystem;
 using namespace std::string_literals;
 using testing::ReadFile;
 
+TEST(ResolvePath, RelativePathsAreTakenFromTheDirectoryOfTheFileNamingThem) {
+  const struct {
+    std::string base, path, want;
+  } cases[] = {
+      {"/etc/egov-agent", "web.yaml", "/etc/egov-agent/web.yaml"},
+      {"/etc/egov-agent", "../pki/ca.pem", "/etc/pki/ca.pem"},
+      {"/etc/egov-agent", "/var/lib/x", "/var/lib/x"},
+      {"/etc/egov-agent", "", ""},
+      {"", "web.yaml", "web.yaml"},
+      {"conf", "./a/b", "conf/a/b"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(ResolvePath(c.base, c.path), c.want) << c.path;
+}
+
 class WriteFileAtomicallyTest : public ::testing::Test {
  protected:
   static ino_t Inode(const fs::path& p) {

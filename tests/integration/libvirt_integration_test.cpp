@@ -14,6 +14,7 @@
 #include "common/domain_metadata.h"
 #include "common/libvirt.h"
 #include "orchestrator/journal.h"
+#include "tests/orchestrator/journal_runs.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/libvirtd.h"
 #include "tests/support/ports.h"
@@ -102,7 +103,7 @@ class RealLibvirt : public ::testing::Test {
   void AwaitRun() {
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline) {
-      if (fs::exists(journal_) && !Journal(journal_).RecentRuns(1).empty()) return;
+      if (fs::exists(journal_) && !JournalRuns(journal_, 1).empty()) return;
       std::this_thread::sleep_for(20ms);
     }
     FAIL() << "the apply never started";
@@ -169,8 +170,7 @@ TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
   EXPECT_NE(f.out.find("host host-b failed"), std::string::npos) << f.out;
   EXPECT_LT(f.reported, 20s) << f.out;
   // The journal is consistent: every step ended one way or another.
-  Journal j(journal_);
-  const auto runs = j.RecentRuns(1);
+  const auto runs = JournalRuns(journal_, 1);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "failed");
   EXPECT_EQ(runs[0].pending, 0);
@@ -213,8 +213,7 @@ TEST_F(RealLibvirt, FrozenDaemonIsDetectedByKeepalive) {
   EXPECT_NE(f.out.find("host host-b failed"), std::string::npos) << f.out;
   // Keepalive every second, three missed probes: well under 20 s (QEMU start-up included).
   EXPECT_LT(f.reported, 20s) << f.out;
-  Journal j(journal_);
-  EXPECT_EQ(j.RecentRuns(1)[0].pending, 0);
+  EXPECT_EQ(JournalRuns(journal_, 1)[0].pending, 0);
   // Thawed, the daemon first finishes the calls it had received from the dead client.
   std::this_thread::sleep_for(2s);
   CliRun rerun = Run({"apply"});

@@ -10,6 +10,7 @@
 #include "common/loader.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
+#include "tests/orchestrator/journal_runs.h"
 #include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
@@ -85,7 +86,7 @@ TEST_F(ApplyOnTestDriver, CreatesStartsAndIsIdempotent) {
   EXPECT_EQ(DomainsOn("h1"), 1u);
   EXPECT_EQ(DomainsOn("h2"), 1u);
   EXPECT_EQ(journal_->KnownDomains("h1").size(), 1u);
-  EXPECT_EQ(journal_->RecentRuns(1)[0].status, "done");
+  EXPECT_EQ(JournalRuns(journal_->path(), 1)[0].status, "done");
 }
 
 // A domain left paused (QEMU started paused by a daemon killed before it resumed the guest) is
@@ -121,7 +122,7 @@ TEST_F(ApplyOnTestDriver, BestEffortKeepsWhatWorked) {
   EXPECT_EQ(DomainsOn("h1") + DomainsOn("h2"), 2u);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("already exists"), std::string::npos) << r.errors[0];
-  EXPECT_EQ(journal_->RecentRuns(1)[0].status, "failed");
+  EXPECT_EQ(JournalRuns(journal_->path(), 1)[0].status, "failed");
 }
 
 TEST_F(ApplyOnTestDriver, AllOrNothingUndoesThisRunsChanges) {
@@ -144,7 +145,7 @@ TEST_F(ApplyOnTestDriver, AllOrNothingUndoesThisRunsChanges) {
   EXPECT_EQ(r.undone, 1u);
   EXPECT_EQ(DomainsOn("h2"), 0u);  // the create that worked was undone
   EXPECT_EQ(DomainsOn("h1"), 1u);  // the delete never ran
-  EXPECT_EQ(journal_->RecentRuns(1)[0].status, "rolled-back");
+  EXPECT_EQ(JournalRuns(journal_->path(), 1)[0].status, "rolled-back");
 }
 
 TEST_F(ApplyOnTestDriver, DeleteRemovesTheDomainAndItsOwnNetworkAndPool) {

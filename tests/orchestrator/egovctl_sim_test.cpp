@@ -20,6 +20,7 @@
 #include "orchestrator/cli.h"
 #include "orchestrator/hosts.h"
 #include "orchestrator/journal.h"
+#include "tests/orchestrator/journal_runs.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,6 +32,14 @@ namespace {
 namespace fs = std::filesystem;
 
 using egov::testing::CliRun;
+
+// The domain called `name` (egovctl itself finds domains by UUID); nullptr when there is none.
+libvirt::DomainPtr DomainByName(const libvirt::Connection& conn, const std::string& name) {
+  for (auto& dom : conn.ListAllDomains()) {
+    if (libvirt::GetDomainInfo(dom.get()).name == name) return std::move(dom);
+  }
+  return nullptr;
+}
 
 const char* kProviders = R"yaml(
 kind: Provider
@@ -160,7 +169,7 @@ TEST_F(SimCloud, VietnameseTextSurvivesAndMarkupIsData) {
     EXPECT_EQ(where.second->network, "egov-dvc-tinh");  // level 3: its own network
     auto conn = libvirt::Connection::Open("test://" + sim_ + "/" + where.first + ".xml");
     const std::string xml =
-        libvirt::GetDomainXml(conn->LookupDomainByName(name).get(), VIR_DOMAIN_XML_INACTIVE);
+        libvirt::GetDomainXml(DomainByName(*conn, name).get(), VIR_DOMAIN_XML_INACTIVE);
     EXPECT_EQ(xml.find("<hostdev"), std::string::npos) << xml;  // the title stayed text
     EXPECT_NE(xml.find("<seclabel type='dynamic'"), std::string::npos) << xml;
     EXPECT_EQ(xml.find("<graphics"), std::string::npos) << xml;
@@ -232,7 +241,7 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
     s.uri = "test://" + sim_ + "/" + victim_host + ".xml";
     IsSimulatedUri(s.uri, s.sim_path);
     s.conn = libvirt::Connection::Open(s.uri);
-    auto dom = s.conn->LookupDomainByName("cong-tt-0");
+    auto dom = DomainByName(*s.conn, "cong-tt-0");
     libvirt::StopDomain(dom.get());
     libvirt::UndefineDomain(dom.get());
     s.conn->DefineDomain(
@@ -247,7 +256,7 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
     s.uri = "test://" + sim_ + "/" + other_host + ".xml";
     IsSimulatedUri(s.uri, s.sim_path);
     s.conn = libvirt::Connection::Open(s.uri);
-    libvirt::StopDomain(s.conn->LookupDomainByName("dvc-tinh-0").get());
+    libvirt::StopDomain(DomainByName(*s.conn, "dvc-tinh-0").get());
     SaveSimulatedHost(s);
   }
   CliRun drift = Run({"drift", "--output", "json"});
@@ -286,7 +295,7 @@ TEST_F(SimCloud, SavedHostKeepsRunningAndShutOffDomains) {
     return s;
   };
   auto state = [](HostSession& s, const char* name) {
-    return libvirt::GetDomainInfo(s.conn->LookupDomainByName(name).get()).state;
+    return libvirt::GetDomainInfo(DomainByName(*s.conn, name).get()).state;
   };
   {
     HostSession s = open();
@@ -296,18 +305,18 @@ TEST_F(SimCloud, SavedHostKeepsRunningAndShutOffDomains) {
                                "<os><type>hvm</type></os></domain>",
                            true);
     }
-    libvirt::StartDomain(s.conn->LookupDomainByName("up").get());
+    libvirt::StartDomain(DomainByName(*s.conn, "up").get());
     SaveSimulatedHost(s);
   }
   {
     HostSession s = open();
     EXPECT_EQ(state(s, "up"), VIR_DOMAIN_RUNNING);
     EXPECT_EQ(state(s, "down"), VIR_DOMAIN_SHUTOFF);
-    EXPECT_NE(libvirt::GetDomainXml(s.conn->LookupDomainByName("up").get(), 0)
+    EXPECT_NE(libvirt::GetDomainXml(DomainByName(*s.conn, "up").get(), 0)
                   .find("<title>Sở &lt;Tư&gt; pháp</title>"),
               std::string::npos);
-    libvirt::StopDomain(s.conn->LookupDomainByName("up").get());
-    libvirt::StartDomain(s.conn->LookupDomainByName("down").get());
+    libvirt::StopDomain(DomainByName(*s.conn, "up").get());
+    libvirt::StartDomain(DomainByName(*s.conn, "down").get());
     SaveSimulatedHost(s);
   }
   HostSession s = open();
@@ -370,7 +379,7 @@ TEST_F(SimCloud, KilledApplyThenRerunConverges) {
     // Wait until the run has started (its steps are in the journal), then kill it a little later.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (fs::exists(journal_) && !Journal(journal_).RecentRuns(1).empty()) break;
+      if (fs::exists(journal_) && !JournalRuns(journal_, 1).empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
@@ -389,8 +398,7 @@ TEST_F(SimCloud, KilledApplyThenRerunConverges) {
     }
     EXPECT_EQ(managed, 200u) << "after kill at " << delay_ms << " ms";
     EXPECT_EQ(Run({"plan"}).code, 0);
-    Journal j(journal_);
-    const auto runs = j.RecentRuns(5);
+    const auto runs = JournalRuns(journal_, 5);
     ASSERT_FALSE(runs.empty());
     EXPECT_EQ(runs[0].status, "done");
     if (WIFSIGNALED(status)) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "tests/orchestrator/journal_runs.h"
 #include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
@@ -62,7 +63,7 @@ TEST_F(JournalTest, ALockLeftByADeadProcessIsTakenOver) {
       "INSERT INTO runs(operation, status, pid) VALUES('apply', 'running', 2147483000);");
   Journal j(path_);
   EXPECT_FALSE(j.Lock("apply", std::chrono::milliseconds(0)));
-  const auto runs = j.RecentRuns(1);
+  const auto runs = JournalRuns(path_, 1);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "interrupted");
 }
@@ -90,14 +91,14 @@ TEST_F(JournalTest, StepsArePendingUntilMarked) {
   j.Mark(0, StepStatus::kDone);
   j.Mark(2, StepStatus::kFailed, "boom");
   j.Flush();
-  auto runs = j.RecentRuns(1);
+  auto runs = JournalRuns(path_, 1);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "running");
   EXPECT_EQ(runs[0].done, 1);
   EXPECT_EQ(runs[0].failed, 1);
   EXPECT_EQ(runs[0].pending, 1);
   j.FinishRun("failed");
-  EXPECT_EQ(j.RecentRuns(1)[0].status, "failed");
+  EXPECT_EQ(JournalRuns(path_, 1)[0].status, "failed");
 }
 
 TEST_F(JournalTest, KnownDomainsAreReplacedPerHost) {

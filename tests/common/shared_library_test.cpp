@@ -1,11 +1,11 @@
-#include "checks/shared_library.h"
+#include "common/shared_library.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <stdexcept>
 
-namespace egov::checks {
+namespace egov {
 namespace {
 
 TEST(SharedLibrary, GivesTypedFunctionsFromALibraryLoadedAtRunTime) {
@@ -35,4 +35,4 @@ TEST(SharedLibrary, AMissingSymbolIsAnErrorNamingIt) {
 }
 
 }  // namespace
-}  // namespace egov::checks
+}  // namespace egov

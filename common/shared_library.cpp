@@ -1,10 +1,10 @@
-#include "checks/shared_library.h"
+#include "common/shared_library.h"
 
 #include <dlfcn.h>
 
 #include <stdexcept>
 
-namespace egov::checks {
+namespace egov {
 
 SharedLibrary::SharedLibrary(std::string soname)
     : soname_(std::move(soname)), handle_(::dlopen(soname_.c_str(), RTLD_NOW | RTLD_LOCAL)) {
@@ -18,4 +18,4 @@ void* SharedLibrary::Address(const char* symbol) const {
   return address;
 }
 
-}  // namespace egov::checks
+}  // namespace egov
