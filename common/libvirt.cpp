@@ -431,123 +431,124 @@ void RemoveStoragePool(virStoragePoolPtr pool) {
   // The directory goes only when empty; what is left in it is the operator's to see.
   if (VIR(virStoragePoolDelete)(pool, 0) < 0) VIR(virResetLastError)();
   if (VIR(virStoragePoolUndefine)(pool) < 0) ThrowPoolError(pool, "undefining");
+}
 
-  namespace {
+namespace {
 
-  // "creating a volume in storage pool NAME: ..."
-  [[noreturn]] void ThrowInPoolError(virStoragePoolPtr pool, const std::string& what) {
-    const SavedError e = SaveError();
-    const char* name = VIR(virStoragePoolGetName)(pool);
-    Throw(e, what + " in storage pool " + (name ? name : "?"), VIR(virStoragePoolGetConnect)(pool));
+// "creating a volume in storage pool NAME: ..."
+[[noreturn]] void ThrowInPoolError(virStoragePoolPtr pool, const std::string& what) {
+  const SavedError e = SaveError();
+  const char* name = VIR(virStoragePoolGetName)(pool);
+  Throw(e, what + " in storage pool " + (name ? name : "?"), VIR(virStoragePoolGetConnect)(pool));
+}
+
+[[noreturn]] void ThrowVolumeError(virStorageVolPtr vol, const std::string& what) {
+  const SavedError e = SaveError();
+  const char* name = VIR(virStorageVolGetName)(vol);
+  Throw(e, what + " volume " + (name ? name : "?"), VIR(virStorageVolGetConnect)(vol));
+}
+
+// What the upload's source callback shares with UploadVolume.
+struct Upload {
+  int fd;
+  uint64_t length;
+  const std::function<void(uint64_t)>& progress;
+  uint64_t sent = 0;
+  int read_errno = 0;
+  std::exception_ptr failure;  // thrown by `progress`, rethrown after the abort
+};
+
+// Fills libvirt's buffer from the file; -1 makes virStreamSendAll abort the stream.
+int ReadChunk(virStreamPtr, char* data, size_t nbytes, void* opaque) {
+  auto* u = static_cast<Upload*>(opaque);
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(nbytes, u->length - u->sent));
+  if (want == 0) return 0;
+  ssize_t n = 0;
+  do {
+    n = ::pread(u->fd, data, want, static_cast<off_t>(u->sent));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    u->read_errno = errno;
+    return -1;
   }
-
-  [[noreturn]] void ThrowVolumeError(virStorageVolPtr vol, const std::string& what) {
-    const SavedError e = SaveError();
-    const char* name = VIR(virStorageVolGetName)(vol);
-    Throw(e, what + " volume " + (name ? name : "?"), VIR(virStorageVolGetConnect)(vol));
+  u->sent += static_cast<uint64_t>(n);
+  try {
+    if (u->progress && n > 0) u->progress(u->sent);
+  } catch (...) {
+    u->failure = std::current_exception();
+    return -1;
   }
+  return static_cast<int>(n);
+}
 
-  // What the upload's source callback shares with UploadVolume.
-  struct Upload {
-    int fd;
-    uint64_t length;
-    const std::function<void(uint64_t)>& progress;
-    uint64_t sent = 0;
-    int read_errno = 0;
-    std::exception_ptr failure;  // thrown by `progress`, rethrown after the abort
-  };
+}  // namespace
 
-  // Fills libvirt's buffer from the file; -1 makes virStreamSendAll abort the stream.
-  int ReadChunk(virStreamPtr, char* data, size_t nbytes, void* opaque) {
-    auto* u = static_cast<Upload*>(opaque);
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(nbytes, u->length - u->sent));
-    if (want == 0) return 0;
-    ssize_t n = 0;
-    do {
-      n = ::pread(u->fd, data, want, static_cast<off_t>(u->sent));
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      u->read_errno = errno;
-      return -1;
-    }
-    u->sent += static_cast<uint64_t>(n);
-    try {
-      if (u->progress && n > 0) u->progress(u->sent);
-    } catch (...) {
-      u->failure = std::current_exception();
-      return -1;
-    }
-    return static_cast<int>(n);
+VolumePtr LookupVolume(virStoragePoolPtr pool, const std::string& name) {
+  return OrNotFound<VolumePtr>(VIR(virStorageVolLookupByName)(pool, name.c_str()),
+                               VIR(virStoragePoolGetConnect)(pool), "looking up volume " + name);
+}
+
+VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml) {
+  virStorageVolPtr vol = VIR(virStorageVolCreateXML)(pool, xml.c_str(), 0);
+  if (!vol) ThrowInPoolError(pool, "creating a volume");
+  return VolumePtr(vol);
+}
+
+StorageVolume GetVolume(virStorageVolPtr vol) {
+  char* xml = VIR(virStorageVolGetXMLDesc)(vol, 0);
+  if (!xml) ThrowVolumeError(vol, "XML of");
+  const std::string text(xml);
+  free(xml);
+  auto parsed = ParseVolumeXml(text);
+  if (!parsed) {
+    throw Error("libvirt gave unreadable XML for a volume", VIR_ERR_XML_ERROR, VIR_FROM_STORAGE,
+                false);
   }
+  return *parsed;
+}
 
-  }  // namespace
+std::vector<StorageVolume> ListVolumes(virStoragePoolPtr pool) {
+  virStorageVolPtr* vols = nullptr;
+  const int n = VIR(virStoragePoolListAllVolumes)(pool, &vols, 0);
+  if (n < 0) ThrowInPoolError(pool, "listing volumes");
+  const std::vector<VolumePtr> owned = OwnAll<VolumePtr>(vols, n);
+  std::vector<StorageVolume> out;
+  for (const auto& v : owned) out.push_back(GetVolume(v.get()));
+  return out;
+}
 
-  VolumePtr LookupVolume(virStoragePoolPtr pool, const std::string& name) {
-    return OrNotFound<VolumePtr>(VIR(virStorageVolLookupByName)(pool, name.c_str()),
-                                 VIR(virStoragePoolGetConnect)(pool), "looking up volume " + name);
+void DeleteVolume(virStorageVolPtr vol) {
+  if (VIR(virStorageVolDelete)(vol, 0) < 0) ThrowVolumeError(vol, "deleting");
+}
+
+void UploadVolume(virStorageVolPtr vol, int fd, uint64_t length,
+                  const std::function<void(uint64_t)>& progress) {
+  const char* name = VIR(virStorageVolGetName)(vol);
+  const std::string what = std::string("uploading to volume ") + (name ? name : "?");
+  StreamPtr stream(VIR(virStreamNew)(VIR(virStorageVolGetConnect)(vol), 0));
+  if (!stream) ThrowVolumeError(vol, "opening a stream to");
+  if (VIR(virStorageVolUpload)(vol, stream.get(), 0, length, 0) < 0) {
+    ThrowVolumeError(vol, "uploading to");
   }
-
-  VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml) {
-    virStorageVolPtr vol = VIR(virStorageVolCreateXML)(pool, xml.c_str(), 0);
-    if (!vol) ThrowInPoolError(pool, "creating a volume");
-    return VolumePtr(vol);
-  }
-
-  StorageVolume GetVolume(virStorageVolPtr vol) {
-    char* xml = VIR(virStorageVolGetXMLDesc)(vol, 0);
-    if (!xml) ThrowVolumeError(vol, "XML of");
-    const std::string text(xml);
-    free(xml);
-    auto parsed = ParseVolumeXml(text);
-    if (!parsed) {
-      throw Error("libvirt gave unreadable XML for a volume", VIR_ERR_XML_ERROR, VIR_FROM_STORAGE,
-                  false);
-    }
-    return *parsed;
-  }
-
-  std::vector<StorageVolume> ListVolumes(virStoragePoolPtr pool) {
-    virStorageVolPtr* vols = nullptr;
-    const int n = VIR(virStoragePoolListAllVolumes)(pool, &vols, 0);
-    if (n < 0) ThrowInPoolError(pool, "listing volumes");
-    const std::vector<VolumePtr> owned = OwnAll<VolumePtr>(vols, n);
-    std::vector<StorageVolume> out;
-    for (const auto& v : owned) out.push_back(GetVolume(v.get()));
-    return out;
-  }
-
-  void DeleteVolume(virStorageVolPtr vol) {
-    if (VIR(virStorageVolDelete)(vol, 0) < 0) ThrowVolumeError(vol, "deleting");
-  }
-
-  void UploadVolume(virStorageVolPtr vol, int fd, uint64_t length,
-                    const std::function<void(uint64_t)>& progress) {
-    const char* name = VIR(virStorageVolGetName)(vol);
-    const std::string what = std::string("uploading to volume ") + (name ? name : "?");
-    StreamPtr stream(VIR(virStreamNew)(VIR(virStorageVolGetConnect)(vol), 0));
-    if (!stream) ThrowVolumeError(vol, "opening a stream to");
-    if (VIR(virStorageVolUpload)(vol, stream.get(), 0, length, 0) < 0) {
-      ThrowVolumeError(vol, "uploading to");
-    }
-    Upload u{fd, length, progress, 0, 0, nullptr};
-    // On failure virStreamSendAll has aborted the stream already.
-    if (VIR(virStreamSendAll)(stream.get(), ReadChunk, &u) < 0) {
-      if (u.failure) std::rethrow_exception(u.failure);
-      if (u.read_errno) {
-        VIR(virResetLastError)();
-        throw Error(what + ": reading the source: " + std::strerror(u.read_errno),
-                    VIR_ERR_OPERATION_FAILED, VIR_FROM_STREAMS, false);
-      }
-      ThrowVolumeError(vol, "uploading to");
-    }
-    if (u.sent != length) {
-      VIR(virStreamAbort)(stream.get());
+  Upload u{fd, length, progress, 0, 0, nullptr};
+  // On failure virStreamSendAll has aborted the stream already.
+  if (VIR(virStreamSendAll)(stream.get(), ReadChunk, &u) < 0) {
+    if (u.failure) std::rethrow_exception(u.failure);
+    if (u.read_errno) {
       VIR(virResetLastError)();
-      throw Error(what + ": the source ended after " + std::to_string(u.sent) + " of " +
-                      std::to_string(length) + " bytes",
+      throw Error(what + ": reading the source: " + std::strerror(u.read_errno),
                   VIR_ERR_OPERATION_FAILED, VIR_FROM_STREAMS, false);
     }
-    if (VIR(virStreamFinish)(stream.get()) < 0) ThrowVolumeError(vol, "finishing the upload to");
+    ThrowVolumeError(vol, "uploading to");
   }
+  if (u.sent != length) {
+    VIR(virStreamAbort)(stream.get());
+    VIR(virResetLastError)();
+    throw Error(what + ": the source ended after " + std::to_string(u.sent) + " of " +
+                    std::to_string(length) + " bytes",
+                VIR_ERR_OPERATION_FAILED, VIR_FROM_STREAMS, false);
+  }
+  if (VIR(virStreamFinish)(stream.get()) < 0) ThrowVolumeError(vol, "finishing the upload to");
+}
 
 }  // namespace egov::libvirt
