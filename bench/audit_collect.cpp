@@ -20,10 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/agent_client.h"
 #include "common/loader.h"
-#include "orchestrator/audit_collect.h"
-#include "orchestrator/audit_render.h"
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/render.h"
+#include "orchestrator/audit/report.h"
 
 extern char** environ;
 
@@ -31,6 +31,7 @@ namespace {
 
 using namespace egov;
 using namespace egov::orchestrator::audit;
+using namespace egov::agent_client;
 using Clock = std::chrono::steady_clock;
 
 // CPU seconds this process used (all threads, the simulated agents included): the figure that

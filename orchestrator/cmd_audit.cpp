@@ -8,15 +8,15 @@
 #include <fstream>
 #include <ostream>
 
+#include "common/agent_client.h"
 #include "common/diagnostics.h"
 #include "common/files.h"
 #include "common/loader.h"
-#include "orchestrator/audit_collect.h"
-#include "orchestrator/audit_diff.h"
-#include "orchestrator/audit_placement.h"
-#include "orchestrator/audit_render.h"
-#include "orchestrator/audit_report.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/diff.h"
+#include "orchestrator/audit/placement.h"
+#include "orchestrator/audit/render.h"
+#include "orchestrator/audit/report.h"
+#include "orchestrator/audit/seal.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
 #include "orchestrator/options.h"
@@ -28,6 +28,7 @@ namespace egov::orchestrator {
 namespace {
 
 using namespace audit;
+using namespace agent_client;
 
 constexpr size_t kMaxReportBytes = size_t{512} << 20;
 

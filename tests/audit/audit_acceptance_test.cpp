@@ -13,7 +13,7 @@
 
 #include "audit_test_util.h"
 #include "common/units.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/seal.h"
 #include "orchestrator/cli.h"
 
 namespace egov::orchestrator::audit {

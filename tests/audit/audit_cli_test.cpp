@@ -5,7 +5,7 @@
 
 #include "audit_test_util.h"
 #include "common/domain_metadata.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/seal.h"
 #include "orchestrator/cli.h"
 
 namespace egov::orchestrator::audit {

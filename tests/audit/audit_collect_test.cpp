@@ -1,4 +1,4 @@
-#include "orchestrator/audit_collect.h"
+#include "common/agent_client.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -10,10 +10,10 @@
 #include "audit_test_util.h"
 #include "common/diagnostics.h"
 
-namespace egov::orchestrator::audit {
+namespace egov::agent_client {
 namespace {
 
-using namespace testing;
+using namespace orchestrator::audit::testing;
 
 // A loopback server answering as several agents: /h/<host>/api/v1/results serves the fixture
 // of <host>; /auth/... asks for basic auth; /slow/... sleeps; /big/... is 2 MiB; /fail/... 500.
@@ -213,4 +213,4 @@ TEST(ResultsUrlTest, AppendsTheApiPath) {
 }
 
 }  // namespace
-}  // namespace egov::orchestrator::audit
+}  // namespace egov::agent_client

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/report.h"
 
 #include <gtest/gtest.h>
 

@@ -87,8 +87,8 @@ AuditSettings FixtureSettings() {
   return s;
 }
 
-std::vector<FetchedResult> FetchedFrom(const fs::path& dir) {
-  return ReadResultFiles(dir.string(), kFleetHosts);
+std::vector<agent_client::FetchedResult> FetchedFrom(const fs::path& dir) {
+  return agent_client::ReadResultFiles(dir.string(), kFleetHosts);
 }
 
 Inventory FleetWith(const std::string& extra_yaml) {

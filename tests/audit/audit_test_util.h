@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/model.h"
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/report.h"
 
 // Helpers shared by the audit tests: paths, temporary directories, files, child processes,
 // and the standard fixture audit (tests/audit/inventory + tests/fixtures/results).
@@ -57,7 +57,7 @@ nlohmann::json FixtureResult(const std::string& host);
 AuditSettings FixtureSettings();
 
 /// Fetched results for the fleet from a directory (default: the fixtures).
-std::vector<FetchedResult> FetchedFrom(const fs::path& dir = ResultFixtures());
+std::vector<agent_client::FetchedResult> FetchedFrom(const fs::path& dir = ResultFixtures());
 
 /// The fleet inventory plus extra YAML documents (waivers, policies) given as text.
 Inventory FleetWith(const std::string& extra_yaml = "");

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_results.h"
+#include "orchestrator/audit/results.h"
 
 #include <openssl/evp.h>
 

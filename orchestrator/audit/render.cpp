@@ -1,8 +1,8 @@
-#include "orchestrator/audit_render.h"
+#include "orchestrator/audit/render.h"
 
 #include <map>
 
-#include "orchestrator/audit_results.h"
+#include "orchestrator/audit/results.h"
 
 namespace egov::orchestrator::audit {
 namespace {

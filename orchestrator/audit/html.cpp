@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/domain_metadata.h"
-#include "orchestrator/audit_render.h"
+#include "orchestrator/audit/render.h"
 
 namespace egov::orchestrator::audit {
 namespace {

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/report.h"
 
 #include <algorithm>
 #include <set>
@@ -24,7 +24,7 @@ struct HostEval {
   const Host* host = nullptr;
   const Provider* provider = nullptr;
   const Zone* zone = nullptr;
-  const FetchedResult* fetched = nullptr;
+  const agent_client::FetchedResult* fetched = nullptr;
   std::optional<HostResult> result;  // parsed, waivers applied; kept for unknown hosts too
   std::string reason;                // empty when the result is usable
   HostDomains placement;
@@ -544,11 +544,11 @@ bool ReportCompliant(const ordered_json& report) {
 }
 
 ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in, const AuditSettings& s) {
-  std::map<std::string, const FetchedResult*> fetched;
+  std::map<std::string, const agent_client::FetchedResult*> fetched;
   for (const auto& f : in.fetched) fetched[f.host] = &f;
   std::set<std::string> inventory_hosts;
   // Parsing is most of the work for a large fleet: spread it over the cores.
-  std::map<const FetchedResult*, ParsedResult> parsed_results;
+  std::map<const agent_client::FetchedResult*, ParsedResult> parsed_results;
   for (const auto& f : in.fetched) {
     if (f.error.empty()) parsed_results[&f];
   }

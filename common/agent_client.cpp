@@ -1,4 +1,4 @@
-#include "orchestrator/audit_collect.h"
+#include "common/agent_client.h"
 
 #include <curl/curl.h>
 #include <fnmatch.h>
@@ -11,7 +11,7 @@
 #include "common/diagnostics.h"
 #include "common/version.h"
 
-namespace egov::orchestrator::audit {
+namespace egov::agent_client {
 namespace {
 
 struct EasyCleanup {
@@ -65,7 +65,7 @@ std::unique_ptr<Transfer> StartTransfer(const AgentTarget& target, const Collect
   t->out = &out;
   t->max_bytes = o.max_bytes;
   CURL* h = t->easy.get();
-  static const std::string kUserAgent = std::string("egovctl/") + kVersion + " audit";
+  static const std::string kUserAgent = std::string("egovctl/") + kVersion;
   curl_easy_setopt(h, CURLOPT_URL, out.source.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -99,6 +99,7 @@ void Finish(Transfer& t, CURLcode code) {
   out.seconds = seconds;
   long status = 0;
   curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+  out.http_status = status;
   if (t.too_large) {
     out.error = "answer larger than " + Limit(t.max_bytes);
   } else if (code != CURLE_OK) {
@@ -232,4 +233,4 @@ std::vector<FetchedResult> ReadResultFiles(const std::string& dir,
   return results;
 }
 
-}  // namespace egov::orchestrator::audit
+}  // namespace egov::agent_client

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-// Rendering the audit report (audit_report.h) as JSON, HTML or CSV, sealed with its SHA-256,
+// Rendering the audit report (report.h) as JSON, HTML or CSV, sealed with its SHA-256,
 // and reading a filed report back. The seal (docs/audit.md, "Verifying a report"): the digest
 // is the SHA-256 of the file's bytes with every occurrence of the digest replaced by 64 '0'
 // characters. Each format carries it in one place a reader can find: the `report_sha256` last
