@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -58,6 +59,7 @@ struct ControlResult {
   std::vector<std::string> references;
   std::string derived_from;
   double duration_seconds = 0;
+  bool timed_out = false;  ///< abandoned on its timeout (an error, unless a waiver covers it)
   std::optional<AppliedWaiver> waiver;
 };
 
@@ -123,11 +125,18 @@ void Summarize(ProfileResult& profile);
 
 /// The `egov.results/v1` document (docs/results.md).
 nlohmann::json ToJson(const ScanResult& result);
-/// Reads an `egov.results/v1` document back; throws ConfigError naming `source` and the field
-/// when it is not one.
+/// Parses the text of a results document as JSON. Nesting deeper than 64 levels is refused
+/// before parsing, so that a hostile document cannot exhaust the stack. Throws ConfigError
+/// naming `source`.
+nlohmann::json ParseResultsJson(std::string_view text, const std::string& source);
+/// Reads an `egov.results/v1` document: the one reader of scan results in the code base.
+/// Throws ConfigError naming `source` and the field when it is not one.
 ScanResult ScanResultFromJson(const nlohmann::json& json, const std::string& source);
 
 /// `2026-11-23T01:02:03Z`.
 std::string FormatTimestamp(std::chrono::system_clock::time_point t);
+/// Parses RFC 3339 (`2026-11-23T01:02:03Z`; fractional seconds and `+07:00` offsets allowed,
+/// fractions dropped).
+std::optional<std::chrono::sys_seconds> ParseTimestamp(std::string_view text);
 
 }  // namespace egov::checks

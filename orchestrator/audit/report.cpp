@@ -12,6 +12,12 @@
 namespace egov::orchestrator::audit {
 namespace {
 
+using agent_client::FetchedResult;
+using checks::ControlResult;
+using checks::IsApplicable;
+using checks::IsSatisfied;
+using checks::ProfileResult;
+using checks::Status;
 using nlohmann::ordered_json;
 using std::chrono::seconds;
 
@@ -19,27 +25,49 @@ constexpr seconds kClockSkew{300};  // a scan this far ahead of our clock is sti
 
 ordered_json Text(const LocalizedText& t) { return {{"vi", t.vi}, {"en", t.en}}; }
 
-// Everything the audit knows about one inventory host.
-struct HostEval {
-  const Host* host = nullptr;
-  const Provider* provider = nullptr;
-  const Zone* zone = nullptr;
-  const agent_client::FetchedResult* fetched = nullptr;
-  std::optional<HostResult> result;  // parsed, waivers applied; kept for unknown hosts too
-  std::string reason;                // empty when the result is usable
-  HostDomains placement;
+// A time of a results document (whole seconds) as the report writes it.
+std::string Time(std::chrono::system_clock::time_point t) {
+  return FormatTimestamp(std::chrono::floor<seconds>(t));
+}
 
-  bool known() const { return reason.empty() && result.has_value(); }
-  const ProfileResult* Profile(const std::string& name) const {
-    return known() ? result->FindProfile(name) : nullptr;
+// Evidence as the report has always carried it: each item's members in name order.
+ordered_json EvidenceJson(const std::vector<checks::Evidence>& evidence) {
+  ordered_json out = ordered_json::array();
+  for (const auto& e : evidence) {
+    ordered_json item = {{"expected", e.expected}};
+    if (e.line > 0) item["line"] = e.line;
+    item["observed"] = e.observed;
+    item["source"] = e.source;
+    out.push_back(std::move(item));
   }
-};
+  return out;
+}
 
 // A waiver as it bears on one host: in force or expired, and what it changed.
 struct HostWaiver {
   std::string name, control, profile, reason, approved_by, expires, source;
   bool in_force = false;
   std::vector<std::string> applied;  // "profile/control"
+};
+
+// Everything the audit knows about one inventory host.
+struct HostEval {
+  const Host* host = nullptr;
+  const Provider* provider = nullptr;
+  const Zone* zone = nullptr;
+  const FetchedResult* fetched = nullptr;
+  std::optional<HostResult> result;  // parsed, waivers applied; kept for unknown hosts too
+  std::string reason;                // empty when the result is usable
+  HostDomains placement;
+  std::vector<HostWaiver> waivers;  // the waivers bearing on the host
+  // Waived controls ("profile/control") whose waiver the inventory gave, and those whose
+  // agent's waiver had expired on the audit date; any other waiver is the agent's, in force.
+  std::set<std::string> inventory_waived, expired_waivers;
+
+  bool known() const { return reason.empty() && result.has_value(); }
+  const ProfileResult* Profile(const std::string& name) const {
+    return known() ? result->scan.Find(name) : nullptr;
+  }
 };
 
 std::string Join(const std::vector<std::string>& items, const std::string& sep = ", ") {
@@ -63,125 +91,136 @@ const Policy* ChosenPolicy(const Inventory& inv, const std::string& name) {
 }
 
 // Why a host's result cannot be used, or "" when it can.
-std::string Usability(const HostResult& r, const std::string& host, const AuditSettings& s) {
+std::string Usability(const checks::ScanResult& r, const std::string& host,
+                      const AuditSettings& s) {
   if (r.host != host) return "the result is for host '" + r.host + "'";
   if (r.finished_at > s.now + kClockSkew) {
-    return "scan time " + FormatTimestamp(r.finished_at) + " is in the future";
+    return "scan time " + Time(r.finished_at) + " is in the future";
   }
   if (s.max_age.count() > 0 && s.now - r.finished_at > s.max_age) {
-    return "stale: scanned at " + FormatTimestamp(r.finished_at) + ", more than " +
-           Seconds(s.max_age) + " ago";
+    return "stale: scanned at " + Time(r.finished_at) + ", more than " + Seconds(s.max_age) +
+           " ago";
   }
   if (r.finished_at < Timestamp(s.from) ||
       r.finished_at >= Timestamp(s.to + std::chrono::days(1))) {
-    return "scanned at " + FormatTimestamp(r.finished_at) + ", outside the reporting window " +
+    return "scanned at " + Time(r.finished_at) + ", outside the reporting window " +
            FormatDate(s.from) + " to " + FormatDate(s.to);
   }
   return {};
 }
 
-// Applies the audit's view of waivers to one host's controls (docs/audit.md, "Waivers"):
-// an agent's waiver that has expired on the audit date no longer counts, and the inventory's
-// waivers in force cover failing and erroring controls.
-std::vector<HostWaiver> ApplyWaivers(HostResult& r, const std::string& host,
-                                     const std::vector<Waiver>& waivers, Date today) {
-  std::vector<HostWaiver> out;
-  for (const auto& w : waivers) {
-    // Covers() on the expiry day itself matches the host patterns whatever the date.
-    if (!w.Covers(host, w.expires)) continue;
-    out.push_back({w.name,
-                   w.control,
-                   w.profile,
-                   w.reason,
-                   w.approved_by,
-                   FormatDate(w.expires),
-                   "inventory",
-                   w.Covers(host, today),
-                   {}});
-  }
-  for (auto& p : r.profiles) {
-    for (auto& c : p.controls) {
-      if (c.status == "waived" && c.waiver && c.waiver->source == "agent") {
-        const auto expires = ParseDate(c.waiver->expires);
-        const bool in_force = !expires || today <= *expires;
-        out.push_back({c.waiver->name,
+// An agent's waiver that has expired on the audit date no longer counts: the control fails.
+void JudgeAgentWaiver(HostEval& h, const ProfileResult& p, ControlResult& c, Date today) {
+  const std::string expires = FormatDate(c.waiver->expires);
+  const bool in_force = today <= c.waiver->expires;
+  h.waivers.push_back({c.waiver->name,
                        c.id,
                        p.name,
                        c.waiver->reason,
                        c.waiver->approved_by,
-                       c.waiver->expires,
+                       expires,
                        "agent",
                        in_force,
                        {}});
-        if (!in_force) {
-          c.status = "fail";
-          c.waiver->expired = true;
-          c.reason = "the agent's waiver '" + c.waiver->name + "' expired on " + c.waiver->expires +
-                     "; the control did not pass" + (c.reason.empty() ? "" : " (" + c.reason + ")");
-        } else {
-          out.back().applied.push_back(p.name + "/" + c.id);
-        }
-        continue;
-      }
-      if (c.status != "fail" && c.status != "error") continue;
-      for (size_t i = 0; i < waivers.size(); ++i) {
-        const Waiver& w = waivers[i];
-        if (w.control != c.id || (!w.profile.empty() && w.profile != p.name) ||
-            !w.Covers(host, today)) {
-          continue;
-        }
-        c.waiver = AppliedWaiver{w.name,      w.reason, w.approved_by, FormatDate(w.expires),
-                                 "inventory", false};
-        c.reason = "waived (" + c.status + "): " + c.reason;
-        c.status = "waived";
-        for (auto& hw : out) {
-          if (hw.source == "inventory" && hw.name == w.name)
-            hw.applied.push_back(p.name + "/" + c.id);
-        }
-        break;
+  if (in_force) {
+    h.waivers.back().applied.push_back(p.name + "/" + c.id);
+    return;
+  }
+  c.status = Status::kFail;
+  h.expired_waivers.insert(p.name + "/" + c.id);
+  c.reason = "the agent's waiver '" + c.waiver->name + "' expired on " + expires +
+             "; the control did not pass" + (c.reason.empty() ? "" : " (" + c.reason + ")");
+}
+
+// The first of the inventory's waivers in force that covers a failing or erring control.
+void ApplyInventoryWaiver(HostEval& h, const ProfileResult& p, ControlResult& c,
+                          const std::vector<Waiver>& waivers, Date today) {
+  for (const Waiver& w : waivers) {
+    if (w.control != c.id || (!w.profile.empty() && w.profile != p.name) ||
+        !w.Covers(h.host->name, today)) {
+      continue;
+    }
+    c.waiver = checks::AppliedWaiver{w.name, w.reason, w.approved_by, w.expires};
+    c.reason = "waived (" + std::string(checks::ToString(c.status)) + "): " + c.reason;
+    c.status = Status::kWaived;
+    h.inventory_waived.insert(p.name + "/" + c.id);
+    for (auto& hw : h.waivers) {
+      if (hw.source == "inventory" && hw.name == w.name) hw.applied.push_back(p.name + "/" + c.id);
+    }
+    return;
+  }
+}
+
+// Applies the audit's view of waivers to the host's controls (docs/audit.md, "Waivers"): an
+// agent's waiver that has expired on the audit date no longer counts, and the inventory's
+// waivers in force cover failing and erring controls.
+void ApplyWaivers(HostEval& h, const std::vector<Waiver>& waivers, Date today) {
+  for (const auto& w : waivers) {
+    // Covers() on the expiry day itself matches the host patterns whatever the date.
+    if (!w.Covers(h.host->name, w.expires)) continue;
+    h.waivers.push_back({w.name,
+                         w.control,
+                         w.profile,
+                         w.reason,
+                         w.approved_by,
+                         FormatDate(w.expires),
+                         "inventory",
+                         w.Covers(h.host->name, today),
+                         {}});
+  }
+  for (auto& p : h.result->scan.profiles) {
+    for (auto& c : p.controls) {
+      if (c.status == Status::kWaived && c.waiver) {
+        JudgeAgentWaiver(h, p, c, today);
+      } else if (c.status == Status::kFail || c.status == Status::kError) {
+        ApplyInventoryWaiver(h, p, c, waivers, today);
       }
     }
+    checks::Summarize(p);
   }
-  return out;
 }
 
 ordered_json ProfileSummary(const ProfileResult& p) {
-  std::map<std::string, int> n;
-  for (const auto& c : p.controls) ++n[c.status];
-  const int applicable = n["pass"] + n["fail"] + n["error"] + n["waived"];
-  const bool passed = n["fail"] == 0 && n["error"] == 0;
-  const char* verdict = n["pass"] + n["waived"] == applicable ? "met"
-                        : n["pass"] + n["waived"] == 0        ? "not_met"
-                                                              : "partly_met";
-  auto ratio = [&](int k) { return applicable ? double(k) / applicable : 1.0; };
-  return {{"pass", n["pass"]},
-          {"fail", n["fail"]},
-          {"error", n["error"]},
-          {"skipped", n["skipped"]},
-          {"not_applicable", n["not_applicable"]},
-          {"waived", n["waived"]},
-          {"applicable", applicable},
-          {"score", ratio(n["pass"])},
-          {"score_with_waivers", ratio(n["pass"] + n["waived"])},
-          {"passed", passed},
+  const checks::Summary& n = p.summary;
+  // The audit's level verdict counts waived controls as satisfied.
+  const int satisfied = n.pass + n.waived;
+  const char* verdict = satisfied == n.applicable ? "met"
+                        : satisfied == 0          ? "not_met"
+                                                  : "partly_met";
+  return {{"pass", n.pass},
+          {"fail", n.fail},
+          {"error", n.error},
+          {"skipped", n.skipped},
+          {"not_applicable", n.not_applicable},
+          {"waived", n.waived},
+          {"applicable", n.applicable},
+          {"score", n.score},
+          {"score_with_waivers", n.score_with_waivers},
+          {"passed", p.passed},
           {"level_verdict", verdict}};
 }
 
-ordered_json Finding(const ProfileResult& p, const ControlResult& c) {
+ordered_json Finding(const HostEval& h, const ProfileResult& p, const ControlResult& c) {
   ordered_json waiver = nullptr;
   if (c.waiver) {
+    const std::string key = p.name + "/" + c.id;
     waiver = {{"name", c.waiver->name},
               {"reason", c.waiver->reason},
               {"approved_by", c.waiver->approved_by},
-              {"expires", c.waiver->expires},
-              {"source", c.waiver->source},
-              {"expired", c.waiver->expired}};
+              {"expires", FormatDate(c.waiver->expires)},
+              {"source", h.inventory_waived.count(key) ? "inventory" : "agent"},
+              {"expired", h.expired_waivers.count(key) > 0}};
   }
-  return {{"profile", p.name},      {"control", c.id},
-          {"title", Text(c.title)}, {"group", c.group},
-          {"feature", c.feature},   {"severity", c.severity},
-          {"status", c.status},     {"reason", c.reason},
-          {"evidence", c.evidence}, {"remediation", Text(c.remediation)},
+  return {{"profile", p.name},
+          {"control", c.id},
+          {"title", Text(c.title)},
+          {"group", c.group},
+          {"feature", c.feature},
+          {"severity", ToString(c.severity)},
+          {"status", checks::ToString(c.status)},
+          {"reason", c.reason},
+          {"evidence", EvidenceJson(c.evidence)},
+          {"remediation", Text(c.remediation)},
           {"waiver", waiver}};
 }
 
@@ -201,7 +240,7 @@ std::vector<FeatureKey> MatrixFeatures(const Inventory& inv, const std::vector<H
   }
   // Feature names only: a stale or misnamed result still says which features exist.
   for (const auto& h : hosts) {
-    if (const ProfileResult* p = h.result ? h.result->FindProfile(profile) : nullptr) {
+    if (const ProfileResult* p = h.result ? h.result->scan.Find(profile) : nullptr) {
       for (const auto& c : p->controls) add(c.group, c.feature);
     }
   }
@@ -344,7 +383,7 @@ LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::strin
     ++(none ? j.not_met : j.partly);
     j.remediation.push_back({{"control", id},
                              {"title", Text(t.sample->title)},
-                             {"severity", t.sample->severity},
+                             {"severity", ToString(t.sample->severity)},
                              {"status", none ? "not_met" : "partly_met"},
                              {"hosts", t.failed},
                              {"reason", t.sample->reason},
@@ -456,8 +495,68 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv, const Placem
           {"remediation", j.remediation}};
 }
 
-ordered_json HostEntry(const HostEval& h, const std::vector<HostWaiver>& waivers,
-                       const AuditSettings& s) {
+ordered_json HostScan(const HostEval& h, const AuditSettings& s) {
+  if (!h.result) return nullptr;
+  const checks::ScanResult& r = h.result->scan;
+  const auto age = std::chrono::duration_cast<seconds>(s.now - r.finished_at);
+  return {{"started_at", Time(r.started_at)},
+          {"finished_at", Time(r.finished_at)},
+          {"age_seconds", age.count()},
+          {"agent_version", r.agent_version},
+          {"agent_revision", r.agent_revision}};
+}
+
+ordered_json HostPlacement(const HostDomains& placement) {
+  ordered_json domains = ordered_json::array();
+  for (const auto& d : placement.domains) {
+    domains.push_back({{"name", d.name}, {"workload", d.workload}, {"replica", d.replica}});
+  }
+  return {{"known", placement.known},
+          {"source", placement.source},
+          {"error", placement.error},
+          {"domains", domains}};
+}
+
+// Each profile with its controls' statuses, and the findings: the controls that fail, err or
+// are waived.
+std::pair<ordered_json, ordered_json> HostProfiles(const HostEval& h) {
+  ordered_json profiles = ordered_json::array(), findings = ordered_json::array();
+  if (!h.known()) return {profiles, findings};
+  for (const auto& p : h.result->scan.profiles) {
+    ordered_json statuses = ordered_json::object();
+    for (const auto& c : p.controls) {
+      statuses[c.id] = checks::ToString(c.status);
+      if (c.status == Status::kFail || c.status == Status::kError || c.status == Status::kWaived) {
+        findings.push_back(Finding(h, p, c));
+      }
+    }
+    profiles.push_back({{"name", p.name},
+                        {"version", p.version},
+                        {"level", p.level.value_or(0)},
+                        {"title", Text(p.title)},
+                        {"summary", ProfileSummary(p)},
+                        {"statuses", statuses}});
+  }
+  return {profiles, findings};
+}
+
+ordered_json HostWaivers(const std::vector<HostWaiver>& waivers) {
+  ordered_json out = ordered_json::array();
+  for (const auto& w : waivers) {
+    out.push_back({{"name", w.name},
+                   {"control", w.control},
+                   {"profile", w.profile},
+                   {"status", w.in_force ? "in_force" : "expired"},
+                   {"expires", w.expires},
+                   {"reason", w.reason},
+                   {"approved_by", w.approved_by},
+                   {"source", w.source},
+                   {"applied", w.applied}});
+  }
+  return out;
+}
+
+ordered_json HostEntry(const HostEval& h, const AuditSettings& s) {
   ordered_json e = {{"name", h.host->name},
                     {"provider", h.provider->name},
                     {"zone", h.zone->name},
@@ -466,58 +565,235 @@ ordered_json HostEntry(const HostEval& h, const std::vector<HostWaiver>& waivers
                     {"reason", h.reason},
                     {"source", h.fetched ? h.fetched->source : ""},
                     {"result_sha256", h.result ? h.result->sha256 : ""}};
-  if (h.result) {
-    const auto age = std::chrono::duration_cast<seconds>(s.now - h.result->finished_at);
-    e["scan"] = {{"started_at", FormatTimestamp(h.result->started_at)},
-                 {"finished_at", FormatTimestamp(h.result->finished_at)},
-                 {"age_seconds", age.count()},
-                 {"agent_version", h.result->agent_version},
-                 {"agent_revision", h.result->agent_revision}};
+  e["scan"] = HostScan(h, s);
+  e["placement"] = HostPlacement(h.placement);
+  auto [profiles, findings] = HostProfiles(h);
+  e["profiles"] = std::move(profiles);
+  e["findings"] = std::move(findings);
+  e["waivers"] = HostWaivers(h.waivers);
+  return e;
+}
+
+// --- Assembling the report ----------------------------------------------------------------
+
+// Parses every result that arrived. Parsing is most of the work for a large fleet: it is
+// spread over the cores.
+std::map<const FetchedResult*, ParsedResult> ParseAll(const std::vector<FetchedResult>& fetched) {
+  std::map<const FetchedResult*, ParsedResult> parsed;
+  for (const auto& f : fetched) {
+    if (f.error.empty()) parsed[&f];
+  }
+  boost::asio::thread_pool pool(Cores());
+  for (auto& [f, result] : parsed) {
+    boost::asio::post(pool, [f = f, &result = result] { result = ParseHostResult(f->body); });
+  }
+  pool.join();
+  return parsed;
+}
+
+// Takes the host's result when one arrived and parsed, and says why it cannot be used
+// (`reason`) when it cannot.
+void TakeResult(HostEval& h, std::map<const FetchedResult*, ParsedResult>& parsed,
+                const AuditSettings& s) {
+  if (!h.fetched) {
+    h.reason = "no agent URL in the inventory";
+  } else if (!h.fetched->error.empty()) {
+    h.reason = h.fetched->error;
+  } else if (ParsedResult& p = parsed[h.fetched]; !p.result) {
+    h.reason = "malformed result: " + p.error;
   } else {
-    e["scan"] = nullptr;
+    h.result = std::move(p.result);
+    h.reason = Usability(h.result->scan, h.host->name, s);
   }
-  ordered_json domains = ordered_json::array();
-  for (const auto& d : h.placement.domains) {
-    domains.push_back({{"name", d.name}, {"workload", d.workload}, {"replica", d.replica}});
+}
+
+// The host's domains: libvirt is the live truth; the agent's own list is the fallback.
+void PlaceDomains(HostEval& h, const std::map<std::string, HostDomains>& libvirt) {
+  const auto it = libvirt.find(h.host->name);
+  if (it != libvirt.end() && it->second.known) {
+    h.placement = it->second;
+  } else if (h.known() && h.result->domains) {
+    h.placement = {true, "results", {}, *h.result->domains};
+  } else {
+    h.placement.error = it != libvirt.end() ? it->second.error : "";
   }
-  e["placement"] = {{"known", h.placement.known},
-                    {"source", h.placement.source},
-                    {"error", h.placement.error},
-                    {"domains", domains}};
-  ordered_json profiles = ordered_json::array(), findings = ordered_json::array();
-  if (h.known()) {
-    for (const auto& p : h.result->profiles) {
-      ordered_json statuses = ordered_json::object();
-      for (const auto& c : p.controls) {
-        statuses[c.id] = c.status;
-        if (c.status == "fail" || c.status == "error" || c.status == "waived") {
-          findings.push_back(Finding(p, c));
-        }
+}
+
+// Every inventory host, in inventory order, with its result judged and its waivers applied.
+std::vector<HostEval> EvaluateHosts(const Inventory& inv, const AuditInputs& in,
+                                    const AuditSettings& s) {
+  std::map<std::string, const FetchedResult*> fetched;
+  for (const auto& f : in.fetched) fetched[f.host] = &f;
+  auto parsed = ParseAll(in.fetched);
+  std::vector<HostEval> hosts;
+  for (const auto& p : inv.providers) {
+    for (const auto& z : p.zones) {
+      for (const auto& host : z.hosts) {
+        HostEval h;
+        h.host = &host;
+        h.provider = &p;
+        h.zone = &z;
+        if (auto it = fetched.find(host.name); it != fetched.end()) h.fetched = it->second;
+        TakeResult(h, parsed, s);
+        if (h.result) ApplyWaivers(h, inv.waivers, s.today);
+        PlaceDomains(h, in.libvirt);
+        hosts.push_back(std::move(h));
       }
-      profiles.push_back({{"name", p.name},
-                          {"version", p.version},
-                          {"level", p.level},
-                          {"title", Text(p.title)},
-                          {"summary", ProfileSummary(p)},
-                          {"statuses", statuses}});
     }
   }
-  e["profiles"] = profiles;
-  e["findings"] = findings;
-  ordered_json ws = ordered_json::array();
-  for (const auto& w : waivers) {
-    ws.push_back({{"name", w.name},
-                  {"control", w.control},
-                  {"profile", w.profile},
-                  {"status", w.in_force ? "in_force" : "expired"},
-                  {"expires", w.expires},
-                  {"reason", w.reason},
-                  {"approved_by", w.approved_by},
-                  {"source", w.source},
-                  {"applied", w.applied}});
+  return hosts;
+}
+
+ordered_json ProviderEntry(const Provider& p, const std::vector<HostEval>& hosts,
+                           const std::vector<FeatureKey>& features, const AuditSettings& s) {
+  std::vector<std::string> names, unknown;
+  for (const auto& h : hosts) {
+    if (h.provider != &p) continue;
+    names.push_back(h.host->name);
+    if (!h.known()) unknown.push_back(h.host->name);
   }
-  e["waivers"] = ws;
-  return e;
+  const auto& c = p.certification;
+  return {{"name", p.name},
+          {"display_name", p.display_name},
+          {"residency", p.residency},
+          {"certification",
+           {{"scheme", c.scheme},
+            {"certificate", c.certificate},
+            {"issued", FormatDate(c.issued)},
+            {"expires", FormatDate(c.expires)},
+            {"max_security_level", c.max_security_level},
+            {"valid", s.today <= c.expires}}},
+          {"hosts", names},
+          {"hosts_unknown", unknown},
+          {"matrix", ProviderMatrix(p, hosts, features, s.matrix_profile)}};
+}
+
+ordered_json Providers(const Inventory& inv, const std::vector<HostEval>& hosts,
+                       const AuditSettings& s) {
+  const auto features = MatrixFeatures(inv, hosts, s.matrix_profile);
+  ordered_json out = ordered_json::array();
+  for (const auto& p : inv.providers) out.push_back(ProviderEntry(p, hosts, features, s));
+  return out;
+}
+
+ordered_json Workloads(const Inventory& inv, const std::vector<HostEval>& hosts,
+                       const AuditSettings& s) {
+  const PlacementIndex index = IndexPlacement(hosts);
+  ordered_json out = ordered_json::array();
+  for (const auto& w : inv.workloads) out.push_back(WorkloadEntry(w, inv, index, s));
+  return out;
+}
+
+ordered_json UnknownHosts(const std::vector<HostEval>& hosts) {
+  ordered_json out = ordered_json::array();
+  for (const auto& h : hosts) {
+    if (h.known()) continue;
+    out.push_back({{"name", h.host->name},
+                   {"provider", h.provider->name},
+                   {"zone", h.zone->name},
+                   {"reason", h.reason}});
+  }
+  return out;
+}
+
+ordered_json Hosts(const std::vector<HostEval>& hosts, const AuditSettings& s) {
+  ordered_json out = ordered_json::array();
+  for (const auto& h : hosts) out.push_back(HostEntry(h, s));
+  return out;
+}
+
+ordered_json Waivers(const Inventory& inv, const std::vector<HostEval>& hosts, Date today) {
+  ordered_json out = ordered_json::array();
+  for (const auto& w : inv.waivers) {
+    ordered_json applied = ordered_json::array();
+    for (const auto& h : hosts) {
+      for (const auto& hw : h.waivers) {
+        if (hw.source != "inventory" || hw.name != w.name) continue;
+        for (const auto& a : hw.applied) applied.push_back(h.host->name + ": " + a);
+      }
+    }
+    out.push_back({{"name", w.name},
+                   {"control", w.control},
+                   {"profile", w.profile},
+                   {"hosts", w.hosts},
+                   {"reason", w.reason},
+                   {"approved_by", w.approved_by},
+                   {"expires", FormatDate(w.expires)},
+                   {"status", today <= w.expires ? "in_force" : "expired"},
+                   {"applied", applied}});
+  }
+  return out;
+}
+
+// Results that arrived for hosts the inventory does not name: listed, never counted.
+ordered_json UnexpectedResults(const std::vector<HostEval>& hosts,
+                               const std::vector<FetchedResult>& fetched) {
+  std::set<std::string> inventory_hosts;
+  for (const auto& h : hosts) inventory_hosts.insert(h.host->name);
+  ordered_json out = ordered_json::array();
+  for (const auto& f : fetched) {
+    if (!inventory_hosts.count(f.host) && f.error.empty()) out.push_back(f.host);
+  }
+  return out;
+}
+
+// The summary is counted from the sections already built, so that it can never disagree.
+ordered_json Summary(const Inventory& inv, const std::vector<HostEval>& hosts,
+                     const ordered_json& providers, const ordered_json& workloads) {
+  int features_passed = 0, features_total = 0;
+  for (const auto& p : providers) {
+    features_passed += p["matrix"]["passed"].get<int>();
+    features_total += p["matrix"]["total"].get<int>();
+  }
+  std::map<std::string, int> verdicts = {
+      {"met", 0}, {"partly_met", 0}, {"not_met", 0}, {"unknown", 0}};
+  for (const auto& w : workloads) ++verdicts[w["verdict"].get<std::string>()];
+  std::map<std::string, int> statuses = {{"pass", 0},   {"fail", 0},           {"error", 0},
+                                         {"waived", 0}, {"not_applicable", 0}, {"skipped", 0}};
+  size_t known = 0;
+  for (const auto& h : hosts) {
+    if (!h.known()) continue;
+    ++known;
+    for (const auto& p : h.result->scan.profiles) {
+      for (const auto& c : p.controls) ++statuses[checks::ToString(c.status)];
+    }
+  }
+  const bool compliant = known == hosts.size() && statuses["fail"] == 0 && statuses["error"] == 0 &&
+                         verdicts["met"] == static_cast<int>(inv.workloads.size()) &&
+                         features_passed == features_total;
+  return {{"compliant", compliant},
+          {"providers", inv.providers.size()},
+          {"hosts", hosts.size()},
+          {"hosts_known", known},
+          {"hosts_unknown", hosts.size() - known},
+          {"features_passed", features_passed},
+          {"features_total", features_total},
+          {"workloads", inv.workloads.size()},
+          {"verdicts", verdicts},
+          {"controls", statuses}};
+}
+
+// What the report is and how it was made: everything before the summary.
+ordered_json Header(const Inventory& inv, const AuditSettings& s) {
+  ordered_json level_profiles = ordered_json::object();
+  for (int level = 1; level <= 5; ++level) {
+    level_profiles[std::to_string(level)] = LevelProfile(inv, s.policy, level);
+  }
+  return {{"schema", "egov.audit/v1"},
+          {"title",
+           {{"vi", "Báo cáo đánh giá tuân thủ an toàn thông tin hạ tầng điện toán đám mây"},
+            {"en", "Cloud infrastructure security compliance audit report"}}},
+          {"generated_at", FormatTimestamp(s.now)},
+          {"audit_date", FormatDate(s.today)},
+          {"auditor", s.auditor},
+          {"tool", {{"name", "egovctl"}, {"version", kVersion}, {"revision", kRevision}}},
+          {"window", {{"from", FormatDate(s.from)}, {"to", FormatDate(s.to)}}},
+          {"settings",
+           {{"source", s.source},
+            {"inventory", s.inventory_files},
+            {"matrix_profile", s.matrix_profile},
+            {"level_profiles", level_profiles},
+            {"max_age_seconds", s.max_age.count()}}}};
 }
 
 }  // namespace
@@ -544,183 +820,18 @@ bool ReportCompliant(const ordered_json& report) {
 }
 
 ordered_json BuildAuditReport(const Inventory& inv, const AuditInputs& in, const AuditSettings& s) {
-  std::map<std::string, const agent_client::FetchedResult*> fetched;
-  for (const auto& f : in.fetched) fetched[f.host] = &f;
-  std::set<std::string> inventory_hosts;
-  // Parsing is most of the work for a large fleet: spread it over the cores.
-  std::map<const agent_client::FetchedResult*, ParsedResult> parsed_results;
-  for (const auto& f : in.fetched) {
-    if (f.error.empty()) parsed_results[&f];
-  }
-  {
-    boost::asio::thread_pool pool(Cores());
-    for (auto& [f, parsed] : parsed_results) {
-      boost::asio::post(pool, [f = f, &parsed = parsed] { parsed = ParseHostResult(f->body); });
-    }
-    pool.join();
-  }
-
-  std::vector<HostEval> hosts;
-  std::vector<std::vector<HostWaiver>> host_waivers;
-  for (const auto& p : inv.providers) {
-    for (const auto& z : p.zones) {
-      for (const auto& host : z.hosts) {
-        inventory_hosts.insert(host.name);
-        HostEval h{&host, &p, &z, nullptr, std::nullopt, {}, {}};
-        if (auto it = fetched.find(host.name); it != fetched.end()) h.fetched = it->second;
-        if (!h.fetched) {
-          h.reason = "no agent URL in the inventory";
-        } else if (!h.fetched->error.empty()) {
-          h.reason = h.fetched->error;
-        } else {
-          ParsedResult& parsed = parsed_results[h.fetched];
-          if (!parsed.result) {
-            h.reason = "malformed result: " + parsed.error;
-          } else {
-            h.result = std::move(parsed.result);
-            h.reason = Usability(*h.result, host.name, s);
-          }
-        }
-        host_waivers.push_back(h.result ? ApplyWaivers(*h.result, host.name, inv.waivers, s.today)
-                                        : std::vector<HostWaiver>{});
-        // Domains: libvirt is the live truth; the agent's own list is the fallback.
-        if (auto it = in.libvirt.find(host.name); it != in.libvirt.end() && it->second.known) {
-          h.placement = it->second;
-        } else if (h.known() && h.result->domains) {
-          h.placement = {true, "results", {}, *h.result->domains};
-        } else {
-          h.placement.error = it != in.libvirt.end() ? it->second.error : "";
-        }
-        hosts.push_back(std::move(h));
-      }
-    }
-  }
-
-  // Matrix, per provider.
-  const auto features = MatrixFeatures(inv, hosts, s.matrix_profile);
-  ordered_json providers = ordered_json::array();
-  int features_passed = 0, features_total = 0;
-  for (const auto& p : inv.providers) {
-    std::vector<std::string> names, unknown;
-    for (const auto& h : hosts) {
-      if (h.provider != &p) continue;
-      names.push_back(h.host->name);
-      if (!h.known()) unknown.push_back(h.host->name);
-    }
-    ordered_json matrix = ProviderMatrix(p, hosts, features, s.matrix_profile);
-    features_passed += matrix["passed"].get<int>();
-    features_total += matrix["total"].get<int>();
-    const auto& c = p.certification;
-    providers.push_back({{"name", p.name},
-                         {"display_name", p.display_name},
-                         {"residency", p.residency},
-                         {"certification",
-                          {{"scheme", c.scheme},
-                           {"certificate", c.certificate},
-                           {"issued", FormatDate(c.issued)},
-                           {"expires", FormatDate(c.expires)},
-                           {"max_security_level", c.max_security_level},
-                           {"valid", s.today <= c.expires}}},
-                         {"hosts", names},
-                         {"hosts_unknown", unknown},
-                         {"matrix", matrix}});
-  }
-
-  ordered_json workloads = ordered_json::array();
-  std::map<std::string, int> verdicts = {
-      {"met", 0}, {"partly_met", 0}, {"not_met", 0}, {"unknown", 0}};
-  const PlacementIndex index = IndexPlacement(hosts);
-  for (const auto& w : inv.workloads) {
-    workloads.push_back(WorkloadEntry(w, inv, index, s));
-    ++verdicts[workloads.back()["verdict"].get<std::string>()];
-  }
-
-  ordered_json host_entries = ordered_json::array(), unknown = ordered_json::array();
-  std::map<std::string, int> statuses = {{"pass", 0},   {"fail", 0},           {"error", 0},
-                                         {"waived", 0}, {"not_applicable", 0}, {"skipped", 0}};
-  int known = 0;
-  for (size_t i = 0; i < hosts.size(); ++i) {
-    const HostEval& h = hosts[i];
-    host_entries.push_back(HostEntry(h, host_waivers[i], s));
-    if (!h.known()) {
-      unknown.push_back({{"name", h.host->name},
-                         {"provider", h.provider->name},
-                         {"zone", h.zone->name},
-                         {"reason", h.reason}});
-      continue;
-    }
-    ++known;
-    for (const auto& p : h.result->profiles) {
-      for (const auto& c : p.controls) ++statuses[c.status];
-    }
-  }
-  ordered_json extra = ordered_json::array();
-  for (const auto& f : in.fetched) {
-    if (!inventory_hosts.count(f.host) && f.error.empty()) extra.push_back(f.host);
-  }
-
-  ordered_json waivers = ordered_json::array();
-  for (const auto& w : inv.waivers) {
-    ordered_json applied = ordered_json::array();
-    for (size_t i = 0; i < hosts.size(); ++i) {
-      for (const auto& hw : host_waivers[i]) {
-        if (hw.source != "inventory" || hw.name != w.name) continue;
-        for (const auto& a : hw.applied) applied.push_back(hosts[i].host->name + ": " + a);
-      }
-    }
-    waivers.push_back({{"name", w.name},
-                       {"control", w.control},
-                       {"profile", w.profile},
-                       {"hosts", w.hosts},
-                       {"reason", w.reason},
-                       {"approved_by", w.approved_by},
-                       {"expires", FormatDate(w.expires)},
-                       {"status", s.today <= w.expires ? "in_force" : "expired"},
-                       {"applied", applied}});
-  }
-
-  const bool compliant = unknown.empty() && statuses["fail"] == 0 && statuses["error"] == 0 &&
-                         verdicts["met"] == static_cast<int>(inv.workloads.size()) &&
-                         features_passed == features_total;
-  ordered_json level_profiles = ordered_json::object();
-  for (int level = 1; level <= 5; ++level) {
-    level_profiles[std::to_string(level)] = LevelProfile(inv, s.policy, level);
-  }
-  ordered_json report = {
-      {"schema", "egov.audit/v1"},
-      {"title",
-       {{"vi", "Báo cáo đánh giá tuân thủ an toàn thông tin hạ tầng điện toán đám mây"},
-        {"en", "Cloud infrastructure security compliance audit report"}}},
-      {"generated_at", FormatTimestamp(s.now)},
-      {"audit_date", FormatDate(s.today)},
-      {"auditor", s.auditor},
-      {"tool", {{"name", "egovctl"}, {"version", kVersion}, {"revision", kRevision}}},
-      {"window", {{"from", FormatDate(s.from)}, {"to", FormatDate(s.to)}}},
-      {"settings",
-       {{"source", s.source},
-        {"inventory", s.inventory_files},
-        {"matrix_profile", s.matrix_profile},
-        {"level_profiles", level_profiles},
-        {"max_age_seconds", s.max_age.count()}}},
-      {"summary",
-       {{"compliant", compliant},
-        {"providers", inv.providers.size()},
-        {"hosts", hosts.size()},
-        {"hosts_known", known},
-        {"hosts_unknown", hosts.size() - known},
-        {"features_passed", features_passed},
-        {"features_total", features_total},
-        {"workloads", inv.workloads.size()},
-        {"verdicts", verdicts},
-        {"controls", statuses}}},
-  };
-  // Moved in, not listed above: an initializer list would copy the largest parts.
+  const std::vector<HostEval> hosts = EvaluateHosts(inv, in, s);
+  ordered_json providers = Providers(inv, hosts, s);
+  ordered_json workloads = Workloads(inv, hosts, s);
+  ordered_json report = Header(inv, s);
+  report["summary"] = Summary(inv, hosts, providers, workloads);
+  // Moved in: the sections are the largest parts of the report.
   report["providers"] = std::move(providers);
   report["workloads"] = std::move(workloads);
-  report["unknown_hosts"] = std::move(unknown);
-  report["hosts"] = std::move(host_entries);
-  report["waivers"] = std::move(waivers);
-  report["unexpected_results"] = std::move(extra);
+  report["unknown_hosts"] = UnknownHosts(hosts);
+  report["hosts"] = Hosts(hosts, s);
+  report["waivers"] = Waivers(inv, hosts, s.today);
+  report["unexpected_results"] = UnexpectedResults(hosts, in.fetched);
   return report;
 }
 

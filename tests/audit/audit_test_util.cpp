@@ -79,7 +79,7 @@ nlohmann::json FixtureResult(const std::string& host) {
 
 AuditSettings FixtureSettings() {
   AuditSettings s;
-  s.now = *ParseTimestamp("2026-11-22T12:00:00Z");
+  s.now = *checks::ParseTimestamp("2026-11-22T12:00:00Z");
   s.today = *ParseDate("2026-11-22");
   std::tie(s.from, s.to) = AnnualWindow(s.today);
   s.auditor = "Kiểm toán viên <test>";
