@@ -179,6 +179,54 @@ ProfileResult ReadProfile(const Reader& rd, const json& pj, const std::string& p
   return p;
 }
 
+json ControlJson(const ControlResult& c) {
+  json waiver = nullptr;
+  if (c.waiver) {
+    waiver = {{"name", c.waiver->name},
+              {"reason", c.waiver->reason},
+              {"approved_by", c.waiver->approved_by},
+              {"expires", FormatDate(c.waiver->expires)}};
+  }
+  json control = {{"id", c.id},
+                  {"title", Localized(c.title)},
+                  {"group", c.group},
+                  {"feature", c.feature},
+                  {"severity", egov::ToString(c.severity)},
+                  {"status", ToString(c.status)},
+                  {"reason", c.reason},
+                  {"evidence", EvidenceToJson(c.evidence)},
+                  {"remediation", Localized(c.remediation)},
+                  {"references", c.references},
+                  {"derived_from", c.derived_from},
+                  {"duration_seconds", c.duration_seconds},
+                  {"waiver", std::move(waiver)}};
+  if (c.timed_out) control["timed_out"] = true;  // only then: an addition within v1
+  return control;
+}
+
+json ProfileJson(const ProfileResult& p) {
+  json features = json::array();
+  for (const auto& f : p.features) {
+    features.push_back({{"group", f.group},
+                        {"feature", f.feature},
+                        {"passed", f.passed},
+                        {"controls", f.controls},
+                        {"applicable", f.applicable},
+                        {"failed", f.failed}});
+  }
+  json controls = json::array();
+  for (const auto& c : p.controls) controls.push_back(ControlJson(c));
+  return {{"name", p.name},
+          {"version", p.version},
+          {"title", Localized(p.title)},
+          {"level", p.level ? json(*p.level) : json(nullptr)},
+          {"passed", p.passed},
+          {"level_verdict", ToString(p.level_verdict)},
+          {"summary", SummaryToJson(p.summary)},
+          {"features", std::move(features)},
+          {"controls", std::move(controls)}};
+}
+
 }  // namespace
 
 std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
@@ -190,69 +238,31 @@ std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+nlohmann::ordered_json SummaryToJson(const Summary& s) {
+  return {{"pass", s.pass},
+          {"fail", s.fail},
+          {"error", s.error},
+          {"skipped", s.skipped},
+          {"not_applicable", s.not_applicable},
+          {"waived", s.waived},
+          {"applicable", s.applicable},
+          {"score", s.score},
+          {"score_with_waivers", s.score_with_waivers}};
+}
+
+json EvidenceToJson(const std::vector<Evidence>& evidence) {
+  json out = json::array();
+  for (const auto& e : evidence) {
+    json item = {{"source", e.source}, {"observed", e.observed}, {"expected", e.expected}};
+    if (e.line > 0) item["line"] = e.line;
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 json ToJson(const ScanResult& r) {
   json profiles = json::array();
-  for (const auto& p : r.profiles) {
-    json features = json::array();
-    for (const auto& f : p.features) {
-      features.push_back({{"group", f.group},
-                          {"feature", f.feature},
-                          {"passed", f.passed},
-                          {"controls", f.controls},
-                          {"applicable", f.applicable},
-                          {"failed", f.failed}});
-    }
-    json controls = json::array();
-    for (const auto& c : p.controls) {
-      json evidence = json::array();
-      for (const auto& e : c.evidence) {
-        json item = {{"source", e.source}, {"observed", e.observed}, {"expected", e.expected}};
-        if (e.line > 0) item["line"] = e.line;
-        evidence.push_back(std::move(item));
-      }
-      json waiver = nullptr;
-      if (c.waiver) {
-        waiver = {{"name", c.waiver->name},
-                  {"reason", c.waiver->reason},
-                  {"approved_by", c.waiver->approved_by},
-                  {"expires", FormatDate(c.waiver->expires)}};
-      }
-      json control = {{"id", c.id},
-                      {"title", Localized(c.title)},
-                      {"group", c.group},
-                      {"feature", c.feature},
-                      {"severity", egov::ToString(c.severity)},
-                      {"status", ToString(c.status)},
-                      {"reason", c.reason},
-                      {"evidence", std::move(evidence)},
-                      {"remediation", Localized(c.remediation)},
-                      {"references", c.references},
-                      {"derived_from", c.derived_from},
-                      {"duration_seconds", c.duration_seconds},
-                      {"waiver", std::move(waiver)}};
-      if (c.timed_out) control["timed_out"] = true;  // only then: an addition to v1
-      controls.push_back(std::move(control));
-    }
-    const Summary& s = p.summary;
-    profiles.push_back({{"name", p.name},
-                        {"version", p.version},
-                        {"title", Localized(p.title)},
-                        {"level", p.level ? json(*p.level) : json(nullptr)},
-                        {"passed", p.passed},
-                        {"level_verdict", ToString(p.level_verdict)},
-                        {"summary",
-                         {{"pass", s.pass},
-                          {"fail", s.fail},
-                          {"error", s.error},
-                          {"skipped", s.skipped},
-                          {"not_applicable", s.not_applicable},
-                          {"waived", s.waived},
-                          {"applicable", s.applicable},
-                          {"score", s.score},
-                          {"score_with_waivers", s.score_with_waivers}}},
-                        {"features", std::move(features)},
-                        {"controls", std::move(controls)}});
-  }
+  for (const auto& p : r.profiles) profiles.push_back(ProfileJson(p));
   return {{"schema", "egov.results/v1"},
           {"agent", {{"version", r.agent_version}, {"revision", r.agent_revision}}},
           {"host", r.host},

@@ -125,6 +125,10 @@ void Summarize(ProfileResult& profile);
 
 /// The `egov.results/v1` document (docs/results.md).
 nlohmann::json ToJson(const ScanResult& result);
+/// A profile's `summary`, its members in the order of docs/results.md.
+nlohmann::ordered_json SummaryToJson(const Summary& summary);
+/// A control's `evidence` as the document writes it.
+nlohmann::json EvidenceToJson(const std::vector<Evidence>& evidence);
 /// Parses the text of a results document as JSON. Nesting deeper than 64 levels is refused
 /// before parsing, so that a hostile document cannot exhaust the stack. Throws ConfigError
 /// naming `source`.

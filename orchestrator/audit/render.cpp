@@ -13,18 +13,11 @@ const std::string kZeros(64, '0');
 
 std::string S(const ordered_json& j, const char* key) { return Field(j, key); }
 
-std::string Joined(const ordered_json& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i.get<std::string>();
-  return out;
-}
-
 std::string FlatEvidence(const ordered_json& evidence) {
   std::string out;
   for (const auto& e : evidence) {
     if (!e.is_object()) continue;
-    std::string one = S(e, "source");
-    if (e.contains("line") && !e["line"].is_null()) one += ":" + S(e, "line");
+    std::string one = EvidencePlace(e);
     if (!S(e, "observed").empty()) one += ": " + S(e, "observed");
     if (!S(e, "expected").empty()) one += " (expected " + S(e, "expected") + ")";
     out += (out.empty() ? "" : "; ") + one;
@@ -75,6 +68,18 @@ std::string Field(const ordered_json& j, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+std::string Joined(const ordered_json& items, const char* separator) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : separator) + i.get<std::string>();
+  return out;
+}
+
+std::string EvidencePlace(const ordered_json& item) {
+  std::string place = Field(item, "source");
+  if (item.contains("line") && !item["line"].is_null()) place += ":" + Field(item, "line");
+  return place;
+}
+
 const char* ToString(ReportFormat format) {
   switch (format) {
     case ReportFormat::kJson:
@@ -117,12 +122,9 @@ std::string RenderJson(const ordered_json& report, const std::string& digest) {
   return sealed.dump(2) + "\n";
 }
 
-std::string RenderCsv(const ordered_json& r, const std::string& digest) {
-  CsvWriter w;
-  std::string header;
-  for (const auto& c : CsvColumns()) header += (header.empty() ? "" : ",") + c;
-  // The byte order mark lets spreadsheet programs read the Vietnamese text as UTF-8.
-  w.str() = "\xEF\xBB\xBF" + header + "\r\n";
+namespace {
+
+void CsvMeta(CsvWriter& w, const ordered_json& r) {
   auto meta = [&](const std::string& key, const std::string& value) {
     w.Add({{"record", "meta"}, {"item", key}, {"detail", value}});
   };
@@ -137,119 +139,143 @@ std::string RenderCsv(const ordered_json& r, const std::string& digest) {
   meta("tool",
        S(r["tool"], "name") + " " + S(r["tool"], "version") + " " + S(r["tool"], "revision"));
   meta("compliant", S(r["summary"], "compliant"));
-  for (const auto& p : r["providers"]) {
-    const auto& m = p["matrix"];
-    w.Add({{"record", "provider"},
+}
+
+// A provider's 1145 matrix: its row, then a row per feature.
+void CsvProvider(CsvWriter& w, const ordered_json& p) {
+  const auto& m = p["matrix"];
+  w.Add({{"record", "provider"},
+         {"provider", S(p, "name")},
+         {"profile", S(m, "profile")},
+         {"item", S(p["certification"], "certificate")},
+         {"status", S(m, "status")},
+         {"detail", S(m, "passed") + " of " + S(m, "total") + " features pass"}});
+  for (const auto& f : m["features"]) {
+    std::string detail;
+    if (!f["hosts_failed"].empty()) detail += "failing: " + Joined(f["hosts_failed"]);
+    if (!f["hosts_unknown"].empty()) {
+      detail +=
+          (detail.empty() ? "" : "; ") + std::string("unknown: ") + Joined(f["hosts_unknown"]);
+    }
+    w.Add({{"record", "feature"},
            {"provider", S(p, "name")},
            {"profile", S(m, "profile")},
-           {"item", S(p["certification"], "certificate")},
-           {"status", S(m, "status")},
-           {"detail", S(m, "passed") + " of " + S(m, "total") + " features pass"}});
-    for (const auto& f : m["features"]) {
-      std::string detail;
-      if (!f["hosts_failed"].empty()) detail += "failing: " + Joined(f["hosts_failed"]);
-      if (!f["hosts_unknown"].empty()) {
-        detail +=
-            (detail.empty() ? "" : "; ") + std::string("unknown: ") + Joined(f["hosts_unknown"]);
-      }
-      w.Add({{"record", "feature"},
-             {"provider", S(p, "name")},
-             {"profile", S(m, "profile")},
-             {"group", S(f, "group")},
-             {"feature", S(f, "feature")},
-             {"item", Joined(f["failed_controls"], " ")},
-             {"status", S(f, "status")},
-             {"detail", detail}});
-    }
+           {"group", S(f, "group")},
+           {"feature", S(f, "feature")},
+           {"item", Joined(f["failed_controls"], " ")},
+           {"status", S(f, "status")},
+           {"detail", detail}});
   }
-  for (const auto& wl : r["workloads"]) {
-    w.Add({{"record", "workload"},
+}
+
+// A workload's verdict: its row, then its replicas and the remediation it needs.
+void CsvWorkload(CsvWriter& w, const ordered_json& wl) {
+  w.Add({{"record", "workload"},
+         {"workload", S(wl, "name")},
+         {"profile", S(wl, "profile")},
+         {"item", "level " + S(wl, "security_level")},
+         {"title_vi", S(wl, "system")},
+         {"title_en", S(wl, "agency")},
+         {"status", S(wl, "verdict")},
+         {"detail",
+          S(wl, "reason") + (wl["findings"].empty() ? "" : "; " + Joined(wl["findings"], "; "))}});
+  for (const auto& rep : wl["replicas"]) {
+    w.Add({{"record", "replica"},
+           {"workload", S(wl, "name")},
+           {"provider", S(rep, "provider")},
+           {"zone", S(rep, "zone")},
+           {"host", S(rep, "host")},
+           {"profile", S(wl, "profile")},
+           {"item", S(rep, "domain")},
+           {"status", S(rep, "verdict")}});
+  }
+  for (const auto& m : wl["remediation"]) {
+    w.Add({{"record", "remediation"},
            {"workload", S(wl, "name")},
            {"profile", S(wl, "profile")},
-           {"item", "level " + S(wl, "security_level")},
-           {"title_vi", S(wl, "system")},
-           {"title_en", S(wl, "agency")},
-           {"status", S(wl, "verdict")},
-           {"detail", S(wl, "reason") +
-                          (wl["findings"].empty() ? "" : "; " + Joined(wl["findings"], "; "))}});
-    for (const auto& rep : wl["replicas"]) {
-      w.Add({{"record", "replica"},
-             {"workload", S(wl, "name")},
-             {"provider", S(rep, "provider")},
-             {"zone", S(rep, "zone")},
-             {"host", S(rep, "host")},
-             {"profile", S(wl, "profile")},
-             {"item", S(rep, "domain")},
-             {"status", S(rep, "verdict")}});
-    }
-    for (const auto& m : wl["remediation"]) {
-      w.Add({{"record", "remediation"},
-             {"workload", S(wl, "name")},
-             {"profile", S(wl, "profile")},
-             {"item", S(m, "control")},
-             {"title_vi", S(m["title"], "vi")},
-             {"title_en", S(m["title"], "en")},
-             {"severity", S(m, "severity")},
-             {"status", S(m, "status")},
-             {"detail", "hosts: " + Joined(m["hosts"])},
-             {"remediation_vi", S(m["remediation"], "vi")},
-             {"remediation_en", S(m["remediation"], "en")}});
+           {"item", S(m, "control")},
+           {"title_vi", S(m["title"], "vi")},
+           {"title_en", S(m["title"], "en")},
+           {"severity", S(m, "severity")},
+           {"status", S(m, "status")},
+           {"detail", "hosts: " + Joined(m["hosts"])},
+           {"remediation_vi", S(m["remediation"], "vi")},
+           {"remediation_en", S(m["remediation"], "en")}});
+  }
+}
+
+// A control row of a host, with the finding's details when the control is one.
+CsvWriter::Row CsvControl(const ordered_json& h, const ordered_json& p, const std::string& id,
+                          const std::string& status, const ordered_json* finding) {
+  CsvWriter::Row row = {{"record", "control"},     {"provider", S(h, "provider")},
+                        {"zone", S(h, "zone")},    {"host", S(h, "name")},
+                        {"profile", S(p, "name")}, {"item", id},
+                        {"status", status}};
+  if (!finding) return row;
+  const auto& f = *finding;
+  row.insert({{"group", S(f, "group")},
+              {"feature", S(f, "feature")},
+              {"title_vi", S(f["title"], "vi")},
+              {"title_en", S(f["title"], "en")},
+              {"severity", S(f, "severity")},
+              {"detail", S(f, "reason")},
+              {"evidence", FlatEvidence(f["evidence"])},
+              {"remediation_vi", S(f["remediation"], "vi")},
+              {"remediation_en", S(f["remediation"], "en")}});
+  if (!f["waiver"].is_null()) {
+    row["waiver"] = S(f["waiver"], "name");
+    row["waiver_expires"] = S(f["waiver"], "expires");
+  }
+  return row;
+}
+
+// A host: its row, a row per control of every profile, then the waivers that bear on it.
+void CsvHost(CsvWriter& w, const ordered_json& h) {
+  const bool scanned = !h["scan"].is_null();
+  w.Add({{"record", "host"},
+         {"provider", S(h, "provider")},
+         {"zone", S(h, "zone")},
+         {"host", S(h, "name")},
+         {"item", scanned ? S(h["scan"], "agent_version") : ""},
+         {"status", S(h, "status")},
+         {"detail", S(h, "reason").empty() ? S(h, "source") : S(h, "reason")},
+         {"time", scanned ? S(h["scan"], "finished_at") : ""},
+         {"sha256", S(h, "result_sha256")}});
+  std::map<std::string, const ordered_json*> findings;
+  for (const auto& f : h["findings"]) findings[S(f, "profile") + "\n" + S(f, "control")] = &f;
+  for (const auto& p : h["profiles"]) {
+    for (const auto& [id, status] : p["statuses"].items()) {
+      const auto it = findings.find(S(p, "name") + "\n" + id);
+      w.Add(CsvControl(h, p, id, status.get<std::string>(),
+                       it == findings.end() ? nullptr : it->second));
     }
   }
-  for (const auto& h : r["hosts"]) {
-    const bool scanned = !h["scan"].is_null();
-    w.Add({{"record", "host"},
-           {"provider", S(h, "provider")},
-           {"zone", S(h, "zone")},
-           {"host", S(h, "name")},
-           {"item", scanned ? S(h["scan"], "agent_version") : ""},
-           {"status", S(h, "status")},
-           {"detail", S(h, "reason").empty() ? S(h, "source") : S(h, "reason")},
-           {"time", scanned ? S(h["scan"], "finished_at") : ""},
-           {"sha256", S(h, "result_sha256")}});
-    std::map<std::string, const ordered_json*> findings;
-    for (const auto& f : h["findings"]) findings[S(f, "profile") + "\n" + S(f, "control")] = &f;
-    for (const auto& p : h["profiles"]) {
-      for (const auto& [id, status] : p["statuses"].items()) {
-        CsvWriter::Row row = {{"record", "control"},
-                              {"provider", S(h, "provider")},
-                              {"zone", S(h, "zone")},
-                              {"host", S(h, "name")},
-                              {"profile", S(p, "name")},
-                              {"item", id},
-                              {"status", status.get<std::string>()}};
-        if (auto it = findings.find(S(p, "name") + "\n" + id); it != findings.end()) {
-          const auto& f = *it->second;
-          row.insert({{"group", S(f, "group")},
-                      {"feature", S(f, "feature")},
-                      {"title_vi", S(f["title"], "vi")},
-                      {"title_en", S(f["title"], "en")},
-                      {"severity", S(f, "severity")},
-                      {"detail", S(f, "reason")},
-                      {"evidence", FlatEvidence(f["evidence"])},
-                      {"remediation_vi", S(f["remediation"], "vi")},
-                      {"remediation_en", S(f["remediation"], "en")}});
-          if (!f["waiver"].is_null()) {
-            row["waiver"] = S(f["waiver"], "name");
-            row["waiver_expires"] = S(f["waiver"], "expires");
-          }
-        }
-        w.Add(row);
-      }
-    }
-    for (const auto& wv : h["waivers"]) {
-      w.Add({{"record", "waiver"},
-             {"provider", S(h, "provider")},
-             {"host", S(h, "name")},
-             {"profile", S(wv, "profile")},
-             {"item", S(wv, "control")},
-             {"status", S(wv, "status")},
-             {"detail",
-              S(wv, "reason") + " — " + S(wv, "approved_by") + " (" + S(wv, "source") + ")"},
-             {"waiver", S(wv, "name")},
-             {"waiver_expires", S(wv, "expires")}});
-    }
+  for (const auto& wv : h["waivers"]) {
+    w.Add(
+        {{"record", "waiver"},
+         {"provider", S(h, "provider")},
+         {"host", S(h, "name")},
+         {"profile", S(wv, "profile")},
+         {"item", S(wv, "control")},
+         {"status", S(wv, "status")},
+         {"detail", S(wv, "reason") + " — " + S(wv, "approved_by") + " (" + S(wv, "source") + ")"},
+         {"waiver", S(wv, "name")},
+         {"waiver_expires", S(wv, "expires")}});
   }
+}
+
+}  // namespace
+
+std::string RenderCsv(const ordered_json& r, const std::string& digest) {
+  CsvWriter w;
+  std::string header;
+  for (const auto& c : CsvColumns()) header += (header.empty() ? "" : ",") + c;
+  // The byte order mark lets spreadsheet programs read the Vietnamese text as UTF-8.
+  w.str() = "\xEF\xBB\xBF" + header + "\r\n";
+  CsvMeta(w, r);
+  for (const auto& p : r["providers"]) CsvProvider(w, p);
+  for (const auto& wl : r["workloads"]) CsvWorkload(w, wl);
+  for (const auto& h : r["hosts"]) CsvHost(w, h);
   w.Add({{"record", "report"}, {"time", S(r, "generated_at")}, {"sha256", digest}});
   return w.str();
 }

@@ -32,6 +32,10 @@ std::string RenderCsv(const nlohmann::ordered_json& report, const std::string& d
 
 /// A member of a report object as text: "" when absent or null, numbers and booleans as JSON.
 std::string Field(const nlohmann::ordered_json& object, const char* key);
+/// The strings of a report array, joined.
+std::string Joined(const nlohmann::ordered_json& items, const char* separator = ", ");
+/// Where an evidence item of a finding was read: `source`, with `:line` when it has one.
+std::string EvidencePlace(const nlohmann::ordered_json& item);
 
 /// The CSV columns, in order.
 const std::vector<std::string>& CsvColumns();

@@ -30,19 +30,6 @@ std::string Time(std::chrono::system_clock::time_point t) {
   return FormatTimestamp(std::chrono::floor<seconds>(t));
 }
 
-// Evidence as the report has always carried it: each item's members in name order.
-ordered_json EvidenceJson(const std::vector<checks::Evidence>& evidence) {
-  ordered_json out = ordered_json::array();
-  for (const auto& e : evidence) {
-    ordered_json item = {{"expected", e.expected}};
-    if (e.line > 0) item["line"] = e.line;
-    item["observed"] = e.observed;
-    item["source"] = e.source;
-    out.push_back(std::move(item));
-  }
-  return out;
-}
-
 // A waiver as it bears on one host: in force or expired, and what it changed.
 struct HostWaiver {
   std::string name, control, profile, reason, approved_by, expires, source;
@@ -187,17 +174,10 @@ ordered_json ProfileSummary(const ProfileResult& p) {
   const char* verdict = satisfied == n.applicable ? "met"
                         : satisfied == 0          ? "not_met"
                                                   : "partly_met";
-  return {{"pass", n.pass},
-          {"fail", n.fail},
-          {"error", n.error},
-          {"skipped", n.skipped},
-          {"not_applicable", n.not_applicable},
-          {"waived", n.waived},
-          {"applicable", n.applicable},
-          {"score", n.score},
-          {"score_with_waivers", n.score_with_waivers},
-          {"passed", p.passed},
-          {"level_verdict", verdict}};
+  ordered_json summary = checks::SummaryToJson(n);
+  summary["passed"] = p.passed;
+  summary["level_verdict"] = verdict;
+  return summary;
 }
 
 ordered_json Finding(const HostEval& h, const ProfileResult& p, const ControlResult& c) {
@@ -219,7 +199,7 @@ ordered_json Finding(const HostEval& h, const ProfileResult& p, const ControlRes
           {"severity", ToString(c.severity)},
           {"status", checks::ToString(c.status)},
           {"reason", c.reason},
-          {"evidence", EvidenceJson(c.evidence)},
+          {"evidence", checks::EvidenceToJson(c.evidence)},
           {"remediation", Text(c.remediation)},
           {"waiver", waiver}};
 }
