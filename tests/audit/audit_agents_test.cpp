@@ -156,16 +156,7 @@ class AuditAgentsTest : public ::testing::Test {
     fs::create_directory(dir_ / "sim");
     ::setenv("EGOV_SIM_DIR", (dir_ / "sim").c_str(), 1);
     auto host_file = [&](const std::string& host, const std::vector<DomainMetadata>& domains) {
-      std::string xml =
-          "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-          "<threads>1</threads><active>4</active><mhz>2000</mhz>"
-          "<model>x86_64</model></cpu><memory>8388608</memory>";
-      for (const auto& m : domains) {
-        xml += "<domain type='test'><name>" + m.workload + "-" + std::to_string(m.replica) +
-               "</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><metadata>" +
-               FormatMetadataElement(m) + "</metadata></domain>";
-      }
-      WriteFile(dir_ / "sim" / (host + ".xml"), xml + "</node>");
+      WriteTestDriverHost(dir_ / "sim" / (host + ".xml"), domains);
     };
     auto meta = [](const std::string& w, int level, int replica) {
       return DomainMetadata{w, "A", "S", level, replica, "p", "z", "h", "", ""};

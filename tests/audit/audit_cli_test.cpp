@@ -181,19 +181,9 @@ TEST_F(AuditCliTest, DiffComparesFiledReportsOfAnyFormat) {
 TEST_F(AuditCliTest, ReadsWorkloadPlacementFromTheHostsLibvirt) {
   ::setenv("EGOV_SIM_DIR", dir_.path().c_str(), 1);
   auto host_file = [&](const std::string& host, const std::vector<DomainMetadata>& domains) {
-    std::string xml =
-        "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
-        "<threads>1</threads><active>4</active><mhz>2000</mhz><model>x86_64</model>"
-        "</cpu><memory>8388608</memory>";
-    for (const auto& m : domains) {
-      xml += "<domain type='test'><name>" + m.workload + "-" + std::to_string(m.replica) +
-             "</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><metadata>" +
-             FormatMetadataElement(m) + "</metadata></domain>";
-    }
-    xml +=
-        "<domain type='test'><name>unmanaged</name><memory>65536</memory><os><type>hvm</type>"
-        "</os></domain></node>";
-    WriteFile(dir_ / (host + ".xml"), xml);
+    WriteTestDriverHost(dir_ / (host + ".xml"), domains,
+                        "<domain type='test'><name>unmanaged</name><memory>65536</memory><os>"
+                        "<type>hvm</type></os></domain>");
   };
   DomainMetadata csdl{"csdl-dan-cu", "Sở Tư pháp", "Hộ tịch", 3,  0,
                       "beta-cloud",  "hcm-1",      "h",       "", ""};

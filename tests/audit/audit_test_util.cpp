@@ -117,6 +117,20 @@ void MakeCertificates(const fs::path& dir) {
   }
 }
 
+void WriteTestDriverHost(const fs::path& file, const std::vector<DomainMetadata>& domains,
+                         const std::string& more_domains) {
+  std::string xml =
+      "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"
+      "<threads>1</threads><active>4</active><mhz>2000</mhz><model>x86_64</model>"
+      "</cpu><memory>8388608</memory>";
+  for (const auto& m : domains) {
+    xml += "<domain type='test'><name>" + m.workload + "-" + std::to_string(m.replica) +
+           "</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><metadata>" +
+           FormatMetadataElement(m) + "</metadata></domain>";
+  }
+  WriteFile(file, xml + more_domains + "</node>");
+}
+
 const nlohmann::ordered_json& Named(const nlohmann::ordered_json& list, const std::string& name,
                                     const char* key) {
   for (const auto& item : list) {

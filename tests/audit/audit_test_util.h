@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/domain_metadata.h"
 #include "common/model.h"
 #include "orchestrator/audit/report.h"
 
@@ -66,6 +67,11 @@ Inventory FleetWith(const std::string& extra_yaml = "");
 /// certificate signed by the same CA, written into `dir` (ca.pem, server.pem, server.key,
 /// client.pem, client.key) with the openssl command.
 void MakeCertificates(const fs::path& dir);
+
+/// Writes a libvirt test driver host (`test://FILE`) running a domain with each metadata
+/// element (named `<workload>-<replica>`), then the domains of `more_domains` (XML).
+void WriteTestDriverHost(const fs::path& file, const std::vector<DomainMetadata>& domains,
+                         const std::string& more_domains = "");
 
 /// Finds an element in a JSON array by its "name" (or `key`); fails the test when absent.
 const nlohmann::ordered_json& Named(const nlohmann::ordered_json& list, const std::string& name,
