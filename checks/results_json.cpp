@@ -97,7 +97,8 @@ class Reader {
   }
   LocalizedText Text(const json& obj, const std::string& key, const std::string& path) const {
     const json& v = At(obj, key, path);
-    return {Str(v, "vi", Path(path, key)), Str(v, "en", Path(path, key))};
+    const std::string where = Path(path, key);
+    return {Str(v, "vi", where), Str(v, "en", where)};
   }
   std::chrono::system_clock::time_point Time(const json& obj, const std::string& key,
                                              const std::string& path) const {
@@ -133,12 +134,14 @@ ControlResult ReadControl(const Reader& rd, const json& cj, const std::string& c
             "expected pass, fail, error, skipped, not_applicable or waived, got '" + status + "'");
   }
   c.reason = rd.Str(cj, "reason", cp);
-  for (const auto& ej : rd.Arr(cj, "evidence", cp)) {
+  const json& evidence = rd.Arr(cj, "evidence", cp);
+  const std::string ep = evidence.empty() ? std::string() : cp + ".evidence";
+  for (const auto& ej : evidence) {
     Evidence e;
-    e.source = rd.Str(ej, "source", cp + ".evidence");
-    e.observed = rd.Str(ej, "observed", cp + ".evidence");
-    e.expected = rd.Str(ej, "expected", cp + ".evidence");
-    if (ej.contains("line")) e.line = rd.Int(ej, "line", cp + ".evidence");
+    e.source = rd.Str(ej, "source", ep);
+    e.observed = rd.Str(ej, "observed", ep);
+    e.expected = rd.Str(ej, "expected", ep);
+    if (ej.contains("line")) e.line = rd.Int(ej, "line", ep);
     c.evidence.push_back(std::move(e));
   }
   c.remediation = rd.Text(cj, "remediation", cp);
