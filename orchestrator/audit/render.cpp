@@ -60,70 +60,6 @@ class CsvWriter {
   std::string out_;
 };
 
-}  // namespace
-
-std::string Field(const ordered_json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-std::string Joined(const ordered_json& items, const char* separator) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : separator) + i.get<std::string>();
-  return out;
-}
-
-std::string EvidencePlace(const ordered_json& item) {
-  std::string place = Field(item, "source");
-  if (item.contains("line") && !item["line"].is_null()) place += ":" + Field(item, "line");
-  return place;
-}
-
-const char* ToString(ReportFormat format) {
-  switch (format) {
-    case ReportFormat::kJson:
-      return "json";
-    case ReportFormat::kHtml:
-      return "html";
-    case ReportFormat::kCsv:
-      return "csv";
-  }
-  return "?";
-}
-
-std::optional<ReportFormat> ParseReportFormat(std::string_view name) {
-  if (name == "json") return ReportFormat::kJson;
-  if (name == "html") return ReportFormat::kHtml;
-  if (name == "csv") return ReportFormat::kCsv;
-  return std::nullopt;
-}
-
-std::optional<ReportFormat> FormatFromPath(std::string_view path) {
-  const size_t dot = path.rfind('.');
-  if (dot == std::string_view::npos) return std::nullopt;
-  const std::string_view ext = path.substr(dot + 1);
-  if (ext == "htm") return ReportFormat::kHtml;
-  return ParseReportFormat(ext);
-}
-
-const std::vector<std::string>& CsvColumns() {
-  static const std::vector<std::string> kColumns = {
-      "record",         "provider", "zone",     "host",           "workload",       "profile",
-      "group",          "feature",  "item",     "title_vi",       "title_en",       "severity",
-      "status",         "detail",   "evidence", "remediation_vi", "remediation_en", "waiver",
-      "waiver_expires", "time",     "sha256"};
-  return kColumns;
-}
-
-std::string RenderJson(const ordered_json& report, const std::string& digest) {
-  ordered_json sealed = report;
-  sealed["report_sha256"] = digest;
-  return sealed.dump(2) + "\n";
-}
-
-namespace {
-
 void CsvMeta(CsvWriter& w, const ordered_json& r) {
   auto meta = [&](const std::string& key, const std::string& value) {
     w.Add({{"record", "meta"}, {"item", key}, {"detail", value}});
@@ -265,6 +201,66 @@ void CsvHost(CsvWriter& w, const ordered_json& h) {
 }
 
 }  // namespace
+
+std::string Field(const ordered_json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string Joined(const ordered_json& items, const char* separator) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : separator) + i.get<std::string>();
+  return out;
+}
+
+std::string EvidencePlace(const ordered_json& item) {
+  std::string place = Field(item, "source");
+  if (item.contains("line") && !item["line"].is_null()) place += ":" + Field(item, "line");
+  return place;
+}
+
+const char* ToString(ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kJson:
+      return "json";
+    case ReportFormat::kHtml:
+      return "html";
+    case ReportFormat::kCsv:
+      return "csv";
+  }
+  return "?";
+}
+
+std::optional<ReportFormat> ParseReportFormat(std::string_view name) {
+  if (name == "json") return ReportFormat::kJson;
+  if (name == "html") return ReportFormat::kHtml;
+  if (name == "csv") return ReportFormat::kCsv;
+  return std::nullopt;
+}
+
+std::optional<ReportFormat> FormatFromPath(std::string_view path) {
+  const size_t dot = path.rfind('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  const std::string_view ext = path.substr(dot + 1);
+  if (ext == "htm") return ReportFormat::kHtml;
+  return ParseReportFormat(ext);
+}
+
+const std::vector<std::string>& CsvColumns() {
+  static const std::vector<std::string> kColumns = {
+      "record",         "provider", "zone",     "host",           "workload",       "profile",
+      "group",          "feature",  "item",     "title_vi",       "title_en",       "severity",
+      "status",         "detail",   "evidence", "remediation_vi", "remediation_en", "waiver",
+      "waiver_expires", "time",     "sha256"};
+  return kColumns;
+}
+
+std::string RenderJson(const ordered_json& report, const std::string& digest) {
+  ordered_json sealed = report;
+  sealed["report_sha256"] = digest;
+  return sealed.dump(2) + "\n";
+}
 
 std::string RenderCsv(const ordered_json& r, const std::string& digest) {
   CsvWriter w;
