@@ -192,11 +192,11 @@ struct Agent::Impl {
       store->Update([&](Snapshot& s) {
         s.scan = state;
         ++s.scan_counters.scans;
-        s.scan_counters.check_timeouts += out.check_timeouts;
+        s.scan_counters.check_timeouts += state->check_timeouts;
       });
       Log::Info("scan finished", {{"profiles", std::to_string(state->profiles.size())},
                                   {"failing_controls", std::to_string(failing)},
-                                  {"check_timeouts", std::to_string(out.check_timeouts)},
+                                  {"check_timeouts", std::to_string(state->check_timeouts)},
                                   {"duration_seconds", std::to_string(seconds)}});
       malloc_trim(0);  // the parsed document is free now; return it rather than keep it
     } catch (const std::exception& e) {

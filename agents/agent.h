@@ -13,11 +13,9 @@
 // prober and the libvirt watcher, and applies a new configuration to all of them at once.
 namespace egov::agent {
 
-/// What one scan produced: the results document (docs/results.md) and how many checks were
-/// abandoned on their timeout.
+/// What one scan produced: the results document (docs/results.md).
 struct ScanOutcome {
   nlohmann::json results;
-  uint64_t check_timeouts = 0;
 };
 
 /// Runs one scan for a configuration. The default runs `egov-agent scan`, found beside the

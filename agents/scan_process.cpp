@@ -214,18 +214,6 @@ ScanOutcome RunScanProcess(const std::string& program, const AgentConfig& config
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(std::string("scan process wrote no results document: ") + e.what());
   }
-  // The engine reports a check it abandoned on its timeout as an error "timed out after ...".
-  if (const auto profiles = outcome.results.find("profiles"); profiles != outcome.results.end()) {
-    for (const auto& p : *profiles) {
-      for (const auto& c : p.value("controls", nlohmann::json::array())) {
-        const auto reason = c.find("reason");
-        if (c.value("status", "") == "error" && reason != c.end() && reason->is_string() &&
-            reason->get<std::string>().starts_with("timed out")) {
-          ++outcome.check_timeouts;
-        }
-      }
-    }
-  }
   return outcome;
 }
 

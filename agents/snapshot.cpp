@@ -1,64 +1,46 @@
 #include "agents/snapshot.h"
 
 #include <algorithm>
-#include <stdexcept>
-
-#include "common/units.h"
 
 namespace egov::agent {
 
-ScanState ScanStateFromResults(const nlohmann::json& results, double finished_at) {
-  static const char* const kStatuses[] = {"pass",    "fail",           "error",
-                                          "skipped", "not_applicable", "waived"};
-  ScanState scan;
-  scan.finished_at = finished_at;
-  try {
-    for (const auto& p : results.at("profiles")) {
-      ProfileResult profile;
-      profile.name = p.at("name").get<std::string>();
-      for (const char* status : kStatuses) profile.counts[status] = 0;
-      double control_seconds = 0;
-      for (const auto& c : p.at("controls")) {
-        ControlResult control;
-        control.id = c.at("id").get<std::string>();
-        control.group = c.at("group").get<std::string>();
-        control.feature = c.at("feature").get<std::string>();
-        control.severity = c.at("severity").get<std::string>();
-        control.status = c.at("status").get<std::string>();
-        if (!profile.counts.contains(control.status)) {
-          throw std::runtime_error("control " + control.id + " has unknown status '" +
-                                   control.status + "'");
-        }
-        ++profile.counts[control.status];
-        if (const auto w = c.find("waiver"); w != c.end() && w->is_object()) {
-          control.waiver = w->value("name", "");
-          if (auto expires = ParseDate(w->value("expires", ""))) {
-            // A waiver applies through its expiry date (UTC), so it lapses at the next midnight.
-            const auto end = *expires + std::chrono::days(1);
-            control.waiver_expiry = static_cast<double>(
-                std::chrono::duration_cast<std::chrono::seconds>(end.time_since_epoch()).count());
-          }
-        }
-        control_seconds += c.value("duration_seconds", 0.0);
-        profile.controls.push_back(std::move(control));
+ScanState ScanStateFromScan(const checks::ScanResult& scan, double finished_at) {
+  ScanState state;
+  state.finished_at = finished_at;
+  for (const auto& p : scan.profiles) {
+    ProfileResult profile;
+    profile.name = p.name;
+    const checks::Summary& n = p.summary;
+    profile.counts = {{"pass", n.pass},     {"fail", n.fail},
+                      {"error", n.error},   {"skipped", n.skipped},
+                      {"waived", n.waived}, {"not_applicable", n.not_applicable}};
+    if (n.applicable > 0) profile.ratio = n.score;
+    for (const auto& c : p.controls) {
+      ControlResult control{
+          c.id, c.group,     c.feature, ToString(c.severity), checks::ToString(c.status),
+          {},   std::nullopt};
+      if (c.waiver) {
+        control.waiver = c.waiver->name;
+        // A waiver applies through its expiry date (UTC), so it lapses at the next midnight.
+        const auto end = c.waiver->expires + std::chrono::days(1);
+        control.waiver_expiry = static_cast<double>(
+            std::chrono::duration_cast<std::chrono::seconds>(end.time_since_epoch()).count());
       }
-      for (const auto& f : p.at("features")) {
-        profile.features.push_back({f.at("group").get<std::string>(),
-                                    f.at("feature").get<std::string>(),
-                                    f.at("passed").get<bool>()});
-      }
-      const int applicable = profile.counts["pass"] + profile.counts["fail"] +
-                             profile.counts["error"] + profile.counts["waived"];
-      if (applicable > 0) profile.ratio = static_cast<double>(profile.counts["pass"]) / applicable;
-      profile.duration_seconds = p.value("duration_seconds", control_seconds);
-      scan.profiles.push_back(std::move(profile));
+      profile.duration_seconds += c.duration_seconds;
+      state.check_timeouts += c.timed_out;
+      profile.controls.push_back(std::move(control));
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(std::string("results document does not follow egov.results/v1: ") +
-                             e.what());
+    for (const auto& f : p.features) profile.features.push_back({f.group, f.feature, f.passed});
+    state.profiles.push_back(std::move(profile));
   }
-  scan.results_json = results.dump();
-  return scan;
+  return state;
+}
+
+ScanState ScanStateFromResults(const nlohmann::json& results, double finished_at) {
+  ScanState state =
+      ScanStateFromScan(checks::ScanResultFromJson(results, "scan results"), finished_at);
+  state.results_json = results.dump();
+  return state;
 }
 
 bool StartupSettled(const Snapshot& s, bool scans, size_t probe_targets) {

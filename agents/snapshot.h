@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checks/scan.h"
 #include "common/domain_metadata.h"
 
 // The agent's view of the world, published as one immutable value: the scan, libvirt and probe
@@ -19,7 +20,7 @@
 // or waiting, so a slow scan or a hung libvirt call never delays a scrape.
 namespace egov::agent {
 
-/// One control's latest result, as the metrics need it.
+/// One control's latest result, as the metrics need it (derived from checks::ControlResult).
 struct ControlResult {
   std::string id;
   std::string group;
@@ -50,11 +51,15 @@ struct ProfileResult {
 struct ScanState {
   std::string results_json;
   std::vector<ProfileResult> profiles;
-  double finished_at = 0;  ///< Unix time
+  double finished_at = 0;       ///< Unix time
+  uint64_t check_timeouts = 0;  ///< controls abandoned on their timeout (`timed_out`)
 };
 
-/// Reads the metrics' view out of a results document (docs/results.md). Throws
-/// std::runtime_error when the document does not follow the contract.
+/// The metrics' view of a scan's results.
+ScanState ScanStateFromScan(const checks::ScanResult& scan, double finished_at);
+/// Reads a results document (checks::ScanResultFromJson) into the metrics' view, and keeps the
+/// document to serve. Throws ConfigError (a std::runtime_error) when it does not follow the
+/// contract.
 ScanState ScanStateFromResults(const nlohmann::json& results, double finished_at);
 
 struct ScanCounters {

@@ -20,10 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/agent_client.h"
 #include "common/loader.h"
-#include "orchestrator/audit_collect.h"
-#include "orchestrator/audit_render.h"
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/render.h"
+#include "orchestrator/audit/report.h"
 
 extern char** environ;
 
@@ -31,6 +31,7 @@ namespace {
 
 using namespace egov;
 using namespace egov::orchestrator::audit;
+using namespace egov::agent_client;
 using Clock = std::chrono::steady_clock;
 
 // CPU seconds this process used (all threads, the simulated agents included): the figure that
@@ -79,14 +80,19 @@ std::string ResultFor(const std::string& host, int controls) {
            {"duration_seconds", 0.0001},
            {"waiver", nullptr}});
     }
-    profiles.push_back(
-        {{"name", names[p]}, {"version", "2026.1"}, {"level", p == 2 ? 4 : 3}, {"controls", list}});
+    profiles.push_back({{"name", names[p]},
+                        {"version", "2026.1"},
+                        {"title", {{"vi", names[p]}, {"en", names[p]}}},
+                        {"level", p == 2 ? 4 : 3},
+                        {"controls", list}});
   }
   return nlohmann::json{{"schema", "egov.results/v1"},
                         {"agent", {{"version", "0.1.0"}, {"revision", "bench"}}},
                         {"host", host},
+                        {"root", "/"},
                         {"started_at", "2026-11-22T10:00:00Z"},
                         {"finished_at", "2026-11-22T10:00:01Z"},
+                        {"duration_seconds", 1.0},
                         {"profiles", profiles},
                         {"domains",
                          {{{"name", "w" + host.substr(4) + "-0"},

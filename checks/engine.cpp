@@ -17,6 +17,7 @@ using Clock = std::chrono::steady_clock;
 struct Evaluated {
   Outcome outcome;
   double seconds = 0;
+  bool timed_out = false;  // abandoned on its timeout
 };
 
 // One control to evaluate. Claimed by exactly one worker, even when it was posted to a
@@ -132,7 +133,7 @@ ScanResult RunScan(const std::vector<CompiledProfilePtr>& profiles, const ScanOp
         break;
       }
       evaluated[i] = {Outcome::Error("timed out after " + Seconds(limit)),
-                      std::chrono::duration<double>(limit).count()};
+                      std::chrono::duration<double>(limit).count(), true};
       // The worker stays stuck: give the checks not yet started to a fresh pool.
       Abandon(pool);
       pool = std::make_shared<boost::asio::thread_pool>(std::max(1, options.workers));
@@ -167,6 +168,7 @@ ScanResult RunScan(const std::vector<CompiledProfilePtr>& profiles, const ScanOp
       r.references = c.references;
       r.derived_from = c.derived_from;
       r.duration_seconds = e.seconds;
+      r.timed_out = e.timed_out;
       if (r.status == Status::kFail || r.status == Status::kError) {
         if (const Waiver* w = FindWaiver(pr.name, c.id, options)) {
           r.status = Status::kWaived;
@@ -215,9 +217,8 @@ void Summarize(ProfileResult& p) {
       f = std::prev(p.features.end());
     }
     ++f->controls;
-    const bool applicable = c.status != Status::kNotApplicable && c.status != Status::kSkipped;
     const bool failed = c.status == Status::kFail || c.status == Status::kError;
-    f->applicable += applicable;
+    f->applicable += IsApplicable(c.status);
     f->failed += failed;
     f->passed = f->passed && !failed;
   }

@@ -23,6 +23,12 @@ bool ParseStatus(const std::string& text, Status& status) {
   return false;
 }
 
+bool IsApplicable(Status status) {
+  return status != Status::kNotApplicable && status != Status::kSkipped;
+}
+
+bool IsSatisfied(Status status) { return status == Status::kPass || status == Status::kWaived; }
+
 Outcome Outcome::Pass(std::string reason, std::vector<Evidence> evidence) {
   return Make(Status::kPass, std::move(reason), std::move(evidence));
 }

@@ -13,6 +13,10 @@ enum class Status { kPass, kFail, kError, kSkipped, kNotApplicable, kWaived };
 const char* ToString(Status status);
 /// The inverse of ToString; false when `text` is none of them.
 bool ParseStatus(const std::string& text, Status& status);
+/// True unless `status` is not_applicable or skipped: the control counts in a score.
+bool IsApplicable(Status status);
+/// True for pass and waived: what a feature or a level needs from each applicable control.
+bool IsSatisfied(Status status);
 
 /// One observation backing a result: what was found, where, and what was asked for.
 struct Evidence {

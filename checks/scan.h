@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +60,7 @@ struct ControlResult {
   std::vector<std::string> references;
   std::string derived_from;
   double duration_seconds = 0;
+  bool timed_out = false;  ///< abandoned on its timeout (an error, unless a waiver covers it)
   std::optional<AppliedWaiver> waiver;
 };
 
@@ -124,11 +126,20 @@ void Summarize(ProfileResult& profile);
 
 /// The `egov.results/v1` document (docs/results.md).
 nlohmann::json ToJson(const ScanResult& result);
-/// Reads an `egov.results/v1` document back; throws ConfigError naming `source` and the field
-/// when it is not one.
+/// A profile's `summary`, its members in the order of docs/results.md.
+nlohmann::ordered_json SummaryToJson(const Summary& summary);
+/// A control's `evidence` as the document writes it.
+nlohmann::json EvidenceToJson(const std::vector<Evidence>& evidence);
+/// Parses the text of a results document as JSON. Nesting deeper than 64 levels is refused
+/// before parsing, so that a hostile document cannot exhaust the stack. Throws ConfigError
+/// naming `source`.
+nlohmann::json ParseResultsJson(std::string_view text, const std::string& source);
+/// Reads an `egov.results/v1` document: the one reader of scan results in the code base.
+/// Throws ConfigError naming `source` and the field when it is not one.
 ScanResult ScanResultFromJson(const nlohmann::json& json, const std::string& source);
 
-/// `2026-11-23T01:02:03Z` (common/clock.h).
+/// `2026-11-23T01:02:03Z` and its reader (common/clock.h).
 using egov::FormatTimestamp;
+using egov::ParseTimestamp;
 
 }  // namespace egov::checks

@@ -8,15 +8,15 @@
 #include <fstream>
 #include <ostream>
 
+#include "common/agent_client.h"
 #include "common/diagnostics.h"
 #include "common/files.h"
 #include "common/loader.h"
-#include "orchestrator/audit_collect.h"
-#include "orchestrator/audit_diff.h"
-#include "orchestrator/audit_placement.h"
-#include "orchestrator/audit_render.h"
-#include "orchestrator/audit_report.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/diff.h"
+#include "orchestrator/audit/placement.h"
+#include "orchestrator/audit/render.h"
+#include "orchestrator/audit/report.h"
+#include "orchestrator/audit/seal.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
 #include "orchestrator/options.h"
@@ -28,6 +28,7 @@ namespace egov::orchestrator {
 namespace {
 
 using namespace audit;
+using namespace agent_client;
 
 constexpr size_t kMaxReportBytes = size_t{512} << 20;
 
@@ -192,12 +193,7 @@ int CmdAuditDiff(const std::vector<std::string>& args, CommandIo io) {
   return diff["regressions"].get<int>() > 0 ? kExitFailure : kExitOk;
 }
 
-}  // namespace
-
-int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
-  if (!args.empty() && args[0] == "verify")
-    return CmdAuditVerify({args.begin() + 1, args.end()}, io);
-  if (!args.empty() && args[0] == "diff") return CmdAuditDiff({args.begin() + 1, args.end()}, io);
+po::options_description AuditOptions() {
   po::options_description desc("audit options");
   desc.add_options()(
       "file,f", po::value<std::vector<std::string>>()->required(),
@@ -226,16 +222,11 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
       "parallel", po::value<size_t>()->default_value(64), "agents asked at once")(
       "save-results", po::value<std::string>(), "also save each agent's answer as DIR/<host>.json")(
       "no-libvirt", po::bool_switch(), "do not read the hosts' libvirt for workload placement");
-  po::positional_options_description pos;
-  po::variables_map vm;
-  if (auto code = ParseOptions(args,
-                               "egovctl audit -f PATH... [--results DIR] [--format html|json|csv] "
-                               "[-o FILE]\n       egovctl audit verify FILE [--results DIR]\n"
-                               "       egovctl audit diff OLD NEW [--output text|json]",
-                               desc, pos, vm, io)) {
-    return *code;
-  }
-  // Check every option before anything is collected or written.
+  return desc;
+}
+
+// --format, else from -o's extension, else JSON.
+ReportFormat ChosenFormat(const po::variables_map& vm) {
   std::optional<ReportFormat> format;
   if (vm.count("format")) {
     format = ParseReportFormat(vm["format"].as<std::string>());
@@ -246,8 +237,10 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
   } else if (vm.count("output")) {
     format = FormatFromPath(vm["output"].as<std::string>());
   }
-  if (!format) format = ReportFormat::kJson;
+  return format.value_or(ReportFormat::kJson);
+}
 
+AuditSettings ReadSettings(const po::variables_map& vm) {
   AuditSettings s;
   s.now = AuditNow();
   s.today = Today();
@@ -259,7 +252,10 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
   s.auditor = vm.count("auditor") ? vm["auditor"].as<std::string>() : DefaultAuditor();
   s.matrix_profile = vm["matrix-profile"].as<std::string>();
   s.policy = vm["policy"].as<std::string>();
+  return s;
+}
 
+CollectOptions ReadCollectOptions(const po::variables_map& vm, std::ostream& err) {
   CollectOptions collect;
   collect.timeout = OptionDuration(vm, "timeout");
   collect.parallel = vm["parallel"].as<size_t>();
@@ -273,16 +269,49 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
                         std::string("--") + opt + ": no such file");
     }
   }
-  collect.credentials = LoadCredentials(vm, io.err);
+  collect.credentials = LoadCredentials(vm, err);
+  return collect;
+}
 
-  const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
-  s.inventory_files = inv.files;
-  if (!s.policy.empty() && std::none_of(inv.policies.begin(), inv.policies.end(),
-                                        [&](const Policy& p) { return p.name == s.policy; })) {
-    throw ConfigError({"--policy", 0, 0}, "no Policy named '" + s.policy + "' in the inventory");
+Inventory LoadAuditedInventory(const po::variables_map& vm, const std::string& policy) {
+  Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
+  if (!policy.empty() && std::none_of(inv.policies.begin(), inv.policies.end(),
+                                      [&](const Policy& p) { return p.name == policy; })) {
+    throw ConfigError({"--policy", 0, 0}, "no Policy named '" + policy + "' in the inventory");
   }
+  return inv;
+}
 
-  AuditInputs in;
+// DIR/<host>.json for every inventory host, then for the other hosts DIR holds results of,
+// which the report lists as unexpected.
+std::vector<FetchedResult> ReadResultsDirectory(const std::string& dir,
+                                                const std::vector<std::string>& names) {
+  if (!fs::is_directory(dir)) throw ConfigError({dir, 0, 0}, "--results: no such directory");
+  std::vector<FetchedResult> fetched = ReadResultFiles(dir, names);
+  std::vector<std::string> extra;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const fs::path p = entry.path();
+    if (p.extension() == ".json" &&
+        std::find(names.begin(), names.end(), p.stem().string()) == names.end()) {
+      extra.push_back(p.stem().string());
+    }
+  }
+  std::sort(extra.begin(), extra.end());
+  for (auto& f : ReadResultFiles(dir, extra)) fetched.push_back(std::move(f));
+  return fetched;
+}
+
+void SaveResults(const fs::path& dir, const std::vector<FetchedResult>& fetched) {
+  fs::create_directories(dir);
+  for (const auto& f : fetched) {
+    if (f.error.empty()) WriteFileAtomically((dir / (f.host + ".json")).string(), f.body);
+  }
+}
+
+// What the report is built from: each host's result (from --results or the agents) and,
+// unless --no-libvirt, the domains on each host. Says in `s.source` where results came from.
+AuditInputs Collect(const po::variables_map& vm, const Inventory& inv,
+                    const CollectOptions& collect, AuditSettings& s) {
   std::vector<std::string> names;
   std::vector<AgentTarget> targets;
   for (const auto& p : inv.providers) {
@@ -293,45 +322,61 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
       }
     }
   }
+  AuditInputs in;
   if (vm.count("results")) {
     const std::string dir = vm["results"].as<std::string>();
-    if (!fs::is_directory(dir)) throw ConfigError({dir, 0, 0}, "--results: no such directory");
+    in.fetched = ReadResultsDirectory(dir, names);
     s.source = "files: " + dir;
-    in.fetched = ReadResultFiles(dir, names);
-    // Results for hosts the inventory does not name are read too, to be listed as unexpected.
-    std::vector<std::string> extra;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      const fs::path p = entry.path();
-      if (p.extension() == ".json" &&
-          std::find(names.begin(), names.end(), p.stem().string()) == names.end()) {
-        extra.push_back(p.stem().string());
-      }
-    }
-    std::sort(extra.begin(), extra.end());
-    for (auto& f : ReadResultFiles(dir, extra)) in.fetched.push_back(std::move(f));
   } else {
     s.source = "agents (" + std::to_string(targets.size()) + " of " + std::to_string(names.size()) +
                " hosts have one)";
     in.fetched = FetchFromAgents(targets, collect);
   }
-  if (vm.count("save-results")) {
-    const fs::path dir = vm["save-results"].as<std::string>();
-    fs::create_directories(dir);
-    for (const auto& f : in.fetched) {
-      if (f.error.empty()) WriteFileAtomically((dir / (f.host + ".json")).string(), f.body);
-    }
-  }
+  if (vm.count("save-results")) SaveResults(vm["save-results"].as<std::string>(), in.fetched);
   if (!vm["no-libvirt"].as<bool>()) in.libvirt = ReadPlacement(inv, collect.parallel);
+  return in;
+}
 
-  const auto report = BuildAuditReport(inv, in, s);
-  const std::string bytes = RenderReport(report, *format);
-  if (vm.count("output")) {
-    const std::string file = vm["output"].as<std::string>();
-    WriteFileAtomically(file, bytes);
-    PrintSummary(report, file, *format, VerifyReport(bytes, file).claimed, io.out);
-  } else {
-    io.out << bytes;
+// Writes the sealed report to -o FILE with a summary on standard output, or the report itself
+// to standard output.
+void Deliver(const nlohmann::ordered_json& report, ReportFormat format, const po::variables_map& vm,
+             std::ostream& out) {
+  const std::string bytes = RenderReport(report, format);
+  if (!vm.count("output")) {
+    out << bytes;
+    return;
   }
+  const std::string file = vm["output"].as<std::string>();
+  WriteFileAtomically(file, bytes);
+  PrintSummary(report, file, format, VerifyReport(bytes, file).claimed, out);
+}
+
+}  // namespace
+
+int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
+  if (!args.empty() && args[0] == "verify")
+    return CmdAuditVerify({args.begin() + 1, args.end()}, io);
+  if (!args.empty() && args[0] == "diff") return CmdAuditDiff({args.begin() + 1, args.end()}, io);
+  po::options_description desc = AuditOptions();
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (auto code = ParseOptions(args,
+                               "egovctl audit -f PATH... [--results DIR] [--format html|json|csv] "
+                               "[-o FILE]\n       egovctl audit verify FILE [--results DIR]\n"
+                               "       egovctl audit diff OLD NEW [--output text|json]",
+                               desc, pos, vm, io)) {
+    return *code;
+  }
+  // Every option is checked before anything is collected or written.
+  const ReportFormat format = ChosenFormat(vm);
+  AuditSettings s = ReadSettings(vm);
+  const CollectOptions collect = ReadCollectOptions(vm, io.err);
+  const Inventory inv = LoadAuditedInventory(vm, s.policy);
+  s.inventory_files = inv.files;
+
+  const AuditInputs in = Collect(vm, inv, collect, s);
+  const auto report = BuildAuditReport(inv, in, s);
+  Deliver(report, format, vm, io.out);
   return ReportCompliant(report) ? kExitOk : kExitFailure;
 }
 

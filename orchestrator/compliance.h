@@ -1,16 +1,17 @@
 #pragma once
 
-#include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/agent_client.h"
 #include "orchestrator/placement.h"
 
 // Live compliance of hosts for the placement filter: each host's latest scan results
-// (docs/results.md), read from its agent (`GET <agent>/api/v1/results`) or from saved files
-// `<dir>/<host>.json` for offline planning. Anything that cannot be read is "unknown".
+// (docs/results.md), fetched from its agent or read from saved files `<dir>/<host>.json` for
+// offline planning, both through the agent collector (common/agent_client.h), and read with the
+// one reader of results (checks::ScanResultFromJson). Anything that cannot be read is "unknown".
 namespace egov::orchestrator {
 
 struct HostResults {
@@ -19,18 +20,17 @@ struct HostResults {
   std::string error;                           ///< why they are unknown, when they are
 };
 
-/// Interprets one results document: a profile passes when its entry has `passed: true`.
-/// `host` must match the document's host when the document names one.
+/// Interprets one results document: a profile passes when it passed (no applicable control
+/// fails or errs). The document must be `host`'s.
 HostResults ParseResults(std::string_view json, const std::string& host);
 
 /// Reads `<dir>/<host>.json` for each host; a missing file leaves the host unknown.
 std::map<std::string, HostResults> LoadResultFiles(const std::string& dir,
                                                    const std::vector<std::string>& hosts);
 
-/// Fetches `<agent>/api/v1/results` for every host with an agent URL, all at once (libcurl
-/// multi), each bounded by `timeout`.
-std::map<std::string, HostResults> FetchResults(
-    const std::vector<std::pair<std::string, std::string>>& host_agents,
-    std::chrono::milliseconds timeout);
+/// Asks every agent for its host's results, many at once (agent_client::FetchFromAgents).
+std::map<std::string, HostResults> FetchCompliance(
+    const std::vector<agent_client::AgentTarget>& agents,
+    const agent_client::CollectOptions& options);
 
 }  // namespace egov::orchestrator

@@ -104,7 +104,7 @@ World LoadWorld(const po::variables_map& vm, JournalUse journal_use,
   needs_compliance = needs_compliance && read_compliance;
   if (needs_compliance) {
     std::vector<std::string> names;
-    std::vector<std::pair<std::string, std::string>> agents;
+    std::vector<agent_client::AgentTarget> agents;
     for (const auto& h : hosts) {
       names.push_back(h.host->name);
       if (!h.host->agent.empty()) agents.emplace_back(h.host->name, h.host->agent);
@@ -112,7 +112,9 @@ World LoadWorld(const po::variables_map& vm, JournalUse journal_use,
     if (!results.empty()) {
       w.compliance = LoadResultFiles(results, names);
     } else {
-      w.compliance = FetchResults(agents, *timeout);
+      agent_client::CollectOptions options;  // TLS and credentials to come (issue 20)
+      options.timeout = options.connect_timeout = *timeout;
+      w.compliance = FetchCompliance(agents, options);
       for (const auto& n : names) {
         if (!w.compliance.count(n)) w.compliance[n].error = "no agent URL in the inventory";
       }

@@ -14,6 +14,8 @@
 #include "agents/cli.h"
 #include "agents/commands.h"
 #include "agents/log.h"
+#include "agents/scan_process.h"
+#include "checks/scan.h"
 #include "common/diagnostics.h"
 #include "common/domain_metadata.h"
 #include "common/libvirt.h"
@@ -33,24 +35,24 @@ using Clock = std::chrono::steady_clock;
 
 // A results document with one passing and one failing control.
 nlohmann::json Results(const std::string& profile, const std::string& failing_status) {
-  return {{"schema", "egov.results/v1"},
-          {"host", "test-host"},
-          {"profiles",
-           {{{"name", profile},
-             {"features", {{{"group", "g"}, {"feature", "f"}, {"passed", false}}}},
-             {"controls",
-              {{{"id", "OK-1"},
-                {"group", "g"},
-                {"feature", "f"},
-                {"severity", "high"},
-                {"status", "pass"},
-                {"waiver", nullptr}},
-               {{"id", "BAD-1"},
-                {"group", "g"},
-                {"feature", "f"},
-                {"severity", "critical"},
-                {"status", failing_status},
-                {"waiver", nullptr}}}}}}}};
+  checks::ScanResult r;
+  r.host = "test-host";
+  checks::ProfileResult p;
+  p.name = profile;
+  for (const auto& [id, status, severity] :
+       {std::tuple{"OK-1", std::string("pass"), Severity::kHigh},
+        {"BAD-1", failing_status, Severity::kCritical}}) {
+    checks::ControlResult c;
+    c.id = id;
+    c.group = "g";
+    c.feature = "f";
+    c.severity = severity;
+    EXPECT_TRUE(checks::ParseStatus(status, c.status)) << status;
+    p.controls.push_back(c);
+  }
+  checks::Summarize(p);
+  r.profiles.push_back(p);
+  return checks::ToJson(r);
 }
 
 TEST(Agent, ServesTheLatestScanAsMetricsAndJson) {
@@ -60,7 +62,7 @@ TEST(Agent, ServesTheLatestScanAsMetricsAndJson) {
   Agent agent(config.string(), {}, [&](const AgentConfig& c) {
     EXPECT_EQ(c.host, "test-host");
     ++scans;
-    return ScanOutcome{Results("p", "fail"), 0};
+    return ScanOutcome{Results("p", "fail")};
   });
   ASSERT_TRUE(WaitForBody(agent.port(), "/metrics",
                           [](const std::string& b) { return Has(b, "egov_scans_total 1"); }));
@@ -83,7 +85,7 @@ TEST(Agent, ScansAgainOnItsInterval) {
   std::atomic<int> scans{0};
   Agent agent(config.string(), {}, [&](const AgentConfig&) {
     ++scans;
-    return ScanOutcome{Results("p", "pass"), 0};
+    return ScanOutcome{Results("p", "pass")};
   });
   std::this_thread::sleep_for(2500ms);
   EXPECT_GE(scans.load(), 3);
@@ -103,10 +105,10 @@ TEST(Agent, AHungScanNeverDelaysAScrape) {
   std::atomic<int> scans{0};
   {
     Agent agent(config.string(), {}, [&](const AgentConfig&) {
-      if (++scans == 1) return ScanOutcome{Results("p", "pass"), 0};
+      if (++scans == 1) return ScanOutcome{Results("p", "pass")};
       std::unique_lock lock(mutex);  // the second scan hangs until the test lets it go
       release.wait(lock, [&] { return released; });
-      return ScanOutcome{Results("p", "fail"), 0};
+      return ScanOutcome{Results("p", "fail")};
     });
     ASSERT_TRUE(WaitForBody(agent.port(), "/metrics",
                             [](const std::string& b) { return Has(b, "egov_scans_total 1"); }));
@@ -137,15 +139,48 @@ TEST(Agent, AFailedScanKeepsThePreviousResultsAndCountsTheFailure) {
   std::atomic<int> scans{0};
   Agent agent(config.string(), {}, [&](const AgentConfig&) {
     if (++scans > 1) throw std::runtime_error("profile directory vanished");
-    return ScanOutcome{Results("p", "error"), 2};
+    auto results = Results("p", "error");
+    results["profiles"][0]["controls"][1]["timed_out"] = true;
+    return ScanOutcome{results};
   });
   ASSERT_TRUE(WaitForBody(agent.port(), "/metrics", [](const std::string& b) {
     return Has(b, "egov_scan_failures_total 1");
   }));
   const auto metrics = Fetch(agent.port(), {.path = "/metrics"}).body;
   EXPECT_TRUE(Has(metrics, "egov_control_check_error{profile=\"p\",control=\"BAD-1\"} 1"));
-  EXPECT_TRUE(Has(metrics, "egov_check_timeouts_total 2"));
+  EXPECT_TRUE(Has(metrics, "egov_check_timeouts_total 1"));
   EXPECT_EQ(Fetch(agent.port(), {.path = "/api/v1/results"}).status, 200);
+}
+
+// A check abandoned on its timeout says so in its `timed_out` field; a reason that only reads
+// "timed out" (a remote service's own message, say) is not a timeout of the check. The scan runs
+// as a child process, as in the agent, here a script writing the document.
+TEST(Agent, CountsTheChecksThatTimedOutNotTheReasonsThatSaySo) {
+  TempDir dir;
+  auto results = Results("p", "error");
+  auto& controls = results["profiles"][0]["controls"];
+  auto slow = controls[1], other = controls[1];
+  controls[1]["reason"] = "timed out after 10 ms";  // an error that did not time out
+  slow["id"] = "SLOW-1";
+  slow["reason"] = "abandoned after 10 ms";
+  slow["timed_out"] = true;
+  other["id"] = "HTTP-1";
+  other["reason"] = "timed out waiting for the registry (HTTP 504)";
+  controls.push_back(slow);
+  controls.push_back(other);
+  const auto doc = dir.Write("results.json", results.dump());
+  const auto scanner = dir.Write("scanner", "#!/bin/sh\ncat '" + doc.string() + "'\nexit 1\n");
+  std::filesystem::permissions(scanner, std::filesystem::perms::owner_all);
+  const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\n");
+  const std::atomic<bool> cancel{false};
+  Agent agent(config.string(), {},
+              [&](const AgentConfig& c) { return RunScanProcess(scanner.string(), c, cancel); });
+  ASSERT_TRUE(WaitForBody(agent.port(), "/metrics",
+                          [](const std::string& b) { return Has(b, "egov_scans_total 1"); }));
+  const auto metrics = Fetch(agent.port(), {.path = "/metrics"}).body;
+  EXPECT_TRUE(Has(metrics, "egov_control_check_error{profile=\"p\",control=\"SLOW-1\"} 1"))
+      << metrics;
+  EXPECT_TRUE(Has(metrics, "egov_check_timeouts_total 1")) << metrics;
 }
 
 // The start-up pages are released only once the first scan, the libvirt connection and the
@@ -214,7 +249,7 @@ TEST(Agent, ReloadAppliesAGoodConfigurationAndKeepsTheOldOneOnABadOne) {
   Agent agent(config.string(), {}, [&](const AgentConfig& c) {
     std::lock_guard lock(mutex);
     hosts.push_back(c.host);
-    return ScanOutcome{Results(c.host, "pass"), 0};
+    return ScanOutcome{Results(c.host, "pass")};
   });
   const int port = agent.port();
   ASSERT_TRUE(WaitForBody(port, "/metrics", [](const std::string& b) {
@@ -270,9 +305,8 @@ TEST(Agent, WebConfigFileTurnsOnTlsAndBasicAuth) {
             "basic_auth_users: {prometheus: '" +
                 testing::BcryptHash("pw") + "'}\n");
   const auto config = dir.Write("agent.yaml", "listen: 127.0.0.1:0\nweb_config_file: web.yaml\n");
-  Agent agent(config.string(), {}, [](const AgentConfig&) {
-    return ScanOutcome{Results("p", "pass"), 0};
-  });
+  Agent agent(config.string(), {},
+              [](const AgentConfig&) { return ScanOutcome{Results("p", "pass")}; });
   const testing::HttpRequest tls{.path = "/api/v1/results", .tls = true, .ca_file = cert.cert};
   auto right = tls;
   right.user = "prometheus";

@@ -2,34 +2,44 @@
 
 #include <gtest/gtest.h>
 
+#include "checks/scan.h"
 #include "tests/agents/support.h"
 
 namespace egov::agent {
 namespace {
 
-nlohmann::json Results() {
-  return nlohmann::json::parse(R"({
-  "schema": "egov.results/v1",
-  "profiles": [{
-    "name": "mic-1145", "version": "2020.1", "level": 3, "passed": false,
-    "summary": {"pass": 1, "fail": 1, "error": 1, "skipped": 0, "not_applicable": 1,
-                "waived": 1, "applicable": 4, "score": 0.25, "score_with_waivers": 0.5},
-    "features": [{"group": "g2", "feature": "ssh", "passed": false, "controls": 3},
-                 {"group": "g1", "feature": "vm", "passed": true, "controls": 2}],
-    "controls": [
-      {"id": "C-PASS", "group": "g1", "feature": "vm", "severity": "low", "status": "pass",
-       "duration_seconds": 0.25, "waiver": null},
-      {"id": "C-NA", "group": "g1", "feature": "vm", "severity": "low",
-       "status": "not_applicable", "duration_seconds": 0, "waiver": null},
-      {"id": "C-FAIL", "group": "g2", "feature": "ssh", "severity": "critical",
-       "status": "fail", "duration_seconds": 0.25, "waiver": null},
-      {"id": "C-ERR", "group": "g2", "feature": "ssh", "severity": "high", "status": "error",
-       "duration_seconds": 0.5, "waiver": null},
-      {"id": "C-WAIVED", "group": "g2", "feature": "ssh", "severity": "medium",
-       "status": "waived", "duration_seconds": 0,
-       "waiver": {"name": "w-1", "reason": "r", "approved_by": "a", "expires": "2030-01-01"}}
-    ]}]})");
+checks::ControlResult Control(const std::string& id, const std::string& group,
+                              const std::string& feature, Severity severity, checks::Status status,
+                              double seconds) {
+  checks::ControlResult c;
+  c.id = id;
+  c.group = group;
+  c.feature = feature;
+  c.severity = severity;
+  c.status = status;
+  c.duration_seconds = seconds;
+  return c;
 }
+
+checks::ScanResult Scan() {
+  using checks::Status;
+  checks::ProfileResult p;
+  p.name = "mic-1145";
+  p.version = "2020.1";
+  p.level = 3;
+  p.controls = {Control("C-PASS", "g1", "vm", Severity::kLow, Status::kPass, 0.25),
+                Control("C-NA", "g1", "vm", Severity::kLow, Status::kNotApplicable, 0),
+                Control("C-FAIL", "g2", "ssh", Severity::kCritical, Status::kFail, 0.25),
+                Control("C-ERR", "g2", "ssh", Severity::kHigh, Status::kError, 0.5),
+                Control("C-WAIVED", "g2", "ssh", Severity::kMedium, Status::kWaived, 0)};
+  p.controls[4].waiver = checks::AppliedWaiver{"w-1", "r", "a", *ParseDate("2030-01-01")};
+  checks::Summarize(p);
+  checks::ScanResult r;
+  r.profiles.push_back(p);
+  return r;
+}
+
+nlohmann::json Results() { return checks::ToJson(Scan()); }
 
 Snapshot FullSnapshot() {
   Snapshot s;
@@ -164,6 +174,17 @@ TEST(Metrics, NoLibvirtConfiguredMeansNoLibvirtUp) {
   const std::string text = Render(s);
   EXPECT_EQ(text.find("egov_libvirt_up"), std::string::npos);
   EXPECT_NE(text.find("egov_scans_total 0"), std::string::npos);
+}
+
+// The agent counts a check as timed out by the result's `timed_out`, never by its reason.
+TEST(Metrics, ChecksThatTimedOutAreCountedByTheirField) {
+  checks::ScanResult r = Scan();
+  r.profiles[0].controls[3].reason = "timed out after 10 ms";
+  EXPECT_EQ(ScanStateFromScan(r, 0).check_timeouts, 0u);
+  r.profiles[0].controls[3].timed_out = true;
+  r.profiles[0].controls[4].timed_out = true;  // waived, yet abandoned on its timeout
+  EXPECT_EQ(ScanStateFromScan(r, 0).check_timeouts, 2u);
+  EXPECT_EQ(ScanStateFromResults(checks::ToJson(r), 0).check_timeouts, 2u);
 }
 
 TEST(Metrics, BadResultsDocumentIsAnError) {

@@ -12,7 +12,7 @@
 
 #include "audit_test_util.h"
 #include "common/units.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/seal.h"
 #include "tests/support/egovctl.h"
 
 namespace egov::orchestrator::audit {

@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "audit_test_util.h"
+#include "common/agent_client.h"
 #include "common/domain_metadata.h"
 #include "common/units.h"
-#include "orchestrator/audit_collect.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/seal.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/ports.h"
 
@@ -74,13 +74,13 @@ class AuditAgentsTest : public ::testing::Test {
     fs::create_directory(dir_ / "inventory");
     WriteFile(dir_ / "inventory/fleet.yaml", fleet);
     // Wait for every agent's first scan, then stop the third one.
-    CollectOptions o;
+    agent_client::CollectOptions o;
     o.ca_file = (dir_ / "ca.pem").string();
     o.credentials = {{"*", "auditor", kPassword}};
     o.timeout = std::chrono::seconds(2);
     for (const auto& [host, root] : agents) {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-      FetchedResult r;
+      agent_client::FetchedResult r;
       do {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         r = FetchFromAgents({{host, urls_[host]}}, o).front();

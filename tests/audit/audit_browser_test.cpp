@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "audit_test_util.h"
-#include "orchestrator/audit_render.h"
+#include "orchestrator/audit/render.h"
 
 namespace egov::orchestrator::audit {
 namespace {

@@ -3,7 +3,7 @@
 
 #include "audit_test_util.h"
 #include "common/domain_metadata.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/seal.h"
 #include "tests/support/egovctl.h"
 
 namespace egov::orchestrator::audit {

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_collect.h"
+#include "common/agent_client.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -9,10 +9,10 @@
 #include "common/diagnostics.h"
 #include "tests/support/ports.h"
 
-namespace egov::orchestrator::audit {
+namespace egov::agent_client {
 namespace {
 
-using namespace testing;
+using namespace orchestrator::audit::testing;
 using egov::testing::FreePort;
 
 // A loopback server answering as several agents: /h/<host>/api/v1/results serves the fixture
@@ -200,4 +200,4 @@ TEST(ResultsUrlTest, AppendsTheApiPath) {
 }
 
 }  // namespace
-}  // namespace egov::orchestrator::audit
+}  // namespace egov::agent_client

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_diff.h"
+#include "orchestrator/audit/diff.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@ namespace {
 using namespace testing;
 using nlohmann::ordered_json;
 
-ordered_json Build(const Inventory& inv, const std::vector<FetchedResult>& fetched) {
+ordered_json Build(const Inventory& inv, const std::vector<agent_client::FetchedResult>& fetched) {
   return BuildAuditReport(inv, {fetched, {}}, FixtureSettings());
 }
 

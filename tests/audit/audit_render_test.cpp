@@ -1,11 +1,11 @@
-#include "orchestrator/audit_render.h"
+#include "orchestrator/audit/render.h"
 
 #include <gtest/gtest.h>
 
 #include "audit_test_util.h"
 #include "common/diagnostics.h"
-#include "orchestrator/audit_diff.h"
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/diff.h"
+#include "orchestrator/audit/seal.h"
 
 namespace egov::orchestrator::audit {
 namespace {

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/report.h"
 
 #include <gtest/gtest.h>
 
@@ -237,10 +237,14 @@ TEST(AuditUnknownTest, UnreachableMalformedStaleAndMisnamedHostsAreUnknown) {
        [](AuditInputs& in, AuditSettings&) { in.fetched[1].body = in.fetched[0].body; },
        "the result is for host 'alpha-hn1-01'"},
       {"stale",
-       [](AuditInputs&, AuditSettings& s) { s.now = *ParseTimestamp("2026-11-23T10:00:02Z"); },
+       [](AuditInputs&, AuditSettings& s) {
+         s.now = *checks::ParseTimestamp("2026-11-23T10:00:02Z");
+       },
        "stale: scanned at 2026-11-22T10:00:01Z, more than 1d ago"},
       {"future",
-       [](AuditInputs&, AuditSettings& s) { s.now = *ParseTimestamp("2026-11-22T09:50:00Z"); },
+       [](AuditInputs&, AuditSettings& s) {
+         s.now = *checks::ParseTimestamp("2026-11-22T09:50:00Z");
+       },
        "scan time 2026-11-22T10:00:01Z is in the future"},
       {"outside window",
        [](AuditInputs&, AuditSettings& s) {
@@ -268,7 +272,7 @@ TEST(AuditUnknownTest, UnreachableMalformedStaleAndMisnamedHostsAreUnknown) {
 
 TEST(AuditUnknownTest, StaleLimitCanBeLifted) {
   AuditSettings s = FixtureSettings();
-  s.now = *ParseTimestamp("2026-12-01T00:00:00Z");
+  s.now = *checks::ParseTimestamp("2026-12-01T00:00:00Z");
   s.max_age = std::chrono::seconds(0);
   const auto r = Build(FleetWith(), {FetchedFrom(), {}}, s);
   EXPECT_EQ(Named(r["hosts"], "alpha-hn1-02")["status"], "known");

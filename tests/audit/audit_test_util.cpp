@@ -12,7 +12,7 @@ nlohmann::json FixtureResult(const std::string& host) {
 
 AuditSettings FixtureSettings() {
   AuditSettings s;
-  s.now = *ParseTimestamp("2026-11-22T12:00:00Z");
+  s.now = *checks::ParseTimestamp("2026-11-22T12:00:00Z");
   s.today = *ParseDate("2026-11-22");
   std::tie(s.from, s.to) = AnnualWindow(s.today);
   s.auditor = "Kiểm toán viên <test>";
@@ -20,8 +20,8 @@ AuditSettings FixtureSettings() {
   return s;
 }
 
-std::vector<FetchedResult> FetchedFrom(const fs::path& dir) {
-  return ReadResultFiles(dir.string(), kFleetHosts);
+std::vector<agent_client::FetchedResult> FetchedFrom(const fs::path& dir) {
+  return agent_client::ReadResultFiles(dir.string(), kFleetHosts);
 }
 
 Inventory FleetWith(const std::string& extra_yaml) {

@@ -8,7 +8,7 @@
 
 #include "common/domain_metadata.h"
 #include "common/model.h"
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/report.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -37,7 +37,7 @@ nlohmann::json FixtureResult(const std::string& host);
 AuditSettings FixtureSettings();
 
 /// Fetched results for the fleet from a directory (default: the fixtures).
-std::vector<FetchedResult> FetchedFrom(const fs::path& dir = ResultFixtures());
+std::vector<agent_client::FetchedResult> FetchedFrom(const fs::path& dir = ResultFixtures());
 
 /// The fleet inventory plus extra YAML documents (waivers, policies) given as text.
 Inventory FleetWith(const std::string& extra_yaml = "");

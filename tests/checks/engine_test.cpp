@@ -219,8 +219,11 @@ controls:
   EXPECT_LT(took, std::chrono::seconds(3));
   EXPECT_EQ(r.controls[0].status, Status::kError);
   EXPECT_EQ(r.controls[0].reason, "timed out after 200 ms");
+  EXPECT_TRUE(r.controls[0].timed_out);
   EXPECT_EQ(r.controls[1].status, Status::kError);
+  EXPECT_TRUE(r.controls[1].timed_out);
   EXPECT_EQ(r.controls[2].status, Status::kPass);
+  EXPECT_FALSE(r.controls[2].timed_out);
   EXPECT_FALSE(r.passed);
   // Release the stuck workers so the test leaves nothing blocked behind.
   for (int i = 0; i < 50; ++i) {

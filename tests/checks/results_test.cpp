@@ -144,6 +144,124 @@ TEST(ResultsJson, EvidenceSaysWhereAValueWasRead) {
   EXPECT_TRUE(found) << "no evidence pointing at the Match block's line";
 }
 
+TEST(ResultsJson, ApplicableAndSatisfiedStatuses) {
+  EXPECT_TRUE(IsApplicable(Status::kFail));
+  EXPECT_TRUE(IsApplicable(Status::kWaived));
+  EXPECT_FALSE(IsApplicable(Status::kNotApplicable));
+  EXPECT_FALSE(IsApplicable(Status::kSkipped));
+  EXPECT_TRUE(IsSatisfied(Status::kPass));
+  EXPECT_TRUE(IsSatisfied(Status::kWaived));
+  EXPECT_FALSE(IsSatisfied(Status::kFail));
+  EXPECT_FALSE(IsSatisfied(Status::kError));
+}
+
+TEST(ResultsJson, SaysTimedOutOnlyForAControlAbandonedOnItsTimeout) {
+  ScanResult r = WeakScan();
+  ControlResult& c = r.profiles[0].controls[0];
+  c.status = Status::kError;
+  c.reason = "timed out after 5 s";  // the text alone says nothing
+  json j = ToJson(r);
+  EXPECT_FALSE(j["profiles"][0]["controls"][0].contains("timed_out"));
+  EXPECT_FALSE(ScanResultFromJson(j, "r.json").profiles[0].controls[0].timed_out);
+  c.timed_out = true;
+  j = ToJson(r);
+  EXPECT_EQ(j["profiles"][0]["controls"][0]["timed_out"], true);
+  EXPECT_TRUE(ScanResultFromJson(j, "r.json").profiles[0].controls[0].timed_out);
+  j["profiles"][0]["controls"][0]["timed_out"] = "yes";
+  EXPECT_THROW(ScanResultFromJson(j, "r.json"), ConfigError);
+}
+
+TEST(ResultsJson, ParsesRfc3339Times) {
+  struct Case {
+    const char* text;
+    const char* utc;
+  } cases[] = {
+      {"2026-11-23T01:02:03Z", "2026-11-23T01:02:03Z"},
+      {"2026-11-23T01:02:03.123456Z", "2026-11-23T01:02:03Z"},
+      {"2026-11-23t01:02:03z", "2026-11-23T01:02:03Z"},
+      {"2026-11-23T08:02:03+07:00", "2026-11-23T01:02:03Z"},
+      {"2026-11-22T23:00:00-03:30", "2026-11-23T02:30:00Z"},
+      {"2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z"},
+  };
+  for (const auto& c : cases) {
+    auto t = ParseTimestamp(c.text);
+    ASSERT_TRUE(t) << c.text;
+    EXPECT_EQ(FormatTimestamp(*t), c.utc) << c.text;
+  }
+  for (const char* text : {"", "2026-11-23", "2026-11-23T01:02:03", "2026-13-01T00:00:00Z",
+                           "2026-02-30T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T01:02:03.Z",
+                           "2026-11-23T01:02:03+7:00", "2026-11-23T01:02:03Zjunk", "x"}) {
+    EXPECT_FALSE(ParseTimestamp(text)) << text;
+  }
+}
+
+// Each malformed document is refused with the JSON path of what is wrong.
+TEST(ResultsJson, NamesWhatIsWrongInAMalformedDocument) {
+  const json base = ToJson(WeakScan());
+  auto with = [&](auto change) {
+    json doc = base;
+    change(doc);
+    return doc.dump();
+  };
+  const std::string id1 = base["profiles"][0]["controls"][1]["id"];
+  struct Case {
+    std::string text;
+    std::string error;
+  } cases[] = {
+      {"", "not valid JSON"},
+      {"{\"schema\":", "not valid JSON"},
+      {"\xff\xfe", "not valid JSON"},
+      {"[]", "expected a JSON object"},
+      {with([](json& d) { d["schema"] = "egov.results/v2"; }),
+       "schema: expected \"egov.results/v1\" (docs/results.md), got \"egov.results/v2\""},
+      {with([](json& d) { d.erase("host"); }), "host: missing"},
+      {with([](json& d) { d["finished_at"] = "yesterday"; }),
+       "finished_at: expected an RFC 3339 time"},
+      {with([](json& d) { d["profiles"] = 3; }), "profiles: expected an array"},
+      {with([](json& d) { d["profiles"][0].erase("controls"); }), "profiles[0].controls: missing"},
+      {with([](json& d) { d["profiles"][1]["controls"][0].erase("id"); }),
+       "profiles[1].controls[0].id: missing"},
+      {with([](json& d) { d["profiles"][0]["controls"][2]["status"] = "ok"; }),
+       "profiles[0].controls[2].status: expected pass, fail, error, skipped, not_applicable or "
+       "waived, got 'ok'"},
+      {with([&](json& d) { d["profiles"][0]["controls"][2]["id"] = id1; }),
+       "profiles[0].controls[2]: control " + id1 + " appears twice"},
+  };
+  for (const auto& c : cases) {
+    try {
+      ScanResultFromJson(ParseResultsJson(c.text, "r.json"), "r.json");
+      ADD_FAILURE() << "accepted; expected " << c.error;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.diagnostics()[0].pos.file, "r.json");
+      EXPECT_NE(e.diagnostics()[0].message.find(c.error), std::string::npos)
+          << e.diagnostics()[0].message << " / expected " << c.error;
+    }
+  }
+}
+
+TEST(ResultsJson, RefusesDeepNestingQuickly) {
+  // document > profiles > profile > controls > control: 5 levels, then `arrays` nested arrays
+  // as the evidence.
+  auto nested = [](int arrays) {
+    json doc = ToJson(WeakScan());
+    doc["profiles"][0]["controls"][0]["evidence"] = "HERE";
+    std::string text = doc.dump();
+    text.replace(text.find("\"HERE\""), 6, std::string(arrays, '[') + std::string(arrays, ']'));
+    return text;
+  };
+  EXPECT_NO_THROW(ParseResultsJson(nested(59), "r.json")) << "64 levels are allowed";
+  EXPECT_THROW(ParseResultsJson(nested(60), "r.json"), ConfigError);
+  const std::string bomb = std::string(8 << 20, '[');
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    ParseResultsJson(bomb, "r.json");
+    ADD_FAILURE();
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.diagnostics()[0].message, "nested deeper than 64 levels");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
 TEST(ResultsJson, RoundTripsAndRefusesOtherDocuments) {
   const json j = ToJson(WeakScan());
   const ScanResult back = ScanResultFromJson(j, "r.json");

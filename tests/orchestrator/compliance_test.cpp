@@ -8,15 +8,28 @@
 #include <fstream>
 #include <thread>
 
+#include "checks/scan.h"
+
 namespace egov::orchestrator {
 namespace {
 
 namespace fs = std::filesystem;
 
+// A results document of `host` whose level 3 and 4 profiles pass or fail as asked.
 std::string Results(const std::string& host, bool l3, bool l4) {
-  return R"({"schema": "egov.results/v1", "host": ")" + host +
-         R"(", "profiles": [{"name": "decree85-level3", "passed": )" + (l3 ? "true" : "false") +
-         R"(}, {"name": "decree85-level4", "passed": )" + (l4 ? "true" : "false") + "}]}";
+  checks::ScanResult r;
+  r.host = host;
+  for (const auto& [name, pass] : {std::pair{"decree85-level3", l3}, {"decree85-level4", l4}}) {
+    checks::ProfileResult p;
+    p.name = name;
+    checks::ControlResult c;
+    c.id = "C-1";
+    c.status = pass ? checks::Status::kPass : checks::Status::kFail;
+    p.controls.push_back(c);
+    checks::Summarize(p);
+    r.profiles.push_back(p);
+  }
+  return checks::ToJson(r).dump();
 }
 
 TEST(ComplianceParse, PassedProfilesPassOthersFail) {
@@ -35,10 +48,13 @@ TEST(ComplianceParse, BadDocumentsAreUnknownNotPassing) {
   const HostResults other = ParseResults(Results("h2", true, true), "h1");
   EXPECT_TRUE(other.profiles.empty());
   EXPECT_NE(other.error.find("h2"), std::string::npos);
-  // `passed` must be the boolean true.
-  const HostResults odd = ParseResults(
-      R"({"schema": "egov.results/v1", "profiles": [{"name": "p", "passed": "true"}]})", "h");
-  EXPECT_EQ(odd.profiles.at("p"), Compliance::kFail);
+  // A profile passes by its controls, whatever its `passed` says.
+  auto odd = nlohmann::json::parse(Results("h", false, true));
+  odd["profiles"][0]["passed"] = true;
+  EXPECT_EQ(ParseResults(odd.dump(), "h").profiles.at("decree85-level3"), Compliance::kFail);
+  // A document that is not egov.results/v1 throughout vouches for nothing.
+  odd.erase("agent");
+  EXPECT_TRUE(ParseResults(odd.dump(), "h").profiles.empty());
 }
 
 TEST(ComplianceFiles, ReadsHostFilesAndReportsMissingOnes) {
@@ -70,11 +86,13 @@ TEST(ComplianceFetch, AsksEveryAgentAtOnceWithATimeout) {
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const std::string base = "http://127.0.0.1:" + std::to_string(port);
   const auto start = std::chrono::steady_clock::now();
-  const auto r = FetchResults({{"fast", base},
-                               {"slow", base + "/slow/"},
-                               {"broken", base + "/broken"},
-                               {"gone", "http://127.0.0.1:1"}},
-                              std::chrono::milliseconds(500));
+  agent_client::CollectOptions options;
+  options.timeout = options.connect_timeout = std::chrono::milliseconds(500);
+  const auto r = FetchCompliance({{"fast", base},
+                                  {"slow", base + "/slow/"},
+                                  {"broken", base + "/broken"},
+                                  {"gone", "http://127.0.0.1:1"}},
+                                 options);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   server.stop();
   t.join();

@@ -1,9 +1,9 @@
-#include "orchestrator/audit_seal.h"
+#include "orchestrator/audit/seal.h"
 
 #include <map>
 
 #include "common/diagnostics.h"
-#include "orchestrator/audit_results.h"
+#include "orchestrator/audit/results.h"
 
 namespace egov::orchestrator::audit {
 namespace {

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_placement.h"
+#include "orchestrator/audit/placement.h"
 
 #include <libxml/xmlerror.h>
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/audit_render.h"
+#include "orchestrator/audit/render.h"
 
 // Reading a filed report back: checking its seal (`egovctl audit verify`) and recovering the
 // data that `egovctl audit diff` compares, from any of the three formats.

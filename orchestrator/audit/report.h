@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/agent_client.h"
 #include "common/model.h"
-#include "orchestrator/audit_collect.h"
-#include "orchestrator/audit_results.h"
+#include "orchestrator/audit/results.h"
 
 // Building the fleet audit report (schema egov.audit/v1, docs/audit.md) from the inventory,
 // what each host's agent said and which domains run where. A pure function of its inputs:
@@ -39,12 +39,12 @@ struct AuditSettings {
 };
 
 struct AuditInputs {
-  std::vector<FetchedResult> fetched;          ///< one per host that had a source
-  std::map<std::string, HostDomains> libvirt;  ///< by host, when libvirt was read
+  std::vector<agent_client::FetchedResult> fetched;  ///< one per host that had a source
+  std::map<std::string, HostDomains> libvirt;        ///< by host, when libvirt was read
 };
 
 /// The report as ordered JSON (the JSON format; HTML and CSV are rendered from it).
-/// `report_sha256` is not set here: sealing adds it (audit_seal.h).
+/// `report_sha256` is not set here: sealing adds it (seal.h).
 nlohmann::ordered_json BuildAuditReport(const Inventory& inventory, const AuditInputs& inputs,
                                         const AuditSettings& settings);
 

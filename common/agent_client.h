@@ -6,11 +6,13 @@
 #include <string_view>
 #include <vector>
 
-// Getting each host's latest results: from its agent over HTTP(S) (libcurl multi, many at
-// once), or from saved `egov-agent scan --format json` files for air-gapped sites. Transport
-// problems are values (FetchedResult::error), never exceptions: one dead agent never stops
-// the others.
-namespace egov::orchestrator::audit {
+// Getting each host's latest scan results (docs/results.md): from its agent over HTTP(S)
+// (`GET <agent>/api/v1/results`, libcurl multi, many at once), or from saved
+// `egov-agent scan --format json` files `<dir>/<host>.json` for air-gapped sites and offline
+// planning. `egovctl audit` and the compliance gate of plan, apply and status use it. Transport
+// problems are values (FetchedResult::error), never exceptions: one dead agent never stops the
+// others.
+namespace egov::agent_client {
 
 /// Basic-auth credentials for the agents whose host names match `pattern` (shell glob).
 struct Credential {
@@ -28,7 +30,7 @@ std::vector<Credential> ParseCredentials(std::string_view text, const std::strin
 const Credential* FindCredential(const std::vector<Credential>& credentials,
                                  const std::string& host);
 
-/// How to reach the agents.
+/// How to reach the agents. The defaults: system CAs, no client certificate, no credentials.
 struct CollectOptions {
   std::string ca_file;    ///< CA bundle for the agents' TLS certificates; empty: system CAs
   std::string cert_file;  ///< client certificate (PEM), optional
@@ -52,7 +54,8 @@ struct FetchedResult {
   std::string host;
   std::string source;  ///< URL asked, or file read
   std::string body;
-  std::string error;  ///< empty when `body` holds the answer
+  std::string error;     ///< empty when `body` holds the answer
+  long http_status = 0;  ///< the agent's HTTP status; 0 when none came, and for files
   double seconds = 0;
 };
 
@@ -60,6 +63,7 @@ struct FetchedResult {
 std::string ResultsUrl(const std::string& agent);
 
 /// Asks every agent at once (at most `parallel` in flight); results come back in target order.
+/// Redirects are not followed.
 std::vector<FetchedResult> FetchFromAgents(const std::vector<AgentTarget>& targets,
                                            const CollectOptions& options);
 
@@ -68,4 +72,4 @@ std::vector<FetchedResult> ReadResultFiles(const std::string& dir,
                                            const std::vector<std::string>& hosts,
                                            size_t max_bytes = 32u << 20);
 
-}  // namespace egov::orchestrator::audit
+}  // namespace egov::agent_client

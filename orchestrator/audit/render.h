@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-// Rendering the audit report (audit_report.h) as JSON, HTML or CSV, sealed with its SHA-256,
+// Rendering the audit report (report.h) as JSON, HTML or CSV, sealed with its SHA-256,
 // and reading a filed report back. The seal (docs/audit.md, "Verifying a report"): the digest
 // is the SHA-256 of the file's bytes with every occurrence of the digest replaced by 64 '0'
 // characters. Each format carries it in one place a reader can find: the `report_sha256` last
@@ -32,6 +32,10 @@ std::string RenderCsv(const nlohmann::ordered_json& report, const std::string& d
 
 /// A member of a report object as text: "" when absent or null, numbers and booleans as JSON.
 std::string Field(const nlohmann::ordered_json& object, const char* key);
+/// The strings of a report array, joined.
+std::string Joined(const nlohmann::ordered_json& items, const char* separator = ", ");
+/// Where an evidence item of a finding was read: `source`, with `:line` when it has one.
+std::string EvidencePlace(const nlohmann::ordered_json& item);
 
 /// The CSV columns, in order.
 const std::vector<std::string>& CsvColumns();

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "common/domain_metadata.h"
-#include "orchestrator/audit_render.h"
+#include "orchestrator/audit/render.h"
 
 namespace egov::orchestrator::audit {
 namespace {
@@ -64,19 +64,14 @@ std::string Th(std::string_view vi, std::string_view en, const char* cls = nullp
          Bi(vi, en) + "</th>";
 }
 
-std::string List(const ordered_json& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + Esc(i.get<std::string>());
-  return out;
-}
+// Escaping works character by character, so escaping the joined list escapes each item.
+std::string List(const ordered_json& items) { return Esc(Joined(items)); }
 
 std::string Evidence(const ordered_json& evidence) {
   std::string out;
   for (const auto& e : evidence) {
     if (!e.is_object()) continue;
-    std::string where = S(e, "source");
-    if (e.contains("line") && !e["line"].is_null()) where += ":" + S(e, "line");
-    out += "<li><code>" + Esc(where) + "</code>";
+    out += "<li><code>" + Esc(EvidencePlace(e)) + "</code>";
     if (!S(e, "observed").empty()) out += " — " + Esc(S(e, "observed"));
     if (!S(e, "expected").empty()) {
       out += " <span class=\"expected\">(" + Bi("cần", "expected") + ": " + Esc(S(e, "expected")) +

@@ -1,4 +1,4 @@
-#include "orchestrator/audit_diff.h"
+#include "orchestrator/audit/diff.h"
 
 #include <map>
 #include <ostream>

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/model.h"
-#include "orchestrator/audit_report.h"
+#include "orchestrator/audit/report.h"
 
 // Which workload replicas run on which host, read from each host's libvirt: the domains that
 // carry the project's metadata element (common/domain_metadata.h). Read-only connections,

@@ -8,7 +8,7 @@
 // auditor compares this quarter with the last.
 namespace egov::orchestrator::audit {
 
-/// Compares two reports' data (audit_seal.h LoadReport): hosts added, removed, now unknown
+/// Compares two reports' data (seal.h LoadReport): hosts added, removed, now unknown
 /// and known again; controls newly failing, passing and waived; 1145 features and workload
 /// verdicts that changed. `regressions` counts what got worse.
 nlohmann::ordered_json DiffReports(const nlohmann::ordered_json& old_report,

@@ -1,35 +1,21 @@
-#include "orchestrator/audit_collect.h"
+#include "common/agent_client.h"
 
-#include <curl/curl.h>
 #include <fnmatch.h>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 
+#include "common/curl.h"
 #include "common/diagnostics.h"
 #include "common/version.h"
 
-namespace egov::orchestrator::audit {
+namespace egov::agent_client {
 namespace {
-
-struct EasyCleanup {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct MultiCleanup {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
-};
-struct SlistFree {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyCleanup>;
-using MultiPtr = std::unique_ptr<CURLM, MultiCleanup>;
-using SlistPtr = std::unique_ptr<curl_slist, SlistFree>;
 
 // One request in flight: its handle, the buffer it fills, and where its answer goes.
 struct Transfer {
-  EasyPtr easy;
+  curl::EasyPtr easy;
   FetchedResult* out = nullptr;
   size_t max_bytes = 0;
   bool too_large = false;
@@ -52,42 +38,36 @@ std::string Limit(size_t bytes) {
                                  : std::to_string(bytes) + " bytes";
 }
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 std::unique_ptr<Transfer> StartTransfer(const AgentTarget& target, const CollectOptions& o,
                                         curl_slist* headers, FetchedResult& out) {
   auto t = std::make_unique<Transfer>();
-  t->easy.reset(curl_easy_init());
-  if (!t->easy) throw std::runtime_error("libcurl: cannot create a handle");
+  t->easy = curl::NewEasy();
   t->out = &out;
   t->max_bytes = o.max_bytes;
   CURL* h = t->easy.get();
-  static const std::string kUserAgent = std::string("egovctl/") + kVersion + " audit";
-  curl_easy_setopt(h, CURLOPT_URL, out.source.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  static const std::string kUserAgent = std::string("egovctl/") + kVersion;
+  curl::SetOpt(h, CURLOPT_URL, out.source.c_str());
+  curl::SetOpt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl::SetOpt(h, CURLOPT_NOSIGNAL, 1L);
+  curl::SetOpt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl::SetOpt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
+  curl::SetOpt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
   // gzip only: brotli at cpp-httplib's default quality costs an agent far more CPU than it saves.
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, kUserAgent.c_str());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, t.get());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->error);
-  curl_easy_setopt(h, CURLOPT_PRIVATE, t.get());
-  if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
-  if (!o.cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, o.cert_file.c_str());
-  if (!o.key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, o.key_file.c_str());
-  if (!o.key_password.empty()) curl_easy_setopt(h, CURLOPT_KEYPASSWD, o.key_password.c_str());
+  curl::SetOpt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+  curl::SetOpt(h, CURLOPT_HTTPHEADER, headers);
+  curl::SetOpt(h, CURLOPT_USERAGENT, kUserAgent.c_str());
+  curl::SetOpt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl::SetOpt(h, CURLOPT_WRITEDATA, t.get());
+  curl::SetOpt(h, CURLOPT_ERRORBUFFER, t->error);
+  curl::SetOpt(h, CURLOPT_PRIVATE, t.get());
+  if (!o.ca_file.empty()) curl::SetOpt(h, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.cert_file.empty()) curl::SetOpt(h, CURLOPT_SSLCERT, o.cert_file.c_str());
+  if (!o.key_file.empty()) curl::SetOpt(h, CURLOPT_SSLKEY, o.key_file.c_str());
+  if (!o.key_password.empty()) curl::SetOpt(h, CURLOPT_KEYPASSWD, o.key_password.c_str());
   if (const Credential* c = FindCredential(o.credentials, target.host)) {
-    curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(h, CURLOPT_USERNAME, c->user.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, c->password.c_str());
+    curl::SetOpt(h, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl::SetOpt(h, CURLOPT_USERNAME, c->user.c_str());
+    curl::SetOpt(h, CURLOPT_PASSWORD, c->password.c_str());
   }
   return t;
 }
@@ -95,14 +75,15 @@ std::unique_ptr<Transfer> StartTransfer(const AgentTarget& target, const Collect
 void Finish(Transfer& t, CURLcode code) {
   FetchedResult& out = *t.out;
   double seconds = 0;
-  curl_easy_getinfo(t.easy.get(), CURLINFO_TOTAL_TIME, &seconds);
+  curl::GetInfo(t.easy.get(), CURLINFO_TOTAL_TIME, &seconds);
   out.seconds = seconds;
   long status = 0;
-  curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+  curl::GetInfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+  out.http_status = status;
   if (t.too_large) {
     out.error = "answer larger than " + Limit(t.max_bytes);
   } else if (code != CURLE_OK) {
-    out.error = t.error[0] ? t.error : curl_easy_strerror(code);
+    out.error = t.error[0] ? t.error : curl::StrError(code);
   } else if (status == 401 || status == 403) {
     out.error = "the agent refused the credentials (HTTP " + std::to_string(status) + ")";
   } else if (status != 200) {
@@ -156,15 +137,14 @@ std::string ResultsUrl(const std::string& agent) {
 
 std::vector<FetchedResult> FetchFromAgents(const std::vector<AgentTarget>& targets,
                                            const CollectOptions& options) {
-  GlobalInit();
   std::vector<FetchedResult> results(targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
     results[i].host = targets[i].host;
     results[i].source = ResultsUrl(targets[i].agent);
   }
-  MultiPtr multi(curl_multi_init());
-  if (!multi) throw std::runtime_error("libcurl: cannot create a multi handle");
-  SlistPtr headers(curl_slist_append(nullptr, "Accept: application/json"));
+  const curl::MultiPtr multi = curl::NewMulti();
+  curl::SlistPtr headers;
+  curl::Append(headers, "Accept: application/json");
   std::vector<std::unique_ptr<Transfer>> running;
   size_t next = 0;
   const size_t parallel = std::max<size_t>(1, options.parallel);
@@ -173,7 +153,7 @@ std::vector<FetchedResult> FetchFromAgents(const std::vector<AgentTarget>& targe
   auto fill = [&] {
     while (next < targets.size() && running.size() < parallel) {
       auto t = StartTransfer(targets[next], options, headers.get(), results[next]);
-      if (curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
+      if (curl::MultiAdd(multi.get(), t->easy.get()) != CURLM_OK) {
         throw std::runtime_error("libcurl: cannot add a transfer");
       }
       running.push_back(std::move(t));
@@ -183,21 +163,20 @@ std::vector<FetchedResult> FetchFromAgents(const std::vector<AgentTarget>& targe
   fill();
   while (!running.empty()) {
     int still = 0;
-    if (curl_multi_perform(multi.get(), &still) != CURLM_OK) {
+    if (curl::MultiPerform(multi.get(), &still) != CURLM_OK) {
       throw std::runtime_error("libcurl: curl_multi_perform failed");
     }
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
+    while (CURLMsg* msg = curl::MultiInfoRead(multi.get())) {
       if (msg->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+      curl::GetInfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
       const CURLcode code = msg->data.result;
-      curl_multi_remove_handle(multi.get(), msg->easy_handle);
+      curl::MultiRemove(multi.get(), msg->easy_handle);
       Finish(*t, code);
       std::erase_if(running, [t](const auto& p) { return p.get() == t; });
     }
     fill();
-    if (!running.empty() && curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr) != CURLM_OK) {
+    if (!running.empty() && curl::MultiPoll(multi.get(), 1000) != CURLM_OK) {
       throw std::runtime_error("libcurl: curl_multi_poll failed");
     }
   }
@@ -232,4 +211,4 @@ std::vector<FetchedResult> ReadResultFiles(const std::string& dir,
   return results;
 }
 
-}  // namespace egov::orchestrator::audit
+}  // namespace egov::agent_client
