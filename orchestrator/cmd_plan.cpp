@@ -26,8 +26,8 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   }
   const OutputFormat format = ReadOutputFormat(vm);
   const PlacementOptions options = ReadPlacementOptions(vm);
-  const World world = LoadWorld(vm, JournalUse::kIfExists);
-  const Planned p = MakePlan(world, options);
+  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists);
+  const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
   const nlohmann::json j = ToJson(p.plan);
   if (vm.count("out")) {
     WriteFileAtomically(vm["out"].as<std::string>(), j.dump(2) + "\n");
@@ -54,8 +54,8 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
   }
   const OutputFormat format = ReadOutputFormat(vm);
   const PlacementOptions options = ReadPlacementOptions(vm);
-  const World world = LoadWorld(vm, JournalUse::kIfExists);
-  const Planned p = MakePlan(world, options);
+  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists);
+  const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
   const std::string wname = vm["workload"].as<std::string>();
   const std::string hname = vm["host"].as<std::string>();
   size_t w = p.model.workloads.size(), h = p.model.hosts.size();

@@ -2,17 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 #include "common/loader.h"
 #include "orchestrator/desired.h"
+#include "orchestrator/drift.h"
 
 namespace egov::orchestrator {
 namespace {
 
 const std::string kSource = EGOV_SOURCE_DIR;
 
-// Two providers, four zones; hosts are simulated sessions with no connection (pure diffing).
+// Two providers, four zones; the hosts are observed data, no connection (pure diffing).
 const char* kInventory = R"(
 kind: Provider
 name: alpha
@@ -61,30 +63,29 @@ resources: {vcpus: 2, memory: 4Gi, disk: 20Gi}
 struct Fixture {
   Inventory inv;
   Policy policy;
-  std::vector<std::unique_ptr<HostSession>> sessions;
+  Observation observed;
 
   explicit Fixture(const std::string& yaml = kInventory) {
     inv = LoadInventoryText("inventory.yaml", yaml);
     policy = SelectPolicy(inv, kSource + "/profiles/policy-default.yaml");
     for (const FleetHost& f : ListHosts(inv)) {
-      auto s = std::make_unique<HostSession>();
-      s->ref = f;
-      s->uri = f.host->uri;
-      s->reachable = true;
-      sessions.push_back(std::move(s));
+      ObservedHost h;
+      h.ref = f;
+      h.reachable = true;
+      observed.hosts.push_back(std::move(h));
     }
   }
 
-  HostSession& Host(const std::string& name) {
-    for (auto& s : sessions) {
-      if (s->ref.host->name == name) return *s;
+  ObservedHost& Host(const std::string& name) {
+    for (auto& h : observed.hosts) {
+      if (h.ref.host->name == name) return h;
     }
     throw std::runtime_error("no host " + name);
   }
 
   // Puts a managed domain of `workload` replica `r` on `host`, as apply would have.
-  void Run(const std::string& host, const std::string& workload, int r,
-           const std::string& spec_hash = "", int state = VIR_DOMAIN_RUNNING) {
+  ObservedDomain& Run(const std::string& host, const std::string& workload, int r,
+                      const std::string& spec_hash = "", RunState state = RunState::kRunning) {
     const Workload* w = inv.FindWorkload(workload);
     ObservedDomain d;
     d.name = DomainName(workload, r);
@@ -99,14 +100,13 @@ struct Fixture {
     m.spec_hash = !spec_hash.empty() ? spec_hash : w ? Effective(*w, policy).spec_hash : "x";
     d.metadata = m;
     Host(host).domains.push_back(d);
+    return Host(host).domains.back();
   }
 
-  Plan MakePlan(std::map<std::string, HostResults> compliance = {},
-                std::map<std::string, std::vector<KnownDomain>> known = {}) {
-    const PlanningModel m = BuildModel(inv, policy, sessions, compliance, known);
+  Plan MakePlan() {
     PlacementOptions o;
     o.today = *ParseDate("2026-11-23");
-    return BuildPlan(m, Place(m.hosts, m.workloads, m.existing, o), sessions);
+    return orchestrator::MakePlan(inv, policy, observed, o).plan;
   }
 };
 
@@ -169,11 +169,63 @@ TEST(PlanDiff, SpecChangeMeansReplaceInPlace) {
 
 TEST(PlanDiff, ShutOffReplicaIsStarted) {
   Fixture f;
-  f.Run("a1", "web", 0, "", VIR_DOMAIN_SHUTOFF);
+  f.Run("a1", "web", 0, "", RunState::kShutoff);
   const Plan p = f.MakePlan();
   const Action* s = Find(p, "web-0", ActionKind::kStart);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->reason, "domain is shutoff");
+}
+
+// Whatever drift reports as modified, the plan repairs, saying what differs: it is never shown
+// unchanged.
+TEST(PlanDiff, RepairsWhatDriftReports) {
+  const struct {
+    const char* name;
+    std::function<void(ObservedDomain&)> change;
+    ActionKind kind;
+    std::string reason;
+  } cases[] = {
+      {"older spec", [](ObservedDomain& d) { d.metadata->spec_hash = "sha256:old"; },
+       ActionKind::kReplace, "spec changed (sha256:old -> "},
+      {"more vCPUs", [](ObservedDomain& d) { d.vcpus = 4; }, ActionKind::kReplace,
+       "resized outside egovctl: vcpus 4 -> 2"},
+      {"less memory", [](ObservedDomain& d) { d.memory_bytes = 2ULL << 30; }, ActionKind::kReplace,
+       "resized outside egovctl: memory 2Gi -> 4Gi"},
+      {"both",
+       [](ObservedDomain& d) {
+         d.vcpus = 1;
+         d.memory_bytes = 8ULL << 30;
+       },
+       ActionKind::kReplace, "resized outside egovctl: vcpus 1 -> 2, memory 8Gi -> 4Gi"},
+      {"resized and shut off",
+       [](ObservedDomain& d) {
+         d.vcpus = 4;
+         d.state = RunState::kShutoff;
+       },
+       ActionKind::kReplace, "resized outside egovctl: vcpus 4 -> 2"},
+      {"shut off", [](ObservedDomain& d) { d.state = RunState::kShutoff; }, ActionKind::kStart,
+       "domain is shutoff"},
+      {"paused", [](ObservedDomain& d) { d.state = RunState::kPaused; }, ActionKind::kStart,
+       "domain is paused"},
+  };
+  for (const auto& c : cases) {
+    Fixture f;
+    c.change(f.Run("a1", "web", 0));
+    f.Run("a3", "web", 1);
+    f.Run("b1", "db", 0);
+    std::vector<PlacementWorkload> desired;
+    for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
+    const auto drift = DetectDrift(desired, f.observed.hosts, {});
+    ASSERT_EQ(drift.size(), 1u) << c.name;
+    EXPECT_EQ(drift[0].kind, "modified") << c.name;
+    const Plan p = f.MakePlan();
+    EXPECT_EQ(p.Count(ActionKind::kUnchanged), 2u) << c.name;
+    const Action* a = Find(p, "web-0", c.kind);
+    ASSERT_NE(a, nullptr) << c.name;
+    EXPECT_EQ(a->host, "a1") << c.name;
+    EXPECT_EQ(a->reason.rfind(c.reason, 0), 0u) << c.name << ": " << a->reason;
+    EXPECT_EQ(a->xml.empty(), c.kind != ActionKind::kReplace) << c.name;
+  }
 }
 
 TEST(PlanDiff, RemovedWorkloadIsDeletedWithItsOwnNetworkAndPool) {
@@ -213,12 +265,13 @@ TEST(PlanDiff, UnreachableHostIsUnknownNotEmpty) {
   Fixture f;
   f.Run("a3", "web", 1);
   f.Run("b1", "db", 0);
-  HostSession& a1 = f.Host("a1");
+  ObservedHost& a1 = f.Host("a1");
   a1.reachable = false;
   a1.error = "connection refused";
   KnownDomain k{"a1",  "web-0", ReplicaUuid("web", 0),
                 "web", 0,       Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash};
-  const Plan p = f.MakePlan({}, {{"a1", {k}}});
+  f.observed.known = {{"a1", {k}}};
+  const Plan p = f.MakePlan();
   EXPECT_FALSE(p.HasChanges());  // web-0 is not recreated elsewhere
   EXPECT_EQ(p.unreachable.at("a1"), "connection refused");
   const Action* u = Find(p, "web-0", ActionKind::kUnchanged);
@@ -261,15 +314,35 @@ TEST(PlanJson, RoundTripsAndRejectsGarbage) {
   EXPECT_THROW(PlanFromJson(bad, "x.json"), ConfigError);
 }
 
+// A saved plan is checked as a plan being made is: an edited definition is found and named.
+TEST(PlanJson, DefinitionsAreCheckedWhetherMadeOrSaved) {
+  Fixture f;
+  const Plan p = f.MakePlan();
+  EXPECT_EQ(ValidateDefinitions(p), std::nullopt);
+  nlohmann::json edited = ToJson(p);
+  for (auto& a : edited["actions"]) {
+    if (a["domain"] != "web-1") continue;
+    std::string xml = a["xml"];
+    xml.insert(xml.find("</devices>"), "<graphics type='vnc' autoport='yes'/>");
+    a["xml"] = xml;
+  }
+  const Plan back = PlanFromJson(edited, "plan.json");
+  const auto problem = ValidateDefinitions(back);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->rfind("web-1 on ", 0), 0u) << *problem;
+  EXPECT_NE(problem->find("has <graphics>, which egovctl never defines"), std::string::npos)
+      << *problem;
+}
+
 TEST(PlanDiff, FingerprintFollowsTheHosts) {
   Fixture f;
-  const std::string before = Fingerprint(f.sessions);
+  const std::string before = Fingerprint(f.observed.hosts);
   f.Run("a1", "web", 0);
-  EXPECT_NE(Fingerprint(f.sessions), before);
+  EXPECT_NE(Fingerprint(f.observed.hosts), before);
   f.Host("a1").domains.clear();
-  EXPECT_EQ(Fingerprint(f.sessions), before);
+  EXPECT_EQ(Fingerprint(f.observed.hosts), before);
   f.Host("a2").reachable = false;
-  EXPECT_NE(Fingerprint(f.sessions), before);
+  EXPECT_NE(Fingerprint(f.observed.hosts), before);
 }
 
 // The issue's scenario: an expired provider, one certified only to level 3, one outside
@@ -303,14 +376,13 @@ TEST(PlanScenario, EveryReplicaLandsOnlyWhereItMay) {
             "placement: {spread: zone}\n";
   }
   Fixture f(yaml);
-  std::map<std::string, HostResults> compliance;
-  for (const auto& s : f.sessions) {
+  for (const auto& h : f.observed.hosts) {
     for (int l = 3; l <= 5; ++l) {
-      compliance[s->ref.host->name].profiles["decree85-level" + std::to_string(l)] =
+      f.observed.compliance[h.ref.host->name]["decree85-level" + std::to_string(l)] =
           Compliance::kPass;
     }
   }
-  const Plan p = f.MakePlan(compliance);
+  const Plan p = f.MakePlan();
   const Date today = *ParseDate("2026-11-23");
   std::map<std::string, std::set<std::string>> zones_of;
   for (const auto& a : p.actions) {
