@@ -74,21 +74,18 @@ std::string Element(const xmlNode* n) {
   return "<" + (prefix.empty() ? "" : prefix + ":") + std::string(Name(n)) + ">";
 }
 
-std::string Attr(xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return {};
-  std::string out(reinterpret_cast<const char*>(v));
+// Takes a string libxml2 allocated.
+std::string Take(xmlChar* v) {
+  std::string out = v ? reinterpret_cast<const char*>(v) : "";
   xmlFree(v);
   return out;
 }
 
-std::string Text(xmlNode* n) {
-  xmlChar* v = xmlNodeGetContent(n);
-  if (!v) return {};
-  std::string out(reinterpret_cast<const char*>(v));
-  xmlFree(v);
-  return out;
+std::string Attr(xmlNode* n, const char* name) {
+  return Take(xmlGetProp(n, reinterpret_cast<const xmlChar*>(name)));
 }
+
+std::string Text(xmlNode* n) { return Take(xmlNodeGetContent(n)); }
 
 template <size_t N>
 bool OneOf(std::string_view s, const std::string_view (&list)[N]) {

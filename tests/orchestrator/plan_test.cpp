@@ -5,110 +5,14 @@
 #include <functional>
 #include <set>
 
-#include "common/loader.h"
-#include "orchestrator/desired.h"
 #include "orchestrator/drift.h"
+#include "tests/orchestrator/observed_fleet.h"
 
 namespace egov::orchestrator {
 namespace {
 
-const std::string kSource = EGOV_SOURCE_DIR;
-
-// Two providers, four zones; the hosts are observed data, no connection (pure diffing).
-const char* kInventory = R"(
-kind: Provider
-name: alpha
-display_name: Alpha
-certification: {scheme: MIC-1145, certificate: A-1, issued: 2024-01-01, expires: 2030-01-01,
-                max_security_level: 4}
-residency: VN
-zones:
-  - name: z1
-    hosts:
-      - {name: a1, uri: "test:///a1.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
-      - {name: a2, uri: "test:///a2.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
-  - name: z2
-    hosts:
-      - {name: a3, uri: "test:///a3.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
----
-kind: Provider
-name: beta
-display_name: Beta
-certification: {scheme: MIC-1145, certificate: B-1, issued: 2024-01-01, expires: 2030-01-01,
-                max_security_level: 2}
-residency: VN
-zones:
-  - name: z1
-    hosts:
-      - {name: b1, uri: "test:///b1.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
----
-kind: Workload
-name: web
-agency: "Sở Thông tin và Truyền thông"
-system: "Cổng thông tin"
-security_level: 2
-replicas: 2
-resources: {vcpus: 2, memory: 4Gi, disk: 20Gi}
-placement: {spread: host}
----
-kind: Workload
-name: db
-agency: "Bộ Tài chính"
-system: "CSDL"
-security_level: 1
-replicas: 1
-resources: {vcpus: 2, memory: 4Gi, disk: 20Gi}
-)";
-
-struct Fixture {
-  Inventory inv;
-  Policy policy;
-  Observation observed;
-
-  explicit Fixture(const std::string& yaml = kInventory) {
-    inv = LoadInventoryText("inventory.yaml", yaml);
-    policy = SelectPolicy(inv, kSource + "/profiles/policy-default.yaml");
-    for (const FleetHost& f : ListHosts(inv)) {
-      ObservedHost h;
-      h.ref = f;
-      h.reachable = true;
-      observed.hosts.push_back(std::move(h));
-    }
-  }
-
-  ObservedHost& Host(const std::string& name) {
-    for (auto& h : observed.hosts) {
-      if (h.ref.host->name == name) return h;
-    }
-    throw std::runtime_error("no host " + name);
-  }
-
-  // Puts a managed domain of `workload` replica `r` on `host`, as apply would have.
-  ObservedDomain& Run(const std::string& host, const std::string& workload, int r,
-                      const std::string& spec_hash = "", RunState state = RunState::kRunning) {
-    const Workload* w = inv.FindWorkload(workload);
-    ObservedDomain d;
-    d.name = DomainName(workload, r);
-    d.uuid = ReplicaUuid(workload, r);
-    d.state = state;
-    d.vcpus = w ? static_cast<unsigned>(w->resources.vcpus) : 1;
-    d.memory_bytes = w ? w->resources.memory : 1 << 30;
-    DomainMetadata m;
-    m.workload = workload;
-    m.replica = r;
-    m.security_level = w ? w->security_level : 1;
-    m.spec_hash = !spec_hash.empty() ? spec_hash : w ? Effective(*w, policy).spec_hash : "x";
-    d.metadata = m;
-    Host(host).domains.push_back(d);
-    return Host(host).domains.back();
-  }
-
-  Plan MakePlan() {
-    PlacementOptions o;
-    o.today = *ParseDate("2026-11-23");
-    return orchestrator::MakePlan(inv, policy, observed, o).plan;
-  }
-};
+using Fixture = ObservedFleet;
+const char* kInventory = kFleetInventory;
 
 const Action* Find(const Plan& p, const std::string& domain, ActionKind kind) {
   for (const auto& a : p.actions) {
@@ -250,7 +154,7 @@ TEST(PlanDiff, ReplicaOnAnInvalidHostMovesCreateBeforeDelete) {
   std::string yaml = kInventory;
   yaml.replace(yaml.find("\nsecurity_level: 2"), 18, "\nsecurity_level: 3");
   Fixture g(yaml);
-  g.Run("b1", "web", 0, Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash);
+  g.Run("b1", "web", 0, f.Spec("web"));
   const Plan p = g.MakePlan();
   const Action* del = Find(p, "web-0", ActionKind::kDelete);
   ASSERT_NE(del, nullptr);
@@ -268,8 +172,7 @@ TEST(PlanDiff, UnreachableHostIsUnknownNotEmpty) {
   ObservedHost& a1 = f.Host("a1");
   a1.reachable = false;
   a1.error = "connection refused";
-  KnownDomain k{"a1",  "web-0", ReplicaUuid("web", 0),
-                "web", 0,       Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash};
+  KnownDomain k{"a1", "web-0", ReplicaUuid("web", 0), "web", 0, f.Spec("web")};
   f.observed.known = {{"a1", {k}}};
   const Plan p = f.MakePlan();
   EXPECT_FALSE(p.HasChanges());  // web-0 is not recreated elsewhere
