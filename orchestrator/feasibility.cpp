@@ -117,31 +117,44 @@ Feasibility::Feasibility(const std::vector<PlacementHost>& hosts,
                          const std::vector<PlacementWorkload>& workloads,
                          const PlacementOptions& options)
     : hosts_(hosts), workloads_(workloads), options_(options), ledger_(hosts) {
-  // Compliance per host and profile, as a table: the profiles workloads require.
-  std::unordered_map<std::string, int> profiles;
-  profile_of_.assign(workloads.size(), -1);
+  TabulateCompliance();
+  ClassifyHosts();
+  placed_.resize(workloads.size());
   for (size_t w = 0; w < workloads.size(); ++w) {
-    if (!workloads[w].require_compliance) continue;
-    profile_of_[w] =
-        profiles.emplace(workloads[w].profile, static_cast<int>(profiles.size())).first->second;
+    placed_[w].assign(static_cast<size_t>(std::max(workloads[w].replicas, 0)), -1);
   }
-  compliance_.assign(hosts.size() * profiles.size(), Compliance::kUnknown);
-  for (size_t h = 0; h < hosts.size(); ++h) {
-    for (const auto& [name, c] : hosts[h].compliance) {
+  static_masks_.resize(workloads.size());
+}
+
+// Compliance per host and profile, as a table of the profiles workloads require.
+void Feasibility::TabulateCompliance() {
+  std::unordered_map<std::string, int> profiles;
+  profile_of_.assign(workloads_.size(), -1);
+  for (size_t w = 0; w < workloads_.size(); ++w) {
+    if (!workloads_[w].require_compliance) continue;
+    profile_of_[w] =
+        profiles.emplace(workloads_[w].profile, static_cast<int>(profiles.size())).first->second;
+  }
+  profile_count_ = profiles.size();
+  compliance_.assign(hosts_.size() * profile_count_, Compliance::kUnknown);
+  for (size_t h = 0; h < hosts_.size(); ++h) {
+    for (const auto& [name, c] : hosts_[h].compliance) {
       if (auto it = profiles.find(name); it != profiles.end()) {
-        compliance_[h * profiles.size() + static_cast<size_t>(it->second)] = c;
+        compliance_[h * profile_count_ + static_cast<size_t>(it->second)] = c;
       }
     }
   }
-  profile_count_ = profiles.size();
-  // Hosts that look the same to the other static filters share one verdict per workload.
-  std::unordered_map<std::string, uint32_t> classes;
-  std::unordered_map<std::string, uint32_t> zones, providers;
-  host_class_.resize(hosts.size());
-  zone_.resize(hosts.size());
-  provider_.resize(hosts.size());
-  for (size_t h = 0; h < hosts.size(); ++h) {
-    const PlacementHost& host = hosts[h];
+}
+
+// Hosts that look the same to the static filters share one verdict per workload; zones and
+// providers get numbers for the spread checks.
+void Feasibility::ClassifyHosts() {
+  std::unordered_map<std::string, uint32_t> classes, zones, providers;
+  host_class_.resize(hosts_.size());
+  zone_.resize(hosts_.size());
+  provider_.resize(hosts_.size());
+  for (size_t h = 0; h < hosts_.size(); ++h) {
+    const PlacementHost& host = hosts_[h];
     std::string key = host.provider + '\0' + host.residency + '\0' +
                       std::to_string(host.cert_level) + '\0' +
                       std::to_string(host.cert_expires.time_since_epoch().count()) + '\0' +
@@ -153,11 +166,6 @@ Feasibility::Feasibility(const std::vector<PlacementHost>& hosts,
     zone_[h] = zones.emplace(host.provider + '\0' + host.zone, zones.size()).first->second;
     provider_[h] = providers.emplace(host.provider, providers.size()).first->second;
   }
-  placed_.resize(workloads.size());
-  for (size_t w = 0; w < workloads.size(); ++w) {
-    placed_[w].assign(static_cast<size_t>(std::max(workloads[w].replicas, 0)), -1);
-  }
-  static_masks_.resize(workloads.size());
 }
 
 ReasonMask Feasibility::StaticMask(size_t w, size_t h) {

@@ -70,6 +70,8 @@ class Feasibility {
   const Ledger& ledger() const { return ledger_; }
 
  private:
+  void TabulateCompliance();
+  void ClassifyHosts();
   bool Clash(Spread spread, size_t a, size_t b) const;
 
   const std::vector<PlacementHost>& hosts_;

@@ -136,11 +136,63 @@ Unplaced ToUnplaced(const Assignment& as, const PlacementWorkload& eff, size_t h
   return u;
 }
 
+using Moves = std::map<std::pair<std::string, int>, const Eviction*>;  // replica -> its eviction
+
+// The action of a replica placed on a host: unchanged, replace or start where it stays, create
+// where it is new or moves to.
+Action ActionFor(const PlanningModel& m, const Assignment& as,
+                 const std::vector<ObservedHost>& hosts, const Moves& moved) {
+  const PlacementWorkload& eff = m.workloads[as.workload];
+  Action a;
+  a.host = hosts[static_cast<size_t>(as.host)].ref.host->name;
+  a.workload = eff.name;
+  a.replica = as.replica;
+  a.domain = DomainName(eff.name, as.replica);
+  a.uuid = ReplicaUuid(eff.name, as.replica);
+  if (as.existing < 0) {
+    a.kind = ActionKind::kCreate;
+    auto mv = moved.find({eff.name, as.replica});
+    a.reason = mv == moved.end() ? "new replica"
+                                 : "moved from " + m.existing[mv->second->existing].host + " (" +
+                                       mv->second->why + ")";
+    return a;
+  }
+  const ExistingReplica& e = m.existing[static_cast<size_t>(as.existing)];
+  const auto [hi, di] = m.found[static_cast<size_t>(as.existing)];
+  if (e.unknown) {
+    a.state = "unknown";
+    a.reason = "host unreachable; last seen there";
+  } else {
+    CompareWithDesired(a, e, hosts[hi].domains[static_cast<size_t>(di)], eff);
+  }
+  return a;
+}
+
+// A host whose compliance the workload's level requires, but nobody knows.
+bool ComplianceUnknown(const PlacementWorkload& eff, const PlacementHost& host) {
+  if (!eff.require_compliance) return false;
+  auto it = host.compliance.find(eff.profile);
+  return it == host.compliance.end() || it->second == Compliance::kUnknown;
+}
+
+void AddComplianceNotes(const PlanningModel& m,
+                        const std::map<size_t, std::vector<std::string>>& unknown, Plan& plan) {
+  for (const auto& [w, names] : unknown) {
+    const PlacementWorkload& eff = m.workloads[w];
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    plan.notes.push_back(eff.name + ": " + std::to_string(names.size()) +
+                         " new replica(s) go to hosts whose compliance with " + eff.profile +
+                         " is unknown (" + list + "); the policy allows it at level " +
+                         std::to_string(eff.level));
+  }
+}
+
 // Creates, replaces, starts and unchanged replicas, with their definitions, and the replicas
 // that cannot be placed. Notes the new replicas that go to hosts of unknown compliance.
 void AddPlacements(const PlanningModel& m, const PlacementResult& placement,
                    const std::vector<ObservedHost>& hosts, Plan& plan) {
-  std::map<std::pair<std::string, int>, const Eviction*> moved;
+  Moves moved;
   for (const auto& ev : placement.evictions) {
     const ExistingReplica& e = m.existing[ev.existing];
     moved.emplace(std::make_pair(e.workload, e.replica), &ev);
@@ -153,34 +205,10 @@ void AddPlacements(const PlanningModel& m, const PlacementResult& placement,
       plan.unplaced.push_back(ToUnplaced(as, eff, m.hosts.size()));
       continue;
     }
-    const auto h = static_cast<size_t>(as.host);
-    Action a;
-    a.host = hosts[h].ref.host->name;
-    a.workload = eff.name;
-    a.replica = as.replica;
-    a.domain = DomainName(eff.name, as.replica);
-    a.uuid = ReplicaUuid(eff.name, as.replica);
-    if (as.existing >= 0) {
-      const ExistingReplica& e = m.existing[static_cast<size_t>(as.existing)];
-      const auto [hi, di] = m.found[static_cast<size_t>(as.existing)];
-      if (e.unknown) {
-        a.state = "unknown";
-        a.reason = "host unreachable; last seen there";
-      } else {
-        CompareWithDesired(a, e, hosts[hi].domains[static_cast<size_t>(di)], eff);
-      }
-    } else {
-      a.kind = ActionKind::kCreate;
-      auto mv = moved.find({eff.name, as.replica});
-      a.reason = mv == moved.end() ? "new replica"
-                                   : "moved from " + m.existing[mv->second->existing].host + " (" +
-                                         mv->second->why + ")";
-      const auto& compliance = m.hosts[h].compliance;
-      auto it = compliance.find(eff.profile);
-      if (eff.require_compliance &&
-          (it == compliance.end() || it->second == Compliance::kUnknown)) {
-        unknown_compliance[as.workload].push_back(a.host);
-      }
+    Action a = ActionFor(m, as, hosts, moved);
+    if (a.kind == ActionKind::kCreate &&
+        ComplianceUnknown(eff, m.hosts[static_cast<size_t>(as.host)])) {
+      unknown_compliance[as.workload].push_back(a.host);
     }
     if (a.kind == ActionKind::kCreate || a.kind == ActionKind::kReplace) {
       definitions.emplace_back(plan.actions.size(), &as);
@@ -193,15 +221,7 @@ void AddPlacements(const PlanningModel& m, const PlacementResult& placement,
     Define(plan.actions[action], *m.specs[as->workload], m.workloads[as->workload],
            hosts[static_cast<size_t>(as->host)]);
   });
-  for (const auto& [w, names] : unknown_compliance) {
-    const PlacementWorkload& eff = m.workloads[w];
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    plan.notes.push_back(eff.name + ": " + std::to_string(names.size()) +
-                         " new replica(s) go to hosts whose compliance with " + eff.profile +
-                         " is unknown (" + list + "); the policy allows it at level " +
-                         std::to_string(eff.level));
-  }
+  AddComplianceNotes(m, unknown_compliance, plan);
 }
 
 // Deletions; a workload's own network and pool go with its last domain on a host.
