@@ -5,8 +5,10 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <numeric>
 #include <ostream>
 #include <set>
+#include <unordered_map>
 
 #include "orchestrator/domain_xml.h"
 #include "orchestrator/parallel.h"
@@ -29,9 +31,20 @@ struct HostWork {
   std::vector<Step> changes;
   std::vector<Step> deletes;
   std::atomic<bool> lost{false};
-  std::mutex mu;
-  std::string lost_error;
   std::atomic<bool> touched{false};
+
+  void Fail(const std::string& why) {
+    std::lock_guard lock(mu_);
+    if (!lost.exchange(true)) lost_error_ = why;
+  }
+  std::string LostError() {
+    std::lock_guard lock(mu_);
+    return lost_error_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string lost_error_;
 };
 
 // What distinguishes one generated domain's structure from another's.
@@ -136,153 +149,192 @@ void UndoStep(const libvirt::Connection& c, const Step& s) {
   }
 }
 
-}  // namespace
+// One ExecutePlan: the steps grouped by host, then the phases of the header's comment.
+class Applier {
+ public:
+  Applier(const Plan& plan, const std::map<std::string, HostSession*>& sessions, Journal* journal,
+          const ApplyOptions& options, std::ostream& progress)
+      : plan_(plan),
+        sessions_(sessions),
+        journal_(journal),
+        options_(options),
+        progress_(progress) {}
 
-ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSession*>& sessions,
-                        Journal* journal, const ApplyOptions& options, std::ostream& progress) {
-  ApplyReport report;
-  std::mutex mu;  // guards report and progress
-  std::vector<StepRecord> records;
-  std::map<std::string, std::unique_ptr<HostWork>> work;
-  std::set<std::pair<std::string, std::string>> validated;  // (libvirt, shape)
-  for (const Action& a : plan.actions) {
-    if (a.kind == ActionKind::kUnchanged) continue;
-    auto& w = work[a.host];
-    if (!w) w = std::make_unique<HostWork>();
-    Step s;
-    s.index = records.size();
-    s.action = &a;
-    // Every definition was checked against libvirt's schema when the plan was made. The host's
-    // own libvirt (which costs 6-30 ms a call for this) also validates the first definition
-    // of each shape it receives; simulated hosts all run in this process's libvirt.
-    auto it = sessions.find(a.host);
-    const bool local = it != sessions.end() && !it->second->sim_path.empty();
-    s.validate = !a.xml.empty() &&
-                 validated.emplace(local ? std::string("(local)") : a.host, Shape(a.xml)).second;
-    (a.kind == ActionKind::kDelete ? w->deletes : w->changes).push_back(std::move(s));
-    records.push_back({a.host, a.domain, a.uuid, ToString(a.kind), a.reason});
-  }
-  if (journal) {
-    journal->BeginRun("apply", plan.fingerprint, options.atomic ? "atomic" : "best-effort",
-                      records);
-  }
-
-  std::vector<HostWork*> hosts;
-  for (auto& [name, w] : work) {
-    w->name = name;
-    auto it = sessions.find(name);
-    if (it == sessions.end() || !it->second->reachable || !it->second->conn) {
-      w->lost = true;
-      w->lost_error = it == sessions.end() ? "host not in the inventory" : it->second->error;
+  ApplyReport Execute() {
+    GroupSteps();
+    PrepareHosts();
+    RunPhase(&HostWork::changes);
+    if (options_.atomic && report_.failed + report_.skipped > 0) {
+      RollBack();
     } else {
-      w->session = it->second;
+      RunPhase(&HostWork::deletes);
+      CleanUp();
     }
-    hosts.push_back(w.get());
+    Record();
+    if (journal_) {
+      journal_->FinishRun(report_.rolled_back                    ? "rolled-back"
+                          : report_.failed + report_.skipped > 0 ? "failed"
+                                                                 : "done");
+    }
+    return std::move(report_);
   }
 
-  auto fail_host = [&](HostWork& w, const std::string& why) {
-    std::lock_guard lock(w.mu);
-    if (!w.lost.exchange(true)) w.lost_error = why;
-  };
-  auto run = [&](HostWork& w, Step& s, const libvirt::Connection* conn) {
-    const Action& a = *s.action;
-    if (w.lost) {
-      if (journal) journal->Mark(s.index, StepStatus::kSkipped, "host lost: " + w.lost_error);
-      std::lock_guard lock(mu);
-      ++report.skipped;
-      return;
+ private:
+  // Steps per host, journaled as pending before anything runs.
+  void GroupSteps() {
+    std::vector<StepRecord> records;
+    std::set<std::pair<std::string, std::string>> validated;  // (libvirt, shape)
+    for (const Action& a : plan_.actions) {
+      if (a.kind == ActionKind::kUnchanged) continue;
+      auto& w = work_[a.host];
+      if (!w) w = std::make_unique<HostWork>();
+      Step s;
+      s.index = records.size();
+      s.action = &a;
+      // Every definition was checked against libvirt's schema when the plan was made. The
+      // host's own libvirt (which costs 6-30 ms a call for this) also validates the first
+      // definition of each shape it receives; simulated hosts all run in this process's libvirt.
+      auto it = sessions_.find(a.host);
+      const bool local = it != sessions_.end() && !it->second->sim_path.empty();
+      s.validate = !a.xml.empty() &&
+                   validated.emplace(local ? std::string("(local)") : a.host, Shape(a.xml)).second;
+      (a.kind == ActionKind::kDelete ? w->deletes : w->changes).push_back(std::move(s));
+      records.push_back({a.host, a.domain, a.uuid, ToString(a.kind), a.reason});
     }
-    try {
-      RunStep(*conn, s, options.atomic);
-      s.ok = true;
-      w.touched = true;
-      if (journal) journal->Mark(s.index, StepStatus::kDone);
-      std::lock_guard lock(mu);
-      ++report.done;
-      progress << "  " << ToString(a.kind) << " " << a.domain << " on " << a.host << ": done\n";
-    } catch (const std::exception& e) {
-      const auto* lv = dynamic_cast<const libvirt::Error*>(&e);
-      if ((lv && lv->connection_lost()) || !conn->IsAlive()) fail_host(w, e.what());
-      if (journal) journal->Mark(s.index, StepStatus::kFailed, e.what());
-      std::lock_guard lock(mu);
-      ++report.failed;
-      report.errors.push_back(std::string(ToString(a.kind)) + " " + a.domain + " on " + a.host +
-                              ": " + e.what());
-      progress << "  " << ToString(a.kind) << " " << a.domain << " on " << a.host
-               << ": FAILED: " << e.what() << "\n";
+    if (journal_) {
+      journal_->BeginRun("apply", plan_.fingerprint, options_.atomic ? "atomic" : "best-effort",
+                         records);
     }
-  };
-  // Runs `steps` of every host, `per_host` strands per host, all hosts at once.
-  auto run_all = [&](std::vector<Step> HostWork::*steps) {
-    std::vector<std::pair<HostWork*, size_t>> strands;
-    for (HostWork* w : hosts) {
-      const size_t n = std::min(options.per_host, (w->*steps).size());
-      for (size_t k = 0; k < n; ++k) strands.emplace_back(w, k);
-    }
-    ParallelFor(strands.size(), options.threads, [&](size_t i) {
-      auto [w, k] = strands[i];
-      const size_t n = std::min(options.per_host, (w->*steps).size());
-      // Remote hosts: one connection per strand; simulated hosts share their one connection.
-      const libvirt::Connection* conn = w->session ? w->session->conn.get() : nullptr;
-      if (w->session && k > 0 && k - 1 < w->session->workers.size()) {
-        conn = w->session->workers[k - 1].get();
+    for (auto& [name, w] : work_) {
+      w->name = name;
+      auto it = sessions_.find(name);
+      if (it == sessions_.end() || !it->second->conn) {
+        w->Fail(it == sessions_.end() ? "host not in the inventory" : it->second->error);
+      } else {
+        w->session = it->second;
       }
-      for (size_t j = k; j < (w->*steps).size(); j += n) run(*w, (w->*steps)[j], conn);
-    });
-  };
-
-  // Networks and pools of logical separation exist before the domains that use them.
-  ParallelFor(hosts.size(), options.threads, [&](size_t i) {
-    HostWork& w = *hosts[i];
-    if (w.lost) return;
-    std::set<std::string> nets, pools;
-    for (const Step& s : w.changes) {
-      if (!s.action->network.empty()) nets.insert(s.action->network);
-      if (!s.action->pool.empty()) pools.insert(s.action->pool);
+      hosts_.push_back(w.get());
     }
-    try {
+  }
+
+  void ForEachHost(const std::function<void(HostWork&)>& fn) {
+    ParallelFor(hosts_.size(), options_.threads, [&](size_t i) { fn(*hosts_[i]); });
+  }
+
+  // Extra connections for the strands of remote hosts; networks and pools of logical
+  // separation before the domains that use them.
+  void PrepareHosts() {
+    ForEachHost([&](HostWork& w) {
+      if (w.lost) return;
       const size_t strands =
-          std::min(options.per_host, std::max(w.changes.size(), w.deletes.size()));
+          std::min(options_.per_host, std::max(w.changes.size(), w.deletes.size()));
       try {
         if (strands > 1) OpenWorkers(*w.session, strands - 1);
       } catch (const std::exception&) {
-        // Fewer connections only means fewer calls at once; the main one carries on.
+        // The host then runs one strand per connection it has (StrandConnections): fewer calls
+        // at once, never two on one connection.
       }
-      for (const auto& n : nets) EnsureNetwork(*w.session->conn, n);
-      for (const auto& p : pools) EnsurePool(*w.session->conn, p);
-      if (!nets.empty() || !pools.empty()) w.touched = true;
-    } catch (const std::exception& e) {
-      fail_host(w, e.what());
-    }
-  });
-  run_all(&HostWork::changes);
+      std::set<std::string> nets, pools;
+      for (const Step& s : w.changes) {
+        if (!s.action->network.empty()) nets.insert(s.action->network);
+        if (!s.action->pool.empty()) pools.insert(s.action->pool);
+      }
+      try {
+        for (const auto& n : nets) EnsureNetwork(*w.session->conn, n);
+        for (const auto& p : pools) EnsurePool(*w.session->conn, p);
+        if (!nets.empty() || !pools.empty()) w.touched = true;
+      } catch (const std::exception& e) {
+        w.Fail(e.what());
+      }
+    });
+  }
 
-  if (options.atomic && report.failed + report.skipped > 0) {
-    report.rolled_back = true;
-    ParallelFor(hosts.size(), options.threads, [&](size_t i) {
-      HostWork& w = *hosts[i];
+  // Runs `steps` of every host, all hosts at once, each host's on its strands.
+  void RunPhase(std::vector<Step> HostWork::*steps) {
+    struct Strand {
+      HostWork* host;
+      const libvirt::Connection* conn;
+      std::vector<size_t> steps;
+    };
+    std::vector<Strand> strands;
+    for (HostWork* w : hosts_) {
+      const std::vector<Step>& list = w->*steps;
+      if (!w->session) {  // every step is skipped
+        std::vector<size_t> all(list.size());
+        std::iota(all.begin(), all.end(), size_t{0});
+        strands.push_back({w, nullptr, std::move(all)});
+        continue;
+      }
+      const auto conns = StrandConnections(*w->session, options_.per_host, list.size());
+      std::vector<std::string> uuids;
+      for (const Step& s : list) uuids.push_back(s.action->uuid);
+      auto split = SplitIntoStrands(uuids, conns.size());
+      for (size_t k = 0; k < conns.size(); ++k)
+        strands.push_back({w, conns[k], std::move(split[k])});
+    }
+    ParallelFor(strands.size(), options_.threads, [&](size_t i) {
+      Strand& strand = strands[i];
+      for (size_t j : strand.steps) RunOne(*strand.host, (strand.host->*steps)[j], strand.conn);
+    });
+  }
+
+  void RunOne(HostWork& w, Step& s, const libvirt::Connection* conn) {
+    const Action& a = *s.action;
+    if (w.lost) {
+      const std::string why = "host lost: " + w.LostError();
+      if (journal_) journal_->Mark(s.index, StepStatus::kSkipped, why);
+      std::lock_guard lock(mu_);
+      ++report_.skipped;
+      return;
+    }
+    try {
+      RunStep(*conn, s, options_.atomic);
+      s.ok = true;
+      w.touched = true;
+      if (journal_) journal_->Mark(s.index, StepStatus::kDone);
+      std::lock_guard lock(mu_);
+      ++report_.done;
+      progress_ << "  " << ToString(a.kind) << " " << a.domain << " on " << a.host << ": done\n";
+    } catch (const std::exception& e) {
+      const auto* lv = dynamic_cast<const libvirt::Error*>(&e);
+      if ((lv && lv->connection_lost()) || !conn->IsAlive()) w.Fail(e.what());
+      if (journal_) journal_->Mark(s.index, StepStatus::kFailed, e.what());
+      std::lock_guard lock(mu_);
+      ++report_.failed;
+      report_.errors.push_back(std::string(ToString(a.kind)) + " " + a.domain + " on " + a.host +
+                               ": " + e.what());
+      progress_ << "  " << ToString(a.kind) << " " << a.domain << " on " << a.host
+                << ": FAILED: " << e.what() << "\n";
+    }
+  }
+
+  // All or nothing: undoes what the changes of this run did; the deletions never run.
+  void RollBack() {
+    report_.rolled_back = true;
+    ForEachHost([&](HostWork& w) {
       for (auto it = w.changes.rbegin(); it != w.changes.rend(); ++it) {
         if (!it->ok) continue;
         try {
           UndoStep(*w.session->conn, *it);
-          if (journal) journal->Mark(it->index, StepStatus::kUndone);
-          std::lock_guard lock(mu);
-          ++report.undone;
+          if (journal_) journal_->Mark(it->index, StepStatus::kUndone);
+          std::lock_guard lock(mu_);
+          ++report_.undone;
         } catch (const std::exception& e) {
-          std::lock_guard lock(mu);
-          report.errors.push_back("undo " + it->action->domain + ": " + e.what());
+          std::lock_guard lock(mu_);
+          report_.errors.push_back("undo " + it->action->domain + ": " + e.what());
         }
       }
       for (Step& s : w.deletes) {
-        if (journal) journal->Mark(s.index, StepStatus::kSkipped, "run rolled back");
-        std::lock_guard lock(mu);
-        ++report.skipped;
+        if (journal_) journal_->Mark(s.index, StepStatus::kSkipped, "run rolled back");
+        std::lock_guard lock(mu_);
+        ++report_.skipped;
       }
     });
-  } else {
-    run_all(&HostWork::deletes);
-    ParallelFor(hosts.size(), options.threads, [&](size_t i) {
-      HostWork& w = *hosts[i];
+  }
+
+  // A workload's own network and pool go once its last domain on the host is deleted.
+  void CleanUp() {
+    ForEachHost([&](HostWork& w) {
       if (w.lost) return;
       for (const Step& s : w.deletes) {
         if (!s.ok || !s.action->cleanup) continue;
@@ -290,45 +342,80 @@ ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSessio
           if (!s.action->network.empty()) RemoveNetwork(*w.session->conn, s.action->network);
           if (!s.action->pool.empty()) RemovePool(*w.session->conn, s.action->pool);
         } catch (const std::exception& e) {
-          std::lock_guard lock(mu);
-          report.errors.push_back("cleanup after " + s.action->domain + ": " + e.what());
+          std::lock_guard lock(mu_);
+          report_.errors.push_back("cleanup after " + s.action->domain + ": " + e.what());
         }
       }
     });
   }
 
-  // Write back simulated hosts and remember what each host now runs.
-  ParallelFor(hosts.size(), options.threads, [&](size_t i) {
-    HostWork& w = *hosts[i];
-    if (!w.session || w.lost) {
-      std::lock_guard lock(mu);
-      report.failed_hosts[w.name] = w.lost_error;
-      return;
-    }
-    try {
-      if (w.touched) SaveSimulatedHost(*w.session);
-      ReadHost(*w.session);
-      if (journal) {
-        std::vector<KnownDomain> known;
-        for (const auto& d : w.session->domains) {
-          if (!d.metadata) continue;
-          known.push_back({w.session->ref.host->name, d.name, d.uuid, d.metadata->workload,
-                           d.metadata->replica, d.metadata->spec_hash});
-        }
-        journal->RecordHost(w.session->ref.host->name, known);
+  // Writes back simulated hosts and records what each host now runs.
+  void Record() {
+    ForEachHost([&](HostWork& w) {
+      if (!w.session || w.lost) {
+        std::lock_guard lock(mu_);
+        report_.failed_hosts[w.name] = w.LostError();
+        return;
       }
-    } catch (const std::exception& e) {
-      std::lock_guard lock(mu);
-      report.errors.push_back(std::string("after apply on ") + w.session->ref.host->name + ": " +
-                              e.what());
-    }
-  });
-  if (journal) {
-    journal->FinishRun(report.rolled_back                   ? "rolled-back"
-                       : report.failed + report.skipped > 0 ? "failed"
-                                                            : "done");
+      try {
+        if (w.touched) SaveSimulatedHost(*w.session);
+        if (!journal_) return;
+        ObservedHost now;
+        ReadHost(*w.session->conn, now);
+        std::vector<KnownDomain> known;
+        for (const auto& d : now.domains) {
+          if (!d.metadata) continue;
+          known.push_back({w.name, d.name, d.uuid, d.metadata->workload, d.metadata->replica,
+                           d.metadata->spec_hash});
+        }
+        journal_->RecordHost(w.name, known);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mu_);
+        report_.errors.push_back("after apply on " + w.name + ": " + e.what());
+      }
+    });
   }
-  return report;
+
+  const Plan& plan_;
+  const std::map<std::string, HostSession*>& sessions_;
+  Journal* journal_;
+  const ApplyOptions& options_;
+  std::ostream& progress_;
+  std::map<std::string, std::unique_ptr<HostWork>> work_;
+  std::vector<HostWork*> hosts_;
+  std::mutex mu_;  // guards report_ and progress_
+  ApplyReport report_;
+};
+
+}  // namespace
+
+std::vector<const libvirt::Connection*> StrandConnections(const HostSession& host, size_t per_host,
+                                                          size_t steps) {
+  const size_t n = std::min(per_host, steps);
+  if (n == 0) return {};
+  if (InProcess(host)) return std::vector<const libvirt::Connection*>(n, host.conn.get());
+  std::vector<const libvirt::Connection*> out = {host.conn.get()};
+  for (size_t k = 0; k < host.workers.size() && out.size() < n; ++k) {
+    out.push_back(host.workers[k].get());
+  }
+  return out;
+}
+
+std::vector<std::vector<size_t>> SplitIntoStrands(const std::vector<std::string>& uuids,
+                                                  size_t strands) {
+  std::vector<std::vector<size_t>> out(strands);
+  if (strands == 0) return out;
+  std::unordered_map<std::string, size_t> strand_of;  // domain -> its strand
+  for (size_t i = 0; i < uuids.size(); ++i) {
+    const size_t next = strand_of.size() % strands;
+    out[strand_of.emplace(uuids[i], next).first->second].push_back(i);
+  }
+  return out;
+}
+
+ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSession*>& sessions,
+                        Journal* journal, const ApplyOptions& options, std::ostream& progress) {
+  return Applier(plan, sessions, journal, options, progress).Execute();
 }
 
 }  // namespace egov::orchestrator

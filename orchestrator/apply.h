@@ -38,4 +38,19 @@ struct ApplyReport {
 ApplyReport ExecutePlan(const Plan& plan, const std::map<std::string, HostSession*>& sessions,
                         Journal* journal, const ApplyOptions& options, std::ostream& progress);
 
+/// The connection of each strand (a sequence of steps run one after another; a host's strands
+/// run at once) for `steps` steps on `host`: at most `per_host` strands. An in-process host
+/// shares its one connection. A remote host gets no more strands than it has connections (the
+/// main one and its workers), one each: libvirt 9.0's keepalive does not end a call to a
+/// frozen daemon on a connection with several calls in flight.
+std::vector<const libvirt::Connection*> StrandConnections(const HostSession& host, size_t per_host,
+                                                          size_t steps);
+
+/// Spreads steps over `strands` strands, given the UUID of each step's domain: the domains go
+/// to the strands in turn, and the steps of one domain stay on its strand in plan order, since
+/// two calls on one domain at once race (one stops it between the other's look and its call).
+/// Returns the step indices of each strand.
+std::vector<std::vector<size_t>> SplitIntoStrands(const std::vector<std::string>& uuids,
+                                                  size_t strands);
+
 }  // namespace egov::orchestrator

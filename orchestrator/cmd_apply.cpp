@@ -32,12 +32,55 @@ ApplyOptions ReadApplyOptions(const po::variables_map& vm) {
   return o;
 }
 
+// Reads a saved plan and checks its definitions as `plan` checks the ones it makes: an edited
+// file must not bring to a host what egovctl would never define.
 Plan ReadSavedPlan(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError({path, 0, 0}, "cannot read the saved plan");
   const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_discarded()) throw ConfigError({path, 0, 0}, "the saved plan is not valid JSON");
-  return PlanFromJson(j, path);
+  Plan plan = PlanFromJson(j, path);
+  if (auto problem = ValidateDefinitions(plan)) {
+    throw ConfigError({path, 0, 0}, "refusing the saved plan: the definition of " + *problem);
+  }
+  return plan;
+}
+
+// Deletes every managed domain of the selected workloads (all with `all`) on the hosts that
+// can be read; each workload's own network and pool go with its last domain on a host.
+Plan DestroyPlan(const std::vector<ObservedHost>& hosts, bool all,
+                 const std::set<std::string>& selected) {
+  Plan plan;
+  plan.fingerprint = Fingerprint(hosts);
+  for (const auto& h : hosts) {
+    if (!h.reachable) {
+      plan.unreachable[h.ref.host->name] = h.error;
+      continue;
+    }
+    std::map<std::string, size_t> last;  // workload -> its last delete on this host
+    for (const auto& d : h.domains) {
+      if (!d.metadata || (!all && !selected.count(d.metadata->workload))) continue;
+      Action a;
+      a.kind = ActionKind::kDelete;
+      a.host = h.ref.host->name;
+      a.workload = d.metadata->workload;
+      a.replica = d.metadata->replica;
+      a.domain = d.name;
+      a.uuid = d.uuid;
+      a.state = StateName(d.state);
+      a.reason = "destroy requested";
+      last[a.workload] = plan.actions.size();
+      plan.actions.push_back(std::move(a));
+    }
+    for (const auto& [workload, index] : last) {
+      const std::string own = SeparationName(workload);
+      Action& a = plan.actions[index];
+      a.cleanup = h.networks.count(own) || h.pools.count(own);
+      if (h.networks.count(own)) a.network = own;
+      if (h.pools.count(own)) a.pool = own;
+    }
+  }
+  return plan;
 }
 
 // Runs the plan and reports; the exit code says whether everything was done.
@@ -110,13 +153,13 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   if (vm.count("plan")) saved = ReadSavedPlan(vm["plan"].as<std::string>());
   World world;
   try {
-    world = LoadWorld(vm, JournalUse::kCreate, "apply");
+    world = LoadWorld(ReadWorldOptions(vm), JournalUse::kCreate, "apply");
   } catch (const LockBusy& e) {
     return LockedOut(e, "apply", io);
   }
   Plan plan;
   if (saved) {
-    const std::string now = Fingerprint(world.sessions);
+    const std::string now = Fingerprint(world.observed.hosts);
     if (now != saved->fingerprint) {
       io.err << "egovctl apply: the hosts changed since the plan was made (state "
              << saved->fingerprint.substr(0, 19) << " then, " << now.substr(0, 19)
@@ -125,7 +168,7 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
     }
     plan = std::move(*saved);
   } else {
-    plan = MakePlan(world, placement).plan;
+    plan = MakePlan(world.inv, world.policy, world.observed, placement).plan;
   }
   if (format == OutputFormat::kText) {
     PrintPlan(plan, io.out, false);
@@ -161,40 +204,11 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
   const OutputFormat format = ReadOutputFormat(vm);
   World world;
   try {
-    world = LoadWorld(vm, JournalUse::kCreate, "destroy");
+    world = LoadWorld(ReadWorldOptions(vm), JournalUse::kCreate, "destroy");
   } catch (const LockBusy& e) {
     return LockedOut(e, "destroy", io);
   }
-  Plan plan;
-  plan.fingerprint = Fingerprint(world.sessions);
-  for (const auto& s : world.sessions) {
-    if (!s->reachable) {
-      plan.unreachable[s->ref.host->name] = s->error;
-      continue;
-    }
-    std::map<std::string, size_t> last;  // workload -> its last delete on this host
-    for (const auto& d : s->domains) {
-      if (!d.metadata || (!all && !selected.count(d.metadata->workload))) continue;
-      Action a;
-      a.kind = ActionKind::kDelete;
-      a.host = s->ref.host->name;
-      a.workload = d.metadata->workload;
-      a.replica = d.metadata->replica;
-      a.domain = d.name;
-      a.uuid = d.uuid;
-      a.state = StateName(d.state);
-      a.reason = "destroy requested";
-      last[a.workload] = plan.actions.size();
-      plan.actions.push_back(std::move(a));
-    }
-    for (const auto& [workload, index] : last) {
-      const std::string own = SeparationName(workload);
-      Action& a = plan.actions[index];
-      a.cleanup = s->networks.count(own) || s->pools.count(own);
-      if (s->networks.count(own)) a.network = own;
-      if (s->pools.count(own)) a.pool = own;
-    }
-  }
+  const Plan plan = DestroyPlan(world.observed.hosts, all, selected);
   if (format == OutputFormat::kText) {
     PrintPlan(plan, io.out, false);
     if (!plan.HasChanges()) return plan.unreachable.empty() ? kExitOk : kExitFailure;

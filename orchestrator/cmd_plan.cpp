@@ -26,8 +26,8 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   }
   const OutputFormat format = ReadOutputFormat(vm);
   const PlacementOptions options = ReadPlacementOptions(vm);
-  const World world = LoadWorld(vm, JournalUse::kIfExists);
-  const Planned p = MakePlan(world, options);
+  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists);
+  const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
   const nlohmann::json j = ToJson(p.plan);
   if (vm.count("out")) {
     WriteFileAtomically(vm["out"].as<std::string>(), j.dump(2) + "\n");
@@ -40,6 +40,96 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   }
   return p.plan.HasChanges() ? kExitChangesPending : kExitOk;
 }
+
+namespace {
+
+// Why one workload's replicas do or do not go on one host, with where each went.
+struct Explanation {
+  const PlacementWorkload* workload = nullptr;
+  const PlacementHost* host = nullptr;
+  uint64_t seed = 0;
+  std::vector<HostExplanation> replicas;
+  std::vector<std::string> placed_on;  ///< per replica: its host, or empty
+};
+
+Explanation Explain(const Planned& p, const std::string& wname, const std::string& hname,
+                    const PlacementOptions& options) {
+  size_t w = p.model.workloads.size(), h = p.model.hosts.size();
+  for (size_t i = 0; i < p.model.workloads.size(); ++i) {
+    if (p.model.workloads[i].name == wname) w = i;
+  }
+  for (size_t i = 0; i < p.model.hosts.size(); ++i) {
+    if (p.model.hosts[i].name == hname) h = i;
+  }
+  if (w == p.model.workloads.size()) {
+    throw ConfigError({"--workload", 0, 0}, "no workload named '" + wname + "' in the inputs");
+  }
+  if (h == p.model.hosts.size()) {
+    throw ConfigError({"--host", 0, 0}, "no host named '" + hname + "' in the inputs");
+  }
+  Explanation e{&p.model.workloads[w], &p.model.hosts[h], options.seed, {}, {}};
+  e.replicas =
+      ExplainHost(p.model.hosts, p.model.workloads, p.model.existing, options, p.placement, w, h);
+  for (const auto& r : e.replicas) {
+    std::string where;
+    for (const auto& a : p.placement.assignments) {
+      if (a.workload == w && a.replica == r.replica && a.host >= 0) {
+        where = p.model.hosts[static_cast<size_t>(a.host)].name;
+      }
+    }
+    e.placed_on.push_back(where);
+  }
+  return e;
+}
+
+nlohmann::json ToJson(const Explanation& e) {
+  nlohmann::json replicas = nlohmann::json::array();
+  for (size_t k = 0; k < e.replicas.size(); ++k) {
+    const HostExplanation& r = e.replicas[k];
+    nlohmann::json reasons = nlohmann::json::array();
+    for (size_t i = 0; i < r.reasons.size(); ++i) {
+      reasons.push_back({{"code", ReasonCode(r.reasons[i])}, {"text", r.texts[i]}});
+    }
+    replicas.push_back({{"replica", r.replica},
+                        {"placed_here", r.placed_here},
+                        {"eligible", r.eligible},
+                        {"score", r.score},
+                        {"placed_on", e.placed_on[k]},
+                        {"reasons", reasons}});
+  }
+  return {{"workload", e.workload->name},
+          {"host", e.host->name},
+          {"seed", e.seed},
+          {"replicas", replicas}};
+}
+
+void PrintExplanation(const Explanation& e, std::ostream& out) {
+  const PlacementWorkload& wl = *e.workload;
+  out << "Workload " << wl.name << " (level " << wl.level << ", " << wl.replicas
+      << " replicas, spread " << ToString(wl.spread) << ", separation " << ToString(wl.separation)
+      << ") on host " << e.host->name << " (" << e.host->provider << "/" << e.host->zone
+      << "), seed " << e.seed << ":\n";
+  for (size_t k = 0; k < e.replicas.size(); ++k) {
+    const HostExplanation& r = e.replicas[k];
+    const std::string& where = e.placed_on[k];
+    out << "  replica " << r.replica << ": ";
+    if (r.placed_here) {
+      out << "placed here\n";
+    } else if (r.eligible) {
+      out << "eligible (score " << std::fixed << std::setprecision(1) << r.score
+          << "), but placed on " << (where.empty() ? "no host" : where) << "\n";
+    } else {
+      out << "refused here: ";
+      for (size_t i = 0; i < r.texts.size(); ++i) {
+        out << (i ? "; " : "") << r.texts[i] << " [" << ReasonCode(r.reasons[i]) << "]";
+      }
+      out << "\n             "
+          << (where.empty() ? "cannot be placed anywhere" : "placed on " + where) << "\n";
+    }
+  }
+}
+
+}  // namespace
 
 int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("explain options");
@@ -54,77 +144,14 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
   }
   const OutputFormat format = ReadOutputFormat(vm);
   const PlacementOptions options = ReadPlacementOptions(vm);
-  const World world = LoadWorld(vm, JournalUse::kIfExists);
-  const Planned p = MakePlan(world, options);
-  const std::string wname = vm["workload"].as<std::string>();
-  const std::string hname = vm["host"].as<std::string>();
-  size_t w = p.model.workloads.size(), h = p.model.hosts.size();
-  for (size_t i = 0; i < p.model.workloads.size(); ++i) {
-    if (p.model.workloads[i].name == wname) w = i;
-  }
-  for (size_t i = 0; i < p.model.hosts.size(); ++i) {
-    if (p.model.hosts[i].name == hname) h = i;
-  }
-  if (w == p.model.workloads.size()) {
-    throw ConfigError({"--workload", 0, 0}, "no workload named '" + wname + "' in the inputs");
-  }
-  if (h == p.model.hosts.size()) {
-    throw ConfigError({"--host", 0, 0}, "no host named '" + hname + "' in the inputs");
-  }
-  const auto explained =
-      ExplainHost(p.model.hosts, p.model.workloads, p.model.existing, options, p.placement, w, h);
-  const PlacementWorkload& wl = p.model.workloads[w];
-  const PlacementHost& host = p.model.hosts[h];
-  auto placed_on = [&](int replica) -> std::string {
-    for (const auto& a : p.placement.assignments) {
-      if (a.workload == w && a.replica == replica && a.host >= 0) {
-        return p.model.hosts[static_cast<size_t>(a.host)].name;
-      }
-    }
-    return {};
-  };
+  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists);
+  const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
+  const Explanation e =
+      Explain(p, vm["workload"].as<std::string>(), vm["host"].as<std::string>(), options);
   if (format == OutputFormat::kJson) {
-    nlohmann::json replicas = nlohmann::json::array();
-    for (const auto& e : explained) {
-      nlohmann::json reasons = nlohmann::json::array();
-      for (size_t i = 0; i < e.reasons.size(); ++i) {
-        reasons.push_back({{"code", ReasonCode(e.reasons[i])}, {"text", e.texts[i]}});
-      }
-      replicas.push_back({{"replica", e.replica},
-                          {"placed_here", e.placed_here},
-                          {"eligible", e.eligible},
-                          {"score", e.score},
-                          {"placed_on", placed_on(e.replica)},
-                          {"reasons", reasons}});
-    }
-    io.out << nlohmann::json{{"workload", wname},
-                             {"host", hname},
-                             {"seed", options.seed},
-                             {"replicas", replicas}}
-                  .dump(2)
-           << "\n";
-    return kExitOk;
-  }
-  io.out << "Workload " << wname << " (level " << wl.level << ", " << wl.replicas
-         << " replicas, spread " << ToString(wl.spread) << ", separation "
-         << ToString(wl.separation) << ") on host " << hname << " (" << host.provider << "/"
-         << host.zone << "), seed " << options.seed << ":\n";
-  for (const auto& e : explained) {
-    const std::string where = placed_on(e.replica);
-    io.out << "  replica " << e.replica << ": ";
-    if (e.placed_here) {
-      io.out << "placed here\n";
-    } else if (e.eligible) {
-      io.out << "eligible (score " << std::fixed << std::setprecision(1) << e.score
-             << "), but placed on " << (where.empty() ? "no host" : where) << "\n";
-    } else {
-      io.out << "refused here: ";
-      for (size_t i = 0; i < e.texts.size(); ++i) {
-        io.out << (i ? "; " : "") << e.texts[i] << " [" << ReasonCode(e.reasons[i]) << "]";
-      }
-      io.out << "\n             "
-             << (where.empty() ? "cannot be placed anywhere" : "placed on " + where) << "\n";
-    }
+    io.out << ToJson(e).dump(2) << "\n";
+  } else {
+    PrintExplanation(e, io.out);
   }
   return kExitOk;
 }

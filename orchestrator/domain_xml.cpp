@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <string_view>
+#include <vector>
 
 #include "orchestrator/desired.h"
 
@@ -62,6 +64,118 @@ void CollectError(void* ctx, const char* fmt, ...) {
   va_end(ap);
   *out = buf;
   while (!out->empty() && out->back() == '\n') out->pop_back();
+}
+
+std::string_view Name(const xmlNode* n) { return reinterpret_cast<const char*>(n->name); }
+
+// The element as written: <name> or <prefix:name>.
+std::string Element(const xmlNode* n) {
+  std::string prefix = n->ns && n->ns->prefix ? reinterpret_cast<const char*>(n->ns->prefix) : "";
+  return "<" + (prefix.empty() ? "" : prefix + ":") + std::string(Name(n)) + ">";
+}
+
+// Takes a string libxml2 allocated.
+std::string Take(xmlChar* v) {
+  std::string out = v ? reinterpret_cast<const char*>(v) : "";
+  xmlFree(v);
+  return out;
+}
+
+std::string Attr(xmlNode* n, const char* name) {
+  return Take(xmlGetProp(n, reinterpret_cast<const xmlChar*>(name)));
+}
+
+std::string Text(xmlNode* n) { return Take(xmlNodeGetContent(n)); }
+
+template <size_t N>
+bool OneOf(std::string_view s, const std::string_view (&list)[N]) {
+  return std::find(std::begin(list), std::end(list), s) != std::end(list);
+}
+
+std::vector<xmlNode*> Children(xmlNode* n) {
+  std::vector<xmlNode*> out;
+  for (xmlNode* c = n->children; c; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) out.push_back(c);
+  }
+  return out;
+}
+
+std::string Unhardened(const std::string& what) {
+  return "has " + what + ", which egovctl never defines (hardening)";
+}
+
+// A device egovctl attaches, configured as it configures it; empty when it is.
+std::string DeviceProblem(xmlNode* d) {
+  static constexpr std::string_view kDevices[] = {"disk", "interface", "video", "memballoon"};
+  const std::string_view name = Name(d);
+  if (!OneOf(name, kDevices)) return Unhardened(Element(d));
+  if (name == "disk" && Attr(d, "type") != "file") return Unhardened("a disk that is not a file");
+  if (name == "interface" && Attr(d, "type") != "network") {
+    return Unhardened("an interface that is not on a libvirt network");
+  }
+  if (name == "memballoon" && Attr(d, "model") != "none") return Unhardened("a memory balloon");
+  if (name == "video") {
+    for (xmlNode* m : Children(d)) {
+      if (Name(m) == "model" && Attr(m, "type") == "none") return {};
+    }
+    return Unhardened("a video card");
+  }
+  return {};
+}
+
+// The metadata element egovctl writes, for the expected workload and replica.
+std::string MetadataProblem(xmlNode* metadata, const ExpectedDomain& expected) {
+  for (xmlNode* c : Children(metadata)) {
+    if (!c->ns || !c->ns->href ||
+        xmlStrcmp(c->ns->href, reinterpret_cast<const xmlChar*>(kMetadataNamespace)) != 0) {
+      continue;
+    }
+    std::unique_ptr<xmlBuffer, decltype(&xmlBufferFree)> buf(xmlBufferCreate(), xmlBufferFree);
+    xmlNodeDump(buf.get(), c->doc, c, 0, 0);
+    const auto m = ParseMetadataElement(
+        std::string_view(reinterpret_cast<const char*>(xmlBufferContent(buf.get())),
+                         static_cast<size_t>(xmlBufferLength(buf.get()))));
+    if (!m) return "has an incomplete egovctl metadata element";
+    if (m->workload != expected.workload || m->replica != expected.replica) {
+      return "has the metadata of " + m->workload + " replica " + std::to_string(m->replica) +
+             ", not of " + expected.workload + " replica " + std::to_string(expected.replica);
+    }
+    return {};
+  }
+  return "has no egovctl metadata";
+}
+
+// What BuildDomainXml writes for `expected`, and nothing else; empty when it is.
+std::string DefinitionProblem(xmlNode* root, const ExpectedDomain& expected) {
+  static constexpr std::string_view kTypes[] = {"test", "qemu", "kvm"};
+  static constexpr std::string_view kTop[] = {"name",     "uuid", "title",       "metadata",
+                                              "memory",   "vcpu", "on_poweroff", "on_reboot",
+                                              "on_crash", "os",   "devices",     "seclabel"};
+  if (!OneOf(Attr(root, "type"), kTypes)) {
+    return Unhardened("domain type '" + Attr(root, "type") + "'");
+  }
+  std::string problem = "has no egovctl metadata";
+  for (xmlNode* c : Children(root)) {
+    const std::string_view name = Name(c);
+    if (c->ns || !OneOf(name, kTop)) return Unhardened(Element(c));
+    if (name == "name" && Text(c) != expected.name) {
+      return "is named " + Text(c) + ", not " + expected.name;
+    }
+    if (name == "uuid" && Text(c) != expected.uuid) {
+      return "has UUID " + Text(c) + ", not " + expected.uuid;
+    }
+    if (name == "seclabel" && Attr(c, "type") != "dynamic") {
+      return Unhardened("a security label that is not dynamic");
+    }
+    for (xmlNode* o : name == "os" ? Children(c) : std::vector<xmlNode*>{}) {
+      if (Name(o) != "type") return Unhardened("<os>" + Element(o));
+    }
+    for (xmlNode* d : name == "devices" ? Children(c) : std::vector<xmlNode*>{}) {
+      if (std::string p = DeviceProblem(d); !p.empty()) return p;
+    }
+    if (name == "metadata") problem = MetadataProblem(c, expected);
+  }
+  return problem;
 }
 
 }  // namespace
@@ -137,21 +251,26 @@ std::string BuildPoolXml(const std::string& name) {
          XmlEscape(name) + "</path>\n  </target>\n</pool>\n";
 }
 
-std::optional<std::string> ValidateDomainXml(const std::string& xml) {
+std::optional<std::string> ValidateDomainXml(const std::string& xml,
+                                             const ExpectedDomain& expected) {
   const Schema& s = LoadSchema();
   if (!s.schema) return s.error;
   std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
       xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", "UTF-8",
                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
       xmlFreeDoc);
-  if (!doc) return "generated domain XML is not well formed";
+  if (!doc) return "the domain XML is not well formed";
   // A validation context is cheap and not shareable between threads: one per call.
   std::unique_ptr<xmlRelaxNGValidCtxt, decltype(&xmlRelaxNGFreeValidCtxt)> ctx(
       xmlRelaxNGNewValidCtxt(s.schema), xmlRelaxNGFreeValidCtxt);
   std::string error;
   xmlRelaxNGSetValidErrors(ctx.get(), CollectError, CollectError, &error);
   if (xmlRelaxNGValidateDoc(ctx.get(), doc.get()) != 0) {
-    return error.empty() ? "domain XML does not match libvirt's schema" : error;
+    return "does not match libvirt's domain schema: " +
+           (error.empty() ? std::string("no detail") : error);
+  }
+  if (std::string p = DefinitionProblem(xmlDocGetRootElement(doc.get()), expected); !p.empty()) {
+    return p;
   }
   return std::nullopt;
 }

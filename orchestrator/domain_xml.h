@@ -37,8 +37,21 @@ std::string BuildNetworkXml(const std::string& name);
 /// A directory storage pool under /var/lib/egov/pools.
 std::string BuildPoolXml(const std::string& name);
 
-/// Checks XML against libvirt's own domain schema (the RelaxNG files libvirt ships), parsed once
-/// per process; returns the first problem, or nullopt when valid. Thread-safe.
-std::optional<std::string> ValidateDomainXml(const std::string& xml);
+/// The domain a definition is for.
+struct ExpectedDomain {
+  std::string name;
+  std::string uuid;
+  std::string workload;
+  int replica = 0;
+};
+
+/// Checks a definition before any host sees it, whether generated now or read from a saved
+/// plan: libvirt's own domain schema (the RelaxNG files libvirt ships, parsed once per
+/// process); the hardening above (only the elements BuildDomainXml writes: no graphics, host
+/// devices, balloon, host kernel or firmware, or QEMU pass-through; file disks, network
+/// interfaces, a dynamic security label); and that it describes `expected` with egovctl's
+/// metadata. Returns the first problem, or nullopt. Thread-safe.
+std::optional<std::string> ValidateDomainXml(const std::string& xml,
+                                             const ExpectedDomain& expected);
 
 }  // namespace egov::orchestrator

@@ -108,28 +108,21 @@ std::string WithRunState(const std::string& xml, int state) {
                      static_cast<size_t>(xmlBufferLength(buf.get())));
 }
 
-}  // namespace
-
-const char* StateName(int state) {
-  switch (state) {
-    case VIR_DOMAIN_RUNNING:
-      return "running";
-    case VIR_DOMAIN_BLOCKED:
-      return "blocked";
-    case VIR_DOMAIN_PAUSED:
-      return "paused";
-    case VIR_DOMAIN_SHUTDOWN:
-      return "shutting-down";
-    case VIR_DOMAIN_SHUTOFF:
-      return "shutoff";
-    case VIR_DOMAIN_CRASHED:
-      return "crashed";
-    case VIR_DOMAIN_PMSUSPENDED:
-      return "suspended";
-    default:
-      return "unknown";
-  }
+// libvirt numbers the states as RunState does (observed.h); anything newer is "no state".
+RunState ToRunState(int state) {
+  static_assert(VIR_DOMAIN_NOSTATE == static_cast<int>(RunState::kNoState) &&
+                VIR_DOMAIN_RUNNING == static_cast<int>(RunState::kRunning) &&
+                VIR_DOMAIN_BLOCKED == static_cast<int>(RunState::kBlocked) &&
+                VIR_DOMAIN_PAUSED == static_cast<int>(RunState::kPaused) &&
+                VIR_DOMAIN_SHUTDOWN == static_cast<int>(RunState::kShutdown) &&
+                VIR_DOMAIN_SHUTOFF == static_cast<int>(RunState::kShutoff) &&
+                VIR_DOMAIN_CRASHED == static_cast<int>(RunState::kCrashed) &&
+                VIR_DOMAIN_PMSUSPENDED == static_cast<int>(RunState::kSuspended));
+  if (state < VIR_DOMAIN_NOSTATE || state > VIR_DOMAIN_PMSUSPENDED) return RunState::kNoState;
+  return static_cast<RunState>(state);
 }
+
+}  // namespace
 
 bool IsSimulatedUri(const std::string& uri, std::string& path) {
   static constexpr std::string_view kPrefix = "test://";
@@ -151,16 +144,16 @@ void EnsureSimulatedHostFile(const std::string& path, const Host& host) {
   WriteFileAtomically(path, node);
 }
 
-void ReadHost(HostSession& h) {
+void ReadHost(const libvirt::Connection& conn, ObservedHost& h) {
   h.domains.clear();
   h.networks.clear();
   h.pools.clear();
-  for (const auto& dom : h.conn->ListAllDomains()) {
+  for (const auto& dom : conn.ListAllDomains()) {
     ObservedDomain d;
     const libvirt::DomainInfo info = libvirt::GetDomainInfo(dom.get());
     d.name = info.name;
     d.uuid = info.uuid;
-    d.state = info.state;
+    d.state = ToRunState(info.state);
     d.vcpus = info.vcpus;
     d.memory_bytes = info.max_memory_kib * 1024;
     if (auto xml = libvirt::GetDomainMetadata(dom.get(), kMetadataNamespace)) {
@@ -170,54 +163,58 @@ void ReadHost(HostSession& h) {
   }
   std::sort(h.domains.begin(), h.domains.end(),
             [](const ObservedDomain& a, const ObservedDomain& b) { return a.name < b.name; });
-  for (const auto& net : h.conn->ListAllNetworks()) {
+  for (const auto& net : conn.ListAllNetworks()) {
     h.networks.insert(libvirt::NetworkName(net.get()));
   }
-  for (const auto& pool : h.conn->ListAllStoragePools()) {
+  for (const auto& pool : conn.ListAllStoragePools()) {
     h.pools.insert(libvirt::StoragePoolName(pool.get()));
   }
 }
 
-std::vector<std::unique_ptr<HostSession>> ConnectHosts(const std::vector<FleetHost>& hosts,
-                                                       const ConnectOptions& options) {
-  std::vector<std::unique_ptr<HostSession>> out(hosts.size());
+ConnectedHosts ConnectHosts(const std::vector<FleetHost>& hosts, const ConnectOptions& options) {
+  ConnectedHosts out;
+  out.sessions.resize(hosts.size());
+  out.observed.resize(hosts.size());
   ParallelFor(hosts.size(), options.threads, [&](size_t i) {
     auto s = std::make_unique<HostSession>();
-    s->ref = hosts[i];
+    ObservedHost& o = out.observed[i];
+    o.ref = hosts[i];
+    s->name = hosts[i].host->name;
     s->uri = hosts[i].host->uri;
+    s->keepalive_interval = options.keepalive_interval;
+    s->open_timeout = options.open_timeout;
     try {
       libvirt::OpenOptions open;
       open.keepalive_interval = options.keepalive_interval;
-      s->keepalive_interval = options.keepalive_interval;
       if (IsSimulatedUri(s->uri, s->sim_path)) {
         EnsureSimulatedHostFile(s->sim_path, *hosts[i].host);
         s->conn = libvirt::Connection::Open(s->uri, open);
       } else {
         s->conn = OpenWithTimeout(s->uri, open, options.open_timeout);
       }
-      s->traits = TraitsFromCapabilities(s->uri, s->conn->Capabilities());
-      ReadHost(*s);
-      s->reachable = true;
+      o.traits = TraitsFromCapabilities(s->uri, s->conn->Capabilities());
+      ReadHost(*s->conn, o);
+      o.reachable = true;
     } catch (const std::exception& e) {
-      s->reachable = false;
-      s->error = e.what();
-      s->domains.clear();
+      s->conn.reset();
+      s->error = o.error = e.what();
+      o.domains.clear();
     }
-    out[i] = std::move(s);
+    out.sessions[i] = std::move(s);
   });
   return out;
 }
 
+bool InProcess(const HostSession& h) { return h.uri.rfind("test", 0) == 0; }
+
 void OpenWorkers(HostSession& h, size_t n) {
-  if (!h.sim_path.empty() || h.uri.rfind("test", 0) == 0) return;
+  if (InProcess(h)) return;
   libvirt::OpenOptions open;
   open.keepalive_interval = h.keepalive_interval;
-  while (h.workers.size() < n) {
-    h.workers.push_back(OpenWithTimeout(h.uri, open, std::chrono::milliseconds(15000)));
-  }
+  while (h.workers.size() < n) h.workers.push_back(OpenWithTimeout(h.uri, open, h.open_timeout));
 }
 
-void SaveSimulatedHost(HostSession& h) {
+void SaveSimulatedHost(const HostSession& h) {
   if (h.sim_path.empty()) return;
   const virNodeInfo node = h.conn->NodeInfo();
   const unsigned cpus = std::max(1u, node.cpus);
@@ -238,24 +235,6 @@ void SaveSimulatedHost(HostSession& h) {
   }
   out += "</node>\n";
   ReplaceFileKeepingPrevious(h.sim_path, out);
-  h.changed = false;
-}
-
-std::string Fingerprint(const std::vector<std::unique_ptr<HostSession>>& hosts) {
-  std::vector<std::string> lines;
-  for (const auto& h : hosts) {
-    lines.push_back(h->ref.host->name + (h->reachable ? " up" : " unknown"));
-    for (const auto& d : h->domains) {
-      lines.push_back(h->ref.host->name + " " + d.uuid + " " + d.name + " " +
-                      std::to_string(d.state) + " " + std::to_string(d.vcpus) + " " +
-                      std::to_string(d.memory_bytes) + " " +
-                      (d.metadata ? d.metadata->spec_hash : std::string("unmanaged")));
-    }
-  }
-  std::sort(lines.begin(), lines.end());
-  std::string all;
-  for (const auto& l : lines) all.append(l.c_str(), l.size() + 1);  // each line ends in NUL
-  return "sha256:" + Sha256Hex(all);
 }
 
 }  // namespace egov::orchestrator

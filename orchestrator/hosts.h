@@ -2,47 +2,30 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "common/domain_metadata.h"
 #include "common/libvirt.h"
 #include "orchestrator/desired.h"
-#include "orchestrator/domain_xml.h"
+#include "orchestrator/observed.h"
 
-// The actual state of the hosts, read from libvirt. A host that cannot be read is "unknown":
-// its domains are never taken for gone. Simulated hosts (test:///ABS/PATH.xml) are libvirt
-// test-driver files that egovctl creates when missing and writes back after changing them, so
-// they keep their domains between commands.
+// The hosts as libvirt shows them: a connection per host and what was read through it (plain
+// data, observed.h). Simulated hosts (test:///ABS/PATH.xml) are libvirt test-driver files that
+// egovctl creates when missing and writes back after changing them, so they keep their domains
+// between commands.
 namespace egov::orchestrator {
 
-struct ObservedDomain {
-  std::string name;
-  std::string uuid;
-  int state = 0;  ///< virDomainState
-  unsigned vcpus = 0;
-  uint64_t memory_bytes = 0;
-  std::optional<DomainMetadata> metadata;  ///< nullopt: not managed by egovctl
-};
-
-/// One host, its open connection and what was read from it.
+/// One host's open connection, for the commands that change hosts.
 struct HostSession {
-  FleetHost ref;
+  std::string name;
   std::string uri;
   std::string sim_path;  ///< the test-driver file of a simulated host; empty otherwise
-  std::unique_ptr<libvirt::Connection> conn;
+  std::unique_ptr<libvirt::Connection> conn;  ///< null when the host could not be read
+  std::string error;                          ///< why it could not
   /// Extra connections for calls in parallel on a remote host (see OpenWorkers).
   std::vector<std::unique_ptr<libvirt::Connection>> workers;
   int keepalive_interval = 5;
-  bool reachable = false;
-  std::string error;  ///< why the host is unknown
-  HostTraits traits;
-  std::vector<ObservedDomain> domains;
-  std::set<std::string> networks;
-  std::set<std::string> pools;
-  bool changed = false;  ///< a simulated host that must be written back
+  std::chrono::milliseconds open_timeout{15000};
 };
 
 struct ConnectOptions {
@@ -51,19 +34,29 @@ struct ConnectOptions {
   size_t threads = 16;
 };
 
+/// Every host opened and read, both in the order of the hosts given.
+struct ConnectedHosts {
+  std::vector<std::unique_ptr<HostSession>> sessions;
+  std::vector<ObservedHost> observed;
+};
+
 /// Opens every host and reads its state, in parallel. Never throws for a host that fails:
-/// that host is returned unreachable with the error.
-std::vector<std::unique_ptr<HostSession>> ConnectHosts(const std::vector<FleetHost>& hosts,
-                                                       const ConnectOptions& options);
+/// that host is returned unreachable (no connection) with the error.
+ConnectedHosts ConnectHosts(const std::vector<FleetHost>& hosts, const ConnectOptions& options);
+
+/// True for libvirt's test driver, which runs in this process: its one connection takes
+/// calls from several threads safely, and a second connection to a test-driver file would be
+/// a separate host.
+bool InProcess(const HostSession& host);
 
 /// Opens up to `n` connections to a remote host for parallel calls, one call in flight on
-/// each: libvirt 9.0's keepalive does not end calls on a connection that has several calls in
-/// flight when the daemon freezes, so parallelism comes from connections, not threads.
-/// Simulated hosts get none (each connection to a test-driver file is a separate host).
+/// each, each open bounded by the host's open timeout: libvirt 9.0's keepalive does not end
+/// calls on a connection that has several calls in flight when the daemon freezes, so
+/// parallelism comes from connections, not threads. In-process hosts get none.
 void OpenWorkers(HostSession& host, size_t n);
 
-/// Reads (or re-reads) the domains, networks and pools of an open host.
-void ReadHost(HostSession& host);
+/// Reads the domains, networks and pools of an open host into `into`.
+void ReadHost(const libvirt::Connection& conn, ObservedHost& into);
 
 /// True when the URI names a test-driver file; sets `path` to it.
 bool IsSimulatedUri(const std::string& uri, std::string& path);
@@ -73,13 +66,6 @@ void EnsureSimulatedHostFile(const std::string& path, const Host& host);
 
 /// Writes a simulated host's current state (domains with their run state and metadata,
 /// networks, pools) back to its file, atomically (temp file + rename).
-void SaveSimulatedHost(HostSession& host);
-
-/// Hash of the observed state of all hosts (reachability, every domain's UUID, name, state,
-/// spec hash and size): a saved plan is applied only while this is unchanged.
-std::string Fingerprint(const std::vector<std::unique_ptr<HostSession>>& hosts);
-
-/// Domain state as a word: running, paused, shutoff, crashed, ...
-const char* StateName(int state);
+void SaveSimulatedHost(const HostSession& host);
 
 }  // namespace egov::orchestrator

@@ -3,10 +3,24 @@
 #include <ostream>
 
 #include "common/diagnostics.h"
+#include "common/units.h"
 
 namespace po = boost::program_options;
 
 namespace egov::orchestrator {
+namespace {
+
+std::chrono::milliseconds ReadDuration(const po::variables_map& vm, const char* name,
+                                       const char* example) {
+  const auto d = ParseDuration(vm[name].as<std::string>());
+  if (!d) {
+    throw ConfigError({std::string("--") + name, 0, 0},
+                      std::string("expected a duration such as ") + example);
+  }
+  return *d;
+}
+
+}  // namespace
 
 std::optional<int> ParseOptions(const std::vector<std::string>& args, const std::string& usage,
                                 po::options_description& desc,
@@ -33,6 +47,64 @@ OutputFormat ReadOutputFormat(const po::variables_map& vm) {
   if (value == "text") return OutputFormat::kText;
   if (value == "json") return OutputFormat::kJson;
   throw ConfigError({"--output", 0, 0}, "expected text or json, got '" + value + "'");
+}
+
+void AddWorldOptions(po::options_description& desc) {
+  desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
+                     "YAML file or directory with providers and workloads (repeatable)")(
+      "policy", po::value<std::string>()->default_value(""),
+      "policy file (default: the Policy among -f, else profiles/policy-default.yaml)")(
+      "results", po::value<std::string>()->default_value(""),
+      "directory of saved scan results <host>.json, instead of asking the agents")(
+      "agent-timeout", po::value<std::string>()->default_value("3s"),
+      "how long to wait for each agent's results")(
+      "keepalive", po::value<int>()->default_value(5),
+      "seconds between keepalive probes to remote hosts; a host is lost after about 4")(
+      "journal", po::value<std::string>()->default_value(""),
+      "journal database (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)")(
+      "output", po::value<std::string>()->default_value("text"), "text or json");
+}
+
+void AddLockOptions(po::options_description& desc) {
+  desc.add_options()("lock-wait", po::value<std::string>()->default_value("0s"),
+                     "how long to wait for another operator's apply to finish");
+}
+
+WorldOptions ReadWorldOptions(const po::variables_map& vm) {
+  WorldOptions o;
+  o.files = vm["file"].as<std::vector<std::string>>();
+  o.policy = vm["policy"].as<std::string>();
+  o.results = vm["results"].as<std::string>();
+  o.agent_timeout = ReadDuration(vm, "agent-timeout", "3s");
+  o.keepalive = vm["keepalive"].as<int>();
+  o.journal = vm["journal"].as<std::string>();
+  if (vm.count("lock-wait")) o.lock_wait = ReadDuration(vm, "lock-wait", "30s");
+  return o;
+}
+
+void AddPlacementOptions(po::options_description& desc) {
+  desc.add_options()("seed", po::value<uint64_t>()->default_value(1),
+                     "seed of the deterministic tie-break")(
+      "strategy", po::value<std::string>()->default_value("spread"),
+      "spread (least allocated first) or binpack (fill hosts first)")(
+      "candidates", po::value<size_t>()->default_value(256),
+      "feasible hosts scored per replica (0: all)");
+}
+
+PlacementOptions ReadPlacementOptions(const po::variables_map& vm) {
+  PlacementOptions o;
+  o.today = Today();
+  if (vm.count("seed")) o.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("candidates")) o.candidates = vm["candidates"].as<size_t>();
+  if (vm.count("strategy")) {
+    const auto& s = vm["strategy"].as<std::string>();
+    if (s == "binpack" || s == "bin-pack") {
+      o.strategy = Strategy::kBinpack;
+    } else if (s != "spread") {
+      throw ConfigError({"--strategy", 0, 0}, "expected spread or binpack, got '" + s + "'");
+    }
+  }
+  return o;
 }
 
 }  // namespace egov::orchestrator

@@ -8,10 +8,12 @@
 #include "common/model.h"
 
 // Placement of workload replicas onto hosts: a pure function of data (no I/O), so that plan,
-// explain and the benchmarks see exactly the same decisions. Hard filters first, each with a
-// stable reason code counted for every replica that cannot be placed; then a score (least
-// allocated, or bin-pack) with a seeded, deterministic tie-break. Existing replicas stay where
-// they are while they remain valid.
+// explain and the benchmarks see exactly the same decisions. Existing replicas are reconciled
+// first: the ones no longer wanted are evicted, the others stay where they are while every
+// filter still accepts them. Then each replica without a host is placed: hard filters
+// (feasibility.h), each with a stable reason code counted for every replica that cannot be
+// placed; then a score (least allocated, or bin-pack) with a seeded, deterministic tie-break
+// (rank.h).
 namespace egov::orchestrator {
 
 /// Why a host was refused. The order is the order of evaluation: a refused host is counted
@@ -108,8 +110,9 @@ struct Assignment {
   size_t evaluated = 0;  ///< hosts looked at
   /// For an unplaced replica: hosts refused, counted under their first reason.
   std::array<uint32_t, kReasonCount> refused{};
-  /// Replicas a spread reason conflicted with (bit i = replica i), per kSameHost..kSameProvider.
-  std::array<uint64_t, 3> spread_with{};
+  /// For an unplaced replica: the replicas its spread reason conflicted with, ascending (a
+  /// workload spreads over hosts, zones or providers: one reason).
+  std::vector<int> spread_with;
 };
 
 /// An existing replica that must go.
@@ -132,9 +135,10 @@ PlacementResult Place(const std::vector<PlacementHost>& hosts,
                       const std::vector<ExistingReplica>& existing,
                       const PlacementOptions& options);
 
-/// A reason with its words for one workload ("certification below level 4").
+/// A reason with its words for one workload ("certification below level 4"); a spread reason
+/// names the replicas in `spread_with`.
 std::string DescribeReason(Reason reason, const PlacementWorkload& workload,
-                           uint64_t spread_with = 0);
+                           const std::vector<int>& spread_with = {});
 
 /// "0/18 hosts: 6 certification below level 4, 5 insufficient memory, ..." for an unplaced
 /// replica.

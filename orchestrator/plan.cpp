@@ -21,8 +21,8 @@ ActionKind KindFromString(const std::string& s) {
   throw std::invalid_argument("unknown action '" + s + "'");
 }
 
-PlacementHost ToPlacementHost(const HostSession& s, const std::map<std::string, HostResults>& c) {
-  const FleetHost& f = s.ref;
+PlacementHost ToPlacementHost(const ObservedHost& o, const Observation& observed) {
+  const FleetHost& f = o.ref;
   PlacementHost h;
   h.name = f.host->name;
   h.provider = f.provider->name;
@@ -33,9 +33,11 @@ PlacementHost ToPlacementHost(const HostSession& s, const std::map<std::string, 
   h.labels = f.host->labels;
   h.capacity = f.host->capacity;
   h.overcommit = f.host->overcommit;
-  if (auto it = c.find(h.name); it != c.end()) h.compliance = it->second.profiles;
-  h.reachable = s.reachable;
-  for (const auto& d : s.domains) {
+  if (auto it = observed.compliance.find(h.name); it != observed.compliance.end()) {
+    h.compliance = it->second;
+  }
+  h.reachable = o.reachable;
+  for (const auto& d : o.domains) {
     if (d.metadata) continue;
     h.runs_unmanaged = true;
     h.unmanaged.vcpus += d.vcpus;
@@ -44,9 +46,229 @@ PlacementHost ToPlacementHost(const HostSession& s, const std::map<std::string, 
   return h;
 }
 
+// The replicas found on host `i`: its managed domains, or for a host that cannot be read what
+// the journal last saw there (unknown, not gone).
+void AddExisting(const Inventory& inv, const Observation& observed, size_t i, PlanningModel& m) {
+  const ObservedHost& o = observed.hosts[i];
+  const std::string& host = o.ref.host->name;
+  if (!o.reachable) {
+    auto it = observed.known.find(host);
+    if (it == observed.known.end()) return;
+    for (const auto& k : it->second) {
+      ExistingReplica e{k.workload, k.replica, host, k.spec_hash, {}, true};
+      if (const Workload* w = inv.FindWorkload(k.workload)) e.resources = w->resources;
+      m.existing.push_back(std::move(e));
+      m.found.emplace_back(i, -1);
+    }
+    return;
+  }
+  for (size_t d = 0; d < o.domains.size(); ++d) {
+    const ObservedDomain& dom = o.domains[d];
+    if (!dom.metadata) continue;
+    ExistingReplica e;
+    e.workload = dom.metadata->workload;
+    e.replica = dom.metadata->replica;
+    e.host = host;
+    e.spec_hash = dom.metadata->spec_hash;
+    e.resources.vcpus = dom.vcpus;
+    e.resources.memory = dom.memory_bytes;
+    if (const Workload* w = inv.FindWorkload(e.workload)) e.resources.disk = w->resources.disk;
+    m.existing.push_back(std::move(e));
+    m.found.emplace_back(i, static_cast<int>(d));
+  }
+}
+
 std::string NetworkFor(const Workload& w, const PlacementWorkload& e) {
   if (e.separation == Separation::kLogical) return SeparationName(w.name);
   return w.network;
+}
+
+// The definition of `a`'s replica on `host`, with the network and pool to ensure first.
+void Define(Action& a, const Workload& spec, const PlacementWorkload& eff,
+            const ObservedHost& host) {
+  DomainRequest req;
+  req.name = a.domain;
+  req.uuid = a.uuid;
+  req.workload = &spec;
+  req.network = NetworkFor(spec, eff);
+  req.metadata = {spec.name,           spec.agency,   spec.system,
+                  spec.security_level, a.replica,     host.ref.provider->name,
+                  host.ref.zone->name, eff.spec_hash, spec.health ? spec.health->url : "",
+                  req.network};
+  a.xml = BuildDomainXml(req, host.traits);
+  a.network = req.network;
+  if (eff.separation == Separation::kLogical) a.pool = SeparationName(spec.name);
+}
+
+std::string Join(const std::vector<FieldChange>& changes) {
+  std::string out;
+  for (const auto& c : changes) {
+    out += (out.empty() ? "" : ", ") + c.field + " " + c.from + " -> " + c.to;
+  }
+  return out;
+}
+
+// What a replica that stays on its host needs: a replace when it was defined from another spec
+// or resized since (drift reports both), a start when it is not running, else nothing.
+void CompareWithDesired(Action& a, const ExistingReplica& e, const ObservedDomain& d,
+                        const PlacementWorkload& eff) {
+  a.domain = d.name;
+  a.uuid = d.uuid;
+  a.state = StateName(d.state);
+  if (e.spec_hash != eff.spec_hash) {
+    a.kind = ActionKind::kReplace;
+    a.reason = "spec changed (" + (e.spec_hash.empty() ? "none" : e.spec_hash) + " -> " +
+               eff.spec_hash + ")";
+  } else if (const auto changes = SizeChanges(d, eff.resources); !changes.empty()) {
+    a.kind = ActionKind::kReplace;
+    a.reason = "resized outside egovctl: " + Join(changes);
+  } else if (d.state != RunState::kRunning) {
+    a.kind = ActionKind::kStart;
+    a.reason = std::string("domain is ") + a.state;
+  }
+}
+
+Unplaced ToUnplaced(const Assignment& as, const PlacementWorkload& eff, size_t hosts) {
+  Unplaced u{eff.name, as.replica, SummarizeRefusals(as, eff, hosts), {}};
+  for (size_t i = 0; i < kReasonCount; ++i) {
+    if (as.refused[i]) u.reasons[ReasonCode(static_cast<Reason>(i))] = int(as.refused[i]);
+  }
+  return u;
+}
+
+using Moves = std::map<std::pair<std::string, int>, const Eviction*>;  // replica -> its eviction
+
+// The action of a replica placed on a host: unchanged, replace or start where it stays, create
+// where it is new or moves to.
+Action ActionFor(const PlanningModel& m, const Assignment& as,
+                 const std::vector<ObservedHost>& hosts, const Moves& moved) {
+  const PlacementWorkload& eff = m.workloads[as.workload];
+  Action a;
+  a.host = hosts[static_cast<size_t>(as.host)].ref.host->name;
+  a.workload = eff.name;
+  a.replica = as.replica;
+  a.domain = DomainName(eff.name, as.replica);
+  a.uuid = ReplicaUuid(eff.name, as.replica);
+  if (as.existing < 0) {
+    a.kind = ActionKind::kCreate;
+    auto mv = moved.find({eff.name, as.replica});
+    a.reason = mv == moved.end() ? "new replica"
+                                 : "moved from " + m.existing[mv->second->existing].host + " (" +
+                                       mv->second->why + ")";
+    return a;
+  }
+  const ExistingReplica& e = m.existing[static_cast<size_t>(as.existing)];
+  const auto [hi, di] = m.found[static_cast<size_t>(as.existing)];
+  if (e.unknown) {
+    a.state = "unknown";
+    a.reason = "host unreachable; last seen there";
+  } else {
+    CompareWithDesired(a, e, hosts[hi].domains[static_cast<size_t>(di)], eff);
+  }
+  return a;
+}
+
+// A host whose compliance the workload's level requires, but nobody knows.
+bool ComplianceUnknown(const PlacementWorkload& eff, const PlacementHost& host) {
+  if (!eff.require_compliance) return false;
+  auto it = host.compliance.find(eff.profile);
+  return it == host.compliance.end() || it->second == Compliance::kUnknown;
+}
+
+void AddComplianceNotes(const PlanningModel& m,
+                        const std::map<size_t, std::vector<std::string>>& unknown, Plan& plan) {
+  for (const auto& [w, names] : unknown) {
+    const PlacementWorkload& eff = m.workloads[w];
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    plan.notes.push_back(eff.name + ": " + std::to_string(names.size()) +
+                         " new replica(s) go to hosts whose compliance with " + eff.profile +
+                         " is unknown (" + list + "); the policy allows it at level " +
+                         std::to_string(eff.level));
+  }
+}
+
+// Creates, replaces, starts and unchanged replicas, with their definitions, and the replicas
+// that cannot be placed. Notes the new replicas that go to hosts of unknown compliance.
+void AddPlacements(const PlanningModel& m, const PlacementResult& placement,
+                   const std::vector<ObservedHost>& hosts, Plan& plan) {
+  Moves moved;
+  for (const auto& ev : placement.evictions) {
+    const ExistingReplica& e = m.existing[ev.existing];
+    moved.emplace(std::make_pair(e.workload, e.replica), &ev);
+  }
+  std::map<size_t, std::vector<std::string>> unknown_compliance;  // workload -> hosts
+  std::vector<std::pair<size_t, const Assignment*>> definitions;  // action, its assignment
+  for (const Assignment& as : placement.assignments) {
+    const PlacementWorkload& eff = m.workloads[as.workload];
+    if (as.host < 0) {
+      plan.unplaced.push_back(ToUnplaced(as, eff, m.hosts.size()));
+      continue;
+    }
+    Action a = ActionFor(m, as, hosts, moved);
+    if (a.kind == ActionKind::kCreate &&
+        ComplianceUnknown(eff, m.hosts[static_cast<size_t>(as.host)])) {
+      unknown_compliance[as.workload].push_back(a.host);
+    }
+    if (a.kind == ActionKind::kCreate || a.kind == ActionKind::kReplace) {
+      definitions.emplace_back(plan.actions.size(), &as);
+    }
+    plan.actions.push_back(std::move(a));
+  }
+  // Definitions are a good part of a plan's time: both cores.
+  ParallelFor(definitions.size(), Cores(), [&](size_t i) {
+    const auto [action, as] = definitions[i];
+    Define(plan.actions[action], *m.specs[as->workload], m.workloads[as->workload],
+           hosts[static_cast<size_t>(as->host)]);
+  });
+  AddComplianceNotes(m, unknown_compliance, plan);
+}
+
+// Deletions; a workload's own network and pool go with its last domain on a host.
+void AddDeletions(const PlanningModel& m, const PlacementResult& placement,
+                  const std::vector<ObservedHost>& hosts, Plan& plan) {
+  std::set<std::pair<std::string, std::string>> staying;  // (host, workload)
+  for (const auto& a : plan.actions) staying.emplace(a.host, a.workload);
+  for (const auto& ev : placement.evictions) {
+    const ExistingReplica& e = m.existing[ev.existing];
+    const auto [hi, di] = m.found[ev.existing];
+    if (di < 0) continue;  // only known from the journal: never evicted
+    const ObservedHost& h = hosts[hi];
+    const ObservedDomain& d = h.domains[static_cast<size_t>(di)];
+    Action a;
+    a.kind = ActionKind::kDelete;
+    a.host = e.host;
+    a.workload = e.workload;
+    a.replica = e.replica;
+    a.domain = d.name;
+    a.uuid = d.uuid;
+    a.state = StateName(d.state);
+    a.reason = ev.why;
+    const std::string own = SeparationName(e.workload);
+    if (!staying.count({e.host, e.workload}) && (h.networks.count(own) || h.pools.count(own))) {
+      a.cleanup = true;
+      a.network = h.networks.count(own) ? own : "";
+      a.pool = h.pools.count(own) ? own : "";
+      staying.emplace(e.host, e.workload);  // one cleanup per host and workload
+    }
+    plan.actions.push_back(std::move(a));
+  }
+}
+
+// Hosts that cannot be read, and the domains egovctl leaves alone.
+void AddHostNotes(const std::vector<ObservedHost>& hosts, Plan& plan) {
+  for (const auto& h : hosts) {
+    if (!h.reachable) {
+      plan.unreachable[h.ref.host->name] = h.error;
+      continue;
+    }
+    const auto unmanaged = std::count_if(h.domains.begin(), h.domains.end(),
+                                         [](const ObservedDomain& d) { return !d.metadata; });
+    if (unmanaged > 0) {
+      plan.notes.push_back(h.ref.host->name + " runs " + std::to_string(unmanaged) +
+                           " domain(s) egovctl does not manage (left alone)");
+    }
+  }
 }
 
 }  // namespace
@@ -74,205 +296,58 @@ size_t Plan::Count(ActionKind kind) const {
 
 bool Plan::HasChanges() const { return actions.size() != Count(ActionKind::kUnchanged); }
 
-PlanningModel BuildModel(const Inventory& inv, const Policy& policy,
-                         const std::vector<std::unique_ptr<HostSession>>& sessions,
-                         const std::map<std::string, HostResults>& compliance,
-                         const std::map<std::string, std::vector<KnownDomain>>& known) {
+PlanningModel BuildModel(const Inventory& inv, const Policy& policy, const Observation& observed) {
   PlanningModel m;
   for (const auto& w : inv.workloads) {
     m.workloads.push_back(Effective(w, policy));
     m.specs.push_back(&w);
   }
-  for (size_t i = 0; i < sessions.size(); ++i) {
-    const HostSession& s = *sessions[i];
-    m.hosts.push_back(ToPlacementHost(s, compliance));
-    const std::string& host = s.ref.host->name;
-    if (!s.reachable) {
-      // Its domains are unknown, not gone: keep what the journal last saw there.
-      if (auto it = known.find(host); it != known.end()) {
-        for (const auto& k : it->second) {
-          ExistingReplica e{k.workload, k.replica, host, k.spec_hash, {}, true};
-          if (const Workload* w = inv.FindWorkload(k.workload)) e.resources = w->resources;
-          m.existing.push_back(std::move(e));
-          m.found.emplace_back(i, -1);
-        }
-      }
-      continue;
-    }
-    for (size_t d = 0; d < s.domains.size(); ++d) {
-      const ObservedDomain& dom = s.domains[d];
-      if (!dom.metadata) continue;
-      ExistingReplica e;
-      e.workload = dom.metadata->workload;
-      e.replica = dom.metadata->replica;
-      e.host = host;
-      e.spec_hash = dom.metadata->spec_hash;
-      e.resources.vcpus = dom.vcpus;
-      e.resources.memory = dom.memory_bytes;
-      if (const Workload* w = inv.FindWorkload(e.workload)) e.resources.disk = w->resources.disk;
-      m.existing.push_back(std::move(e));
-      m.found.emplace_back(i, static_cast<int>(d));
-    }
+  for (size_t i = 0; i < observed.hosts.size(); ++i) {
+    m.hosts.push_back(ToPlacementHost(observed.hosts[i], observed));
+    AddExisting(inv, observed, i, m);
   }
   return m;
 }
 
 Plan BuildPlan(const PlanningModel& m, const PlacementResult& placement,
-               const std::vector<std::unique_ptr<HostSession>>& sessions) {
+               const std::vector<ObservedHost>& hosts) {
   Plan plan;
   plan.seed = placement.seed;
   plan.strategy = placement.strategy;
-  plan.fingerprint = Fingerprint(sessions);
-  std::map<std::pair<std::string, int>, const Eviction*> moved;
-  for (const auto& ev : placement.evictions) {
-    const ExistingReplica& e = m.existing[ev.existing];
-    moved.emplace(std::make_pair(e.workload, e.replica), &ev);
-  }
-  std::map<size_t, std::vector<std::string>> unknown_compliance;  // workload -> hosts
-  auto make_xml = [&](Action& a, size_t w, size_t session) -> std::string {
-    const Workload& spec = *m.specs[w];
-    const PlacementWorkload& eff = m.workloads[w];
-    const FleetHost& f = sessions[session]->ref;
-    DomainRequest req;
-    req.name = a.domain;
-    req.uuid = a.uuid;
-    req.workload = &spec;
-    req.network = NetworkFor(spec, eff);
-    req.metadata = {spec.name,           spec.agency,   spec.system,
-                    spec.security_level, a.replica,     f.provider->name,
-                    f.zone->name,        eff.spec_hash, spec.health ? spec.health->url : "",
-                    req.network};
-    a.xml = BuildDomainXml(req, sessions[session]->traits);
-    a.network = req.network;
-    if (eff.separation == Separation::kLogical) a.pool = SeparationName(spec.name);
-    if (auto err = ValidateDomainXml(a.xml)) {
-      return "generated XML for " + a.domain + " does not match libvirt's domain schema: " + *err;
-    }
-    return std::string();
-  };
-  struct XmlJob {
-    size_t action, workload, session;
-  };
-  std::vector<XmlJob> xml_jobs;  // definitions to generate once every action is known
-
-  for (const Assignment& as : placement.assignments) {
-    const PlacementWorkload& eff = m.workloads[as.workload];
-    if (as.host < 0) {
-      Unplaced u{eff.name, as.replica, SummarizeRefusals(as, eff, m.hosts.size()), {}};
-      for (size_t i = 0; i < kReasonCount; ++i) {
-        if (as.refused[i]) u.reasons[ReasonCode(static_cast<Reason>(i))] = int(as.refused[i]);
-      }
-      plan.unplaced.push_back(std::move(u));
-      continue;
-    }
-    const auto session = static_cast<size_t>(as.host);
-    const HostSession& s = *sessions[session];
-    Action a;
-    a.host = s.ref.host->name;
-    a.workload = eff.name;
-    a.replica = as.replica;
-    a.domain = DomainName(eff.name, as.replica);
-    a.uuid = ReplicaUuid(eff.name, as.replica);
-    if (as.existing >= 0) {
-      const ExistingReplica& e = m.existing[static_cast<size_t>(as.existing)];
-      const auto [si, di] = m.found[static_cast<size_t>(as.existing)];
-      if (e.unknown) {
-        a.state = "unknown";
-        a.reason = "host unreachable; last seen there";
-      } else {
-        const ObservedDomain& d = sessions[si]->domains[static_cast<size_t>(di)];
-        a.domain = d.name;
-        a.uuid = d.uuid;
-        a.state = StateName(d.state);
-        if (e.spec_hash != eff.spec_hash) {
-          a.kind = ActionKind::kReplace;
-          a.reason = "spec changed (" + (e.spec_hash.empty() ? "none" : e.spec_hash) + " -> " +
-                     eff.spec_hash + ")";
-          xml_jobs.push_back({plan.actions.size(), as.workload, session});
-        } else if (d.state != VIR_DOMAIN_RUNNING) {
-          a.kind = ActionKind::kStart;
-          a.reason = std::string("domain is ") + a.state;
-        }
-      }
-    } else {
-      a.kind = ActionKind::kCreate;
-      auto mv = moved.find({eff.name, as.replica});
-      a.reason = mv == moved.end() ? "new replica"
-                                   : "moved from " + m.existing[mv->second->existing].host + " (" +
-                                         mv->second->why + ")";
-      xml_jobs.push_back({plan.actions.size(), as.workload, session});
-      const auto& traits = m.hosts[session];
-      if (eff.require_compliance) {
-        auto it = traits.compliance.find(eff.profile);
-        if (it == traits.compliance.end() || it->second == Compliance::kUnknown) {
-          unknown_compliance[as.workload].push_back(a.host);
-        }
-      }
-    }
-    plan.actions.push_back(std::move(a));
-  }
-
-  // Generating and validating a definition is most of a plan's time (54 us each): both cores.
-  std::vector<std::string> xml_errors(xml_jobs.size());
-  ParallelFor(xml_jobs.size(), Cores(), [&](size_t i) {
-    const XmlJob& j = xml_jobs[i];
-    xml_errors[i] = make_xml(plan.actions[j.action], j.workload, j.session);
-  });
-  for (const auto& e : xml_errors) {
-    if (!e.empty()) throw std::runtime_error(e);  // the first in plan order, every time
-  }
-
-  for (const auto& [w, hosts] : unknown_compliance) {
-    const PlacementWorkload& eff = m.workloads[w];
-    std::string list;
-    for (const auto& h : hosts) list += (list.empty() ? "" : ", ") + h;
-    plan.notes.push_back(eff.name + ": " + std::to_string(hosts.size()) +
-                         " new replica(s) go to hosts whose compliance with " + eff.profile +
-                         " is unknown (" + list + "); the policy allows it at level " +
-                         std::to_string(eff.level));
-  }
-
-  // Deletions; a workload's own network and pool go with its last domain on a host.
-  std::set<std::pair<std::string, std::string>> staying;  // (host, workload)
-  for (const auto& a : plan.actions) staying.emplace(a.host, a.workload);
-  for (const auto& ev : placement.evictions) {
-    const ExistingReplica& e = m.existing[ev.existing];
-    const auto [si, di] = m.found[ev.existing];
-    if (di < 0) continue;  // only known from the journal: never evicted
-    const HostSession& s = *sessions[si];
-    const ObservedDomain& d = s.domains[static_cast<size_t>(di)];
-    Action a;
-    a.kind = ActionKind::kDelete;
-    a.host = e.host;
-    a.workload = e.workload;
-    a.replica = e.replica;
-    a.domain = d.name;
-    a.uuid = d.uuid;
-    a.state = StateName(d.state);
-    a.reason = ev.why;
-    const std::string own = SeparationName(e.workload);
-    if (!staying.count({e.host, e.workload}) && (s.networks.count(own) || s.pools.count(own))) {
-      a.cleanup = true;
-      a.network = s.networks.count(own) ? own : "";
-      a.pool = s.pools.count(own) ? own : "";
-      staying.emplace(e.host, e.workload);  // one cleanup per host and workload
-    }
-    plan.actions.push_back(std::move(a));
-  }
-
-  for (const auto& s : sessions) {
-    if (!s->reachable) {
-      plan.unreachable[s->ref.host->name] = s->error;
-      continue;
-    }
-    const auto unmanaged = std::count_if(s->domains.begin(), s->domains.end(),
-                                         [](const ObservedDomain& d) { return !d.metadata; });
-    if (unmanaged > 0) {
-      plan.notes.push_back(s->ref.host->name + " runs " + std::to_string(unmanaged) +
-                           " domain(s) egovctl does not manage (left alone)");
-    }
-  }
+  plan.fingerprint = Fingerprint(hosts);
+  AddPlacements(m, placement, hosts, plan);
+  AddDeletions(m, placement, hosts, plan);
+  AddHostNotes(hosts, plan);
   return plan;
+}
+
+std::optional<std::string> ValidateDefinitions(const Plan& plan) {
+  std::vector<const Action*> defined;
+  for (const auto& a : plan.actions) {
+    if (a.kind == ActionKind::kCreate || a.kind == ActionKind::kReplace) defined.push_back(&a);
+  }
+  // About 40 us each, most of a plan's time: both cores.
+  std::vector<std::optional<std::string>> problems(defined.size());
+  ParallelFor(defined.size(), Cores(), [&](size_t i) {
+    const Action& a = *defined[i];
+    problems[i] = ValidateDomainXml(a.xml, {a.domain, a.uuid, a.workload, a.replica});
+  });
+  for (size_t i = 0; i < defined.size(); ++i) {
+    if (problems[i]) return defined[i]->domain + " on " + defined[i]->host + ": " + *problems[i];
+  }
+  return std::nullopt;
+}
+
+Planned MakePlan(const Inventory& inv, const Policy& policy, const Observation& observed,
+                 const PlacementOptions& options) {
+  Planned p;
+  p.model = BuildModel(inv, policy, observed);
+  p.placement = Place(p.model.hosts, p.model.workloads, p.model.existing, options);
+  p.plan = BuildPlan(p.model, p.placement, observed.hosts);
+  if (auto problem = ValidateDefinitions(p.plan)) {
+    throw std::runtime_error("generated definition of " + *problem);
+  }
+  return p;
 }
 
 nlohmann::json ToJson(const Plan& plan) {

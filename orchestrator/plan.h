@@ -2,19 +2,19 @@
 
 #include <iosfwd>
 #include <map>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/compliance.h"
-#include "orchestrator/hosts.h"
 #include "orchestrator/journal.h"
+#include "orchestrator/observed.h"
 #include "orchestrator/placement.h"
 
 // The plan: the diff between where every replica should run and what the hosts really run,
-// as create / replace / start / delete / unchanged actions, each with its reason.
+// as create / replace / start / delete / unchanged actions, each with its reason. Made by pure
+// functions of data: the inventory, the policy and what was observed on the hosts.
 namespace egov::orchestrator {
 
 enum class ActionKind { kCreate, kReplace, kStart, kDelete, kUnchanged };
@@ -55,25 +55,47 @@ struct Plan {
   bool HasChanges() const;
 };
 
-/// What placement works on, derived from the inventory, the policy and the hosts' state.
+/// What was read from the hosts and their agents: the planner's only view of the fleet.
+struct Observation {
+  std::vector<ObservedHost> hosts;  ///< one per inventory host, in inventory order
+  /// Live compliance per host and profile, when a level of the policy requires it; a host or
+  /// profile that is absent is unknown.
+  std::map<std::string, std::map<std::string, Compliance>> compliance;
+  /// What the journal last recorded on each unreachable host.
+  std::map<std::string, std::vector<KnownDomain>> known;
+};
+
+/// What placement works on, derived from the inventory, the policy and the observation.
 struct PlanningModel {
-  std::vector<PlacementHost> hosts;  ///< parallel to the sessions
+  std::vector<PlacementHost> hosts;  ///< parallel to the observed hosts
   std::vector<PlacementWorkload> workloads;
   std::vector<const Workload*> specs;  ///< parallel to workloads
   std::vector<ExistingReplica> existing;
-  /// Where each existing replica was found: session index and domain index (-1: from journal).
+  /// Where each existing replica was found: host index and domain index (-1: from journal).
   std::vector<std::pair<size_t, int>> found;
 };
 
-PlanningModel BuildModel(const Inventory& inv, const Policy& policy,
-                         const std::vector<std::unique_ptr<HostSession>>& sessions,
-                         const std::map<std::string, HostResults>& compliance,
-                         const std::map<std::string, std::vector<KnownDomain>>& known);
+PlanningModel BuildModel(const Inventory& inv, const Policy& policy, const Observation& observed);
 
-/// Turns a placement into actions against the observed state. Domain XML is generated and
-/// checked against libvirt's schema here, so nothing invalid reaches a host.
+/// Turns a placement into actions against the observed hosts, with the domain XML of every
+/// create and replace (checked separately: ValidateDefinitions).
 Plan BuildPlan(const PlanningModel& model, const PlacementResult& placement,
-               const std::vector<std::unique_ptr<HostSession>>& sessions);
+               const std::vector<ObservedHost>& hosts);
+
+/// Checks every definition of a plan, made now or saved earlier, against libvirt's schema,
+/// egovctl's hardening and the domain its action names (ValidateDomainXml), on every core.
+/// Returns the first problem in plan order ("<domain> on <host>: ..."), or nullopt.
+std::optional<std::string> ValidateDefinitions(const Plan& plan);
+
+/// The whole pipeline: model, placement, plan. Throws when a definition fails
+/// ValidateDefinitions, so nothing invalid reaches a host.
+struct Planned {
+  PlanningModel model;
+  PlacementResult placement;
+  Plan plan;
+};
+Planned MakePlan(const Inventory& inv, const Policy& policy, const Observation& observed,
+                 const PlacementOptions& options);
 
 nlohmann::json ToJson(const Plan& plan);
 /// Reads a saved plan; throws ConfigError when it is not one.

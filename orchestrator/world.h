@@ -1,35 +1,38 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
-
 #include "common/model.h"
-#include "orchestrator/compliance.h"
 #include "orchestrator/hosts.h"
 #include "orchestrator/journal.h"
-#include "orchestrator/placement.h"
 #include "orchestrator/plan.h"
 
 // What every host-facing egovctl command starts from: the validated inputs, the policy, the
-// hosts' observed state and (when the policy asks for it) their live compliance.
+// hosts' connections and observed state and (when the policy asks for it) their live
+// compliance.
 namespace egov::orchestrator {
 
-/// Adds -f, --policy, --results, --agent-timeout, --keepalive, --journal, --output.
-void AddWorldOptions(boost::program_options::options_description& desc);
-/// Adds --seed, --strategy, --candidates.
-void AddPlacementOptions(boost::program_options::options_description& desc);
-PlacementOptions ReadPlacementOptions(const boost::program_options::variables_map& vm);
+/// The inputs and hosts of a command, as its options name them.
+struct WorldOptions {
+  std::vector<std::string> files;  ///< -f: YAML files or directories
+  std::string policy;              ///< empty: the Policy among the files, else the default
+  std::string results;             ///< directory of saved scan results; empty: ask the agents
+  std::chrono::milliseconds agent_timeout{3000};
+  int keepalive = 5;                       ///< seconds between keepalive probes to remote hosts
+  std::string journal;                     ///< empty: Journal::DefaultPath()
+  std::chrono::milliseconds lock_wait{0};  ///< how long to wait for another operator's lock
+};
 
 struct World {
   Inventory inv;
   Policy policy;
-  std::vector<std::unique_ptr<HostSession>> sessions;  ///< one per inventory host, in order
-  std::map<std::string, HostResults> compliance;
-  std::map<std::string, std::vector<KnownDomain>> known;  ///< journal's record, unreachable hosts
+  Observation observed;  ///< what the planner, status and drift work on
+  std::vector<std::unique_ptr<HostSession>> sessions;  ///< parallel to observed.hosts
   std::unique_ptr<Journal> journal;
 
   std::map<std::string, HostSession*> SessionsByName() const;
@@ -48,20 +51,9 @@ class LockBusy : public std::runtime_error {
 };
 
 /// Loads the inputs (exit 2 on any problem, before any host is touched), takes the journal's
-/// lock for `lock_operation` when one is named (waiting up to --lock-wait; throws LockBusy),
+/// lock for `lock_operation` when one is named (waiting up to `lock_wait`; throws LockBusy),
 /// then connects to every host and reads compliance when a level of the policy requires it.
-World LoadWorld(const boost::program_options::variables_map& vm, JournalUse journal,
+World LoadWorld(const WorldOptions& options, JournalUse journal,
                 const std::string& lock_operation = "", bool read_compliance = true);
-
-/// Adds --lock-wait.
-void AddLockOptions(boost::program_options::options_description& desc);
-
-/// The whole planning pipeline on a loaded world.
-struct Planned {
-  PlanningModel model;
-  PlacementResult placement;
-  Plan plan;
-};
-Planned MakePlan(const World& world, const PlacementOptions& options);
 
 }  // namespace egov::orchestrator

@@ -1,9 +1,13 @@
 #include "orchestrator/apply.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <sstream>
 
@@ -33,8 +37,10 @@ class ApplyOnTestDriver : public ::testing::Test {
         "---\nkind: Workload\nname: w\nagency: a\nsystem: s\nsecurity_level: 3\n"
         "replicas: 2\nresources: {vcpus: 1, memory: 64Mi}\n";
     inv_ = LoadInventoryText("inv.yaml", yaml);
-    sessions_ = ConnectHosts(ListHosts(inv_), {});
-    for (auto& s : sessions_) by_name_[s->ref.host->name] = s.get();
+    ConnectedHosts connected = ConnectHosts(ListHosts(inv_), {});
+    sessions_ = std::move(connected.sessions);
+    observed_ = std::move(connected.observed);
+    for (auto& s : sessions_) by_name_[s->name] = s.get();
     journal_ = std::make_unique<Journal>((dir_ / "journal.db").string());
   }
 
@@ -54,7 +60,7 @@ class ApplyOnTestDriver : public ::testing::Test {
     r.metadata.replica = replica;
     r.metadata.security_level = 3;
     r.network = SeparationName("w");
-    a.xml = BuildDomainXml(r, by_name_[host]->traits);
+    a.xml = BuildDomainXml(r, observed_[host == "h1" ? 0 : 1].traits);
     a.network = a.pool = SeparationName("w");
     return a;
   }
@@ -66,6 +72,7 @@ class ApplyOnTestDriver : public ::testing::Test {
   egov::testing::TempDir dir_;
   Inventory inv_;
   std::vector<std::unique_ptr<HostSession>> sessions_;
+  std::vector<ObservedHost> observed_;
   std::map<std::string, HostSession*> by_name_;
   std::unique_ptr<Journal> journal_;
   std::ostringstream progress_;
@@ -162,14 +169,14 @@ TEST_F(ApplyOnTestDriver, DeleteRemovesTheDomainAndItsOwnNetworkAndPool) {
   del.network = del.pool = "egov-w";
   plan.actions = {del, del};  // deleting twice is fine: the second finds nothing
   const ApplyReport r = ExecutePlan(plan, by_name_, nullptr, {}, progress_);
-  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(r.failed, 0u) << progress_.str();
   EXPECT_EQ(DomainsOn("h1"), 0u);
   EXPECT_FALSE(by_name_["h1"]->conn->LookupNetwork("egov-w"));
   EXPECT_FALSE(by_name_["h1"]->conn->LookupStoragePool("egov-w"));
 }
 
 TEST_F(ApplyOnTestDriver, StepsOnAnUnreachableHostAreSkippedAndReported) {
-  by_name_["h2"]->reachable = false;
+  by_name_["h2"]->conn.reset();
   by_name_["h2"]->error = "connection refused";
   Plan plan;
   plan.actions = {Create("h1", 0), Create("h2", 1)};
@@ -183,13 +190,60 @@ TEST_F(ApplyOnTestDriver, SimulatedHostsKeepTheirDomainsBetweenConnections) {
   Plan plan;
   plan.actions = {Create("h1", 0)};
   ExecutePlan(plan, by_name_, nullptr, {}, progress_);
-  auto again = ConnectHosts(ListHosts(inv_), {});
-  ASSERT_TRUE(again[0]->reachable) << again[0]->error;
-  ASSERT_EQ(again[0]->domains.size(), 1u);
-  EXPECT_EQ(again[0]->domains[0].state, VIR_DOMAIN_RUNNING);
-  ASSERT_TRUE(again[0]->domains[0].metadata);
-  EXPECT_EQ(again[0]->domains[0].metadata->workload, "w");
-  EXPECT_TRUE(again[0]->networks.count("egov-w"));
+  const ObservedHost again = ConnectHosts(ListHosts(inv_), {}).observed[0];
+  ASSERT_TRUE(again.reachable) << again.error;
+  ASSERT_EQ(again.domains.size(), 1u);
+  EXPECT_EQ(again.domains[0].state, RunState::kRunning);
+  ASSERT_TRUE(again.domains[0].metadata);
+  EXPECT_EQ(again.domains[0].metadata->workload, "w");
+  EXPECT_TRUE(again.networks.count("egov-w"));
+}
+
+// Two deletes of one domain on two strands raced: both found it running, one powered it off, and
+// the other's power-off failed ("domain is not running"). Steps on one domain share a strand.
+TEST(ApplyStrands, StepsOnOneDomainStayOnOneStrandInPlanOrder) {
+  const std::vector<std::vector<size_t>> together = {{0, 1, 4}, {2, 5}, {3}};
+  EXPECT_EQ(SplitIntoStrands({"a", "a", "b", "c", "a", "b"}, 3), together);
+  const std::vector<std::vector<size_t>> round = {{0, 2, 4}, {1, 3}};  // step i on strand i % n
+  EXPECT_EQ(SplitIntoStrands({"a", "b", "c", "d", "e"}, 2), round);
+}
+
+// When the extra connections of a remote host cannot be opened, its steps run on one strand on
+// the main connection, never several calls at once on it (libvirt 9.0's keepalive cannot end
+// them when the daemon freezes).
+TEST(ApplyStrands, ARemoteHostGetsOneStrandPerConnection) {
+  HostSession remote;
+  remote.uri = "qemu+tcp://192.0.2.1/system";
+  EXPECT_EQ(StrandConnections(remote, 4, 10).size(), 1u);
+  remote.workers.push_back(libvirt::Connection::Open("test:///default"));
+  const auto two = StrandConnections(remote, 4, 10);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[1], remote.workers[0].get());
+  EXPECT_EQ(StrandConnections(remote, 4, 1).size(), 1u);
+  HostSession simulated;  // in this process: one connection for every strand
+  simulated.uri = "test:///var/lib/sim/h1.xml";
+  EXPECT_EQ(StrandConnections(simulated, 4, 10).size(), 4u);
+  EXPECT_EQ(StrandConnections(simulated, 4, 3).size(), 3u);
+}
+
+// A host that accepts TCP but never answers (a frozen daemon): opening its extra connections
+// gives up after the host's open timeout.
+TEST(OpenWorkers, GivesUpAfterTheHostsOpenTimeout) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  HostSession frozen;
+  frozen.uri = "qemu+tcp://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/system";
+  frozen.open_timeout = std::chrono::milliseconds(300);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(OpenWorkers(frozen, 1), libvirt::Error);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  ::close(listener);  // the abandoned open ends with the connection reset
 }
 
 }  // namespace

@@ -30,21 +30,71 @@ DomainRequest Request(const Workload& w) {
   return r;
 }
 
+const ExpectedDomain kExpected = {DomainName("dvc", 0), ReplicaUuid("dvc", 0), "dvc", 0};
+
 TEST(DomainXml, ValidAgainstLibvirtsSchemaForEveryHostKind) {
   const Workload w = Sample();
   for (auto kind : {HostTraits::Kind::kTest, HostTraits::Kind::kQemu, HostTraits::Kind::kKvm}) {
     for (const std::string model : {"", "apparmor", "selinux"}) {
       const std::string xml = BuildDomainXml(Request(w), {kind, model});
-      EXPECT_EQ(ValidateDomainXml(xml), std::nullopt) << xml;
+      EXPECT_EQ(ValidateDomainXml(xml, kExpected), std::nullopt) << xml;
     }
   }
 }
 
 TEST(DomainXml, SchemaCheckCatchesWhatLibvirtWouldDrop) {
   EXPECT_NE(ValidateDomainXml("<domain type='test'><name>x</name><memory>1</memory>"
-                              "<os><type>hvm</type></os><bogus/></domain>"),
+                              "<os><type>hvm</type></os><bogus/></domain>",
+                              kExpected),
             std::nullopt);
-  EXPECT_NE(ValidateDomainXml("<domain"), std::nullopt);
+  EXPECT_NE(ValidateDomainXml("<domain", kExpected), std::nullopt);
+}
+
+// A definition edited in a saved plan: valid for libvirt, but not what egovctl defines.
+TEST(DomainXml, RefusesWhatEgovctlNeverDefines) {
+  const std::string xml = BuildDomainXml(Request(Sample()), {HostTraits::Kind::kKvm, "selinux"});
+  auto edit = [&](const std::string& from, const std::string& to) {
+    std::string out = xml;
+    const size_t at = out.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? out : out.replace(at, from.size(), to);
+  };
+  const std::string devices = "  <devices>\n";
+  const struct {
+    std::string xml;
+    std::string problem;
+  } cases[] = {
+      {edit(devices, devices + "<graphics type='vnc' port='-1' autoport='yes'/>"),
+       "has <graphics>, which egovctl never defines (hardening)"},
+      {edit(devices, devices + "<hostdev mode='subsystem' type='pci'><source><address "
+                               "domain='0' bus='0' slot='1' function='0'/></source></hostdev>"),
+       "has <hostdev>, which egovctl never defines (hardening)"},
+      {edit("<memballoon model='none'/>", "<memballoon model='virtio'/>"),
+       "has a memory balloon, which egovctl never defines (hardening)"},
+      {edit("<video><model type='none'/></video>", "<video><model type='vga'/></video>"),
+       "has a video card, which egovctl never defines (hardening)"},
+      {edit(devices, devices + "<disk type='block' device='disk'><source dev='/dev/sda'/>"
+                               "<target dev='vdb' bus='virtio'/></disk>"),
+       "has a disk that is not a file, which egovctl never defines (hardening)"},
+      {edit("<seclabel type='dynamic' model='selinux' relabel='yes'/>", "<seclabel type='none'/>"),
+       "has a security label that is not dynamic, which egovctl never defines (hardening)"},
+      {edit("<type arch='x86_64'>hvm</type>",
+            "<type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel>"),
+       "has <os><kernel>, which egovctl never defines (hardening)"},
+      {edit("<domain type='kvm'>",
+            "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+            "<qemu:commandline><qemu:arg value='-s'/></qemu:commandline>"),
+       "has <qemu:commandline>, which egovctl never defines (hardening)"},
+      {edit("<uuid>" + ReplicaUuid("dvc", 0), "<uuid>" + ReplicaUuid("other", 0)),
+       "has UUID " + ReplicaUuid("other", 0) + ", not " + ReplicaUuid("dvc", 0)},
+      {edit("<name>dvc-0</name>", "<name>other-0</name>"), "is named other-0, not dvc-0"},
+      {edit("workload=\"dvc\"", "workload=\"other\""),
+       "has the metadata of other replica 0, not of dvc replica 0"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(ValidateDomainXml(c.xml, kExpected), c.problem) << c.xml;
+  }
+  EXPECT_EQ(ValidateDomainXml(xml, kExpected), std::nullopt);
 }
 
 TEST(DomainXml, TextIsEscapedNeverMarkup) {

@@ -347,6 +347,60 @@ TEST_F(SimCloud, SpecChangeReplacesInPlace) {
   EXPECT_EQ(Run({"plan"}).code, 0);
 }
 
+// Resized behind egovctl's back: drift says so, and the plan repairs it.
+TEST_F(SimCloud, ResizedOutsideEgovctlIsReplaced) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  const std::string host = Domains().at("cong-tt-0").first;
+  {
+    HostSession s;
+    s.uri = "test://" + sim_ + "/" + host + ".xml";
+    IsSimulatedUri(s.uri, s.sim_path);
+    s.conn = libvirt::Connection::Open(s.uri);
+    auto dom = s.conn->LookupDomainByName("cong-tt-0");
+    std::string xml = libvirt::GetDomainXml(dom.get(), VIR_DOMAIN_XML_INACTIVE);
+    const size_t at = xml.find("<vcpu");
+    ASSERT_NE(at, std::string::npos) << xml;
+    xml.replace(xml.find('>', at) + 1, 1, "4");  // 1 vCPU -> 4
+    s.conn->DefineDomain(xml, false);
+    SaveSimulatedHost(s);
+  }
+  CliRun drift = Run({"drift"});
+  EXPECT_EQ(drift.code, 3);
+  EXPECT_NE(drift.out.find("cong-tt-0 on " + host + ": resized outside egovctl: 4 vCPUs"),
+            std::string::npos)
+      << drift.out;
+  CliRun plan = Run({"plan"});
+  EXPECT_EQ(plan.code, 3);
+  EXPECT_NE(
+      plan.out.find("~ replace   cong-tt-0 on " + host + ": resized outside egovctl: vcpus 4 -> 1"),
+      std::string::npos)
+      << plan.out;
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  EXPECT_EQ(Run({"drift"}).code, 0);
+  EXPECT_EQ(Run({"plan"}).code, 0);
+}
+
+// A saved plan whose definition was edited is refused before any host is read.
+TEST_F(SimCloud, EditedSavedPlanIsRefusedNamingTheDomain) {
+  const std::string saved = (dir_ / "plan.json").string();
+  ASSERT_EQ(Run({"plan", "-o", saved}).code, 3);
+  std::ifstream in(saved);
+  nlohmann::json j = nlohmann::json::parse(in);
+  for (auto& a : j["actions"]) {
+    if (a["domain"] != "dvc-tinh-1") continue;
+    std::string xml = a["xml"];
+    xml.insert(xml.find("</devices>"), "<graphics type='vnc' autoport='yes' listen='0.0.0.0'/>");
+    a["xml"] = xml;
+  }
+  Write("plan.json", j.dump(2));
+  fs::remove_all(sim_);
+  CliRun r = Run({"apply", saved});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("dvc-tinh-1 on "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has <graphics>, which egovctl never defines"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(sim_));  // refused before any host was read
+}
+
 // An apply killed with SIGKILL at any moment, then run again, converges: every replica exactly
 // once, nothing lost, the journal says the first run was interrupted.
 TEST_F(SimCloud, KilledApplyThenRerunConverges) {

@@ -233,6 +233,29 @@ TEST(PlacementSpread, HostZoneAndProvider) {
       << SummarizeRefusals(last, w, hosts.size());
 }
 
+// Workloads may have a thousand replicas: a spread refusal names every replica it conflicts
+// with, not only those below 64.
+TEST(PlacementSpread, ConflictsNameReplicasOfAnyIndex) {
+  std::vector<PlacementHost> hosts;
+  for (int i = 0; i < 99; ++i) hosts.push_back(MakeHost("h" + std::to_string(i)));
+  PlacementWorkload w = MakeWorkload("big", 1, 100);
+  w.resources = {1, kGi, kGi};
+  w.spread = Spread::kHost;
+  auto r = PlaceAll(hosts, {w});
+  ASSERT_EQ(r.unplaced, 1u);
+  const Assignment& last = r.assignments[99];
+  EXPECT_EQ(last.host, -1);
+  std::string expected = "0/99 hosts: 99 same host as replicas 0";
+  for (int i = 1; i < 99; ++i) expected += ", " + std::to_string(i);
+  EXPECT_EQ(SummarizeRefusals(last, w, hosts.size()), expected);
+  // The host of replica 80 refuses replica 99 because of replica 80.
+  const auto host_of_80 = static_cast<size_t>(r.assignments[80].host);
+  const auto ex = ExplainHost(hosts, {w}, {}, Options(), r, 0, host_of_80);
+  ASSERT_EQ(ex.size(), 100u);
+  EXPECT_TRUE(ex[80].placed_here);
+  EXPECT_EQ(ex[99].texts, std::vector<std::string>{"same host as replica 80"});
+}
+
 TEST(PlacementScore, SpreadTakesTheLeastAllocatedHost) {
   PlacementHost busy = MakeHost("busy");
   busy.unmanaged = {8, 32 * kGi, 0};

@@ -2,113 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
-#include "common/loader.h"
-#include "orchestrator/desired.h"
+#include "orchestrator/drift.h"
+#include "tests/orchestrator/observed_fleet.h"
 
 namespace egov::orchestrator {
 namespace {
 
-const std::string kSource = EGOV_SOURCE_DIR;
-
-// Two providers, four zones; hosts are simulated sessions with no connection (pure diffing).
-const char* kInventory = R"(
-kind: Provider
-name: alpha
-display_name: Alpha
-certification: {scheme: MIC-1145, certificate: A-1, issued: 2024-01-01, expires: 2030-01-01,
-                max_security_level: 4}
-residency: VN
-zones:
-  - name: z1
-    hosts:
-      - {name: a1, uri: "test:///a1.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
-      - {name: a2, uri: "test:///a2.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
-  - name: z2
-    hosts:
-      - {name: a3, uri: "test:///a3.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
----
-kind: Provider
-name: beta
-display_name: Beta
-certification: {scheme: MIC-1145, certificate: B-1, issued: 2024-01-01, expires: 2030-01-01,
-                max_security_level: 2}
-residency: VN
-zones:
-  - name: z1
-    hosts:
-      - {name: b1, uri: "test:///b1.xml", capacity: {vcpus: 16, memory: 64Gi, disk: 1Ti}}
----
-kind: Workload
-name: web
-agency: "Sở Thông tin và Truyền thông"
-system: "Cổng thông tin"
-security_level: 2
-replicas: 2
-resources: {vcpus: 2, memory: 4Gi, disk: 20Gi}
-placement: {spread: host}
----
-kind: Workload
-name: db
-agency: "Bộ Tài chính"
-system: "CSDL"
-security_level: 1
-replicas: 1
-resources: {vcpus: 2, memory: 4Gi, disk: 20Gi}
-)";
-
-struct Fixture {
-  Inventory inv;
-  Policy policy;
-  std::vector<std::unique_ptr<HostSession>> sessions;
-
-  explicit Fixture(const std::string& yaml = kInventory) {
-    inv = LoadInventoryText("inventory.yaml", yaml);
-    policy = SelectPolicy(inv, kSource + "/profiles/policy-default.yaml");
-    for (const FleetHost& f : ListHosts(inv)) {
-      auto s = std::make_unique<HostSession>();
-      s->ref = f;
-      s->uri = f.host->uri;
-      s->reachable = true;
-      sessions.push_back(std::move(s));
-    }
-  }
-
-  HostSession& Host(const std::string& name) {
-    for (auto& s : sessions) {
-      if (s->ref.host->name == name) return *s;
-    }
-    throw std::runtime_error("no host " + name);
-  }
-
-  // Puts a managed domain of `workload` replica `r` on `host`, as apply would have.
-  void Run(const std::string& host, const std::string& workload, int r,
-           const std::string& spec_hash = "", int state = VIR_DOMAIN_RUNNING) {
-    const Workload* w = inv.FindWorkload(workload);
-    ObservedDomain d;
-    d.name = DomainName(workload, r);
-    d.uuid = ReplicaUuid(workload, r);
-    d.state = state;
-    d.vcpus = w ? static_cast<unsigned>(w->resources.vcpus) : 1;
-    d.memory_bytes = w ? w->resources.memory : 1 << 30;
-    DomainMetadata m;
-    m.workload = workload;
-    m.replica = r;
-    m.security_level = w ? w->security_level : 1;
-    m.spec_hash = !spec_hash.empty() ? spec_hash : w ? Effective(*w, policy).spec_hash : "x";
-    d.metadata = m;
-    Host(host).domains.push_back(d);
-  }
-
-  Plan MakePlan(std::map<std::string, HostResults> compliance = {},
-                std::map<std::string, std::vector<KnownDomain>> known = {}) {
-    const PlanningModel m = BuildModel(inv, policy, sessions, compliance, known);
-    PlacementOptions o;
-    o.today = *ParseDate("2026-11-23");
-    return BuildPlan(m, Place(m.hosts, m.workloads, m.existing, o), sessions);
-  }
-};
+using Fixture = ObservedFleet;
+const char* kInventory = kFleetInventory;
 
 const Action* Find(const Plan& p, const std::string& domain, ActionKind kind) {
   for (const auto& a : p.actions) {
@@ -169,11 +73,63 @@ TEST(PlanDiff, SpecChangeMeansReplaceInPlace) {
 
 TEST(PlanDiff, ShutOffReplicaIsStarted) {
   Fixture f;
-  f.Run("a1", "web", 0, "", VIR_DOMAIN_SHUTOFF);
+  f.Run("a1", "web", 0, "", RunState::kShutoff);
   const Plan p = f.MakePlan();
   const Action* s = Find(p, "web-0", ActionKind::kStart);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->reason, "domain is shutoff");
+}
+
+// Whatever drift reports as modified, the plan repairs, saying what differs: it is never shown
+// unchanged.
+TEST(PlanDiff, RepairsWhatDriftReports) {
+  const struct {
+    const char* name;
+    std::function<void(ObservedDomain&)> change;
+    ActionKind kind;
+    std::string reason;
+  } cases[] = {
+      {"older spec", [](ObservedDomain& d) { d.metadata->spec_hash = "sha256:old"; },
+       ActionKind::kReplace, "spec changed (sha256:old -> "},
+      {"more vCPUs", [](ObservedDomain& d) { d.vcpus = 4; }, ActionKind::kReplace,
+       "resized outside egovctl: vcpus 4 -> 2"},
+      {"less memory", [](ObservedDomain& d) { d.memory_bytes = 2ULL << 30; }, ActionKind::kReplace,
+       "resized outside egovctl: memory 2Gi -> 4Gi"},
+      {"both",
+       [](ObservedDomain& d) {
+         d.vcpus = 1;
+         d.memory_bytes = 8ULL << 30;
+       },
+       ActionKind::kReplace, "resized outside egovctl: vcpus 1 -> 2, memory 8Gi -> 4Gi"},
+      {"resized and shut off",
+       [](ObservedDomain& d) {
+         d.vcpus = 4;
+         d.state = RunState::kShutoff;
+       },
+       ActionKind::kReplace, "resized outside egovctl: vcpus 4 -> 2"},
+      {"shut off", [](ObservedDomain& d) { d.state = RunState::kShutoff; }, ActionKind::kStart,
+       "domain is shutoff"},
+      {"paused", [](ObservedDomain& d) { d.state = RunState::kPaused; }, ActionKind::kStart,
+       "domain is paused"},
+  };
+  for (const auto& c : cases) {
+    Fixture f;
+    c.change(f.Run("a1", "web", 0));
+    f.Run("a3", "web", 1);
+    f.Run("b1", "db", 0);
+    std::vector<PlacementWorkload> desired;
+    for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
+    const auto drift = DetectDrift(desired, f.observed.hosts, {});
+    ASSERT_EQ(drift.size(), 1u) << c.name;
+    EXPECT_EQ(drift[0].kind, "modified") << c.name;
+    const Plan p = f.MakePlan();
+    EXPECT_EQ(p.Count(ActionKind::kUnchanged), 2u) << c.name;
+    const Action* a = Find(p, "web-0", c.kind);
+    ASSERT_NE(a, nullptr) << c.name;
+    EXPECT_EQ(a->host, "a1") << c.name;
+    EXPECT_EQ(a->reason.rfind(c.reason, 0), 0u) << c.name << ": " << a->reason;
+    EXPECT_EQ(a->xml.empty(), c.kind != ActionKind::kReplace) << c.name;
+  }
 }
 
 TEST(PlanDiff, RemovedWorkloadIsDeletedWithItsOwnNetworkAndPool) {
@@ -198,7 +154,7 @@ TEST(PlanDiff, ReplicaOnAnInvalidHostMovesCreateBeforeDelete) {
   std::string yaml = kInventory;
   yaml.replace(yaml.find("\nsecurity_level: 2"), 18, "\nsecurity_level: 3");
   Fixture g(yaml);
-  g.Run("b1", "web", 0, Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash);
+  g.Run("b1", "web", 0, f.Spec("web"));
   const Plan p = g.MakePlan();
   const Action* del = Find(p, "web-0", ActionKind::kDelete);
   ASSERT_NE(del, nullptr);
@@ -213,12 +169,12 @@ TEST(PlanDiff, UnreachableHostIsUnknownNotEmpty) {
   Fixture f;
   f.Run("a3", "web", 1);
   f.Run("b1", "db", 0);
-  HostSession& a1 = f.Host("a1");
+  ObservedHost& a1 = f.Host("a1");
   a1.reachable = false;
   a1.error = "connection refused";
-  KnownDomain k{"a1",  "web-0", ReplicaUuid("web", 0),
-                "web", 0,       Effective(*f.inv.FindWorkload("web"), f.policy).spec_hash};
-  const Plan p = f.MakePlan({}, {{"a1", {k}}});
+  KnownDomain k{"a1", "web-0", ReplicaUuid("web", 0), "web", 0, f.Spec("web")};
+  f.observed.known = {{"a1", {k}}};
+  const Plan p = f.MakePlan();
   EXPECT_FALSE(p.HasChanges());  // web-0 is not recreated elsewhere
   EXPECT_EQ(p.unreachable.at("a1"), "connection refused");
   const Action* u = Find(p, "web-0", ActionKind::kUnchanged);
@@ -261,15 +217,35 @@ TEST(PlanJson, RoundTripsAndRejectsGarbage) {
   EXPECT_THROW(PlanFromJson(bad, "x.json"), ConfigError);
 }
 
+// A saved plan is checked as a plan being made is: an edited definition is found and named.
+TEST(PlanJson, DefinitionsAreCheckedWhetherMadeOrSaved) {
+  Fixture f;
+  const Plan p = f.MakePlan();
+  EXPECT_EQ(ValidateDefinitions(p), std::nullopt);
+  nlohmann::json edited = ToJson(p);
+  for (auto& a : edited["actions"]) {
+    if (a["domain"] != "web-1") continue;
+    std::string xml = a["xml"];
+    xml.insert(xml.find("</devices>"), "<graphics type='vnc' autoport='yes'/>");
+    a["xml"] = xml;
+  }
+  const Plan back = PlanFromJson(edited, "plan.json");
+  const auto problem = ValidateDefinitions(back);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->rfind("web-1 on ", 0), 0u) << *problem;
+  EXPECT_NE(problem->find("has <graphics>, which egovctl never defines"), std::string::npos)
+      << *problem;
+}
+
 TEST(PlanDiff, FingerprintFollowsTheHosts) {
   Fixture f;
-  const std::string before = Fingerprint(f.sessions);
+  const std::string before = Fingerprint(f.observed.hosts);
   f.Run("a1", "web", 0);
-  EXPECT_NE(Fingerprint(f.sessions), before);
+  EXPECT_NE(Fingerprint(f.observed.hosts), before);
   f.Host("a1").domains.clear();
-  EXPECT_EQ(Fingerprint(f.sessions), before);
+  EXPECT_EQ(Fingerprint(f.observed.hosts), before);
   f.Host("a2").reachable = false;
-  EXPECT_NE(Fingerprint(f.sessions), before);
+  EXPECT_NE(Fingerprint(f.observed.hosts), before);
 }
 
 // The issue's scenario: an expired provider, one certified only to level 3, one outside
@@ -303,14 +279,13 @@ TEST(PlanScenario, EveryReplicaLandsOnlyWhereItMay) {
             "placement: {spread: zone}\n";
   }
   Fixture f(yaml);
-  std::map<std::string, HostResults> compliance;
-  for (const auto& s : f.sessions) {
+  for (const auto& h : f.observed.hosts) {
     for (int l = 3; l <= 5; ++l) {
-      compliance[s->ref.host->name].profiles["decree85-level" + std::to_string(l)] =
+      f.observed.compliance[h.ref.host->name]["decree85-level" + std::to_string(l)] =
           Compliance::kPass;
     }
   }
-  const Plan p = f.MakePlan(compliance);
+  const Plan p = f.MakePlan();
   const Date today = *ParseDate("2026-11-23");
   std::map<std::string, std::set<std::string>> zones_of;
   for (const auto& a : p.actions) {

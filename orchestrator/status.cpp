@@ -1,0 +1,148 @@
+#include "orchestrator/status.h"
+
+#include <algorithm>
+#include <ostream>
+
+#include "common/units.h"
+#include "orchestrator/desired.h"
+
+namespace egov::orchestrator {
+namespace {
+
+void AddUsage(Usage& u, const ObservedHost& h) {
+  ++u.hosts;
+  u.vcpu_capacity += static_cast<uint64_t>(h.ref.host->capacity.vcpus);
+  u.memory_capacity += h.ref.host->capacity.memory;
+  if (!h.reachable) return;
+  ++u.reachable;
+  for (const auto& d : h.domains) {
+    ++u.domains;
+    u.vcpus += d.vcpus;
+    u.memory += d.memory_bytes;
+  }
+}
+
+nlohmann::json UsageJson(const Usage& u) {
+  return {{"hosts", u.hosts},
+          {"reachable", u.reachable},
+          {"domains", u.domains},
+          {"vcpus_used", u.vcpus},
+          {"vcpus", u.vcpu_capacity},
+          {"memory_used_bytes", u.memory},
+          {"memory_bytes", u.memory_capacity}};
+}
+
+std::string Percent(uint64_t used, uint64_t total) {
+  if (total == 0) return "-";
+  return std::to_string(used * 100 / total) + "%";
+}
+
+void PrintWorkload(const WorkloadStatus& w, std::ostream& out) {
+  const auto running = std::count_if(w.replicas.begin(), w.replicas.end(),
+                                     [](const ReplicaStatus& r) { return r.state == "running"; });
+  out << "  " << w.name
+      << (w.declared ? " (level " + std::to_string(w.level) + ", " + w.agency + ")"
+                     : std::string(" (not declared in the inputs)"))
+      << ": " << running << "/" << w.desired << " running\n";
+  for (const auto& r : w.replicas) {
+    out << "    " << r.domain << " on " << r.host << ": " << r.state
+        << (r.current ? "" : " (spec out of date)") << "\n";
+  }
+}
+
+void PrintCapacity(const FleetStatus& s, std::ostream& out) {
+  out << "\nCapacity by provider and zone (vCPUs used/capacity, memory used/capacity):\n";
+  for (const auto& [name, u] : s.providers) {
+    out << "  " << name << ": " << u.reachable << "/" << u.hosts << " hosts up, " << u.domains
+        << " domains, vCPUs " << u.vcpus << "/" << u.vcpu_capacity << " ("
+        << Percent(u.vcpus, u.vcpu_capacity) << "), memory " << FormatSize(u.memory) << "/"
+        << FormatSize(u.memory_capacity) << " (" << Percent(u.memory, u.memory_capacity) << ")\n";
+    for (const auto& [zname, z] : s.zones) {
+      if (zname.rfind(name + "/", 0) != 0) continue;
+      out << "    " << zname.substr(name.size() + 1) << ": " << z.reachable << "/" << z.hosts
+          << " hosts up, " << z.domains << " domains, vCPUs " << z.vcpus << "/" << z.vcpu_capacity
+          << ", memory " << FormatSize(z.memory) << "/" << FormatSize(z.memory_capacity) << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
+                            const std::vector<ObservedHost>& hosts) {
+  FleetStatus s;
+  std::map<std::string, std::string> spec;  // workload -> current spec hash
+  for (const auto& w : inv.workloads) {
+    const PlacementWorkload e = Effective(w, policy);
+    spec[w.name] = e.spec_hash;
+    s.workloads.push_back({w.name, true, w.security_level, w.agency, e.replicas, {}});
+  }
+  std::map<std::string, std::vector<ReplicaStatus>> found;
+  for (const auto& h : hosts) {
+    const FleetHost& f = h.ref;
+    AddUsage(s.providers[f.provider->name], h);
+    AddUsage(s.zones[f.provider->name + "/" + f.zone->name], h);
+    if (!h.reachable) {
+      s.unreachable.emplace_back(f.host->name, h.error);
+      continue;
+    }
+    for (const auto& d : h.domains) {
+      if (!d.metadata) continue;
+      auto current = spec.find(d.metadata->workload);
+      found[d.metadata->workload].push_back(
+          {d.metadata->replica, d.name, f.host->name, StateName(d.state),
+           current != spec.end() && current->second == d.metadata->spec_hash});
+    }
+  }
+  for (auto& w : s.workloads) {
+    if (auto it = found.find(w.name); it != found.end()) {
+      w.replicas = std::move(it->second);
+      found.erase(it);
+    }
+  }
+  for (auto& [name, replicas] : found) {
+    s.workloads.push_back({name, false, 0, "", 0, std::move(replicas)});
+  }
+  for (auto& w : s.workloads) {
+    std::stable_sort(
+        w.replicas.begin(), w.replicas.end(),
+        [](const ReplicaStatus& a, const ReplicaStatus& b) { return a.replica < b.replica; });
+  }
+  return s;
+}
+
+nlohmann::json ToJson(const FleetStatus& s) {
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const auto& w : s.workloads) {
+    nlohmann::json reps = nlohmann::json::array();
+    for (const auto& r : w.replicas) {
+      reps.push_back({{"replica", r.replica},
+                      {"domain", r.domain},
+                      {"host", r.host},
+                      {"state", r.state},
+                      {"spec_current", r.current}});
+    }
+    workloads.push_back(
+        {{"workload", w.name}, {"level", w.level}, {"desired", w.desired}, {"replicas", reps}});
+  }
+  nlohmann::json providers = nlohmann::json::object(), zones = nlohmann::json::object();
+  for (const auto& [n, u] : s.providers) providers[n] = UsageJson(u);
+  for (const auto& [n, u] : s.zones) zones[n] = UsageJson(u);
+  nlohmann::json unreachable = nlohmann::json::object();
+  for (const auto& [host, error] : s.unreachable) unreachable[host] = error;
+  return {{"workloads", workloads},
+          {"providers", providers},
+          {"zones", zones},
+          {"unreachable", unreachable}};
+}
+
+void PrintStatus(const FleetStatus& s, std::ostream& out) {
+  out << "Workloads:\n";
+  for (const auto& w : s.workloads) PrintWorkload(w, out);
+  PrintCapacity(s, out);
+  if (s.unreachable.empty()) return;
+  out << "\nUnreachable hosts (state unknown):\n";
+  for (const auto& [host, error] : s.unreachable) out << "  " << host << ": " << error << "\n";
+}
+
+}  // namespace egov::orchestrator

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/model.h"
+#include "orchestrator/observed.h"
+
+// egovctl status: the replicas of every workload and the capacity in use per provider and
+// zone, aggregated from what the hosts run.
+namespace egov::orchestrator {
+
+struct ReplicaStatus {
+  int replica = 0;
+  std::string domain;
+  std::string host;
+  std::string state;
+  bool current = false;  ///< defined from the workload's current spec
+};
+
+struct WorkloadStatus {
+  std::string name;
+  bool declared = false;  ///< in the inputs; otherwise only found on the hosts
+  int level = 0;
+  std::string agency;
+  int desired = 0;
+  std::vector<ReplicaStatus> replicas;  ///< by replica index
+};
+
+struct Usage {
+  size_t hosts = 0, reachable = 0, domains = 0;
+  uint64_t vcpus = 0, vcpu_capacity = 0, memory = 0, memory_capacity = 0;
+};
+
+struct FleetStatus {
+  std::vector<WorkloadStatus> workloads;  ///< declared ones in input order, then the others
+  std::map<std::string, Usage> providers;
+  std::map<std::string, Usage> zones;                            ///< by "provider/zone"
+  std::vector<std::pair<std::string, std::string>> unreachable;  ///< host, error; host order
+};
+
+/// Aggregates the hosts' domains per workload (with `policy` applied) and their use of
+/// capacity per provider and zone. Unreachable hosts count as hosts, not as usage.
+FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
+                            const std::vector<ObservedHost>& hosts);
+
+nlohmann::json ToJson(const FleetStatus& status);
+
+/// The status as an operator reads it.
+void PrintStatus(const FleetStatus& status, std::ostream& out);
+
+}  // namespace egov::orchestrator

@@ -1,0 +1,102 @@
+#include "orchestrator/status.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tests/orchestrator/observed_fleet.h"
+
+namespace egov::orchestrator {
+namespace {
+
+TEST(Status, AggregatesReplicasPerWorkloadAndUsagePerProviderAndZone) {
+  ObservedFleet f;
+  f.Run("a3", "web", 1, "", RunState::kShutoff);
+  f.Run("a1", "web", 0, "sha256:old");
+  f.Run("b1", "old-system", 0);
+  f.Run("b1", "stranger", 0).metadata.reset();
+
+  const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed.hosts);
+  ASSERT_EQ(s.workloads.size(), 3u);  // web and db as declared, then the undeclared one
+  const WorkloadStatus& web = s.workloads[0];
+  EXPECT_EQ(web.name, "web");
+  EXPECT_TRUE(web.declared);
+  EXPECT_EQ(web.level, 2);
+  EXPECT_EQ(web.desired, 2);
+  EXPECT_EQ(web.agency, "Sở Thông tin và Truyền thông");
+  ASSERT_EQ(web.replicas.size(), 2u);
+  EXPECT_EQ(web.replicas[0].host, "a1");  // by replica index, not host order
+  EXPECT_FALSE(web.replicas[0].current);
+  EXPECT_EQ(web.replicas[1].state, "shutoff");
+  EXPECT_TRUE(web.replicas[1].current);
+  EXPECT_EQ(s.workloads[1].name, "db");
+  EXPECT_TRUE(s.workloads[1].replicas.empty());
+  EXPECT_EQ(s.workloads[2].name, "old-system");
+  EXPECT_FALSE(s.workloads[2].declared);
+  EXPECT_EQ(s.workloads[2].desired, 0);
+
+  const Usage& alpha = s.providers.at("alpha");
+  EXPECT_EQ(alpha.hosts, 3u);
+  EXPECT_EQ(alpha.domains, 2u);
+  EXPECT_EQ(alpha.vcpus, 4u);
+  EXPECT_EQ(alpha.vcpu_capacity, 48u);
+  const Usage& beta = s.providers.at("beta");
+  EXPECT_EQ(beta.domains, 2u);  // managed or not, every domain takes capacity
+  EXPECT_EQ(beta.memory, 2ULL << 30);
+  EXPECT_EQ(s.zones.at("alpha/z1").memory, 4ULL << 30);
+  EXPECT_EQ(s.zones.at("alpha/z2").domains, 1u);
+  EXPECT_TRUE(s.unreachable.empty());
+}
+
+TEST(Status, UnreachableHostsCountAsHostsNotAsUsage) {
+  ObservedFleet f;
+  f.Run("b1", "db", 0);
+  f.Host("b1").reachable = false;
+  f.Host("b1").error = "connection refused";
+  f.Host("a1").reachable = false;
+  f.Host("a1").error = "timeout";
+  const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed.hosts);
+  EXPECT_TRUE(s.workloads[1].replicas.empty());
+  EXPECT_EQ(s.providers.at("beta").hosts, 1u);
+  EXPECT_EQ(s.providers.at("beta").reachable, 0u);
+  EXPECT_EQ(s.providers.at("beta").domains, 0u);
+  EXPECT_EQ(s.providers.at("alpha").reachable, 2u);
+  const std::vector<std::pair<std::string, std::string>> unreachable = {
+      {"a1", "timeout"}, {"b1", "connection refused"}};
+  EXPECT_EQ(s.unreachable, unreachable);  // in host order
+}
+
+TEST(Status, RendersTextAndJson) {
+  ObservedFleet f;
+  f.Run("a1", "web", 0);
+  f.Run("a3", "web", 1, "sha256:old", RunState::kPaused);
+  f.Host("b1").reachable = false;
+  f.Host("b1").error = "timeout";
+  const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed.hosts);
+  std::ostringstream text;
+  PrintStatus(s, text);
+  EXPECT_EQ(text.str(),
+            "Workloads:\n"
+            "  web (level 2, Sở Thông tin và Truyền thông): 1/2 running\n"
+            "    web-0 on a1: running\n"
+            "    web-1 on a3: paused (spec out of date)\n"
+            "  db (level 1, Bộ Tài chính): 0/1 running\n"
+            "\nCapacity by provider and zone (vCPUs used/capacity, memory used/capacity):\n"
+            "  alpha: 3/3 hosts up, 2 domains, vCPUs 4/48 (8%), memory 8Gi/192Gi (4%)\n"
+            "    z1: 2/2 hosts up, 1 domains, vCPUs 2/32, memory 4Gi/128Gi\n"
+            "    z2: 1/1 hosts up, 1 domains, vCPUs 2/16, memory 4Gi/64Gi\n"
+            "  beta: 0/1 hosts up, 0 domains, vCPUs 0/16 (0%), memory 0/64Gi (0%)\n"
+            "    z1: 0/1 hosts up, 0 domains, vCPUs 0/16, memory 0/64Gi\n"
+            "\nUnreachable hosts (state unknown):\n"
+            "  b1: timeout\n");
+  const nlohmann::json j = ToJson(s);
+  EXPECT_EQ(j["workloads"][0]["desired"], 2);
+  EXPECT_EQ(j["workloads"][0]["level"], 2);
+  EXPECT_EQ(j["workloads"][0]["replicas"][1]["spec_current"], false);
+  EXPECT_EQ(j["providers"]["alpha"]["vcpus_used"], 4);
+  EXPECT_EQ(j["zones"]["alpha/z2"]["memory_bytes"], 64ULL << 30);
+  EXPECT_EQ(j["unreachable"]["b1"], "timeout");
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
