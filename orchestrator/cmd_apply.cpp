@@ -142,8 +142,8 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   po::positional_options_description pos;
   pos.add("plan", 1);
   po::variables_map vm;
-  if (auto code =
-          ParseOptions(args, "egovctl apply [plan.json] -f PATH... [options]", desc, pos, vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "apply [plan.json] -f PATH... [options]",
+                                        desc, pos, vm, io.out, io.err)) {
     return *code;
   }
   const PlacementOptions placement = ReadPlacementOptions(vm);
@@ -188,8 +188,9 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
                      "workload to destroy (repeatable)")(
       "all", po::bool_switch(), "destroy every domain egovctl manages on the inventory's hosts");
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl destroy -f PATH... (--workload W... | --all)", desc,
-                               {}, vm, io)) {
+  if (auto code =
+          cli::ParseCommandLine("egovctl", args, "destroy -f PATH... (--workload W... | --all)",
+                                desc, {}, vm, io.out, io.err)) {
     return *code;
   }
   const bool all = vm["all"].as<bool>();
@@ -222,7 +223,8 @@ int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("force-unlock options");
   desc.add_options()("journal", po::value<std::string>()->default_value(""), "journal database");
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl force-unlock [--journal PATH]", desc, {}, vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "force-unlock [--journal PATH]", desc, {},
+                                        vm, io.out, io.err)) {
     return *code;
   }
   std::string path = vm["journal"].as<std::string>();

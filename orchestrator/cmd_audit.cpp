@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "common/agent_client.h"
+#include "common/command_line.h"
 #include "common/diagnostics.h"
 #include "common/files.h"
 #include "common/loader.h"
@@ -132,8 +133,8 @@ int CmdAuditVerify(const std::vector<std::string>& args, CommandIo io) {
   po::positional_options_description pos;
   pos.add("report", 1);
   po::variables_map vm;
-  if (auto code =
-          ParseOptions(args, "egovctl audit verify FILE [--results DIR]", desc, pos, vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "audit verify FILE [--results DIR]", desc,
+                                        pos, vm, io.out, io.err)) {
     return *code;
   }
   const std::string file = vm["report"].as<std::string>();
@@ -170,13 +171,13 @@ int CmdAuditVerify(const std::vector<std::string>& args, CommandIo io) {
 int CmdAuditDiff(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("audit diff options");
   desc.add_options()("old", po::value<std::string>()->required(), "earlier report")(
-      "new", po::value<std::string>()->required(), "later report")(
-      "output", po::value<std::string>()->default_value("text"), "text or json");
+      "new", po::value<std::string>()->required(), "later report");
+  cli::AddFormatOption(desc, {"text", "json"});
   po::positional_options_description pos;
   pos.add("old", 1).add("new", 1);
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl audit diff OLD NEW [--output text|json]", desc, pos,
-                               vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "audit diff OLD NEW [--format text|json]",
+                                        desc, pos, vm, io.out, io.err)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
@@ -202,7 +203,6 @@ po::options_description AuditOptions() {
       "read saved results DIR/<host>.json instead of asking the agents")(
       "format", po::value<std::string>(),
       "html, json or csv (default: from -o's extension, else json)")(
-      "output,o", po::value<std::string>(), "write the report to FILE (default: standard output)")(
       "from", po::value<std::string>(),
       "reporting window start YYYY-MM-DD (default: 15 Dec of the previous year)")(
       "to", po::value<std::string>(), "reporting window end YYYY-MM-DD (default: 14 Dec)")(
@@ -222,11 +222,13 @@ po::options_description AuditOptions() {
       "parallel", po::value<size_t>()->default_value(64), "agents asked at once")(
       "save-results", po::value<std::string>(), "also save each agent's answer as DIR/<host>.json")(
       "no-libvirt", po::bool_switch(), "do not read the hosts' libvirt for workload placement");
+  cli::AddOutputOption(desc, "write the report to FILE (default: standard output)");
   return desc;
 }
 
 // --format, else from -o's extension, else JSON.
 ReportFormat ChosenFormat(const po::variables_map& vm) {
+  const std::optional<std::string> file = cli::ReadOutputFile(vm, {"html", "json", "csv"});
   std::optional<ReportFormat> format;
   if (vm.count("format")) {
     format = ParseReportFormat(vm["format"].as<std::string>());
@@ -234,8 +236,8 @@ ReportFormat ChosenFormat(const po::variables_map& vm) {
       throw ConfigError({"--format", 0, 0},
                         "expected html, json or csv, got '" + vm["format"].as<std::string>() + "'");
     }
-  } else if (vm.count("output")) {
-    format = FormatFromPath(vm["output"].as<std::string>());
+  } else if (file) {
+    format = FormatFromPath(*file);
   }
   return format.value_or(ReportFormat::kJson);
 }
@@ -342,13 +344,13 @@ AuditInputs Collect(const po::variables_map& vm, const Inventory& inv,
 void Deliver(const nlohmann::ordered_json& report, ReportFormat format, const po::variables_map& vm,
              std::ostream& out) {
   const std::string bytes = RenderReport(report, format);
-  if (!vm.count("output")) {
+  const std::optional<std::string> file = cli::ReadOutputFile(vm, {"html", "json", "csv"});
+  if (!file) {
     out << bytes;
     return;
   }
-  const std::string file = vm["output"].as<std::string>();
-  WriteFileAtomically(file, bytes);
-  PrintSummary(report, file, format, VerifyReport(bytes, file).claimed, out);
+  WriteFileAtomically(*file, bytes);
+  PrintSummary(report, *file, format, VerifyReport(bytes, *file).claimed, out);
 }
 
 }  // namespace
@@ -360,11 +362,12 @@ int CmdAudit(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc = AuditOptions();
   po::positional_options_description pos;
   po::variables_map vm;
-  if (auto code = ParseOptions(args,
-                               "egovctl audit -f PATH... [--results DIR] [--format html|json|csv] "
-                               "[-o FILE]\n       egovctl audit verify FILE [--results DIR]\n"
-                               "       egovctl audit diff OLD NEW [--output text|json]",
-                               desc, pos, vm, io)) {
+  if (auto code =
+          cli::ParseCommandLine("egovctl", args,
+                                "audit -f PATH... [--results DIR] [--format html|json|csv] "
+                                "[-o FILE]\n       egovctl audit verify FILE [--results DIR]\n"
+                                "       egovctl audit diff OLD NEW [--format text|json]",
+                                desc, pos, vm, io.out, io.err)) {
     return *code;
   }
   // Every option is checked before anything is collected or written.

@@ -2,6 +2,7 @@
 #include <iomanip>
 #include <ostream>
 
+#include "common/command_line.h"
 #include "common/files.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
@@ -16,27 +17,25 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("plan options");
   AddWorldOptions(desc);
   AddPlacementOptions(desc);
-  desc.add_options()("out,o", po::value<std::string>(),
-                     "also save the plan as JSON to this file, for apply")(
-      "show-unchanged", po::bool_switch(), "list unchanged replicas too");
+  cli::AddOutputOption(desc, "also save the plan as JSON to FILE, for apply");
+  desc.add_options()("show-unchanged", po::bool_switch(), "list unchanged replicas too");
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl plan -f PATH... [-o plan.json] [options]", desc, {},
-                               vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "plan -f PATH... [-o plan.json] [options]",
+                                        desc, {}, vm, io.out, io.err)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
+  const std::optional<std::string> saved = cli::ReadOutputFile(vm, {"text", "json"});
   const PlacementOptions options = ReadPlacementOptions(vm);
   const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists);
   const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
   const nlohmann::json j = ToJson(p.plan);
-  if (vm.count("out")) {
-    WriteFileAtomically(vm["out"].as<std::string>(), j.dump(2) + "\n");
-  }
+  if (saved) WriteFileAtomically(*saved, j.dump(2) + "\n");
   if (format == OutputFormat::kJson) {
     io.out << j.dump(2) << "\n";
   } else {
     PrintPlan(p.plan, io.out, vm["show-unchanged"].as<bool>());
-    if (vm.count("out")) io.out << "Saved to " << vm["out"].as<std::string>() << ".\n";
+    if (saved) io.out << "Saved to " << *saved << ".\n";
   }
   return p.plan.HasChanges() ? kExitChangesPending : kExitOk;
 }
@@ -138,8 +137,8 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
   desc.add_options()("workload,w", po::value<std::string>()->required(), "the workload")(
       "host,H", po::value<std::string>()->required(), "the host to explain");
   po::variables_map vm;
-  if (auto code = ParseOptions(args, "egovctl explain --workload W --host H -f PATH...", desc, {},
-                               vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "explain --workload W --host H -f PATH...",
+                                        desc, {}, vm, io.out, io.err)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);

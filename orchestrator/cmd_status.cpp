@@ -16,8 +16,8 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("status options");
   AddWorldOptions(desc);
   po::variables_map vm;
-  if (auto code =
-          ParseOptions(args, "egovctl status -f PATH... [--output json]", desc, {}, vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "status -f PATH... [--format text|json]",
+                                        desc, {}, vm, io.out, io.err)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
@@ -35,8 +35,8 @@ int CmdDrift(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("drift options");
   AddWorldOptions(desc);
   po::variables_map vm;
-  if (auto code =
-          ParseOptions(args, "egovctl drift -f PATH... [--output json]", desc, {}, vm, io)) {
+  if (auto code = cli::ParseCommandLine("egovctl", args, "drift -f PATH... [--format text|json]",
+                                        desc, {}, vm, io.out, io.err)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);

@@ -1,7 +1,6 @@
 #include "orchestrator/options.h"
 
-#include <ostream>
-
+#include "common/command_line.h"
 #include "common/diagnostics.h"
 #include "common/units.h"
 
@@ -22,31 +21,9 @@ std::chrono::milliseconds ReadDuration(const po::variables_map& vm, const char* 
 
 }  // namespace
 
-std::optional<int> ParseOptions(const std::vector<std::string>& args, const std::string& usage,
-                                po::options_description& desc,
-                                const po::positional_options_description& pos,
-                                po::variables_map& vm, CommandIo io) {
-  desc.add_options()("help,h", "show this help");
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    if (vm.count("help")) {
-      io.out << "Usage: " << usage << "\n\n" << desc << "\n";
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    io.err << "egovctl: " << e.what() << "\nUsage: " << usage << "\n";
-    return 2;
-  }
-  return std::nullopt;
-}
-
 OutputFormat ReadOutputFormat(const po::variables_map& vm) {
-  if (!vm.count("output")) return OutputFormat::kText;
-  const auto& value = vm["output"].as<std::string>();
-  if (value == "text") return OutputFormat::kText;
-  if (value == "json") return OutputFormat::kJson;
-  throw ConfigError({"--output", 0, 0}, "expected text or json, got '" + value + "'");
+  return cli::ReadFormat(vm, {"text", "json"}) == "json" ? OutputFormat::kJson
+                                                         : OutputFormat::kText;
 }
 
 void AddWorldOptions(po::options_description& desc) {
@@ -61,8 +38,8 @@ void AddWorldOptions(po::options_description& desc) {
       "keepalive", po::value<int>()->default_value(5),
       "seconds between keepalive probes to remote hosts; a host is lost after about 4")(
       "journal", po::value<std::string>()->default_value(""),
-      "journal database (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)")(
-      "output", po::value<std::string>()->default_value("text"), "text or json");
+      "journal database (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)");
+  cli::AddFormatOption(desc, {"text", "json"});
 }
 
 void AddLockOptions(po::options_description& desc) {

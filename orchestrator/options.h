@@ -6,28 +6,20 @@
 
 #include <boost/program_options.hpp>
 
-#include "orchestrator/commands.h"
 #include "orchestrator/placement.h"
 #include "orchestrator/world.h"
 
-// The command line of egovctl's commands, parsed into the plain option structs the rest of the
-// orchestrator takes.
+// The options egovctl's commands share, parsed (common/command_line.h) into the plain option
+// structs the rest of the orchestrator takes.
 namespace egov::orchestrator {
 
-/// Parses a command's arguments. Prints help (exit 0) or the parse error (exit 2) itself and
-/// returns that code; returns nullopt when the command should go on.
-std::optional<int> ParseOptions(const std::vector<std::string>& args, const std::string& usage,
-                                boost::program_options::options_description& desc,
-                                const boost::program_options::positional_options_description& pos,
-                                boost::program_options::variables_map& vm, CommandIo io);
-
-/// Output format chosen with --output.
+/// What --format chose (common/command_line.h).
 enum class OutputFormat { kText, kJson };
 
-/// Reads --output (text|json); throws ConfigError on anything else.
+/// Reads --format (text|json); throws ConfigError on anything else.
 OutputFormat ReadOutputFormat(const boost::program_options::variables_map& vm);
 
-/// Adds -f, --policy, --results, --agent-timeout, --keepalive, --journal, --output.
+/// Adds -f, --policy, --results, --agent-timeout, --keepalive, --journal, --format.
 void AddWorldOptions(boost::program_options::options_description& desc);
 /// Adds --lock-wait.
 void AddLockOptions(boost::program_options::options_description& desc);

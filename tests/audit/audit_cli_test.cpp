@@ -159,7 +159,7 @@ TEST_F(AuditCliTest, DiffComparesFiledReportsOfAnyFormat) {
       d.out.find("Newly waived (1):\n  alpha-hn1-02  mic-1145/MIC1145-G2-SC-03  fail -> waived"),
       std::string::npos)
       << d.out;
-  d = Egovctl({"audit", "diff", new_path.string(), old_path.string(), "--output", "json"});
+  d = Egovctl({"audit", "diff", new_path.string(), old_path.string(), "--format", "json"});
   EXPECT_EQ(d.code, 1) << "the waiver's removal is a regression";
   const auto j = nlohmann::json::parse(d.out);
   EXPECT_EQ(j["newly_failing"][0]["control"], "MIC1145-G2-SC-03");

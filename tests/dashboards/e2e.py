@@ -359,7 +359,7 @@ def scenario(args, tmp, procs, sandboxes, servers):
     run(egovctl + ["validate", "-f", inv], env=env)
     r = run(egovctl + ["apply", "-q"] + common, env=env)
     log("egovctl apply: " + next(l for l in r.stdout.splitlines() if l.startswith("Apply:")))
-    status = json.loads(run(egovctl + ["status", "--output", "json"] + common, env=env).stdout)
+    status = json.loads(run(egovctl + ["status", "--format", "json"] + common, env=env).stdout)
     domains = {p: v["domains"] for p, v in status["providers"].items()}
     check(domains == {"lab-hn": 1, "lab-hcm": 2}, f"domains per provider after apply: {domains}")
     with open(os.path.join(tmp, "libvirt-hn", "virtlogd.pid")) as f:

@@ -141,7 +141,7 @@ TEST_F(RealLibvirt, ApplyStatusPlanDestroyOverUnixSocketAndTcp) {
   EXPECT_EQ(DomainsAt(a_->TcpUri()).size(), 1u);
   EXPECT_EQ(DomainsAt(b_->TcpUri()).size(), 1u);
   for (const auto& [name, running] : DomainsAt(b_->TcpUri())) EXPECT_TRUE(running) << name;
-  CliRun status = Run({"status", "--output", "json"});
+  CliRun status = Run({"status", "--format", "json"});
   ASSERT_EQ(status.code, 0) << status.err;
   const auto j = nlohmann::json::parse(status.out);
   EXPECT_EQ(j["workloads"][0]["replicas"].size(), 2u);
@@ -175,7 +175,7 @@ TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
   EXPECT_EQ(runs[0].status, "failed");
   EXPECT_EQ(runs[0].pending, 0);
   // While host B is down its replicas are unknown, never re-created elsewhere or deleted.
-  CliRun plan = Run({"plan", "--output", "json"});
+  CliRun plan = Run({"plan", "--format", "json"});
   const auto pj = nlohmann::json::parse(plan.out);
   EXPECT_TRUE(pj["unreachable"].contains("host-b")) << plan.out;
   for (const auto& a : pj["actions"]) EXPECT_NE(a["action"], "delete") << a.dump();
@@ -190,7 +190,7 @@ TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     CliRun rerun = Run({"apply"});
     reruns += rerun.out + rerun.err;
-    again = Run({"plan", "--output", "json"});
+    again = Run({"plan", "--format", "json"});
     if (rerun.code == 0 && again.code == 0) break;
   }
   const auto left = nlohmann::json::parse(again.out);

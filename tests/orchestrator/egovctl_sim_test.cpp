@@ -132,7 +132,7 @@ TEST_F(SimCloud, ApplyStatusPlanDestroyAsSeparateCommands) {
   auto doms = Domains();
   EXPECT_EQ(doms.size(), 3u);
 
-  CliRun status = Run({"status", "--output", "json"});
+  CliRun status = Run({"status", "--format", "json"});
   ASSERT_EQ(status.code, 0) << status.err;
   const auto j = nlohmann::json::parse(status.out);
   for (const auto& w : j["workloads"]) {
@@ -259,7 +259,7 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
     libvirt::StopDomain(DomainByName(*s.conn, "dvc-tinh-0").get());
     SaveSimulatedHost(s);
   }
-  CliRun drift = Run({"drift", "--output", "json"});
+  CliRun drift = Run({"drift", "--format", "json"});
   EXPECT_EQ(drift.code, 3) << drift.err;
   std::map<std::string, std::string> classes;
   const auto report = nlohmann::json::parse(drift.out);
@@ -325,7 +325,7 @@ TEST_F(SimCloud, SavedHostKeepsRunningAndShutOffDomains) {
 }
 
 TEST_F(SimCloud, ExplainAnswersWhyNotHere) {
-  CliRun r = Run({"explain", "--workload", "dvc-tinh", "--host", "hn-01", "--output", "json"});
+  CliRun r = Run({"explain", "--workload", "dvc-tinh", "--host", "hn-01", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["replicas"].size(), 2u);

@@ -156,7 +156,7 @@ TEST(Cli, HelpVersionAndUnknownCommands) {
   EXPECT_EQ(Egovctl({"validate", "--bogus"}).code, 2);
   EXPECT_EQ(Egovctl({"validate"}).code, 2);
   EXPECT_EQ(Egovctl({"validate", "--help"}).code, 0);
-  EXPECT_EQ(Egovctl({"validate", "-f", "x", "--output", "xml"}).code, 2);
+  EXPECT_EQ(Egovctl({"validate", "-f", "x", "--format", "xml"}).code, 2);
 }
 
 }  // namespace
