@@ -166,7 +166,10 @@ const std::map<std::string, std::vector<std::vector<Need>>>& Events() {
   // Each event: a list of needs, every one required; a need with alternatives is a list.
   auto watch = [](const std::string& p) { return std::vector<Need>{{"watch " + p, p, "", ""}}; };
   auto sys = [](const std::string& s, const std::string& arch) {
-    return std::vector<Need>{{s + " (" + arch + ")", "", s, arch}};
+    const std::string what = s == "execve+euid"   ? "execve of setuid programs"
+                             : s == "execve+egid" ? "execve of setgid programs"
+                                                  : s;
+    return std::vector<Need>{{what + " (" + arch + ")", "", s, arch}};
   };
   static const std::map<std::string, std::vector<std::vector<Need>>> kEvents = {
       {"logins", {watch("/var/log/wtmp"), watch("/var/log/btmp"), watch("/var/log/lastlog")}},
@@ -174,12 +177,8 @@ const std::map<std::string, std::vector<std::vector<Need>>>& Events() {
        {watch("/etc/passwd"), watch("/etc/group"), watch("/etc/shadow"), watch("/etc/gshadow"),
         watch("/etc/security/opasswd")}},
       {"privilege",
-       {watch("/etc/sudoers"),
-        watch("/etc/sudoers.d"),
-        {{"execve with elevated privileges (b64)", "", "execve+euid", "b64"},
-         {"execution of /usr/bin/sudo", "/usr/bin/sudo", "", "x"}},
-        {{"execve with elevated privileges (b32)", "", "execve+euid", "b32"},
-         {"execution of /usr/bin/su", "/usr/bin/su", "", "x"}}}},
+       {watch("/etc/sudoers"), watch("/etc/sudoers.d"), sys("execve+euid", "b64"),
+        sys("execve+euid", "b32"), sys("execve+egid", "b64"), sys("execve+egid", "b32")}},
       {"time",
        {sys("adjtimex", "b64"), sys("settimeofday", "b64"), sys("clock_settime", "b64"),
         sys("adjtimex", "b32"), sys("settimeofday", "b32"), sys("clock_settime", "b32"),
@@ -221,12 +220,14 @@ const AuditRule* Meets(const AuditConfig& conf, const Need& need) {
     } else {
       const std::string arch = r.arch.empty() ? "b64" : r.arch;
       if (arch != need.arch) continue;
-      if (need.syscall == "execve+euid") {
-        // execve by a process whose effective uid differs from its real one (setuid use).
-        const bool euid = std::any_of(r.conditions.begin(), r.conditions.end(), [](const auto& c) {
-          return c == "euid!=uid" || c == "uid!=euid";
-        });
-        ok = r.syscalls.contains("execve") && euid;
+      if (need.syscall.rfind("execve+", 0) == 0) {
+        // execve by a process whose effective uid (gid) differs from its real one: a setuid
+        // (setgid) program at work.
+        const std::string id = need.syscall.substr(7), real = id.substr(1);
+        const bool elevated = std::any_of(
+            r.conditions.begin(), r.conditions.end(),
+            [&](const auto& c) { return c == id + "!=" + real || c == real + "!=" + id; });
+        ok = r.syscalls.contains("execve") && elevated;
       } else {
         ok = r.syscalls.contains(need.syscall) || r.syscalls.contains("all");
       }
@@ -326,8 +327,9 @@ CheckType AuditRules() {
       "asked for",
       {Required("events", ParamType::kStringList,
                 "logins (wtmp, btmp, lastlog watched), accounts (passwd, group, shadow, gshadow, "
-                "opasswd watched), privilege (sudoers and sudoers.d watched; setuid execve or "
-                "sudo/su execution audited), time (adjtimex, settimeofday, clock_settime for b64 "
+                "opasswd watched), privilege (sudoers and sudoers.d watched; execve with euid "
+                "other than uid, and egid other than gid, for b64 and b32), time (adjtimex, "
+                "settimeofday, clock_settime for b64 "
                 "and b32; /etc/localtime watched)")});
 }
 

@@ -146,10 +146,8 @@ const std::vector<Defect>& Defects() {
        {"MIC1145-G1-AO-02", "D85-SRV-LOG-03"}},
       {"time changes not audited",
        [=](const HostCopy& h) {
-         h.Replace(
-             audit,
-             "-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -k time-change\n",
-             "");
+         h.Replace(audit, "-a always,exit -F arch=b64 -S adjtimex,settimeofday -k time-change\n",
+                   "");
        },
        {"D85-SRV-LOG-03"}},
       {"anti-malware signatures not updated for ten days",
@@ -192,6 +190,14 @@ const std::vector<Defect>& Defects() {
          h.Replace(sshd, "PermitEmptyPasswords no", "PermitEmptyPasswords yes");
        },
        {"MIC1145-G2-SF-07", "D85-SRV-AUTH-07"}},
+      {"idle sessions never closed: ClientAliveCountMax 0 (OpenSSH 8.2 and later)",
+       [=](const HostCopy& h) {
+         h.Replace(sshd, "ClientAliveCountMax 1", "ClientAliveCountMax 0");
+       },
+       {"D85-SRV-AC-03"}},
+      {"an existing account's password never expires, though login.defs says 60 days",
+       [](const HostCopy& h) { h.Replace("/etc/shadow", "ZDA:20000:1:60:", "ZDA:20000:1:99999:"); },
+       {"MIC1145-G2-SF-04", "D85-SRV-AUTH-03"}},
       {"PermitEmptyPasswords yes in a Match block",
        [=](const HostCopy& h) {
          h.Replace(sshd, "    X11Forwarding no",
