@@ -130,6 +130,11 @@ const std::vector<Defect>& Defects() {
          h.Replace("/etc/rsyslog.conf", "$IncludeConfig /etc/rsyslog.d/*.conf", "");
        },
        {"D85-SRV-LOG-04"}},
+      {"the forwarding action commented out",
+       [](const HostCopy& h) {
+         h.Replace("/etc/rsyslog.d/90-siem.conf", "*.* action(", "# *.* action(");
+       },
+       {"D85-SRV-LOG-04"}},
       {"auditd removed, its link left",
        [](const HostCopy& h) { Dpkg(h, "auditd", "deinstall ok config-files"); },
        {"MIC1145-G1-AO-02", "D85-SRV-LOG-03"}},
@@ -298,6 +303,38 @@ TEST(FailureModes, EachDefectFailsTheFullScanOnTheControlsThatJudgeIt) {
     const std::set<std::string> failing = Failing(host.root());
     EXPECT_FALSE(failing.empty()) << "the scan passes";
     for (const auto& id : d.fails) EXPECT_TRUE(failing.contains(id)) << id << " does not fail";
+  }
+}
+
+// The same working configuration written another way passes too.
+TEST(FailureModes, EquivalentConfigurationsPass) {
+  const std::vector<std::pair<std::string, std::function<void(const HostCopy&)>>> variants = {
+      {"log forwarding in rsyslog's legacy syntax, over TCP",
+       [](const HostCopy& h) {
+         h.Write("/etc/rsyslog.d/90-siem.conf", "*.* @@siem.egov.vn:6514\n");
+       }},
+      {"log forwarding in rsyslog's legacy syntax, to an IPv6 address",
+       [](const HostCopy& h) {
+         h.Write("/etc/rsyslog.d/90-siem.conf", "*.* @[2001:db8::5]:514\n");
+       }},
+      {"log forwarding in rsyslog.conf itself",
+       [](const HostCopy& h) {
+         h.Remove("/etc/rsyslog.d/90-siem.conf");
+         h.Replace("/etc/rsyslog.conf", "$IncludeConfig /etc/rsyslog.d/*.conf",
+                   "auth.*;authpriv.* @@siem.egov.vn");
+       }},
+      {"audit rule fields in another order",
+       [](const HostCopy& h) {
+         h.Replace("/etc/audit/rules.d/50-egov.rules",
+                   "-F arch=b64 -S execve -C uid!=euid -F euid=0",
+                   "-F arch=b64 -C uid!=euid -F euid=0 -S execve");
+       }},
+  };
+  for (const auto& [name, plant] : variants) {
+    SCOPED_TRACE(name);
+    HostCopy host;
+    plant(host);
+    EXPECT_EQ(Failing(host.root()), std::set<std::string>{});
   }
 }
 
