@@ -1,6 +1,6 @@
 // libvirt_domains: the domains on this host: consoles only on loopback or TLS, sVirt confinement
-// not disabled, and Circular 12/2022's separation by security level (Art. 9(9)-(10): level 3
-// logically separate storage, which its own storage or encrypted disks give; levels 4-5
+// not disabled, and separation by security level (Circular 12/2022 in the project's reading: level
+// 3 logically separate storage, which its own storage or encrypted disks give; levels 4-5
 // physically separate storage, which encryption does not give; own network; level >= 4: no other
 // system's domains on the host).
 #include <algorithm>

@@ -272,7 +272,8 @@ const std::vector<Defect>& Defects() {
          h.Remove("/etc/systemd/system/timers.target.wants/dailyaidecheck.timer");
        },
        {"MIC1145-G2-SC-14", "D85-DATA-03"}},
-      // Circular 12/2022 Art. 9(10)(c): a level-4 disk beside another system's, encrypted or not.
+      // Levels 4-5 need physically separate storage: a level-4 disk beside another system's fails,
+      // encrypted or not.
       {"a LUKS-encrypted level-4 disk in an image directory shared with another system",
        [](const HostCopy& h) {
          h.Replace("/etc/libvirt/qemu/dvc-l4-0.xml",
