@@ -67,7 +67,7 @@ void WriteSarif(const ScanResult& r, std::ostream& out) {
       }
       json locations = json::array();
       for (const auto& e : c.evidence) {
-        if (e.source.empty() || e.source[0] != '/') continue;
+        if (e.source.empty() || e.source[0] != '/' || e.ok.value_or(false)) continue;
         json region = e.line > 0 ? json{{"startLine", e.line}} : json::object();
         json physical = {
             {"artifactLocation", {{"uri", UriPath(e.source.substr(1))}, {"uriBaseId", "ROOT"}}}};

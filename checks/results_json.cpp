@@ -96,6 +96,7 @@ json ToJson(const ScanResult& r) {
       for (const auto& e : c.evidence) {
         json item = {{"source", e.source}, {"observed", e.observed}, {"expected", e.expected}};
         if (e.line > 0) item["line"] = e.line;
+        if (e.ok) item["ok"] = *e.ok;
         evidence.push_back(std::move(item));
       }
       json waiver = nullptr;
@@ -203,6 +204,7 @@ ScanResult ScanResultFromJson(const json& j, const std::string& source) {
         e.observed = rd.Str(ej, "observed", cp + ".evidence");
         e.expected = rd.Str(ej, "expected", cp + ".evidence");
         if (ej.contains("line")) e.line = rd.Int(ej, "line", cp + ".evidence");
+        if (ej.contains("ok")) e.ok = rd.Bool(ej, "ok", cp + ".evidence");
         c.evidence.push_back(std::move(e));
       }
       c.remediation = rd.Text(cj, "remediation", cp);
