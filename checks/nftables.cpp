@@ -207,7 +207,10 @@ class Parser {
     }
   }
 
-  void TableBody(const std::string& family, const std::string& table) {
+  // Calls `statement` with the line of each statement in the block whose opening brace is at i_;
+  // `statement` consumes it. Leaves i_ past the closing brace.
+  template <typename Fn>
+  void EachStatement(Fn&& statement) {
     ++i_;  // {
     while (!Done()) {
       if (Skip()) continue;
@@ -215,7 +218,12 @@ class Parser {
         ++i_;
         return;
       }
-      const int line = t_[i_].line;
+      statement(t_[i_].line);
+    }
+  }
+
+  void TableBody(const std::string& family, const std::string& table) {
+    EachStatement([&](int line) {
       std::vector<std::string> w = Header();
       if (w.size() >= 2 && w[0] == "chain") {
         NftChain* chain = FindChain(family, table, w[1], true, line);
@@ -223,22 +231,15 @@ class Parser {
       } else if (AtOpen()) {
         SkipBlock();  // set, map, flowtable, counter, ...
       }
-    }
+    });
   }
 
   void ChainBody(NftChain& chain) {
-    ++i_;  // {
-    while (!Done()) {
-      if (Skip()) continue;
-      if (t_[i_].kind == Kind::kClose) {
-        ++i_;
-        return;
-      }
-      const int line = t_[i_].line;
+    EachStatement([&](int line) {
       NftRule rule{Header(), file_, line};
       RuleRest(rule);
       const auto& w = rule.tokens;
-      if (w.empty()) continue;
+      if (w.empty()) return;
       if (w[0] == "type" && w.size() >= 4) {
         chain.type = w[1];
         auto hook = std::find(w.begin(), w.end(), "hook");
@@ -252,7 +253,7 @@ class Parser {
       } else {
         chain.rules.push_back(std::move(rule));
       }
-    }
+    });
   }
 
   // The rest of a rule: anonymous sets and maps in braces, which may span lines.
