@@ -96,11 +96,11 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   if (output) {
     std::ostringstream text;
-    checks::WriteReport(result, *format, text);
+    checks::WriteReport(result, *format, text, setup.waivers);
     WriteFileAtomically(*output, text.str());
     for (const auto& p : result.profiles) out << checks::OneLineSummary(p) << "\n";
   } else {
-    checks::WriteReport(result, *format, out);
+    checks::WriteReport(result, *format, out, setup.waivers);
   }
   return result.Passed() ? 0 : 1;
 }

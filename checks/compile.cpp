@@ -268,6 +268,12 @@ Outcome Combine(const std::string& combinator, const std::vector<Outcome>& parts
     skipped += p.status == Status::kSkipped;
     evidence.insert(evidence.end(), p.evidence.begin(), p.evidence.end());
   }
+  // Under `none` what a part meets is what the control forbids.
+  if (combinator == "none") {
+    for (auto& e : evidence) {
+      if (e.ok) e.ok = !*e.ok;
+    }
+  }
   auto collect = [&](Status s) {
     std::string r;
     for (const auto& p : parts) {

@@ -1,6 +1,9 @@
 #include "checks/conf_parse.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 namespace egov::checks {
@@ -59,7 +62,12 @@ void LoadInto(const HostContext& ctx, ConfFormat format, const std::string& path
 std::string NormalizeKey(ConfFormat format, std::string_view key) {
   if (format == ConfFormat::kSshd) return Lower(key);
   std::string k(key);
-  if (format == ConfFormat::kSysctl) std::replace(k.begin(), k.end(), '/', '.');
+  // sysctl.d(5): when the first separator is a slash, dots inside the names are kept (an
+  // interface `enp3s0.200`); the canonical form here is dotted, with such dots as slashes.
+  if (format == ConfFormat::kSysctl && k.find_first_of("./") != std::string::npos &&
+      k[k.find_first_of("./")] == '/') {
+    for (char& c : k) c = c == '/' ? '.' : c == '.' ? '/' : c;
+  }
   return k;
 }
 
@@ -84,7 +92,13 @@ std::vector<Setting> ParseConf(ConfFormat format, std::string_view text, const s
       if (!value.empty() && value.front() == '=') value = Trim(value.substr(1));
     } else {
       const size_t eq = line.find('=');
-      if (eq == std::string_view::npos) continue;
+      if (eq == std::string_view::npos) {
+        // sysctl.d: `-key` alone keeps every glob assignment off that key.
+        if (format == ConfFormat::kSysctl && line.size() > 1 && line.front() == '-') {
+          out.push_back({NormalizeKey(format, Trim(line.substr(1))), "", file, n, "", true});
+        }
+        continue;
+      }
       key = Trim(line.substr(0, eq));
       value = line.substr(eq + 1);
       if (format == ConfFormat::kSysctl && !key.empty() && key.front() == '-') key.remove_prefix(1);
@@ -101,23 +115,29 @@ std::vector<Setting> ParseConf(ConfFormat format, std::string_view text, const s
 }
 
 std::vector<std::string> SysctlFiles(const HostContext& ctx) {
-  std::map<std::string, std::string> by_name;  // later directories override earlier ones
-  for (const char* dir : {"/usr/lib/sysctl.d", "/lib/sysctl.d", "/run/sysctl.d", "/etc/sysctl.d"}) {
-    for (const auto& name : ctx.List(dir)) {
-      if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0) {
-        by_name[name] = std::string(dir) + "/" + name;
+  return *ctx.Memo<std::vector<std::string>>("sysctl-files", [&] {
+    std::map<std::string, std::string> by_name;  // the first directory holding a name wins
+    for (const char* dir : {"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d",
+                            "/usr/lib/sysctl.d", "/lib/sysctl.d"}) {
+      for (const auto& name : ctx.List(dir)) {
+        if (name.ends_with(".conf")) by_name.emplace(name, std::string(dir) + "/" + name);
       }
     }
-  }
-  std::vector<std::string> files;
-  for (const auto& [name, path] : by_name) files.push_back(path);
-  // Debian links /etc/sysctl.d/99-sysctl.conf to ../sysctl.conf; read it once, last.
-  std::erase_if(files, [&](const std::string& f) {
-    auto target = ctx.ReadLink(f);
-    return target && (*target == "../sysctl.conf" || *target == "/etc/sysctl.conf");
+    std::vector<std::string> files;
+    for (const auto& [name, path] : by_name) {
+      auto target = ctx.ReadLink(path);
+      if (!target) {
+        files.push_back(path);
+      } else if (*target != "/dev/null") {
+        // Named by what it links to: /etc/sysctl.d/99-sysctl.conf is /etc/sysctl.conf.
+        files.push_back((*target)[0] == '/' ? *target
+                                            : (std::filesystem::path(path).parent_path() / *target)
+                                                  .lexically_normal()
+                                                  .string());
+      }
+    }
+    return files;
   });
-  files.push_back("/etc/sysctl.conf");
-  return files;
 }
 
 std::shared_ptr<const ConfData> LoadConf(const HostContext& ctx, ConfFormat format,
@@ -134,6 +154,24 @@ std::shared_ptr<const ConfData> LoadConf(const HostContext& ctx, ConfFormat form
 const Setting* Effective(const ConfData& conf, ConfFormat format, const std::string& key,
                          const std::string& section) {
   const std::string k = NormalizeKey(format, key);
+  if (format == ConfFormat::kSysctl) {
+    // An explicit assignment beats any glob, whatever the order; `-key` keeps globs off.
+    const Setting *exact = nullptr, *glob = nullptr;
+    bool excluded = false;
+    for (const auto& s : conf.settings) {
+      const bool wild = s.key.find_first_of("*?[") != std::string::npos;
+      if (!wild && s.key == k) {
+        if (s.exclude) {
+          excluded = true;
+        } else {
+          exact = &s;
+        }
+      } else if (wild && !s.exclude && ::fnmatch(s.key.c_str(), k.c_str(), 0) == 0) {
+        glob = &s;
+      }
+    }
+    return exact ? exact : excluded ? nullptr : glob;
+  }
   const Setting* found = nullptr;
   for (const auto& s : conf.settings) {
     if (s.key != k) continue;

@@ -16,7 +16,8 @@ enum class ConfFormat {
   kKeyValue,  ///< `key = value` with # comments and "quotes" (libvirtd.conf, qemu.conf,
               ///< journald.conf with [Section]s); the last value wins
   kSpace,     ///< `KEY value` (login.defs, chrony.conf); the last value wins
-  kSysctl,    ///< `a.b.c = value` (sysctl.conf, sysctl.d); `/` and `.` both separate
+  kSysctl,    ///< `a.b.c = value` (sysctl.d): `/` and `.` both separate, `*` globs, and
+              ///< `-a.b.c` alone excludes a key from globs (systemd's sysctl.d(5))
 };
 
 /// One assignment found in a file.
@@ -25,7 +26,8 @@ struct Setting {
   std::string value;  ///< without quotes
   std::string file;   ///< as inside the root
   int line = 0;
-  std::string block;  ///< sshd: the Match criteria it is under; ini: its [section]; else empty
+  std::string block;     ///< sshd: the Match criteria it is under; ini: its [section]; else empty
+  bool exclude = false;  ///< sysctl: `-key` with no value, which keeps globs off the key
 };
 
 /// Parses one file's text. For sshd, `Include` lines come back as settings with key "include".
@@ -42,11 +44,15 @@ struct ConfData {
 std::shared_ptr<const ConfData> LoadConf(const HostContext& ctx, ConfFormat format,
                                          const std::vector<std::string>& paths);
 
-/// The files systemd-sysctl reads, in its order (same-named files in /etc override /run and
-/// /usr/lib; /etc/sysctl.conf last).
+/// The files systemd-sysctl applies at boot, in its order: every `*.conf` of /etc/sysctl.d,
+/// /run/sysctl.d, /usr/local/lib/sysctl.d, /usr/lib/sysctl.d and /lib/sysctl.d sorted by file
+/// name whatever the directory, a name in an earlier directory hiding the same name in a later
+/// one, one linked to /dev/null masking it. /etc/sysctl.conf counts only through Debian's
+/// /etc/sysctl.d/99-sysctl.conf link, in that name's place (links are named by their target).
 std::vector<std::string> SysctlFiles(const HostContext& ctx);
 
-/// The value that takes effect for `key` outside any block (first for sshd, last otherwise);
+/// The value that takes effect for `key` outside any block (first for sshd, last otherwise;
+/// sysctl: the last explicit assignment, else the last glob that matches and is not excluded);
 /// `section` restricts keyvalue files to one [section]. nullptr when not set.
 const Setting* Effective(const ConfData& conf, ConfFormat format, const std::string& key,
                          const std::string& section = "");

@@ -209,7 +209,14 @@ std::shared_ptr<const DpkgDatabase> LoadDpkg(const HostContext& ctx) {
       return db;
     }
     for (auto& p : ParseDpkgStatus(data.bytes)) {
-      if (p.status == "install ok installed") db.installed[p.name] = std::move(p);
+      // "want flag status": the last word says where the files are.
+      const auto words = SplitFields(p.status);
+      const std::string_view state = words.empty() ? "" : words.back();
+      if (state.empty() || state == "not-installed" || state == "config-files") continue;
+      if (state == "installed" || state == "triggers-awaited" || state == "triggers-pending") {
+        db.installed[p.name] = p;
+      }
+      db.on_disk[p.name] = std::move(p);
     }
     return db;
   });

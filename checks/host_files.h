@@ -62,10 +62,15 @@ struct DpkgPackage {
 };
 /// Parses the dpkg status database (RFC 822-style stanzas).
 std::vector<DpkgPackage> ParseDpkgStatus(std::string_view text);
-/// Installed packages by name, from /var/lib/dpkg/status; nullopt entry error kept in `error`.
+/// Packages by name, from /var/lib/dpkg/status, by what their status word says of the files.
 struct DpkgDatabase {
-  std::map<std::string, DpkgPackage> installed;  ///< only "install ok installed" ones
-  std::string error;                             ///< when the database could not be read
+  /// Configured: `installed` (whatever the selection: install, hold, deinstall), or only
+  /// waiting for triggers.
+  std::map<std::string, DpkgPackage> installed;
+  /// Every package whose files may be on disk: the installed ones and those unpacked, half
+  /// configured or half installed (all but `not-installed` and `config-files`).
+  std::map<std::string, DpkgPackage> on_disk;
+  std::string error;  ///< when the database could not be read
 };
 std::shared_ptr<const DpkgDatabase> LoadDpkg(const HostContext& ctx);
 /// dpkg's version ordering (epoch, upstream, revision; `~` sorts before everything).

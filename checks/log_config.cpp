@@ -89,6 +89,8 @@ std::vector<LogrotateRule> ParseLogrotate(std::string_view text, const std::stri
         in_script = true;
       } else if (f[0] == "rotate" && f.size() > 1) {
         block->rotate = ParseInt(f[1]);
+        block->rotate_file = file;
+        block->rotate_line = n;
       } else if (f[0] == "maxage" && f.size() > 1) {
         block->maxage = ParseInt(f[1]);
       } else if (auto p = Period(f[0])) {
@@ -99,7 +101,7 @@ std::vector<LogrotateRule> ParseLogrotate(std::string_view text, const std::stri
     // Outside a block: a global directive, an include, or file names up to a '{'.
     if (line == "{") {
       block = LogrotateRule{pending, defaults.rotate, defaults.period_days, defaults.maxage,
-                            file,    pending_line};
+                            file,    pending_line,    defaults.rotate_file, defaults.rotate_line};
       pending.clear();
       return;
     }
@@ -116,6 +118,8 @@ std::vector<LogrotateRule> ParseLogrotate(std::string_view text, const std::stri
       if (includes) includes->emplace_back(f[1]);
     } else if (f[0] == "rotate" && f.size() > 1) {
       defaults.rotate = ParseInt(f[1]);
+      defaults.rotate_file = file;
+      defaults.rotate_line = n;
     } else if (f[0] == "maxage" && f.size() > 1) {
       defaults.maxage = ParseInt(f[1]);
     } else if (auto p = Period(f[0])) {

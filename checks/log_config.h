@@ -16,8 +16,10 @@ struct LogrotateRule {
   std::optional<int64_t> rotate;      ///< rotated files kept
   std::optional<int> period_days;     ///< daily 1, weekly 7, monthly 30, yearly 365
   std::optional<int64_t> maxage;      ///< days
-  std::string file;
+  std::string file;                   ///< where the block starts
   int line = 0;
+  std::string rotate_file;  ///< where the `rotate` in force is written (the block or a global)
+  int rotate_line = 0;
 
   /// Days of logs the rule keeps: rotate x period, capped by maxage; nullopt if unknown.
   std::optional<int64_t> RetentionDays() const;
@@ -30,6 +32,8 @@ struct LogrotateDefaults {
   std::optional<int64_t> rotate;
   std::optional<int> period_days;
   std::optional<int64_t> maxage;
+  std::string rotate_file;
+  int rotate_line = 0;
 };
 
 /// Parses one file. `defaults` carries the global settings in and out; `includes` receives the

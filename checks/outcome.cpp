@@ -6,6 +6,11 @@ namespace {
 constexpr const char* kNames[] = {"pass", "fail", "error", "skipped", "not_applicable", "waived"};
 
 Outcome Make(Status status, std::string reason, std::vector<Evidence> evidence) {
+  if (status == Status::kPass || status == Status::kFail) {
+    for (auto& e : evidence) {
+      if (!e.ok) e.ok = status == Status::kPass;
+    }
+  }
   return Outcome{status, std::move(reason), std::move(evidence)};
 }
 

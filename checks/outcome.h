@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct Evidence {
   int line = 0;          ///< line of `source` the value came from; 0 when not from one line
   std::string observed;  ///< what was found
   std::string expected;  ///< what the check asks for
+  /// Whether this item meets `expected`. A check that judges several items sets it per item; an
+  /// item left unset takes its check's verdict (Outcome::Pass / Fail), so a failed control tells
+  /// its violations from the compliant items listed beside them.
+  std::optional<bool> ok = std::nullopt;
 
   bool operator==(const Evidence&) const = default;
 };

@@ -15,7 +15,8 @@ std::optional<ReportFormat> ParseReportFormat(const std::string& name) {
   return std::nullopt;
 }
 
-void WriteReport(const ScanResult& result, ReportFormat format, std::ostream& out) {
+void WriteReport(const ScanResult& result, ReportFormat format, std::ostream& out,
+                 const std::vector<Waiver>& waivers) {
   switch (format) {
     case ReportFormat::kText:
       WriteText(result, out);
@@ -30,7 +31,7 @@ void WriteReport(const ScanResult& result, ReportFormat format, std::ostream& ou
       WriteSarif(result, out);
       break;
     case ReportFormat::kHtml:
-      WriteHtml(result, out);
+      WriteHtml(result, waivers, out);
       break;
   }
 }

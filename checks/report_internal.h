@@ -2,6 +2,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "checks/report.h"
 
@@ -11,6 +12,8 @@ namespace egov::checks {
 void WriteText(const ScanResult& result, std::ostream& out);
 void WriteJunit(const ScanResult& result, std::ostream& out);
 void WriteSarif(const ScanResult& result, std::ostream& out);
-void WriteHtml(const ScanResult& result, std::ostream& out);
+/// `waivers`: those the scan was given, listed with whether they applied, expired or name no
+/// scanned control.
+void WriteHtml(const ScanResult& result, const std::vector<Waiver>& waivers, std::ostream& out);
 
 }  // namespace egov::checks

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -20,10 +21,30 @@ const char* Level(const ControlResult& c) {
   }
 }
 
+// A path as a URI reference: bytes other than unreserved ones and `/` percent-encoded.
+std::string UriPath(std::string_view path) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    if (keep) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 // SARIF 2.1.0: a rule per control, a result per control that fails, errs or is waived (waived
-// ones carry an accepted suppression, as code-scanning tools expect).
+// ones carry an accepted suppression, as code-scanning tools expect). Locations are relative to
+// the scanned root (uriBaseId ROOT, given in originalUriBaseIds), never paths of the scanning
+// machine.
 void WriteSarif(const ScanResult& r, std::ostream& out) {
   using nlohmann::json;
   json rules = json::array(), results = json::array();
@@ -46,9 +67,10 @@ void WriteSarif(const ScanResult& r, std::ostream& out) {
       }
       json locations = json::array();
       for (const auto& e : c.evidence) {
-        if (e.source.empty() || e.source[0] != '/') continue;
+        if (e.source.empty() || e.source[0] != '/' || e.ok.value_or(false)) continue;
         json region = e.line > 0 ? json{{"startLine", e.line}} : json::object();
-        json physical = {{"artifactLocation", {{"uri", "file://" + e.source}}}};
+        json physical = {
+            {"artifactLocation", {{"uri", UriPath(e.source.substr(1))}, {"uriBaseId", "ROOT"}}}};
         if (e.line > 0) physical["region"] = region;
         locations.push_back(
             {{"physicalLocation", physical},
@@ -70,6 +92,10 @@ void WriteSarif(const ScanResult& r, std::ostream& out) {
       results.push_back(std::move(result));
     }
   }
+  std::error_code ec;
+  std::string root =
+      std::filesystem::absolute(r.root.empty() ? "/" : r.root, ec).lexically_normal().string();
+  if (root.empty() || root.back() != '/') root += '/';
   json doc = {
       {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
       {"version", "2.1.0"},
@@ -84,6 +110,10 @@ void WriteSarif(const ScanResult& r, std::ostream& out) {
                                                    {"startTimeUtc", FormatTimestamp(r.started_at)},
                                                    {"endTimeUtc", FormatTimestamp(r.finished_at)},
                                                    {"machine", r.host}}})},
+                     {"originalUriBaseIds",
+                      {{"ROOT",
+                        {{"uri", "file://" + UriPath(root)},
+                         {"description", {{"text", "the root the scan read (--root)"}}}}}}},
                      {"results", results}}})}};
   out << doc.dump(2) << "\n";
 }

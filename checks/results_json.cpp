@@ -124,6 +124,7 @@ ControlResult ReadControl(const Reader& rd, const json& cj, const std::string& c
     e.observed = rd.Str(ej, "observed", ep);
     e.expected = rd.Str(ej, "expected", ep);
     if (ej.contains("line")) e.line = rd.Int(ej, "line", ep);
+    if (ej.contains("ok")) e.ok = rd.Bool(ej, "ok", ep);
     c.evidence.push_back(std::move(e));
   }
   c.remediation = rd.Text(cj, "remediation", cp);
@@ -231,6 +232,7 @@ json EvidenceToJson(const std::vector<Evidence>& evidence) {
   for (const auto& e : evidence) {
     json item = {{"source", e.source}, {"observed", e.observed}, {"expected", e.expected}};
     if (e.line > 0) item["line"] = e.line;
+    if (e.ok) item["ok"] = *e.ok;
     out.push_back(std::move(item));
   }
   return out;

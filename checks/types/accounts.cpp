@@ -28,7 +28,8 @@ class AccountsCheck : public Check {
       std::string bad;
       for (const auto& e : *passwd) {
         if (e.uid != 0) continue;
-        ev.push_back({"/etc/passwd", e.line, e.name + " has UID 0", "only root has UID 0"});
+        ev.push_back({"/etc/passwd", e.line, e.name + " has UID 0", "only root has UID 0",
+                      e.name == "root"});
         if (e.name != "root") Append(bad, e.name, ", ");
       }
       if (!bad.empty()) return Outcome::Fail("UID 0 besides root: " + bad, ev);
@@ -67,8 +68,9 @@ class AccountsCheck : public Check {
       const auto& v = max_age ? s.max_days : s.inactive_days;
       const std::string field = max_age ? "maximum age" : "inactive days";
       const std::string seen = v ? std::to_string(*v) : "unset";
-      ev.push_back({"/etc/shadow", s.line, s.name + " " + field + " " + seen, expected});
-      if (!v || *v > days_ || *v < 0) Append(bad, s.name + " (" + seen + ")", ", ");
+      const bool ok = v && *v <= days_ && *v >= 0;
+      ev.push_back({"/etc/shadow", s.line, s.name + " " + field + " " + seen, expected, ok});
+      if (!ok) Append(bad, s.name + " (" + seen + ")", ", ");
     }
     if (!bad.empty()) {
       return Outcome::Fail(std::string(max_age ? "password maximum age" : "inactivity lock") +

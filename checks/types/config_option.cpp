@@ -50,7 +50,8 @@ class ConfigOptionCheck : public Check {
     } else {
       evidence.push_back({where, 0, key_ + " not set", expected});
     }
-    if (!expect_.Test(value)) {
+    evidence.back().ok = expect_.Test(value);
+    if (!*evidence.back().ok) {
       bad.push_back(key_ + " is " + (value ? *value : std::string("not set")) + "; expected " +
                     expected);
     }
@@ -58,7 +59,8 @@ class ConfigOptionCheck : public Check {
       for (const Setting* m : MatchBlockValues(*conf, key_)) {
         evidence.push_back(
             {m->file, m->line, "Match " + m->block + ": " + m->key + " " + m->value, expected});
-        if (!expect_.Test(m->value)) {
+        evidence.back().ok = expect_.Test(m->value);
+        if (!*evidence.back().ok) {
           bad.push_back(key_ + " is " + m->value + " under Match " + m->block + "; expected " +
                         expected);
         }

@@ -45,16 +45,18 @@ class FileCheck : public Check {
           return Outcome::Error(path + ": " + std::strerror(error));
         }
         if (!absent_) problems.push_back(path + " does not exist");
-        evidence.push_back({path, 0, "absent", absent_ ? "absent" : "present"});
+        evidence.push_back({path, 0, "absent", absent_ ? "absent" : "present", absent_});
         continue;
       }
       ++found;
       if (absent_) {
         problems.push_back(path + " exists");
-        evidence.push_back({path, 0, std::string(Kind(info->mode)) + " present", "absent"});
+        evidence.push_back({path, 0, std::string(Kind(info->mode)) + " present", "absent", false});
         continue;
       }
+      const size_t before = problems.size();
       Judge(ctx, path, *info, problems, evidence);
+      evidence.back().ok = problems.size() == before;
     }
     if (absent_ && glob && found == 0) evidence.push_back({path_, 0, "no match", "absent"});
     if (!absent_ && glob && paths.empty()) {

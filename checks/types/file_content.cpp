@@ -21,8 +21,9 @@ class FileContentCheck : public Check {
   Outcome Run(const HostContext& ctx) const override {
     std::vector<Evidence> ev;
     int64_t matches = 0;
-    size_t files = 0;
-    for (const auto& pattern : paths_) {
+    std::vector<size_t> files(paths_.size());  // files read per path or glob
+    for (size_t i = 0; i < paths_.size(); ++i) {
+      const std::string& pattern = paths_[i];
       const bool glob = pattern.find_first_of("*?[") != std::string::npos;
       for (const auto& path : glob ? ctx.Glob(pattern) : std::vector{pattern}) {
         const FileData data = ctx.Read(path);
@@ -30,7 +31,7 @@ class FileContentCheck : public Check {
           if (data.missing()) continue;
           return Outcome::Error(data.message);
         }
-        ++files;
+        ++files[i];
         int n = 0;
         for (auto line : SplitLines(data.bytes)) {
           ++n;
@@ -46,20 +47,31 @@ class FileContentCheck : public Check {
         }
       }
     }
-    const std::string where = paths_.size() == 1 ? paths_[0] : paths_[0] + " ...";
+    // Where nothing matched, each path or glob as the profile names it.
+    const std::string wanted = absent_ ? "no line matching /" + pattern_ + "/"
+                                       : "at least " + std::to_string(min_matches_) +
+                                             " line(s) matching /" + pattern_ + "/";
+    auto searched = [&] {
+      std::vector<Evidence> out;
+      for (size_t i = 0; i < paths_.size(); ++i) {
+        const bool glob = paths_[i].find_first_of("*?[") != std::string::npos;
+        out.push_back({paths_[i], 0,
+                       files[i] == 0 ? (glob ? "no file matches" : "no such file")
+                       : glob        ? std::to_string(files[i]) + " file(s) read"
+                                     : "read",
+                       wanted});
+      }
+      return out;
+    };
     if (absent_) {
       if (matches)
         return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ + "/", ev);
-      return Outcome::Pass("no line matches /" + pattern_ + "/",
-                           {{where, 0, files ? "no matching line" : "no such file",
-                             "no line matching /" + pattern_ + "/"}});
+      return Outcome::Pass("no line matches /" + pattern_ + "/", searched());
     }
     if (matches >= min_matches_) {
       return Outcome::Pass(std::to_string(matches) + " line(s) match /" + pattern_ + "/", ev);
     }
-    ev.push_back(
-        {where, 0, files ? std::to_string(matches) + " matching line(s)" : "no such file",
-         "at least " + std::to_string(min_matches_) + " line(s) matching /" + pattern_ + "/"});
+    for (auto& e : searched()) ev.push_back(std::move(e));
     return Outcome::Fail(std::to_string(matches) + " line(s) match /" + pattern_ +
                              "/, expected at least " + std::to_string(min_matches_),
                          ev);

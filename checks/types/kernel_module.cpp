@@ -1,4 +1,5 @@
-// kernel_module: a module loaded (/proc/modules), not loaded, or blacklisted in modprobe.d.
+// kernel_module: a module loaded (/proc/modules), not loaded, or blocked from loading in
+// modprobe.d.
 #include <algorithm>
 
 #include "checks/proc.h"
@@ -57,16 +58,21 @@ class KernelModuleCheck : public Check {
     return Verdict(bad, want ? "loaded" : "not loaded", ev);
   }
 
+  // A `blacklist` line only stops loading by alias: `modprobe NAME` still loads the module, and
+  // so does any module depending on it (uas pulls in usb_storage). Only an `install NAME
+  // /bin/false` line blocks every load; on a live root the module must not be loaded either.
   Outcome Blacklisted(const HostContext& ctx) const {
     std::vector<std::string> files;
     for (const char* dir :
          {"/usr/lib/modprobe.d", "/lib/modprobe.d", "/run/modprobe.d", "/etc/modprobe.d"}) {
       for (const auto& f : ctx.Glob(std::string(dir) + "/*.conf")) files.push_back(f);
     }
+    const FileData modules = ctx.Read("/proc/modules");
     std::vector<Evidence> ev;
     std::string bad;
     for (const auto& name : names_) {
-      bool done = false;
+      const std::string expected = "install " + name + " /bin/false";
+      Evidence install{}, blacklist{};
       for (const auto& file : files) {
         const FileData data = ctx.Read(file);
         if (!data.ok()) continue;
@@ -75,22 +81,38 @@ class KernelModuleCheck : public Check {
           ++n;
           auto f = SplitFields(l);
           if (f.size() < 2 || Canonical(std::string(f[1])) != name) continue;
-          const bool install_blocked = f[0] == "install" && f.size() >= 3 && Blocks(f[2]);
-          if (f[0] == "blacklist" || install_blocked) {
-            ev.push_back({file, n, std::string(Trim(l)), "blacklist " + name});
-            done = true;
-            break;
+          if (f[0] == "install" && f.size() >= 3 && Blocks(f[2]) && install.source.empty()) {
+            install = {file, n, std::string(Trim(l)), expected};
+          } else if (f[0] == "blacklist" && blacklist.source.empty()) {
+            blacklist = {file, n, std::string(Trim(l)), expected};
           }
         }
-        if (done) break;
       }
-      if (!done) {
-        ev.push_back({"/etc/modprobe.d", 0, name + " neither blacklisted nor install-blocked",
-                      "blacklist " + name + " or install " + name + " /bin/false"});
-        Append(bad, name + " is not blacklisted");
+      if (!install.source.empty()) {
+        ev.push_back(install);
+      } else if (!blacklist.source.empty()) {
+        ev.push_back(blacklist);
+        Append(bad, name +
+                        " is only blacklisted: modprobe or a module depending on it still "
+                        "loads it");
+      } else {
+        ev.push_back(
+            {"/etc/modprobe.d", 0, name + " neither blacklisted nor install-blocked", expected});
+        Append(bad, name + " is not blocked");
+      }
+      if (modules.ok()) {
+        int line = 0, found = 0;
+        for (auto l : SplitLines(modules.bytes)) {
+          ++line;
+          auto f = SplitFields(l);
+          if (!f.empty() && f[0] == name) found = line;
+        }
+        ev.push_back(
+            {"/proc/modules", found, name + (found ? " loaded" : " not loaded"), "not loaded"});
+        if (found) Append(bad, name + " is loaded now");
       }
     }
-    return Verdict(bad, "blacklisted", ev);
+    return Verdict(bad, "blocked from loading", ev);
   }
 
   std::vector<std::string> names_;
@@ -106,7 +128,8 @@ CheckType KernelModule() {
       {Required("name", ParamType::kStringList, "module name(s) ('-' and '_' are the same)"),
        Required(
            "state", ParamType::kChoice,
-           "loaded, not_loaded, or blacklisted (a 'blacklist' line or 'install NAME /bin/false')",
+           "loaded, not_loaded, or blacklisted ('install NAME /bin/false' in modprobe.d, which "
+           "also stops loads as a dependency, and on a live root not loaded)",
            {"loaded", "not_loaded", "blacklisted"})});
 }
 

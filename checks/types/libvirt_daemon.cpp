@@ -8,6 +8,7 @@ namespace {
 
 constexpr const char* kLibvirtd = "/etc/libvirt/libvirtd.conf";
 constexpr const char* kQemu = "/etc/libvirt/qemu.conf";
+constexpr const char* kSystemPackage = "libvirt-daemon-system";
 
 class LibvirtDaemonCheck : public Check {
  public:
@@ -29,27 +30,21 @@ class LibvirtDaemonCheck : public Check {
     };
     if (rule_ == "no_plain_tcp") {
       const Setting* listen = get(*daemon, "listen_tcp");
-      const std::string socket = EnabledLink(ctx, {"libvirtd-tcp.socket", "virtproxyd-tcp.socket"});
+      const UnitState socket = Socket(ctx, "tcp");
       std::vector<Evidence> ev = {ev_of(listen, kLibvirtd, "listen_tcp", "0", "0")};
-      ev.push_back(
-          {socket.empty() ? "/etc/systemd/system" : socket, 0,
-           socket.empty() ? "libvirtd-tcp.socket not enabled" : "libvirtd-tcp.socket enabled",
-           "no TCP socket unit enabled"});
-      if ((listen && listen->value != "0") || !socket.empty()) {
+      ev.push_back({socket.Source(), 0, socket.Describe(), "no TCP socket unit enabled"});
+      if ((listen && listen->value != "0") || socket.Enabled()) {
         return Outcome::Fail("libvirt accepts unencrypted TCP connections", ev);
       }
       return Outcome::Pass("no unencrypted TCP listener", ev);
     }
     if (rule_ == "tls_listen") {
       const Setting* listen = get(*daemon, "listen_tls");
-      const std::string socket = EnabledLink(ctx, {"libvirtd-tls.socket", "virtproxyd-tls.socket"});
-      std::vector<Evidence> ev = {
-          {socket.empty() ? "/etc/systemd/system" : socket, 0,
-           socket.empty() ? "libvirtd-tls.socket not enabled" : "libvirtd-tls.socket enabled",
-           "TLS socket enabled"},
-          ev_of(listen, kLibvirtd, "listen_tls", "1", "1")};
+      const UnitState socket = Socket(ctx, "tls");
+      std::vector<Evidence> ev = {{socket.Source(), 0, socket.Describe(), "TLS socket enabled"},
+                                  ev_of(listen, kLibvirtd, "listen_tls", "1", "1")};
       std::string bad;
-      if (socket.empty()) bad = "no TLS listener (libvirtd-tls.socket not enabled)";
+      if (!socket.Enabled()) bad = "no TLS listener (" + socket.Describe() + ")";
       if (listen && listen->value == "0") Append(bad, "listen_tls = 0");
       const Setting* cert = get(*daemon, "cert_file");
       const Setting* key = get(*daemon, "key_file");
@@ -109,6 +104,16 @@ class LibvirtDaemonCheck : public Check {
   }
 
  private:
+  // libvirtd's (or, with modular daemons, virtproxyd's) socket unit for `kind` (tcp, tls): the
+  // first that is enabled, else the first that is linked at all, for the evidence. Both ship in
+  // libvirt-daemon-system.
+  static UnitState Socket(const HostContext& ctx, const std::string& kind) {
+    const UnitState libvirtd = ReadUnit(ctx, "libvirtd-" + kind + ".socket", kSystemPackage);
+    const UnitState proxy = ReadUnit(ctx, "virtproxyd-" + kind + ".socket", kSystemPackage);
+    if (libvirtd.Enabled() || (!proxy.Enabled() && !libvirtd.link.empty())) return libvirtd;
+    return proxy.Enabled() || !proxy.link.empty() ? proxy : libvirtd;
+  }
+
   std::string rule_;
 };
 

@@ -1,6 +1,8 @@
 // libvirt_domains: the domains on this host: consoles only on loopback or TLS, sVirt confinement
-// not disabled, and Circular 12/2022's separation by security level (level >= 3: own storage or
-// encrypted disks, own network; level >= 4: no other system's domains on the host).
+// not disabled, and separation by security level (Circular 12/2022 in the project's reading: level
+// 3 logically separate storage, which its own storage or encrypted disks give; levels 4-5
+// physically separate storage, which encryption does not give; own network; level >= 4: no other
+// system's domains on the host).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -23,9 +25,13 @@ class LibvirtDomainsCheck : public Check {
       : rule_(p.String("rule")),
         dir_(p.String("dir", "/etc/libvirt/qemu")),
         uri_(p.String("uri")),
-        min_level_(p.Integer("min_level", rule_ == "host_separation" ? 4 : 3)) {
+        min_level_(p.Integer("min_level", rule_ == "host_separation" ? 4 : 3)),
+        physical_level_(p.Integer("physical_from_level", 4)) {
     if (p.Has("min_level") && (rule_ == "graphics" || rule_ == "seclabel")) {
       p.Fail("min_level", "only for the separation rules");
+    }
+    if (p.Has("physical_from_level") && rule_ != "storage_separation") {
+      p.Fail("physical_from_level", "only for storage_separation");
     }
     if (min_level_ < 1 || min_level_ > 5) p.Fail("min_level", "expected 1 to 5");
     if (p.Has("dir") && p.Has("uri")) p.Fail("uri", "give dir or uri, not both");
@@ -99,16 +105,25 @@ class LibvirtDomainsCheck : public Check {
       const std::string me = Owner(d);
       const std::string level = " (level " + std::to_string(d.metadata->security_level) + ")";
       if (rule_ == "storage_separation") {
+        // Encryption separates logically; from physical_from_level only storage of its own does.
+        const bool physical = d.metadata->security_level >= physical_level_;
         for (const auto& disk : d.disks) {
+          if (disk.identity.empty()) continue;  // an empty drive holds no data
           const auto& u = users[disk.identity];
           const bool shared = u.size() > 1;
           ev.push_back({d.source, 0,
                         d.name + level + " " + disk.target + ": " + disk.identity +
                             (disk.encrypted ? ", encrypted" : "") +
                             (shared ? ", shared" : ", dedicated"),
-                        "encrypted or dedicated storage"});
-          if (shared && !disk.encrypted)
-            Append(bad, d.name + " " + disk.target + " shares " + disk.identity);
+                        physical ? "physically separate storage (encryption does not count)"
+                                 : "encrypted or dedicated storage"});
+          if (shared && (physical || !disk.encrypted)) {
+            Append(bad, d.name + " " + disk.target + " shares " + disk.identity +
+                            (physical && disk.encrypted
+                                 ? " (encrypted, but level " + std::to_string(physical_level_) +
+                                       "+ needs storage of its own)"
+                                 : ""));
+          }
         }
       } else if (rule_ == "network_separation") {
         for (const auto& n : d.networks) {
@@ -139,6 +154,7 @@ class LibvirtDomainsCheck : public Check {
 
   std::string rule_, dir_, uri_;
   int64_t min_level_;
+  int64_t physical_level_;
 };
 
 }  // namespace
@@ -151,7 +167,8 @@ CheckType LibvirtDomains() {
            "rule", ParamType::kChoice,
            "graphics (VNC/SPICE only on loopback, a socket, or TLS); seclabel (no <seclabel "
            "type='none'>); storage_separation (level >= min_level: each disk encrypted or not "
-           "shared with another system); network_separation (level >= min_level: networks not "
+           "shared with another system; level >= physical_from_level: not shared, encrypted or "
+           "not); network_separation (level >= min_level: networks not "
            "shared); host_separation (level >= min_level: no other system's domain on the host)",
            {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}),
        Optional("dir", ParamType::kPath, "persistent definitions inside the root",
@@ -160,7 +177,11 @@ CheckType LibvirtDomains() {
                 "read live domains from this libvirt URI instead (read-only)"),
        Optional("min_level", ParamType::kInteger,
                 "separation rules: lowest security level judged (from the domains' egov metadata)",
-                "3 (host_separation: 4)")});
+                "3 (host_separation: 4)"),
+       Optional("physical_from_level", ParamType::kInteger,
+                "storage_separation: the level from which storage must be physically separate "
+                "(a location no other system uses; encryption does not count)",
+                "4")});
 }
 
 }  // namespace egov::checks::types

@@ -45,7 +45,11 @@ class LogRetentionCheck : public Check {
         continue;
       }
       const auto days = rule->RetentionDays();
-      ev.push_back({rule->file, rule->line, log + ": " + rule->Describe(), expected});
+      // The `rotate` line decides; without one, the block that names the log.
+      const bool rotate = rule->rotate_line > 0;
+      ev.push_back({rotate ? rule->rotate_file : rule->file,
+                    rotate ? rule->rotate_line : rule->line, log + ": " + rule->Describe(),
+                    expected});
       if (!days || *days < days_) {
         Append(bad,
                log + " kept " +

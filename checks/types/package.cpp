@@ -24,21 +24,32 @@ class PackageCheck : public Check {
     std::vector<Evidence> evidence;
     std::string bad;
     for (const auto& name : names_) {
-      auto it = db->installed.find(name);
-      const bool installed = it != db->installed.end();
+      // An absent package must have no files on disk: unpacked or half-installed counts.
+      const auto& where = absent_ ? db->on_disk : db->installed;
+      auto it = where.find(name);
       const std::string expected = absent_ ? "not installed"
                                    : version_.empty()
                                        ? "installed"
                                        : "installed, version " + OpText() + " " + version_;
-      if (!installed) {
-        evidence.push_back({source, 0, name + " not installed", expected});
+      if (it == where.end()) {
+        auto partly = db->on_disk.find(name);
+        const bool unpacked = partly != db->on_disk.end();
+        evidence.push_back({source, unpacked ? partly->second.line : 0,
+                            unpacked ? name + " " + partly->second.version + " " +
+                                           partly->second.status + " (not configured)"
+                                     : name + " not installed",
+                            expected});
         if (!absent_) Append(bad, name + " is not installed");
         continue;
       }
       const DpkgPackage& pkg = it->second;
-      evidence.push_back({source, pkg.line, name + " " + pkg.version + " installed", expected});
+      const std::string state =
+          pkg.status == "install ok installed" ? "installed" : "(" + pkg.status + ")";
+      evidence.push_back({source, pkg.line, name + " " + pkg.version + " " + state, expected});
       if (absent_) {
-        Append(bad, name + " " + pkg.version + " is installed");
+        Append(bad,
+               name + " " + pkg.version + " is " +
+                   (db->installed.contains(name) ? "installed" : "on disk (" + pkg.status + ")"));
       } else if (!version_.empty() && !VersionOk(pkg.version)) {
         Append(bad, name + " " + pkg.version + " is not " + OpText() + " " + version_);
       }

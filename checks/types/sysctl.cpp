@@ -1,7 +1,10 @@
-// sysctl: a kernel parameter's live value, read from /proc/sys inside the root.
+// sysctl: a kernel parameter judged twice, as it is now (/proc/sys inside the root) and as it
+// will be after the next boot (what systemd-sysctl applies from sysctl.d, else the kernel's own
+// default). An image without /proc is judged on the persisted value alone.
 #include <algorithm>
 
 #include "checks/compare.h"
+#include "checks/conf_parse.h"
 #include "checks/types/types.h"
 
 namespace egov::checks::types {
@@ -10,7 +13,9 @@ namespace {
 class SysctlCheck : public Check {
  public:
   explicit SysctlCheck(const Params& p)
-      : key_(p.String("key")), expect_(Expectation::FromParams(p)) {
+      : key_(p.String("key")),
+        default_(p.Has("default") ? std::optional(ScalarText(p.Raw("default"))) : std::nullopt),
+        expect_(Expectation::FromParams(p)) {
     if (key_.empty() || key_.find("..") != std::string::npos || key_[0] == '.' ||
         key_.find('/') != std::string::npos) {
       p.Fail("key", "expected a dotted kernel parameter name such as net.ipv4.ip_forward");
@@ -18,34 +23,57 @@ class SysctlCheck : public Check {
   }
 
   Outcome Run(const HostContext& ctx) const override {
+    const std::string expected = expect_.Describe();
+    std::vector<Evidence> ev;
+    std::string bad;
+    // After the next boot.
+    const auto conf = LoadConf(ctx, ConfFormat::kSysctl, SysctlFiles(ctx));
+    if (!conf->errors.empty()) return Outcome::Error(conf->errors.front());
+    const Setting* s = Effective(*conf, ConfFormat::kSysctl, key_);
+    if (s) {
+      ev.push_back({s->file, s->line, key_ + " = " + s->value + " at boot", expected});
+      if (!expect_.Test(s->value)) Append(bad, key_ + " is set to " + s->value + " at boot");
+    } else if (default_) {
+      ev.push_back({"/etc/sysctl.d", 0,
+                    key_ + " not set in sysctl.d: the kernel's default " + *default_ + " at boot",
+                    expected});
+      if (!expect_.Test(*default_))
+        Append(bad, key_ + " is not persisted; the kernel's default " + *default_ + " applies");
+    } else {
+      ev.push_back({"/etc/sysctl.d", 0, key_ + " not set in sysctl.d", expected});
+      Append(bad, key_ + " is not persisted in sysctl.d: the next boot loses it");
+    }
+    // Now.
     std::string path = "/proc/sys/" + key_;
     std::replace(path.begin() + 10, path.end(), '.', '/');
     const FileData data = ctx.Read(path, 1 << 16);
+    std::optional<std::string> live;
     if (!data.ok()) {
-      if (data.missing() && !ctx.Stat("/proc/sys")) {
-        return NotLive("/proc/sys");
+      if (!data.missing()) return Outcome::Error(data.message);
+      if (ctx.Stat("/proc/sys")) {
+        ev.push_back({path, 0, "absent", expected});
+        return Outcome::Fail(key_ + " does not exist in this kernel", ev);
       }
-      if (data.missing()) {
-        return Outcome::Fail(key_ + " does not exist in this kernel",
-                             {{path, 0, "absent", expect_.Describe()}});
-      }
-      return Outcome::Error(data.message);
+      ev.push_back({"/proc/sys", 0, "absent: an image, judged on its persisted configuration",
+                    "the live value where there is one"});
+    } else {
+      // Multi-value parameters (ip_local_port_range) are compared with single spaces.
+      const std::string first = data.bytes.substr(0, data.bytes.find('\n'));
+      std::string value;
+      for (auto f : SplitFields(first)) Append(value, f, " ");
+      ev.push_back({path, 1, key_ + " = " + value, expected});
+      if (!expect_.Test(value)) Append(bad, key_ + " is " + value + " now");
+      live = value;
     }
-    // Multi-value parameters (ip_local_port_range) are compared with single spaces.
-    const std::string first = data.bytes.substr(0, data.bytes.find('\n'));
-    std::string value;
-    for (auto f : SplitFields(first)) {
-      Append(value, f, " ");
-    }
-    std::vector<Evidence> evidence = {{path, 1, key_ + " = " + value, expect_.Describe()}};
-    if (!expect_.Test(value)) {
-      return Outcome::Fail(key_ + " is " + value + "; expected " + expect_.Describe(), evidence);
-    }
-    return Outcome::Pass(key_ + " is " + value, evidence);
+    if (!bad.empty()) return Outcome::Fail(bad + "; expected " + expected, ev);
+    return Outcome::Pass(
+        key_ + (live ? " is " + *live + " and" : "") + " stays " + expected + " after a reboot",
+        ev);
   }
 
  private:
   std::string key_;
+  std::optional<std::string> default_;
   Expectation expect_;
 };
 
@@ -53,10 +81,15 @@ class SysctlCheck : public Check {
 
 CheckType Sysctl() {
   return Define<SysctlCheck>(
-      "sysctl", "A kernel parameter's live value (/proc/sys) compared with an operator",
+      "sysctl",
+      "A kernel parameter, live (/proc/sys) and as systemd-sysctl sets it at boot, compared with "
+      "an operator",
       {Required("key", ParamType::kString, "dotted name, e.g. net.ipv4.ip_forward"),
        Optional("op", ParamType::kOperator, "comparison", "eq", AllOperators()),
-       Optional("value", ParamType::kScalarOrList, "operand (a list for in/not_in)")});
+       Optional("value", ParamType::kScalarOrList, "operand (a list for in/not_in)"),
+       Optional("default", ParamType::kScalar,
+                "the kernel's own value, which applies at boot when no sysctl.d file sets the key "
+                "(else: not persisted fails)")});
 }
 
 }  // namespace egov::checks::types

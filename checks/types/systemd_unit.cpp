@@ -1,44 +1,22 @@
-// systemd_unit: a unit enabled (a symlink in a *.wants/ or *.requires/ directory), not enabled,
-// or masked (linked to /dev/null), from the unit directories inside the root.
-#include <map>
-
+// systemd_unit: a unit enabled (a symlink in a *.wants/ or *.requires/ directory to a unit file
+// that exists, not masked, its package installed), not enabled, or masked (linked to /dev/null),
+// from the unit directories inside the root.
 #include "checks/types/types.h"
 
 namespace egov::checks::types {
 namespace {
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// unit name -> the first *.wants/ or *.requires/ link that enables it (directories in systemd's
-// order), read once per scan for every systemd_unit check.
-using EnabledUnits = std::map<std::string, std::string>;
-
-std::shared_ptr<const EnabledUnits> LoadEnabledUnits(const HostContext& ctx) {
-  return ctx.Memo<EnabledUnits>("systemd-enabled-units", [&] {
-    EnabledUnits units;
-    for (const std::string dir :
-         {"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}) {
-      for (const auto& sub : ctx.List(dir)) {
-        if (!EndsWith(sub, ".wants") && !EndsWith(sub, ".requires")) continue;
-        for (const auto& unit : ctx.List(dir + "/" + sub))
-          units.emplace(unit, dir + "/" + sub + "/" + unit);
-      }
-    }
-    return units;
-  });
-}
-
 class SystemdUnitCheck : public Check {
  public:
   explicit SystemdUnitCheck(const Params& p)
-      : units_(p.Strings("unit")), state_(p.String("state")) {
+      : units_(p.Strings("unit")), packages_(p.Strings("package")), state_(p.String("state")) {
     for (const auto& u : units_) {
       if (u.find('/') != std::string::npos || u.find('.') == std::string::npos) {
         p.Fail("unit", "expected unit names such as chrony.service, got '" + u + "'");
       }
+    }
+    if (packages_.size() > 1 && packages_.size() != units_.size()) {
+      p.Fail("package", "expected one package for every unit, or one for all of them");
     }
   }
 
@@ -46,36 +24,26 @@ class SystemdUnitCheck : public Check {
     std::vector<Evidence> ev;
     std::string bad;
     int enabled_count = 0;
-    const auto enabled_units = LoadEnabledUnits(ctx);
-    for (const auto& unit : units_) {
-      std::string masked_at, enabled_at;
-      for (const char* dir : {"/etc/systemd/system", "/run/systemd/system"}) {
-        const std::string path = std::string(dir) + "/" + unit;
-        auto target = ctx.ReadLink(path);
-        if (target && *target == "/dev/null") masked_at = path;
-      }
-      if (auto it = enabled_units->find(unit); it != enabled_units->end()) enabled_at = it->second;
-      const bool masked = !masked_at.empty();
-      const bool enabled = !enabled_at.empty() && !masked;
-      enabled_count += enabled;
-      const std::string observed = masked    ? unit + " masked"
-                                   : enabled ? unit + " enabled"
-                                             : unit + " not enabled";
-      ev.push_back({masked    ? masked_at
-                    : enabled ? enabled_at
-                              : "/etc/systemd/system",
-                    0, observed, unit + " " + state_});
-      if (state_ == "masked" && !masked) Append(bad, unit + " is not masked");
-      if (state_ == "not_enabled" && enabled) Append(bad, unit + " is enabled");
+    for (size_t i = 0; i < units_.size(); ++i) {
+      const std::string package = packages_.empty()       ? ""
+                                  : packages_.size() == 1 ? packages_[0]
+                                                          : packages_[i];
+      const UnitState u = ReadUnit(ctx, units_[i], package);
+      enabled_count += u.Enabled();
+      ev.push_back({u.Source(), 0, u.Describe(), units_[i] + " " + state_});
+      if (state_ == "masked" && !u.Masked()) Append(bad, units_[i] + " is not masked");
+      if (state_ == "not_enabled" && u.Enabled()) Append(bad, units_[i] + " is enabled");
+      if (state_ == "enabled" && !u.Enabled() && !u.link.empty()) Append(bad, u.Describe());
     }
     if (state_ == "enabled" && enabled_count == 0) {
-      return Outcome::Fail(Join(units_, " or ") + " not enabled", ev);
+      return Outcome::Fail(bad.empty() ? Join(units_, " or ") + " not enabled" : bad, ev);
     }
-    return Verdict(bad, state_ == "enabled" ? "enabled" : state_, ev);
+    return Verdict(state_ == "enabled" ? "" : bad, state_ == "enabled" ? "enabled" : state_, ev);
   }
 
  private:
   std::vector<std::string> units_;
+  std::vector<std::string> packages_;
   std::string state_;
 };
 
@@ -83,11 +51,18 @@ class SystemdUnitCheck : public Check {
 
 CheckType SystemdUnit() {
   return Define<SystemdUnitCheck>(
-      "systemd_unit", "A systemd unit enabled, not enabled or masked, from the unit directories",
+      "systemd_unit",
+      "A systemd unit enabled (and able to start), not enabled or masked, from the unit "
+      "directories",
       {Required("unit", ParamType::kStringList,
                 "unit name(s); enabled: any of them, not_enabled / masked: all of them"),
-       Required("state", ParamType::kChoice, "enabled, not_enabled or masked",
-                {"enabled", "not_enabled", "masked"})});
+       Required("state", ParamType::kChoice,
+                "enabled (linked from a *.wants/ or *.requires/ directory to a unit file that "
+                "exists, not masked), not_enabled or masked",
+                {"enabled", "not_enabled", "masked"}),
+       Optional("package", ParamType::kStringList,
+                "the Debian package(s) shipping the units, one for all or one per unit: a unit "
+                "counts as enabled only while its package is installed")});
 }
 
 }  // namespace egov::checks::types

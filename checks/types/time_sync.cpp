@@ -12,6 +12,7 @@ namespace {
 struct Daemon {
   const char* name;
   const char* unit;
+  const char* package;  // a unit counts only while its package is installed
   const char* process;
   std::vector<std::string> files;  // configuration, read with format kSpace (or keyvalue)
 };
@@ -20,14 +21,16 @@ const std::vector<Daemon>& Daemons() {
   static const std::vector<Daemon> kDaemons = {
       {"chrony",
        "chrony.service",
+       "chrony",
        "chronyd",
        {"/etc/chrony/chrony.conf", "/etc/chrony/conf.d/*.conf", "/etc/chrony/sources.d/*.sources"}},
       {"systemd-timesyncd",
        "systemd-timesyncd.service",
        "systemd-timesyncd",
+       "systemd-timesyncd",
        {"/etc/systemd/timesyncd.conf", "/etc/systemd/timesyncd.conf.d/*.conf"}},
-      {"ntpsec", "ntpsec.service", "ntpd", {"/etc/ntpsec/ntp.conf"}},
-      {"ntp", "ntp.service", "ntpd", {"/etc/ntp.conf"}},
+      {"ntpsec", "ntpsec.service", "ntpsec", "ntpd", {"/etc/ntpsec/ntp.conf"}},
+      {"ntp", "ntp.service", "ntp", "ntpd", {"/etc/ntp.conf"}},
   };
   return kDaemons;
 }
@@ -50,8 +53,15 @@ class TimeSyncCheck : public Check {
   static Outcome Configured(const HostContext& ctx) {
     std::vector<Evidence> ev;
     for (const auto& d : Daemons()) {
-      const std::string link = EnabledLink(ctx, {d.unit});
-      if (link.empty()) continue;
+      const UnitState unit = ReadUnit(ctx, d.unit, d.package);
+      if (!unit.Enabled()) {
+        // Masked, dangling or package-less: present, but it would not run.
+        if (!unit.link.empty() || unit.Masked()) {
+          ev.push_back({unit.Source(), 0, unit.Describe(), "a time daemon enabled with servers"});
+        }
+        continue;
+      }
+      const std::string& link = unit.link;
       const bool timesyncd = std::string(d.name) == "systemd-timesyncd";
       const auto conf =
           LoadConf(ctx, timesyncd ? ConfFormat::kKeyValue : ConfFormat::kSpace, d.files);
@@ -80,10 +90,9 @@ class TimeSyncCheck : public Check {
           std::string(d.name) + " enabled with " + std::to_string(servers.size()) + " source(s)",
           ev);
     }
-    if (ev.empty()) {
-      ev.push_back({"/etc/systemd/system", 0, "no chrony, systemd-timesyncd, ntpsec or ntp enabled",
-                    "a time daemon enabled with servers"});
-    }
+    ev.push_back({"/etc/systemd/system", 0,
+                  "no chrony, systemd-timesyncd, ntpsec or ntp enabled with servers",
+                  "a time daemon enabled with servers"});
     return Outcome::Fail("no time synchronisation daemon is enabled with servers", ev);
   }
 

@@ -1,5 +1,11 @@
 #include "checks/types/types.h"
 
+#include <sys/stat.h>
+
+#include <map>
+
+#include "checks/host_files.h"
+
 namespace egov::checks::types {
 
 ParamSpec Required(std::string name, ParamType type, std::string description,
@@ -23,11 +29,65 @@ Outcome NotLive(const std::string& path) {
   return Outcome::Skipped("no " + path + " under the root: not a live host");
 }
 
-std::string EnabledLink(const HostContext& ctx, const std::vector<std::string>& units) {
-  for (const auto& unit : units) {
-    for (const auto& link : ctx.Glob("/etc/systemd/system/*.wants/" + unit)) return link;
+namespace {
+
+// unit name -> the first *.wants/ or *.requires/ link that enables it (directories in systemd's
+// order), read once per scan for every unit asked about.
+using EnabledUnits = std::map<std::string, std::string>;
+
+std::shared_ptr<const EnabledUnits> LoadEnabledUnits(const HostContext& ctx) {
+  return ctx.Memo<EnabledUnits>("systemd-enabled-units", [&] {
+    EnabledUnits units;
+    for (const std::string dir :
+         {"/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"}) {
+      for (const auto& sub : ctx.List(dir)) {
+        if (!sub.ends_with(".wants") && !sub.ends_with(".requires")) continue;
+        for (const auto& unit : ctx.List(dir + "/" + sub))
+          units.emplace(unit, dir + "/" + sub + "/" + unit);
+      }
+    }
+    return units;
+  });
+}
+
+}  // namespace
+
+UnitState ReadUnit(const HostContext& ctx, const std::string& unit, const std::string& package) {
+  UnitState s;
+  s.unit = unit;
+  s.package = package;
+  // systemd masks a unit linked to /dev/null or left empty in /etc or /run.
+  for (const char* dir : {"/etc/systemd/system", "/run/systemd/system"}) {
+    const std::string path = std::string(dir) + "/" + unit;
+    auto target = ctx.ReadLink(path);
+    auto info = ctx.Stat(path, false);
+    if ((target && *target == "/dev/null") || (info && S_ISREG(info->mode) && info->size == 0)) {
+      s.masked_at = path;
+    }
   }
-  return "";
+  const auto enabled = LoadEnabledUnits(ctx);
+  if (auto it = enabled->find(unit); it != enabled->end()) {
+    s.link = it->second;
+    auto info = ctx.Stat(s.link);
+    s.dangling = !info;
+    if (info && S_ISCHR(info->mode)) s.masked_at = s.link;  // a wants link to /dev/null
+  }
+  if (!package.empty()) s.package_missing = !LoadDpkg(ctx)->installed.contains(package);
+  return s;
+}
+
+std::string UnitState::Describe() const {
+  if (Masked()) return unit + " masked";
+  if (link.empty()) return unit + " not enabled";
+  if (dangling) return unit + " enabled, but the unit file its link points to is missing";
+  if (package_missing) return unit + " enabled, but package " + package + " is not installed";
+  return unit + " enabled";
+}
+
+std::string UnitState::Source() const {
+  if (Masked()) return masked_at;
+  if (!link.empty()) return link;
+  return "/etc/systemd/system";
 }
 
 bool IsLoopback(const std::string& address) {

@@ -30,6 +30,12 @@ CheckType LibvirtDaemon();
 CheckType LibvirtDomains();
 CheckType DiskSpace();
 CheckType Backup();
+CheckType Firewall();
+CheckType AuditRules();
+CheckType SshAlgorithms();
+CheckType PasswordQuality();
+CheckType SecurityUpdates();
+CheckType FileIntegrity();
 
 /// A check type whose checks are `C`s, each built from its validated parameters.
 template <class C>
@@ -52,8 +58,30 @@ Outcome Verdict(const std::string& problems, const std::string& pass_reason,
 /// Skipped: `path` is not under the root, which is then an image or a copy, not a live host.
 Outcome NotLive(const std::string& path);
 
-/// The link under /etc/systemd/system/*.wants/ that enables the first of `units` enabled, or "".
-std::string EnabledLink(const HostContext& ctx, const std::vector<std::string>& units);
+/// What systemd would do with a unit at boot, read from the unit directories inside the root: a
+/// unit counts as enabled only when something would start it, nothing masks it, the file its link
+/// points to exists and the package that ships it is installed (an `apt remove` leaves the links).
+struct UnitState {
+  std::string unit;
+  std::string link;       ///< the *.wants/ or *.requires/ link that enables it; "" when none
+  std::string masked_at;  ///< the link to /dev/null (or empty file) masking it; "" when none
+  bool dangling = false;  ///< the link's target does not exist
+  std::string package;    ///< the package that must ship it; "" when none is named
+  bool package_missing = false;
+
+  bool Enabled() const {
+    return !link.empty() && masked_at.empty() && !dangling && !package_missing;
+  }
+  bool Masked() const { return !masked_at.empty(); }
+  /// "auditd.service enabled", "... masked", "... enabled, but package auditd is not installed".
+  std::string Describe() const;
+  /// The path evidence names: the masking or enabling link, else the unit directory.
+  std::string Source() const;
+};
+
+/// The state of `unit`; `package` (optional) must be installed for it to count as enabled.
+UnitState ReadUnit(const HostContext& ctx, const std::string& unit,
+                   const std::string& package = "");
 
 /// Whether a listen address is on loopback (127.0.0.0/8, ::1, localhost).
 bool IsLoopback(const std::string& address);

@@ -144,22 +144,22 @@ TEST_F(ScanCommand, DiffListsNewlyFailingNewlyPassingAppearedAndDisappeared) {
   ASSERT_EQ(Agent(Scan("weak", {"--format", "json", "-o", File("bad.json")})).code, 1);
   CliRun r = Agent({"diff", File("good.json"), File("bad.json")});
   EXPECT_EQ(r.code, 1) << r.err;  // something newly fails
-  EXPECT_NE(r.out.find("Newly failing (33)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Newly failing (51)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MIC1145-G2-SC-07"), std::string::npos);
   r = Agent({"diff", File("bad.json"), File("good.json"), "--format", "json"});
   EXPECT_EQ(r.code, 0);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["newly_failing"].size(), 0u);
-  EXPECT_EQ(j["newly_passing"].size(), 33u);
+  EXPECT_EQ(j["newly_passing"].size(), 51u);
   ASSERT_EQ(Agent({"scan", "--profiles-dir", kSource + "/profiles", "--root", kHosts + "/hardened",
                    "-p", "availability", "--format", "json", "-o", File("avail.json")})
                 .code,
             0);
   r = Agent({"diff", File("avail.json"), File("good.json"), "--format", "json"});
   const auto k = nlohmann::json::parse(r.out);
-  EXPECT_EQ(k["appeared"].size(), 30u + 29u);  // mic-1145 and decree85-level4 controls
+  EXPECT_EQ(k["appeared"].size(), 37u + 36u);  // mic-1145 and decree85-level4 controls
   r = Agent({"diff", File("good.json"), File("avail.json"), "--format", "json"});
-  EXPECT_EQ(nlohmann::json::parse(r.out)["disappeared"].size(), 30u + 29u);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["disappeared"].size(), 37u + 36u);
   Write("junk.json", "{\"schema\": \"other\"}");
   EXPECT_EQ(Agent({"diff", File("junk.json"), File("good.json")}).code, 2);
   EXPECT_EQ(Agent({"diff", File("missing.json"), File("good.json")}).code, 2);
@@ -174,7 +174,7 @@ TEST(ListChecks, PrintsEveryTypeWithItsParameters) {
   EXPECT_NE(r.out.find("operators: eq, ne, lt, le, gt, ge, in, not_in, matches"),
             std::string::npos);
   const auto j = nlohmann::json::parse(Agent({"list-checks", "--format", "json"}).out);
-  EXPECT_EQ(j.size(), 19u);
+  EXPECT_EQ(j.size(), 25u);
   EXPECT_EQ(j[0]["type"], "file");
   EXPECT_EQ(j[0]["parameters"][0]["name"], "path");
   EXPECT_TRUE(j[0]["parameters"][0]["required"].get<bool>());

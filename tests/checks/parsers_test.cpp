@@ -5,6 +5,7 @@
 #include "checks/domains.h"
 #include "checks/host_files.h"
 #include "checks/log_config.h"
+#include "checks/nftables.h"
 #include "checks/proc.h"
 
 namespace egov::checks {
@@ -50,6 +51,103 @@ TEST(ParseConf, SpaceAndSysctlFormats) {
       {}};
   EXPECT_EQ(Effective(sysctl, ConfFormat::kSysctl, "net.ipv4.ip_forward")->value, "1");
   EXPECT_EQ(Effective(sysctl, ConfFormat::kSysctl, "kernel/panic")->value, "10");
+}
+
+TEST(ParseConf, SysctlExplicitKeysBeatGlobsAndExclusionsKeepGlobsOff) {
+  ConfData conf{ParseConf(ConfFormat::kSysctl,
+                          "net.ipv4.conf.default.rp_filter = 2\n"
+                          "net.ipv4.conf.*.rp_filter = 2\n"
+                          "-net.ipv4.conf.all.rp_filter\n"
+                          "net.ipv4.conf.eth0.rp_filter = 1\n"
+                          "net.ipv4.conf.*.accept_redirects = 1\n"
+                          "net/ipv4/conf/enp3s0.200/forwarding = 0\n",
+                          "f"),
+                {},
+                {}};
+  struct Case {
+    std::string key;
+    const char* value;  // nullptr: not set
+  };
+  for (const auto& [key, value] : std::vector<Case>{
+           {"net.ipv4.conf.default.rp_filter", "2"},
+           {"net.ipv4.conf.all.rp_filter", nullptr},  // excluded from the glob, never set
+           {"net.ipv4.conf.eth0.rp_filter", "1"},     // explicit, before or after the glob
+           {"net.ipv4.conf.lo.rp_filter", "2"},
+           {"net.ipv4.conf.all.accept_redirects", "1"},
+           {"net.ipv4.conf.enp3s0/200.forwarding", "0"}}) {
+    const Setting* s = Effective(conf, ConfFormat::kSysctl, key);
+    if (!value) {
+      EXPECT_EQ(s, nullptr) << key;
+    } else {
+      ASSERT_NE(s, nullptr) << key;
+      EXPECT_EQ(s->value, value) << key;
+    }
+  }
+}
+
+TEST(Nftables, ParsesTablesChainsAndRulesAsNftAppliesThem) {
+  struct Case {
+    std::string name, text;
+    std::vector<std::string> chains;  // "family table chain hook policy rules"
+    size_t errors = 0;
+  };
+  const std::vector<Case> cases = {
+      {"Debian's default: hooks without policy accept",
+       "#!/usr/sbin/nft -f\nflush ruleset\ntable inet filter {\n\tchain input {\n\t\ttype "
+       "filter hook input priority filter;\n\t}\n}\n",
+       {"inet filter input input accept 0"}},
+      {"one-line chain attributes and a multi-line set",
+       "table ip6 f { chain in { type filter hook input priority 0; policy drop;\n tcp dport {\n "
+       "22,\n "
+       "443 } accept\n } }",
+       {"ip6 f in input drop 1"}},
+      {"command form, family omitted, insert and add",
+       "add table filter\nadd chain filter input { type filter hook input priority 0 \\; policy "
+       "drop \\; }\nadd rule filter input ct state established accept\ninsert rule filter "
+       "input iif lo accept\n",
+       {"ip filter input input drop 2"}},
+      {"flush ruleset and delete table take effect in order",
+       "table ip a { chain c { type filter hook input priority 0; policy drop; } }\n"
+       "table ip b { chain c { type filter hook forward priority 0; } }\nflush ruleset\n"
+       "table ip c { chain d { type filter hook input priority 0; } }\ndelete table ip c\n",
+       {}},
+      {"flush chain empties it, keeps its policy",
+       "table inet t { chain c { type filter hook input priority 0; policy drop; accept; } "
+       "}\nflush "
+       "chain inet t c\n",
+       {"inet t c input drop 0"}},
+      {"a rule for a chain that does not exist", "add rule inet nowhere input accept\n", {}, 1},
+      {"sets, maps, defines and comments are skipped",
+       "define lan = { 10.0.0.0/8 }\ntable inet t {\n set allowed { type ipv4_addr; elements = { "
+       "10.0.0.1 } }\n # a comment { with braces }\n chain c { type filter hook input priority "
+       "0; policy drop; ip saddr @allowed accept comment \"ok {\" } }\n",
+       {"inet t c input drop 1"}},
+  };
+  for (const auto& c : cases) {
+    NftRuleset rs;
+    ParseNft(c.text, "/etc/nftables.conf", rs, [](auto&&...) { return false; });
+    std::vector<std::string> got;
+    for (const auto& ch : rs.chains) {
+      got.push_back(ch.family + " " + ch.table + " " + ch.name + " " + ch.hook + " " + ch.policy +
+                    " " + std::to_string(ch.rules.size()));
+    }
+    EXPECT_EQ(got, c.chains) << c.name;
+    EXPECT_EQ(rs.errors.size(), c.errors) << c.name;
+  }
+}
+
+TEST(Nftables, UnconditionalVerdicts) {
+  auto verdict = [](std::vector<std::string> tokens) {
+    return UnconditionalVerdict(NftRule{std::move(tokens), "f", 1});
+  };
+  EXPECT_EQ(verdict({"accept"}), "accept");
+  EXPECT_EQ(verdict({"counter", "drop"}), "drop");
+  EXPECT_EQ(verdict({"counter", "packets", "5", "bytes", "300", "log", "prefix", "x", "accept"}),
+            "accept");
+  EXPECT_EQ(verdict({"reject", "with", "icmpx", "type", "admin-prohibited"}), "reject");
+  EXPECT_EQ(verdict({"drop", "comment", "last"}), "drop");
+  EXPECT_EQ(verdict({"iif", "lo", "accept"}), "");
+  EXPECT_EQ(verdict({"counter", "comment", "dropped by policy"}), "");
 }
 
 TEST(HostFiles, PasswdShadowAndGroup) {

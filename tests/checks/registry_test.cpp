@@ -27,11 +27,15 @@ TEST(CheckTypes, EachRegisteredTypeHasItsSourceAndTestFileAndNoTestFileIsLeftOve
     tested.insert(file.substr(0, file.size() - std::string("_test.cpp").size()));
   }
   EXPECT_EQ(tested, registered);
-  const std::set<std::string> expected = {
-      "file",           "file_content",    "config_option", "sysctl",      "kernel_module",
-      "mount",          "listening",       "process",       "package",     "accounts",
-      "systemd_unit",   "log_retention",   "time_sync",     "certificate", "http",
-      "libvirt_daemon", "libvirt_domains", "disk_space",    "backup"};
+  const std::set<std::string> expected = {"file",           "file_content",     "config_option",
+                                          "sysctl",         "kernel_module",    "mount",
+                                          "listening",      "process",          "package",
+                                          "accounts",       "systemd_unit",     "log_retention",
+                                          "time_sync",      "certificate",      "http",
+                                          "libvirt_daemon", "libvirt_domains",  "disk_space",
+                                          "backup",         "firewall",         "audit_rules",
+                                          "ssh_algorithms", "password_quality", "security_updates",
+                                          "file_integrity"};
   EXPECT_EQ(registered, expected);
 }
 

@@ -109,6 +109,8 @@ TEST(ResultsJson, FollowsTheContract) {
         if (e.contains("line")) {
           EXPECT_GT(e["line"].get<int>(), 0);
         }
+        // A judged control judges each item it lists.
+        if (c["status"] == "pass" || c["status"] == "fail") Type(e, "ok", V::boolean, cw);
       }
       ASSERT_TRUE(c.contains("waiver")) << cw;
       if (c["status"] == "waived") {
@@ -139,6 +141,7 @@ TEST(ResultsJson, EvidenceSaysWhereAValueWasRead) {
         e.observed.find("permitrootlogin yes") != std::string::npos) {
       found = true;
       EXPECT_EQ(e.expected, "no");
+      EXPECT_EQ(e.ok, false);
     }
   }
   EXPECT_TRUE(found) << "no evidence pointing at the Match block's line";
@@ -339,6 +342,55 @@ TEST(Reports, SarifHasARuleForEveryControlAndAResultPerFinding) {
   bool suppressed = false;
   for (const auto& r : run["results"]) suppressed = suppressed || r.contains("suppressions");
   EXPECT_TRUE(suppressed);
+  // Locations are relative to the scanned root, which originalUriBaseIds gives.
+  const std::string root = run["originalUriBaseIds"]["ROOT"]["uri"];
+  EXPECT_EQ(root, "file://" + Host("weak") + "/");
+  size_t located = 0;
+  for (const auto& r : run["results"]) {
+    for (const auto& l : r["locations"]) {
+      const auto& a = l["physicalLocation"]["artifactLocation"];
+      EXPECT_EQ(a["uriBaseId"], "ROOT");
+      EXPECT_NE(a["uri"].get<std::string>()[0], '/') << a["uri"];
+      ++located;
+    }
+  }
+  EXPECT_GT(located, 0u);
+}
+
+TEST(Reports, HtmlPutsContentsAndFailuresFirstAndListsEveryWaiverGiven) {
+  std::vector<Waiver> waivers(3);
+  waivers[0].name = "shadow-lab";  // applied (WeakScan was given it)
+  waivers[0].control = "MIC1145-G2-SC-07";
+  waivers[0].expires = *ParseDate("2099-12-31");
+  waivers[1].name = "old-exception";
+  waivers[1].control = "MIC1145-G2-SF-03";
+  waivers[1].expires = *ParseDate("2020-01-31");
+  waivers[2].name = "typo";
+  waivers[2].control = "MIC1145-G9-XX-99";
+  waivers[2].expires = *ParseDate("2099-12-31");
+  std::ostringstream out;
+  WriteReport(WeakScan(), ReportFormat::kHtml, out, waivers);
+  const std::string h = out.str();
+  const size_t contents = h.find("<nav>"), failures = h.find("id=\"failures\""),
+               details = h.find("id=\"p-mic-1145\"");
+  ASSERT_NE(contents, std::string::npos);
+  ASSERT_NE(failures, std::string::npos);
+  ASSERT_NE(details, std::string::npos);
+  EXPECT_LT(contents, failures);
+  EXPECT_LT(failures, details);
+  for (const char* link :
+       {"href=\"#failures\"", "href=\"#waivers\"", "href=\"#p-decree85-level4\"",
+        "href=\"#c-mic-1145-MIC1145-G2-SF-01\"", "id=\"c-mic-1145-MIC1145-G2-SF-01\""}) {
+    EXPECT_NE(h.find(link), std::string::npos) << link;
+  }
+  // The failures table starts with the critical ones.
+  const size_t critical = h.find("MIC1145-G2-SF-01", failures),
+               medium = h.find("MIC1145-G1-PH-02", failures);
+  EXPECT_LT(critical, medium);
+  EXPECT_NE(h.find(Host("weak")), std::string::npos);  // the root's absolute path
+  for (const char* state : {"applied", "expired, not applied", "names no scanned control"}) {
+    EXPECT_NE(h.find(state), std::string::npos) << state;
+  }
 }
 
 TEST(Reports, HtmlIsOneBilingualPageWithEscapedText) {

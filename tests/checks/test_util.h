@@ -1,7 +1,11 @@
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +25,52 @@ inline const std::string kSource = EGOV_SOURCE_DIR;
 inline std::string Host(const std::string& name) {
   return std::string(EGOV_HOST_FIXTURES) + "/" + name;
 }
+
+/// A copy of a materialized host fixture, modes and owners kept, to plant one defect in. Paths
+/// are absolute as inside the host ("/etc/shadow").
+class HostCopy {
+ public:
+  explicit HostCopy(const std::string& host = "hardened") {
+    namespace fs = std::filesystem;
+    const fs::path from = Host(host);
+    fs::copy(from, dir_.path(), fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    for (const auto& e : fs::recursive_directory_iterator(from)) {
+      struct stat st {};
+      if (::lstat(e.path().c_str(), &st) != 0) continue;
+      const fs::path to = dir_.path() / fs::relative(e.path(), from);
+      if (::lchown(to.c_str(), st.st_uid, st.st_gid) != 0) continue;  // not root: owners stay
+      struct timespec times[2] = {st.st_atim, st.st_mtim};
+      ::utimensat(AT_FDCWD, to.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
+  }
+
+  std::string root() const { return dir_.path().string(); }
+  std::filesystem::path operator()(const std::string& path) const {
+    return dir_.path() / path.substr(1);
+  }
+  /// Replaces the file's text (making its directories).
+  void Write(const std::string& path, const std::string& text) const {
+    std::filesystem::create_directories((*this)(path).parent_path());
+    egov::testing::WriteFile((*this)(path), text);
+  }
+  /// Replaces the first occurrence of `from` in the file; fails the test when it is not there.
+  void Replace(const std::string& path, const std::string& from, const std::string& to) const {
+    std::string text = egov::testing::ReadFile((*this)(path));
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from << " not in " << path;
+    egov::testing::WriteFile((*this)(path), text.replace(at, from.size(), to));
+  }
+  void Remove(const std::string& path) const { std::filesystem::remove_all((*this)(path)); }
+  /// Makes `path` a symbolic link to `target` (replacing what was there).
+  void Link(const std::string& target, const std::string& path) const {
+    Remove(path);
+    std::filesystem::create_directories((*this)(path).parent_path());
+    std::filesystem::create_symlink(target, (*this)(path));
+  }
+
+ private:
+  TempDir dir_;
+};
 
 /// A profile with one control whose check is `check` (YAML), plus `parameters` (YAML mapping
 /// body lines, indented by two) when given.
@@ -44,12 +94,13 @@ inline ControlResult RunOne(const std::string& check, const std::string& root,
       .controls.at(0);
 }
 
-/// Runs each of `checks` (YAML) on the host fixture `host`: each comes to `expected`, says why,
-/// and shows evidence when it passes or fails.
+/// Runs each of `checks` (YAML) on the host fixture `host` (a name, or a path such as a
+/// HostCopy's root): each comes to `expected`, says why, and shows evidence when it passes or
+/// fails.
 inline void Expect(const std::string& host, Status expected,
                    const std::vector<std::string>& checks) {
   for (const auto& check : checks) {
-    const ControlResult r = RunOne(check, Host(host));
+    const ControlResult r = RunOne(check, host[0] == '/' ? host : Host(host));
     EXPECT_EQ(ToString(r.status), std::string(ToString(expected)))
         << check << " on " << host << ": " << r.reason;
     EXPECT_FALSE(r.reason.empty()) << check;

@@ -2,6 +2,9 @@
 // empty passwords, UID 0, password age and inactivity lock from passwd and shadow.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+
 #include "tests/checks/test_util.h"
 
 namespace egov::checks {
@@ -19,6 +22,17 @@ TEST(CheckTypes, Accounts) {
   Expect("hardened", Status::kFail,
          {"{type: accounts, rule: password_max_days, days: 30}",
           "{type: accounts, rule: inactive_days, days: 7}"});
+}
+
+// root's UID 0 is listed as meeting the rule, the second one as breaking it.
+TEST(CheckTypes, AccountsJudgeEachAccount) {
+  const ControlResult r =
+      testing::RunOne("{type: accounts, rule: only_root_uid0}", testing::Host("weak"));
+  ASSERT_EQ(r.status, Status::kFail);
+  std::map<std::string, std::optional<bool>> verdicts;
+  for (const auto& e : r.evidence) verdicts[e.observed] = e.ok;
+  EXPECT_EQ(verdicts, (std::map<std::string, std::optional<bool>>{{"root has UID 0", true},
+                                                                  {"toor has UID 0", false}}));
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 // fixtures: settings of sshd (Match blocks, Include), key = value, login.defs and sysctl.d files.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+
 #include "tests/checks/test_util.h"
 
 namespace egov::checks {
@@ -37,6 +40,17 @@ TEST(CheckTypes, ConfigOption) {
        R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: Banner, op: present})",
        R"({type: config_option, format: space, path: /etc/login.defs, key: PASS_MAX_DAYS, op: le, value: 30})",
        R"({type: config_option, format: sysctl, key: net.ipv4.ip_forward, value: 0})"});
+}
+
+// The global setting meets the rule, the Match block breaks it: each says so.
+TEST(CheckTypes, ConfigOptionJudgesEachSetting) {
+  const ControlResult r = testing::RunOne(
+      R"({type: config_option, format: sshd, path: /etc/ssh/sshd_config, key: PermitRootLogin, value: "no"})",
+      testing::Host("weak"));
+  ASSERT_EQ(r.status, Status::kFail);
+  std::map<int, std::optional<bool>> verdicts;
+  for (const auto& e : r.evidence) verdicts[e.line] = e.ok;
+  EXPECT_EQ(verdicts, (std::map<int, std::optional<bool>>{{3, true}, {11, false}}));
 }
 
 }  // namespace

@@ -8,6 +8,8 @@ namespace egov::checks {
 namespace {
 
 using testing::Expect;
+using testing::Host;
+using testing::RunOne;
 
 TEST(CheckTypes, FileContent) {
   Expect(
@@ -23,6 +25,19 @@ TEST(CheckTypes, FileContent) {
   Expect(
       "weak", Status::kFail,
       {R"({type: file_content, path: /etc/ssh/sshd_config, pattern: "^PasswordAuthentication yes", state: absent})"});
+}
+
+TEST(CheckTypes, FileContentNamesEachPathAndGlobItSearched) {
+  const auto r = RunOne(
+      R"({type: file_content, path: [/etc/rsyslog.conf, "/etc/rsyslog.d/*.conf", "/etc/none.d/*.conf"], pattern: "@@nowhere"})",
+      Host("hardened"));
+  ASSERT_EQ(r.evidence.size(), 3u) << r.reason;
+  EXPECT_EQ(r.evidence[0].source, "/etc/rsyslog.conf");
+  EXPECT_EQ(r.evidence[0].observed, "read");
+  EXPECT_EQ(r.evidence[1].source, "/etc/rsyslog.d/*.conf");
+  EXPECT_EQ(r.evidence[1].observed, "1 file(s) read");
+  EXPECT_EQ(r.evidence[2].source, "/etc/none.d/*.conf");
+  EXPECT_EQ(r.evidence[2].observed, "no file matches");
 }
 
 }  // namespace

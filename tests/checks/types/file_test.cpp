@@ -2,6 +2,9 @@
 // a path present or absent with its kind, mode, owner and group; globs; links inside the root.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+
 #include "tests/checks/test_util.h"
 
 namespace egov::checks {
@@ -28,6 +31,30 @@ TEST(CheckTypes, File) {
        R"({type: file, path: /etc/passwd, kind: directory})",
        R"({type: file, path: /etc/passwd, state: absent})",
        R"({type: file, path: /etc/missing.conf})", R"({type: file, path: "/etc/nothing/*.conf"})"});
+}
+
+// A glob judges each file: the one that breaks the rule fails, the others are listed as meeting it.
+TEST(CheckTypes, FileJudgesEachMatchOfAGlob) {
+  const ControlResult r = testing::RunOne(
+      R"({type: file, path: "/etc/libvirt/*.conf", mode_max: "0644"})", testing::Host("weak"));
+  ASSERT_EQ(r.status, Status::kFail);
+  std::map<std::string, std::optional<bool>> verdicts;
+  for (const auto& e : r.evidence) verdicts[e.source] = e.ok;
+  EXPECT_EQ(verdicts,
+            (std::map<std::string, std::optional<bool>>{{"/etc/libvirt/libvirtd.conf", false},
+                                                        {"/etc/libvirt/qemu.conf", true}}));
+}
+
+// Under `none`, what a part meets is the violation.
+TEST(CheckTypes, NoneMarksWhatItForbidsAsTheViolation) {
+  const ControlResult r = testing::RunOne(
+      R"({type: none, checks: [{type: file, path: /etc/passwd}, {type: file, path: /etc/hosts.equiv}]})",
+      testing::Host("hardened"));
+  ASSERT_EQ(r.status, Status::kFail);
+  std::map<std::string, std::optional<bool>> verdicts;
+  for (const auto& e : r.evidence) verdicts[e.source] = e.ok;
+  EXPECT_EQ(verdicts, (std::map<std::string, std::optional<bool>>{{"/etc/passwd", false},
+                                                                  {"/etc/hosts.equiv", true}}));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ namespace {
 
 using testing::Expect;
 using testing::Host;
+using testing::HostCopy;
 using testing::RunOne;
 using testing::TempDir;
 
@@ -24,6 +25,28 @@ TEST(CheckTypes, LibvirtDomains) {
          {"{type: libvirt_domains, rule: host_separation, min_level: 5}"});
   Expect("hardened", Status::kNotApplicable,
          {"{type: libvirt_domains, rule: graphics, dir: /srv/none}"});
+}
+
+TEST(CheckTypes, LibvirtDomainsStorageOfLevelFourIsPhysicallySeparateEncryptedOrNot) {
+  // Another system's guest in the pool of the level-4 system, whose disks are LUKS-encrypted.
+  HostCopy host;
+  std::string other = egov::testing::ReadFile(host("/etc/libvirt/qemu/dvc-l4-0.xml"));
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"dvc-l4-0", "web-l2-0"},
+           {"workload=\"dvc-quoc-gia\"", "workload=\"web-tinh\""},
+           {"security-level=\"4\"", "security-level=\"2\""},
+           {"<encryption format='luks'><secret type='passphrase' "
+            "uuid='9a1e2f3c-0000-4000-8000-000000000000'/></encryption>",
+            ""},
+           {"network='dvc-net'", "network='web-net'"}}) {
+    other.replace(other.find(from), from.size(), to);
+  }
+  host.Write("/etc/libvirt/qemu/web-l2-0.xml", other);
+  const std::string check = "{type: libvirt_domains, rule: storage_separation}";
+  Expect(host.root(), Status::kFail, {check});
+  // Encryption is a logical separation: enough below the level that needs a physical one.
+  Expect(host.root(), Status::kPass,
+         {"{type: libvirt_domains, rule: storage_separation, physical_from_level: 5}"});
 }
 
 TEST(CheckTypes, LibvirtDomainsFromALiveConnection) {

@@ -8,6 +8,7 @@ namespace egov::checks {
 namespace {
 
 using testing::Expect;
+using testing::RunOne;
 
 TEST(CheckTypes, LogRetention) {
   Expect("hardened", Status::kPass,
@@ -20,6 +21,17 @@ TEST(CheckTypes, LogRetention) {
   Expect("hardened", Status::kFail,
          {"{type: log_retention, source: logrotate, days: 30, logs: [/var/log/nginx/access.log]}",
           "{type: log_retention, source: journald, days: 1000}"});
+}
+
+TEST(CheckTypes, LogRetentionCitesTheRotateLineInForce) {
+  // The `rotate` line of the block that names the log, not the block's first line.
+  auto cited = [](const std::string& log) {
+    const auto r = RunOne("{type: log_retention, source: logrotate, days: 1, logs: [" + log + "]}",
+                          testing::Host("hardened"));
+    return r.evidence.at(0).source + ":" + std::to_string(r.evidence.at(0).line);
+  };
+  EXPECT_EQ(cited("/var/log/syslog"), "/etc/logrotate.d/rsyslog:6");
+  EXPECT_EQ(cited("/var/log/apt/term.log"), "/etc/logrotate.d/apt:2");
 }
 
 }  // namespace

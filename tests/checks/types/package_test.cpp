@@ -8,6 +8,7 @@ namespace egov::checks {
 namespace {
 
 using testing::Expect;
+using testing::HostCopy;
 
 TEST(CheckTypes, Package) {
   Expect("hardened", Status::kPass,
@@ -20,6 +21,21 @@ TEST(CheckTypes, Package) {
           "{type: package, name: auditd, state: absent}",
           R"({type: package, name: libvirt-daemon, version: "10.0"})",
           R"({type: package, name: openssh-server, op: eq, version: "1:9.2p1-2"})"});
+}
+
+TEST(CheckTypes, PackageOnDiskIsNotAbsent) {
+  // Unpacked but not configured: its files (the telnet daemon) are there all the same.
+  HostCopy unpacked;
+  unpacked.Replace("/var/lib/dpkg/status", "Status: deinstall ok config-files",
+                   "Status: install ok unpacked");
+  Expect(unpacked.root(), Status::kFail, {"{type: package, name: telnetd, state: absent}"});
+  Expect(unpacked.root(), Status::kFail, {"{type: package, name: telnetd}"});  // not configured
+  // Held (or marked for removal) is still installed.
+  HostCopy held;
+  held.Replace("/var/lib/dpkg/status", "Package: auditd\nStatus: install ok installed",
+               "Package: auditd\nStatus: hold ok installed");
+  Expect(held.root(), Status::kPass, {"{type: package, name: auditd}"});
+  Expect(held.root(), Status::kFail, {"{type: package, name: auditd, state: absent}"});
 }
 
 }  // namespace

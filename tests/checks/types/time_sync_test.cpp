@@ -1,5 +1,6 @@
 // The time_sync check type (checks/types/time_sync.cpp) passing and failing on the host fixtures:
-// a time daemon configured with servers, and the clock synchronised.
+// a time daemon configured with servers, and the clock synchronised; a masked or package-less
+// daemon does not count.
 #include <gtest/gtest.h>
 
 #include "tests/checks/test_util.h"
@@ -8,12 +9,24 @@ namespace egov::checks {
 namespace {
 
 using testing::Expect;
+using testing::HostCopy;
 
 TEST(CheckTypes, TimeSync) {
   Expect("hardened", Status::kPass,
          {"{type: time_sync, state: configured}", "{type: time_sync, state: synchronized}"});
   Expect("weak", Status::kFail,
          {"{type: time_sync, state: configured}", "{type: time_sync, state: synchronized}"});
+}
+
+TEST(CheckTypes, TimeSyncIgnoresDaemonsThatWouldNotRun) {
+  HostCopy masked;
+  masked.Link("/dev/null", "/etc/systemd/system/systemd-timesyncd.service");
+  Expect(masked.root(), Status::kFail, {"{type: time_sync, state: configured}"});
+  HostCopy removed;  // `apt remove` leaves the enabling link behind
+  removed.Replace("/var/lib/dpkg/status",
+                  "Package: systemd-timesyncd\nStatus: install ok installed",
+                  "Package: systemd-timesyncd\nStatus: deinstall ok config-files");
+  Expect(removed.root(), Status::kFail, {"{type: time_sync, state: configured}"});
 }
 
 }  // namespace

@@ -1,0 +1,53 @@
+// The file_integrity check type (checks/types/file_integrity.cpp) passing and failing on the host
+// fixtures and on copies of the hardened one: AIDE installed, its database built, its check daily.
+#include <gtest/gtest.h>
+
+#include "tests/checks/test_util.h"
+
+namespace egov::checks {
+namespace {
+
+using testing::Expect;
+using testing::HostCopy;
+
+constexpr const char* kCheck = "{type: file_integrity}";
+
+TEST(CheckTypes, FileIntegrity) {
+  Expect("hardened", Status::kPass, {kCheck});
+  Expect("weak", Status::kFail, {kCheck});
+}
+
+TEST(CheckTypes, FileIntegrityPresentButNotWatching) {
+  const std::vector<std::pair<std::string, std::function<void(const HostCopy&)>>> defects = {
+      {"no database (aideinit never ran)",
+       [](const HostCopy& h) { h.Remove("/var/lib/aide/aide.db"); }},
+      {"an empty database", [](const HostCopy& h) { h.Write("/var/lib/aide/aide.db", ""); }},
+      {"the configuration names another database",
+       [](const HostCopy& h) {
+         h.Replace("/etc/aide/aide.conf", "database_in=file:/var/lib/aide/aide.db",
+                   "database_in=file:/srv/aide/aide.db");
+       }},
+      {"the timer masked",
+       [](const HostCopy& h) { h.Link("/dev/null", "/etc/systemd/system/dailyaidecheck.timer"); }},
+      {"the timer not enabled",
+       [](const HostCopy& h) {
+         h.Remove("/etc/systemd/system/timers.target.wants/dailyaidecheck.timer");
+       }},
+      {"the daily run switched off",
+       [](const HostCopy& h) { h.Write("/etc/default/aide", "CRON_DAILY_RUN=no\n"); }},
+      {"aide removed",
+       [](const HostCopy& h) {
+         h.Replace("/var/lib/dpkg/status", "Package: aide\nStatus: install ok installed",
+                   "Package: aide\nStatus: deinstall ok config-files");
+       }},
+  };
+  for (const auto& [name, plant] : defects) {
+    SCOPED_TRACE(name);
+    HostCopy host;
+    plant(host);
+    Expect(host.root(), Status::kFail, {kCheck});
+  }
+}
+
+}  // namespace
+}  // namespace egov::checks
