@@ -134,8 +134,10 @@ TEST(AuditVerdictTest, LevelVerdictPerWorkload) {
   EXPECT_EQ(csdl["verdict"], "unknown");
   EXPECT_EQ(csdl["reason"], "no replica found on any host");
   EXPECT_EQ(csdl["findings"][0], "0 of 1 replicas found; domains unknown on 1 host(s)");
-  EXPECT_EQ(r["summary"]["verdicts"],
-            ordered_json({{"met", 1}, {"not_met", 0}, {"partly_met", 1}, {"unknown", 1}}));
+  EXPECT_EQ(
+      r["summary"]["verdicts"],
+      ordered_json(
+          {{"met", 1}, {"not_met", 0}, {"not_required", 0}, {"partly_met", 1}, {"unknown", 1}}));
 }
 
 TEST(AuditVerdictTest, ThePolicyRaisesTheReplicasExpected) {
