@@ -151,6 +151,26 @@ TEST(AuditVerdictTest, ThePolicyRaisesTheReplicasExpected) {
   EXPECT_EQ(Named(r["workloads"], "dvc-tinh")["findings"], ordered_json::array());
 }
 
+TEST(AuditVerdictTest, LevelsThePolicyDoesNotRequireArePassedOverNotFailed) {
+  // The default policy, with level 3 requiring no compliance pass (as levels 1-2 do).
+  std::string policy = ReadFile(kSource / "profiles/policy-default.yaml");
+  const std::string level3 =
+      "    compliance: {required: true, profile: decree85-level3, unknown: allow}\n";
+  ASSERT_NE(policy.find(level3), std::string::npos);
+  policy.erase(policy.find(level3), level3.size());
+  const auto r = FixtureReport(policy);
+  for (const char* name : {"dvc-tinh", "csdl-dan-cu"}) {
+    const auto& w = Named(r["workloads"], name);
+    EXPECT_EQ(w["verdict"], "not_required") << name;
+    EXPECT_EQ(w["reason"], "not required by the policy: level 3 requires no compliance pass");
+  }
+  EXPECT_EQ(Named(r["workloads"], "hscv")["verdict"], "met");
+  EXPECT_EQ(r["summary"]["verdicts"]["not_required"], 2);
+  // What still keeps the fleet from compliance is the failing controls and the unknown host,
+  // not the levels without a requirement.
+  EXPECT_EQ(r["summary"]["verdicts"]["unknown"], 0);
+}
+
 TEST(AuditVerdictTest, NotMetWhenNoControlPasses) {
   auto doc = FixtureResult("alpha-hn1-01");
   for (auto& p : doc["profiles"]) {
@@ -180,7 +200,7 @@ TEST(AuditVerdictTest, HostWithoutTheLevelProfileIsUnknownForThatLevel) {
   const auto r = Build(FleetWith(), WithResult("alpha-hn1-01", doc));
   EXPECT_EQ(Named(r["workloads"], "hscv")["verdict"], "unknown");
   EXPECT_NE(Named(r["workloads"], "hscv")["reason"].get<std::string>().find(
-                "no results for profile decree85-level4"),
+                "alpha-hn1-01 (result has no decree85-level4 or decree85 at level ≥ 4 (it has "),
             std::string::npos);
   EXPECT_EQ(Named(r["workloads"], "dvc-tinh")["verdict"], "partly_met");
 }
