@@ -170,14 +170,27 @@ void PrintStatus(const FleetStatus& s, std::ostream& out) {
   }
   if (!s.unreachable.empty()) out << "\nUnreachable hosts (state unknown):\n";
   for (const auto& [host, error] : s.unreachable) out << "  " << host << ": " << error << "\n";
-  bool header = false;
+  // One line per host and reason: a host without an agent is unknown for every profile alike.
+  std::string line;
+  const ComplianceStatus* last = nullptr;
+  auto flush = [&] {
+    if (last) {
+      out << line << " " << ComplianceName(last->compliance) << ": " << last->reason << "\n";
+    }
+  };
   for (const auto& c : s.compliance) {
     if (c.compliance == Compliance::kPass) continue;
-    if (!header) out << "\nHosts that do not pass the policy's profiles:\n";
-    header = true;
-    out << "  " << c.host << ": " << c.profile << " " << ComplianceName(c.compliance) << ": "
-        << c.reason << "\n";
+    if (last && last->host == c.host && last->compliance == c.compliance &&
+        last->reason == c.reason) {
+      line += ", " + c.profile;
+      continue;
+    }
+    if (!last) out << "\nHosts that do not pass the policy's profiles:\n";
+    flush();
+    line = "  " + c.host + ": " + c.profile;
+    last = &c;
   }
+  flush();
 }
 
 }  // namespace egov::orchestrator

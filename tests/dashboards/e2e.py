@@ -589,6 +589,7 @@ def secured_scenario(args, tmp, procs):
     check("4 compliance with decree85-level4 unknown" in r.stdout and
           "the agent refused the credentials (HTTP 401)" in r.stdout,
           f"plan with a wrong password:\n{r.stdout}{r.stderr}")
+    check(f"expires on {expires}, in 30 days" in r.stderr, f"plan does not warn: {r.stderr}")
     log("with a wrong password every host is unknown and the plan names the 401")
 
     run(egovctl + ["apply", "-q"] + common + access, env=env)

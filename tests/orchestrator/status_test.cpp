@@ -73,8 +73,10 @@ TEST(Status, RendersTextAndJson) {
   f.Host("b1").reachable = false;
   f.Host("b1").error = "timeout";
   f.observed.compliance["a1"]["decree85-level3"] = {Compliance::kPass, ""};
-  f.observed.compliance["a2"]["decree85-level3"] = {Compliance::kUnknown,
-                                                    "the agent refused the credentials (HTTP 401)"};
+  for (const char* profile : {"decree85-level3", "decree85-level4"}) {
+    f.observed.compliance["a2"][profile] = {Compliance::kUnknown,
+                                            "the agent refused the credentials (HTTP 401)"};
+  }
   const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed.hosts, f.observed.compliance);
   std::ostringstream text;
   PrintStatus(s, text);
@@ -96,7 +98,8 @@ TEST(Status, RendersTextAndJson) {
             "\nUnreachable hosts (state unknown):\n"
             "  b1: timeout\n"
             "\nHosts that do not pass the policy's profiles:\n"
-            "  a2: decree85-level3 unknown: the agent refused the credentials (HTTP 401)\n");
+            "  a2: decree85-level3, decree85-level4 unknown: the agent refused the credentials "
+            "(HTTP 401)\n");
   const nlohmann::json j = ToJson(s);
   EXPECT_EQ(j["workloads"][0]["desired"], 2);
   EXPECT_EQ(j["workloads"][0]["level"], 2);
@@ -108,6 +111,8 @@ TEST(Status, RendersTextAndJson) {
   EXPECT_EQ(j["compliance"], nlohmann::json::parse(R"j([
               {"host": "a1", "profile": "decree85-level3", "status": "pass", "reason": ""},
               {"host": "a2", "profile": "decree85-level3", "status": "unknown",
+               "reason": "the agent refused the credentials (HTTP 401)"},
+              {"host": "a2", "profile": "decree85-level4", "status": "unknown",
                "reason": "the agent refused the credentials (HTTP 401)"}])j"));
 }
 
