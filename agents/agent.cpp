@@ -174,9 +174,10 @@ struct Agent::Impl {
     }
     wake.notify_all();
     UpdateProbes();
-    store->Update([](Snapshot& s) {
+    store->Update([&](Snapshot& s) {
       s.config_reload_ok = true;
       s.config_reload_time = UnixNow();
+      s.certification_expiry = CertificationExpiry(next->config);
     });
   }
 

@@ -282,6 +282,14 @@ AgentConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& bas
       ctx.Error(level, "agent.log_level: expected debug, info, warn or error, got " +
                            yaml::Describe(level));
     }
+    YAML::Node expires = r.Optional("certification_expires");
+    if (auto e = r.String("certification_expires", false)) {
+      c.certification_expires = ParseDate(*e);
+      if (!c.certification_expires) {
+        ctx.Error(expires, "agent.certification_expires: expected a date YYYY-MM-DD, got " +
+                               yaml::Describe(expires));
+      }
+    }
     if (YAML::Node n = r.Optional("scan"); n.IsDefined()) ReadScan(ctx, n, base_dir, c.scan);
     if (YAML::Node n = r.Optional("libvirt"); n.IsDefined()) ReadLibvirt(ctx, n, c.libvirt);
     if (YAML::Node n = r.Optional("probes"); n.IsDefined()) ReadProbes(ctx, n, base_dir, c.probes);
@@ -326,6 +334,12 @@ std::optional<ListenAddress> ParseListenAddress(std::string_view text, std::stri
     return std::nullopt;
   }
   return a;
+}
+
+std::optional<double> CertificationExpiry(const AgentConfig& config) {
+  if (!config.certification_expires) return std::nullopt;
+  const auto end = *config.certification_expires + std::chrono::days(1);
+  return static_cast<double>(std::chrono::sys_seconds(end).time_since_epoch().count());
 }
 
 AgentConfig ParseAgentConfig(const std::string& name, std::string_view text,

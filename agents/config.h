@@ -8,6 +8,7 @@
 
 #include "agents/log.h"
 #include "common/diagnostics.h"
+#include "common/units.h"
 
 // The agent's configuration file (`egov-agent run -c agent.yaml`): one strict YAML mapping,
 // unknown keys are errors with file:line:col. Command-line flags override it (Overrides).
@@ -67,10 +68,17 @@ struct AgentConfig {
   ListenAddress listen{"127.0.0.1", 9464};
   std::string web_config_file;  ///< exporter-toolkit web config (TLS, basic auth); optional
   LogLevel log_level = LogLevel::kInfo;
+  /// The last day the host's provider is certified (the inventory's `certification.expires`);
+  /// exported as egov_provider_certification_expiry_timestamp_seconds.
+  std::optional<Date> certification_expires;
   ScanConfig scan;
   LibvirtConfig libvirt;
   ProbesConfig probes;
 };
+
+/// When the provider's certification lapses: the end (UTC) of `certification_expires`, in Unix
+/// time; nullopt when the configuration does not say.
+std::optional<double> CertificationExpiry(const AgentConfig& config);
 
 /// Command-line flags that take precedence over the file.
 struct ConfigOverrides {

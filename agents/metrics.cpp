@@ -62,6 +62,13 @@ void AddAgent(Builder& b, const Snapshot& s) {
   Builder::Add(b.Family("egov_agent_config_last_reload_success_timestamp_seconds",
                         "Unix time of the last successful configuration (re)load.", kGauge),
                {}, s.config_reload_time);
+  if (s.certification_expiry) {
+    Builder::Add(b.Family("egov_provider_certification_expiry_timestamp_seconds",
+                          "Unix time at which the certification of the host's provider lapses "
+                          "(the end of its last valid day).",
+                          kGauge),
+                 {}, *s.certification_expiry);
+  }
 }
 
 void AddScan(Builder& b, const Snapshot& s) {

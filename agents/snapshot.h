@@ -108,6 +108,9 @@ struct Snapshot {
   std::shared_ptr<const std::vector<ProbeState>> probes;  ///< sorted by workload, domain
   bool config_reload_ok = true;
   double config_reload_time = 0;  ///< Unix time of the last (re)load attempt
+  /// When the provider's certification lapses (the end of its last day), Unix time; unset when
+  /// the configuration does not say.
+  std::optional<double> certification_expiry;
 };
 
 /// Whether start-up is over: the first scan has ended (when `scans`), libvirt is connected (when

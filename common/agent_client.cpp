@@ -72,6 +72,43 @@ std::unique_ptr<Transfer> StartTransfer(const AgentTarget& target, const Collect
   return t;
 }
 
+// libcurl's words for a failed transfer, prefixed with what kind of failure it was, so that an
+// operator tells a dead agent from a TLS set-up that does not match from a slow agent. `tls`:
+// the URL is https.
+std::string TransportError(CURLcode code, const char* detail, bool tls) {
+  const std::string text = detail[0] ? detail : curl::StrError(code);
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+      return "agent unreachable: " + text;
+    case CURLE_OPERATION_TIMEDOUT:
+      return "no answer in time: " + text;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CLIENTCERT:
+      return "TLS failure: " + text;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+      // Under TLS 1.3 a server that requires a client certificate refuses it after the client
+      // has finished the handshake: the client sees an alert or a closed connection at its
+      // first read or write.
+      if (tls) {
+        return "TLS failure: the agent ended the connection after the handshake (does it "
+               "require a client certificate?): " +
+               text;
+      }
+      return text;
+    default:
+      return text;
+  }
+}
+
 void Finish(Transfer& t, CURLcode code) {
   FetchedResult& out = *t.out;
   double seconds = 0;
@@ -83,7 +120,7 @@ void Finish(Transfer& t, CURLcode code) {
   if (t.too_large) {
     out.error = "answer larger than " + Limit(t.max_bytes);
   } else if (code != CURLE_OK) {
-    out.error = t.error[0] ? t.error : curl::StrError(code);
+    out.error = TransportError(code, t.error, out.source.starts_with("https://"));
   } else if (status == 401 || status == 403) {
     out.error = "the agent refused the credentials (HTTP " + std::to_string(status) + ")";
   } else if (status != 200) {

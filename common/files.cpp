@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "common/diagnostics.h"
+
 namespace egov {
 namespace {
 
@@ -22,6 +24,20 @@ bool WriteWhole(const std::string& path, std::string_view bytes) {
 }
 
 }  // namespace
+
+std::string ReadInputFile(const std::string& path, size_t max_bytes, const std::string& what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw ConfigError({path, 0, 0}, "no such " + what);
+  if (fs::file_size(path, ec) > max_bytes) {
+    throw ConfigError({path, 0, 0},
+                      what + " larger than " + std::to_string(max_bytes >> 20) + " MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw ConfigError({path, 0, 0}, "cannot read " + what);
+  return bytes;
+}
 
 std::string ResolvePath(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path.front() == '/' || base_dir.empty()) return path;

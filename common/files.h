@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -8,6 +9,11 @@ namespace egov {
 /// `path` as written in a file in `base_dir`: a relative path is taken from that directory;
 /// absolute and empty paths (and any path when `base_dir` is empty) stay as they are.
 std::string ResolvePath(const std::string& base_dir, const std::string& path);
+
+/// The bytes of an input file named on the command line; `what` names it in errors ("report",
+/// "credentials file"). Throws ConfigError when it is missing, not a regular file, larger than
+/// `max_bytes` or unreadable.
+std::string ReadInputFile(const std::string& path, size_t max_bytes, const std::string& what);
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a reader
 /// (or a crash) never sees half a file. Throws std::runtime_error naming the file on failure,

@@ -154,7 +154,7 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   if (vm.count("plan")) saved = ReadSavedPlan(vm["plan"].as<std::string>());
   World world;
   try {
-    world = LoadWorld(ReadWorldOptions(vm), JournalUse::kCreate, "apply");
+    world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kCreate, "apply");
   } catch (const LockBusy& e) {
     return LockedOut(e, "apply", io);
   }
@@ -206,7 +206,7 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
   const OutputFormat format = ReadOutputFormat(vm);
   World world;
   try {
-    world = LoadWorld(ReadWorldOptions(vm), JournalUse::kCreate, "destroy");
+    world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kCreate, "destroy");
   } catch (const LockBusy& e) {
     return LockedOut(e, "destroy", io);
   }

@@ -13,6 +13,7 @@
 #include "common/diagnostics.h"
 #include "common/files.h"
 #include "common/loader.h"
+#include "orchestrator/agent_access.h"
 #include "orchestrator/audit/diff.h"
 #include "orchestrator/audit/placement.h"
 #include "orchestrator/audit/render.h"
@@ -32,19 +33,6 @@ using namespace audit;
 using namespace agent_client;
 
 constexpr size_t kMaxReportBytes = size_t{512} << 20;
-
-std::string ReadFile(const std::string& path, size_t max_bytes, const std::string& what) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw ConfigError({path, 0, 0}, "no such " + what);
-  if (fs::file_size(path, ec) > max_bytes) {
-    throw ConfigError({path, 0, 0},
-                      what + " larger than " + std::to_string(max_bytes >> 20) + " MiB");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError({path, 0, 0}, "cannot read " + what);
-  return bytes;
-}
 
 Date OptionDate(const po::variables_map& vm, const char* name, Date fallback) {
   if (!vm.count(name)) return fallback;
@@ -78,26 +66,6 @@ Timestamp AuditNow() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-// Credentials, most specific first: the file's lines, then one pair from the environment.
-std::vector<Credential> LoadCredentials(const po::variables_map& vm, std::ostream& err) {
-  std::string file = vm.count("credentials") ? vm["credentials"].as<std::string>() : "";
-  if (file.empty() && std::getenv("EGOV_AUDIT_CREDENTIALS"))
-    file = std::getenv("EGOV_AUDIT_CREDENTIALS");
-  std::vector<Credential> creds;
-  if (!file.empty()) {
-    std::error_code ec;
-    const auto perms = fs::status(file, ec).permissions();
-    if (!ec && (perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none) {
-      err << "egovctl audit: warning: " << file << " is readable by other users\n";
-    }
-    creds = ParseCredentials(ReadFile(file, 1 << 20, "credentials file"), file);
-  }
-  const char* user = std::getenv("EGOV_AGENT_USER");
-  const char* password = std::getenv("EGOV_AGENT_PASSWORD");
-  if (user && *user) creds.push_back({"*", user, password ? password : ""});
-  return creds;
-}
-
 void PrintSummary(const nlohmann::ordered_json& r, const std::string& file, ReportFormat format,
                   const std::string& digest, std::ostream& out) {
   const auto& s = r["summary"];
@@ -113,7 +81,10 @@ void PrintSummary(const nlohmann::ordered_json& r, const std::string& file, Repo
   }
   const auto& v = s["verdicts"];
   out << "\nWorkloads: " << v["met"] << " met, " << v["partly_met"] << " partly met, "
-      << v["not_met"] << " not met, " << v["unknown"] << " unknown\n";
+      << v["not_met"] << " not met, " << v["unknown"] << " unknown";
+  if (const int n = v.value("not_required", 0); n > 0)
+    out << ", " << n << " not required by the policy";
+  out << "\n";
   const auto& unknown = r["unknown_hosts"];
   for (size_t i = 0; i < unknown.size() && i < 10; ++i) {
     out << "Unknown: " << unknown[i]["name"].get<std::string>() << ": "
@@ -138,7 +109,7 @@ int CmdAuditVerify(const std::vector<std::string>& args, CommandIo io) {
     return *code;
   }
   const std::string file = vm["report"].as<std::string>();
-  const std::string bytes = ReadFile(file, kMaxReportBytes, "report");
+  const std::string bytes = ReadInputFile(file, kMaxReportBytes, "report");
   const Verification v = VerifyReport(bytes, file);
   if (!v.ok) {
     io.out << "FAILED " << file << " (" << ToString(v.format) << "): " << v.problem << "\n";
@@ -182,7 +153,7 @@ int CmdAuditDiff(const std::vector<std::string>& args, CommandIo io) {
   }
   const OutputFormat format = ReadOutputFormat(vm);
   auto load = [](const std::string& file) {
-    return LoadReport(ReadFile(file, kMaxReportBytes, "report"), file);
+    return LoadReport(ReadInputFile(file, kMaxReportBytes, "report"), file);
   };
   const auto diff =
       DiffReports(load(vm["old"].as<std::string>()), load(vm["new"].as<std::string>()));
@@ -213,15 +184,11 @@ po::options_description AuditOptions() {
       "Policy naming each level's profile (default: 'default')")(
       "max-age", po::value<std::string>()->default_value("24h"),
       "results older than this are stale (0: no limit)")(
-      "cacert", po::value<std::string>(), "CA bundle that signed the agents' certificates")(
-      "cert", po::value<std::string>(), "client certificate (PEM) for agents that ask for one")(
-      "key", po::value<std::string>(), "client key (PEM); passphrase from EGOV_AGENT_KEY_PASSWORD")(
-      "credentials", po::value<std::string>(),
-      "basic-auth file: 'HOST-GLOB USER:PASSWORD' lines (or EGOV_AUDIT_CREDENTIALS)")(
       "timeout", po::value<std::string>()->default_value("10s"), "per-agent request timeout")(
       "parallel", po::value<size_t>()->default_value(64), "agents asked at once")(
       "save-results", po::value<std::string>(), "also save each agent's answer as DIR/<host>.json")(
       "no-libvirt", po::bool_switch(), "do not read the hosts' libvirt for workload placement");
+  AddAgentAccessOptions(desc);
   cli::AddOutputOption(desc, "write the report to FILE (default: standard output)");
   return desc;
 }
@@ -258,20 +225,9 @@ AuditSettings ReadSettings(const po::variables_map& vm) {
 }
 
 CollectOptions ReadCollectOptions(const po::variables_map& vm, std::ostream& err) {
-  CollectOptions collect;
+  CollectOptions collect = ReadAgentAccess(vm, err);
   collect.timeout = OptionDuration(vm, "timeout");
   collect.parallel = vm["parallel"].as<size_t>();
-  if (vm.count("cacert")) collect.ca_file = vm["cacert"].as<std::string>();
-  if (vm.count("cert")) collect.cert_file = vm["cert"].as<std::string>();
-  if (vm.count("key")) collect.key_file = vm["key"].as<std::string>();
-  if (const char* pass = std::getenv("EGOV_AGENT_KEY_PASSWORD")) collect.key_password = pass;
-  for (const char* opt : {"cacert", "cert", "key"}) {
-    if (vm.count(opt) && !fs::is_regular_file(vm[opt].as<std::string>())) {
-      throw ConfigError({vm[opt].as<std::string>(), 0, 0},
-                        std::string("--") + opt + ": no such file");
-    }
-  }
-  collect.credentials = LoadCredentials(vm, err);
   return collect;
 }
 

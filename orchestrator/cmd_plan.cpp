@@ -17,6 +17,7 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("plan options");
   AddWorldOptions(desc);
   AddPlacementOptions(desc);
+  AddCertWarningOption(desc);
   cli::AddOutputOption(desc, "also save the plan as JSON to FILE, for apply");
   desc.add_options()("show-unchanged", po::bool_switch(), "list unchanged replicas too");
   po::variables_map vm;
@@ -27,7 +28,9 @@ int CmdPlan(const std::vector<std::string>& args, CommandIo io) {
   const OutputFormat format = ReadOutputFormat(vm);
   const std::optional<std::string> saved = cli::ReadOutputFile(vm, {"text", "json"});
   const PlacementOptions options = ReadPlacementOptions(vm);
-  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists);
+  const std::chrono::days cert_warning = ReadCertWarning(vm);
+  const World world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kIfExists);
+  WarnOfExpiringCertifications(world.inv, cert_warning, io.err);
   const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
   const nlohmann::json j = ToJson(p.plan);
   if (saved) WriteFileAtomically(*saved, j.dump(2) + "\n");
@@ -51,8 +54,8 @@ struct Explanation {
   std::vector<std::string> placed_on;  ///< per replica: its host, or empty
 };
 
-Explanation Explain(const Planned& p, const std::string& wname, const std::string& hname,
-                    const PlacementOptions& options) {
+Explanation Explain(const Planned& p, const Observation& observed, const std::string& wname,
+                    const std::string& hname, const PlacementOptions& options) {
   size_t w = p.model.workloads.size(), h = p.model.hosts.size();
   for (size_t i = 0; i < p.model.workloads.size(); ++i) {
     if (p.model.workloads[i].name == wname) w = i;
@@ -69,6 +72,16 @@ Explanation Explain(const Planned& p, const std::string& wname, const std::strin
   Explanation e{&p.model.workloads[w], &p.model.hosts[h], options.seed, {}, {}};
   e.replicas =
       ExplainHost(p.model.hosts, p.model.workloads, p.model.existing, options, p.placement, w, h);
+  // The compliance reasons say what the host's result has.
+  const std::string why = ComplianceReason(observed, hname, e.workload->profile);
+  for (auto& r : e.replicas) {
+    for (size_t i = 0; i < r.reasons.size(); ++i) {
+      if (!why.empty() &&
+          (r.reasons[i] == Reason::kNotCompliant || r.reasons[i] == Reason::kComplianceUnknown)) {
+        r.texts[i] += ": " + why;
+      }
+    }
+  }
   for (const auto& r : e.replicas) {
     std::string where;
     for (const auto& a : p.placement.assignments) {
@@ -143,10 +156,10 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io) {
   }
   const OutputFormat format = ReadOutputFormat(vm);
   const PlacementOptions options = ReadPlacementOptions(vm);
-  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists);
+  const World world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kIfExists);
   const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
-  const Explanation e =
-      Explain(p, vm["workload"].as<std::string>(), vm["host"].as<std::string>(), options);
+  const Explanation e = Explain(p, world.observed, vm["workload"].as<std::string>(),
+                                vm["host"].as<std::string>(), options);
   if (format == OutputFormat::kJson) {
     io.out << ToJson(e).dump(2) << "\n";
   } else {

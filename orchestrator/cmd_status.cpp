@@ -22,8 +22,9 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
-  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists, "", false);
-  const FleetStatus status = AggregateStatus(world.inv, world.policy, world.observed.hosts);
+  const World world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kIfExists);
+  const FleetStatus status =
+      AggregateStatus(world.inv, world.policy, world.observed.hosts, world.observed.compliance);
   if (format == OutputFormat::kJson) {
     io.out << ToJson(status).dump(2) << "\n";
   } else {
@@ -41,7 +42,7 @@ int CmdDrift(const std::vector<std::string>& args, CommandIo io) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
-  const World world = LoadWorld(ReadWorldOptions(vm), JournalUse::kIfExists, "", false);
+  const World world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kIfExists, "", false);
   std::vector<PlacementWorkload> desired;
   for (const auto& w : world.inv.workloads) desired.push_back(Effective(w, world.policy));
   const std::vector<Drift> drift = DetectDrift(desired, world.observed.hosts, world.observed.known);

@@ -6,6 +6,7 @@
 #include "common/loader.h"
 #include "common/model_json.h"
 #include "orchestrator/commands.h"
+#include "orchestrator/options.h"
 
 namespace po = boost::program_options;
 
@@ -91,6 +92,7 @@ int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("validate options");
   desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
                      "YAML file or directory (repeatable)");
+  AddCertWarningOption(desc);
   cli::AddFormatOption(desc, {"text", "json"});
   po::positional_options_description pos;
   pos.add("file", -1);
@@ -100,8 +102,10 @@ int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
     return *code;
   }
   const bool json = cli::ReadFormat(vm, {"text", "json"}) == "json";
+  const std::chrono::days cert_warning = ReadCertWarning(vm);
   const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
   checks::ValidateProfiles(inv.profiles);  // check types and their parameters
+  WarnOfExpiringCertifications(inv, cert_warning, io.err);
   if (json) {
     const Summary s = Summarize(inv);
     nlohmann::json by_level = nlohmann::json::object();

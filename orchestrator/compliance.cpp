@@ -8,30 +8,21 @@ namespace {
 
 using agent_client::FetchedResult;
 
-// A host's compliance as its scan says: each profile passes or fails as a whole.
-HostResults ComplianceOf(const checks::ScanResult& scan) {
-  HostResults r;
-  for (const auto& p : scan.profiles) {
-    r.profiles[p.name] = p.passed ? Compliance::kPass : Compliance::kFail;
-  }
-  return r;
-}
-
-// One host's answer; `agent` says it came from an agent, whose silence is worth naming.
-HostResults FromFetched(const FetchedResult& f, bool agent) {
+// One host's answer, or why there is none (the collector's words).
+HostResults FromFetched(const FetchedResult& f) {
   HostResults r;
   if (f.error.empty()) {
     r = ParseResults(f.body, f.host);
   } else {
-    r.error = (agent && f.http_status == 0 ? "agent unreachable: " : "") + f.error;
+    r.error = f.error;
   }
   r.source = f.source;
   return r;
 }
 
-std::map<std::string, HostResults> ByHost(const std::vector<FetchedResult>& fetched, bool agent) {
+std::map<std::string, HostResults> ByHost(const std::vector<FetchedResult>& fetched) {
   std::map<std::string, HostResults> out;
-  for (const auto& f : fetched) out[f.host] = FromFetched(f, agent);
+  for (const auto& f : fetched) out[f.host] = FromFetched(f);
   return out;
 }
 
@@ -46,7 +37,7 @@ HostResults ParseResults(std::string_view text, const std::string& host) {
       r.error = "results are for host '" + scan.host + "', not '" + host + "'";
       return r;
     }
-    return ComplianceOf(scan);
+    return {scan, "", ""};
   } catch (const ConfigError& e) {
     HostResults r;
     r.error = "results are not egov.results/v1: " + e.diagnostics().front().message;
@@ -54,15 +45,20 @@ HostResults ParseResults(std::string_view text, const std::string& host) {
   }
 }
 
+Verdict JudgeHost(const HostResults& results, const std::string& profile) {
+  if (!results.scan) return {Compliance::kUnknown, results.error};
+  return Judge(*results.scan, ParseRequirement(profile));
+}
+
 std::map<std::string, HostResults> LoadResultFiles(const std::string& dir,
                                                    const std::vector<std::string>& hosts) {
-  return ByHost(agent_client::ReadResultFiles(dir, hosts), false);
+  return ByHost(agent_client::ReadResultFiles(dir, hosts));
 }
 
 std::map<std::string, HostResults> FetchCompliance(
     const std::vector<agent_client::AgentTarget>& agents,
     const agent_client::CollectOptions& options) {
-  return ByHost(agent_client::FetchFromAgents(agents, options), true);
+  return ByHost(agent_client::FetchFromAgents(agents, options));
 }
 
 }  // namespace egov::orchestrator

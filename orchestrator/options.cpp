@@ -1,8 +1,12 @@
 #include "orchestrator/options.h"
 
+#include <ostream>
+
 #include "common/command_line.h"
 #include "common/diagnostics.h"
 #include "common/units.h"
+#include "orchestrator/agent_access.h"
+#include "orchestrator/certification.h"
 
 namespace po = boost::program_options;
 
@@ -39,6 +43,7 @@ void AddWorldOptions(po::options_description& desc) {
       "seconds between keepalive probes to remote hosts; a host is lost after about 4")(
       "journal", po::value<std::string>()->default_value(""),
       "journal database (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)");
+  AddAgentAccessOptions(desc);
   cli::AddFormatOption(desc, {"text", "json"});
 }
 
@@ -47,16 +52,33 @@ void AddLockOptions(po::options_description& desc) {
                      "how long to wait for another operator's apply to finish");
 }
 
-WorldOptions ReadWorldOptions(const po::variables_map& vm) {
+WorldOptions ReadWorldOptions(const po::variables_map& vm, std::ostream& err) {
   WorldOptions o;
   o.files = vm["file"].as<std::vector<std::string>>();
   o.policy = vm["policy"].as<std::string>();
   o.results = vm["results"].as<std::string>();
   o.agent_timeout = ReadDuration(vm, "agent-timeout", "3s");
+  o.access = ReadAgentAccess(vm, err);
   o.keepalive = vm["keepalive"].as<int>();
   o.journal = vm["journal"].as<std::string>();
   if (vm.count("lock-wait")) o.lock_wait = ReadDuration(vm, "lock-wait", "30s");
   return o;
+}
+
+void AddCertWarningOption(po::options_description& desc) {
+  desc.add_options()("cert-warning", po::value<std::string>()->default_value("90d"),
+                     "warn when a provider's certification expires within this time");
+}
+
+std::chrono::days ReadCertWarning(const po::variables_map& vm) {
+  return std::chrono::floor<std::chrono::days>(ReadDuration(vm, "cert-warning", "90d"));
+}
+
+void WarnOfExpiringCertifications(const Inventory& inv, std::chrono::days horizon,
+                                  std::ostream& err) {
+  for (const auto& w : CertificationWarnings(inv, Today(), horizon)) {
+    err << "egovctl: warning: " << w << "\n";
+  }
 }
 
 void AddPlacementOptions(po::options_description& desc) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,12 +21,23 @@ enum class OutputFormat { kText, kJson };
 /// Reads --format (text|json); throws ConfigError on anything else.
 OutputFormat ReadOutputFormat(const boost::program_options::variables_map& vm);
 
-/// Adds -f, --policy, --results, --agent-timeout, --keepalive, --journal, --format.
+/// Adds -f, --policy, --results, --agent-timeout, --keepalive, --journal, --format and the
+/// access to the agents (agent_access.h).
 void AddWorldOptions(boost::program_options::options_description& desc);
 /// Adds --lock-wait.
 void AddLockOptions(boost::program_options::options_description& desc);
-/// Reads the options of AddWorldOptions (and AddLockOptions when added); throws ConfigError.
-WorldOptions ReadWorldOptions(const boost::program_options::variables_map& vm);
+/// Reads the options of AddWorldOptions (and AddLockOptions when added); warnings go to `err`;
+/// throws ConfigError.
+WorldOptions ReadWorldOptions(const boost::program_options::variables_map& vm, std::ostream& err);
+
+/// Adds --cert-warning (how long before a provider's certification expires to warn).
+void AddCertWarningOption(boost::program_options::options_description& desc);
+/// Reads --cert-warning; throws ConfigError on a bad duration.
+std::chrono::days ReadCertWarning(const boost::program_options::variables_map& vm);
+/// Prints to `err` a warning per provider whose certification expires within `horizon` of
+/// today (certification.h).
+void WarnOfExpiringCertifications(const Inventory& inv, std::chrono::days horizon,
+                                  std::ostream& err);
 
 /// Adds --seed, --strategy, --candidates.
 void AddPlacementOptions(boost::program_options::options_description& desc);

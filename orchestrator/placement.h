@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/model.h"
+#include "orchestrator/requirement.h"
 
 // Placement of workload replicas onto hosts: a pure function of data (no I/O), so that plan,
 // explain and the benchmarks see exactly the same decisions. Existing replicas are reconciled
@@ -40,9 +41,6 @@ inline constexpr size_t kReasonCount = 16;
 
 /// Stable code for scripts and JSON (`CERT_LEVEL_TOO_LOW`, ...).
 const char* ReasonCode(Reason reason);
-
-/// Compliance of one host with one profile, from its agent's latest results.
-enum class Compliance : uint8_t { kUnknown, kPass, kFail };
 
 /// A host as placement sees it: the inventory's facts plus what the host already runs.
 struct PlacementHost {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 #include <set>
+#include <tuple>
 
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
@@ -34,7 +35,7 @@ PlacementHost ToPlacementHost(const ObservedHost& o, const Observation& observed
   h.capacity = f.host->capacity;
   h.overcommit = f.host->overcommit;
   if (auto it = observed.compliance.find(h.name); it != observed.compliance.end()) {
-    h.compliance = it->second;
+    for (const auto& [profile, v] : it->second) h.compliance[profile] = v.compliance;
   }
   h.reachable = o.reachable;
   for (const auto& d : o.domains) {
@@ -224,6 +225,35 @@ void AddPlacements(const PlanningModel& m, const PlacementResult& placement,
   AddComplianceNotes(m, unknown_compliance, plan);
 }
 
+// Why hosts do not pass the profiles the workloads require, one note per profile, verdict and
+// reason (a fleet of agents refusing the same credentials makes one line).
+void AddComplianceReasons(const PlanningModel& m, const Observation& observed, Plan& plan) {
+  std::set<std::string> required;
+  for (const auto& w : m.workloads) {
+    if (w.require_compliance) required.insert(w.profile);
+  }
+  std::map<std::tuple<std::string, Compliance, std::string>, std::vector<std::string>> groups;
+  for (const auto& h : m.hosts) {
+    auto it = observed.compliance.find(h.name);
+    if (it == observed.compliance.end()) continue;
+    for (const auto& profile : required) {
+      auto v = it->second.find(profile);
+      if (v == it->second.end() || v->second.compliance == Compliance::kPass) continue;
+      groups[{profile, v->second.compliance, v->second.reason}].push_back(h.name);
+    }
+  }
+  constexpr size_t kNamed = 5;
+  for (const auto& [key, hosts] : groups) {
+    const auto& [profile, compliance, reason] = key;
+    std::string list;
+    for (size_t i = 0; i < hosts.size() && i < kNamed; ++i) list += (i ? ", " : "") + hosts[i];
+    if (hosts.size() > kNamed) list += " and " + std::to_string(hosts.size() - kNamed) + " more";
+    plan.notes.push_back(
+        (compliance == Compliance::kFail ? "not compliant with " : "compliance with ") + profile +
+        (compliance == Compliance::kFail ? "" : " unknown") + " on " + list + ": " + reason);
+  }
+}
+
 // Deletions; a workload's own network and pool go with its last domain on a host.
 void AddDeletions(const PlanningModel& m, const PlacementResult& placement,
                   const std::vector<ObservedHost>& hosts, Plan& plan) {
@@ -338,12 +368,21 @@ std::optional<std::string> ValidateDefinitions(const Plan& plan) {
   return std::nullopt;
 }
 
+std::string ComplianceReason(const Observation& observed, const std::string& host,
+                             const std::string& profile) {
+  auto h = observed.compliance.find(host);
+  if (h == observed.compliance.end()) return "";
+  auto v = h->second.find(profile);
+  return v == h->second.end() ? "" : v->second.reason;
+}
+
 Planned MakePlan(const Inventory& inv, const Policy& policy, const Observation& observed,
                  const PlacementOptions& options) {
   Planned p;
   p.model = BuildModel(inv, policy, observed);
   p.placement = Place(p.model.hosts, p.model.workloads, p.model.existing, options);
   p.plan = BuildPlan(p.model, p.placement, observed.hosts);
+  AddComplianceReasons(p.model, observed, p.plan);
   if (auto problem = ValidateDefinitions(p.plan)) {
     throw std::runtime_error("generated definition of " + *problem);
   }

@@ -58,12 +58,18 @@ struct Plan {
 /// What was read from the hosts and their agents: the planner's only view of the fleet.
 struct Observation {
   std::vector<ObservedHost> hosts;  ///< one per inventory host, in inventory order
-  /// Live compliance per host and profile, when a level of the policy requires it; a host or
-  /// profile that is absent is unknown.
-  std::map<std::string, std::map<std::string, Compliance>> compliance;
+  /// Live compliance per host and profile the policy names, when a level of the policy
+  /// requires it, with the reason when it does not pass; a host or profile that is absent is
+  /// unknown.
+  std::map<std::string, std::map<std::string, Verdict>> compliance;
   /// What the journal last recorded on each unreachable host.
   std::map<std::string, std::vector<KnownDomain>> known;
 };
+
+/// Why `host` does not pass `profile` as its results were read; empty when it passes or when
+/// its compliance was not read.
+std::string ComplianceReason(const Observation& observed, const std::string& host,
+                             const std::string& profile);
 
 /// What placement works on, derived from the inventory, the policy and the observation.
 struct PlanningModel {

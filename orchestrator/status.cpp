@@ -32,6 +32,10 @@ nlohmann::json UsageJson(const Usage& u) {
           {"memory_bytes", u.memory_capacity}};
 }
 
+const char* ComplianceName(Compliance c) {
+  return c == Compliance::kPass ? "pass" : c == Compliance::kFail ? "fail" : "unknown";
+}
+
 std::string Percent(uint64_t used, uint64_t total) {
   if (total == 0) return "-";
   return std::to_string(used * 100 / total) + "%";
@@ -69,8 +73,10 @@ void PrintCapacity(const FleetStatus& s, std::ostream& out) {
 }  // namespace
 
 FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
-                            const std::vector<ObservedHost>& hosts) {
+                            const std::vector<ObservedHost>& hosts,
+                            const ComplianceByHost& compliance) {
   FleetStatus s;
+  for (const auto& p : inv.providers) s.certification_expires[p.name] = p.certification.expires;
   std::map<std::string, std::string> spec;  // workload -> current spec hash
   for (const auto& w : inv.workloads) {
     const PlacementWorkload e = Effective(w, policy);
@@ -82,6 +88,11 @@ FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
     const FleetHost& f = h.ref;
     AddUsage(s.providers[f.provider->name], h);
     AddUsage(s.zones[f.provider->name + "/" + f.zone->name], h);
+    if (auto it = compliance.find(f.host->name); it != compliance.end()) {
+      for (const auto& [profile, v] : it->second) {
+        s.compliance.push_back({f.host->name, profile, v.compliance, v.reason});
+      }
+    }
     if (!h.reachable) {
       s.unreachable.emplace_back(f.host->name, h.error);
       continue;
@@ -126,23 +137,60 @@ nlohmann::json ToJson(const FleetStatus& s) {
         {{"workload", w.name}, {"level", w.level}, {"desired", w.desired}, {"replicas", reps}});
   }
   nlohmann::json providers = nlohmann::json::object(), zones = nlohmann::json::object();
-  for (const auto& [n, u] : s.providers) providers[n] = UsageJson(u);
+  for (const auto& [n, u] : s.providers) {
+    providers[n] = UsageJson(u);
+    if (auto it = s.certification_expires.find(n); it != s.certification_expires.end()) {
+      providers[n]["certification_expires"] = FormatDate(it->second);
+    }
+  }
   for (const auto& [n, u] : s.zones) zones[n] = UsageJson(u);
   nlohmann::json unreachable = nlohmann::json::object();
   for (const auto& [host, error] : s.unreachable) unreachable[host] = error;
+  nlohmann::json compliance = nlohmann::json::array();
+  for (const auto& c : s.compliance) {
+    compliance.push_back({{"host", c.host},
+                          {"profile", c.profile},
+                          {"status", ComplianceName(c.compliance)},
+                          {"reason", c.reason}});
+  }
   return {{"workloads", workloads},
           {"providers", providers},
           {"zones", zones},
-          {"unreachable", unreachable}};
+          {"unreachable", unreachable},
+          {"compliance", compliance}};
 }
 
 void PrintStatus(const FleetStatus& s, std::ostream& out) {
   out << "Workloads:\n";
   for (const auto& w : s.workloads) PrintWorkload(w, out);
   PrintCapacity(s, out);
-  if (s.unreachable.empty()) return;
-  out << "\nUnreachable hosts (state unknown):\n";
+  if (!s.certification_expires.empty()) out << "\nCertification expires:\n";
+  for (const auto& [provider, date] : s.certification_expires) {
+    out << "  " << provider << ": " << FormatDate(date) << "\n";
+  }
+  if (!s.unreachable.empty()) out << "\nUnreachable hosts (state unknown):\n";
   for (const auto& [host, error] : s.unreachable) out << "  " << host << ": " << error << "\n";
+  // One line per host and reason: a host without an agent is unknown for every profile alike.
+  std::string line;
+  const ComplianceStatus* last = nullptr;
+  auto flush = [&] {
+    if (last) {
+      out << line << " " << ComplianceName(last->compliance) << ": " << last->reason << "\n";
+    }
+  };
+  for (const auto& c : s.compliance) {
+    if (c.compliance == Compliance::kPass) continue;
+    if (last && last->host == c.host && last->compliance == c.compliance &&
+        last->reason == c.reason) {
+      line += ", " + c.profile;
+      continue;
+    }
+    if (!last) out << "\nHosts that do not pass the policy's profiles:\n";
+    flush();
+    line = "  " + c.host + ": " + c.profile;
+    last = &c;
+  }
+  flush();
 }
 
 }  // namespace egov::orchestrator

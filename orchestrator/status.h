@@ -11,6 +11,7 @@
 
 #include "common/model.h"
 #include "orchestrator/observed.h"
+#include "orchestrator/requirement.h"
 
 // egovctl status: the replicas of every workload and the capacity in use per provider and
 // zone, aggregated from what the hosts run.
@@ -38,17 +39,33 @@ struct Usage {
   uint64_t vcpus = 0, vcpu_capacity = 0, memory = 0, memory_capacity = 0;
 };
 
+/// One host's compliance with one profile the policy requires.
+struct ComplianceStatus {
+  std::string host;
+  std::string profile;
+  Compliance compliance = Compliance::kUnknown;
+  std::string reason;  ///< what the result has, when it does not pass
+};
+
 struct FleetStatus {
   std::vector<WorkloadStatus> workloads;  ///< declared ones in input order, then the others
   std::map<std::string, Usage> providers;
+  std::map<std::string, Date> certification_expires;             ///< by provider
   std::map<std::string, Usage> zones;                            ///< by "provider/zone"
   std::vector<std::pair<std::string, std::string>> unreachable;  ///< host, error; host order
+  std::vector<ComplianceStatus> compliance;                      ///< host order, then profile
 };
 
+/// Live compliance per host and profile (Observation::compliance).
+using ComplianceByHost = std::map<std::string, std::map<std::string, Verdict>>;
+
 /// Aggregates the hosts' domains per workload (with `policy` applied) and their use of
-/// capacity per provider and zone. Unreachable hosts count as hosts, not as usage.
+/// capacity per provider and zone, with each provider's certification expiry and each host's
+/// compliance with the profiles the policy requires. Unreachable hosts count as hosts, not as
+/// usage.
 FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
-                            const std::vector<ObservedHost>& hosts);
+                            const std::vector<ObservedHost>& hosts,
+                            const ComplianceByHost& compliance = {});
 
 nlohmann::json ToJson(const FleetStatus& status);
 

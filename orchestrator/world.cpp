@@ -1,6 +1,7 @@
 #include "orchestrator/world.h"
 
 #include <filesystem>
+#include <set>
 
 #include "common/loader.h"
 #include "orchestrator/compliance.h"
@@ -9,17 +10,20 @@
 namespace egov::orchestrator {
 namespace {
 
-bool NeedsCompliance(const Policy& policy) {
+// The profiles the policy's levels require hosts to pass.
+std::set<std::string> RequiredProfiles(const Policy& policy) {
+  std::set<std::string> out;
   for (const auto& lp : policy.levels) {
-    if (lp.require_compliance) return true;
+    if (lp.require_compliance) out.insert(lp.compliance_profile);
   }
-  return false;
+  return out;
 }
 
-// Live compliance per host and profile, from saved results or the hosts' agents. A host
-// without an agent URL is unknown.
-std::map<std::string, std::map<std::string, Compliance>> ReadCompliance(
-    const std::vector<FleetHost>& hosts, const WorldOptions& options) {
+// Live compliance per host and required profile, from saved results or the hosts' agents. A
+// host without an agent URL is unknown.
+std::map<std::string, std::map<std::string, Verdict>> ReadCompliance(
+    const std::vector<FleetHost>& hosts, const std::set<std::string>& profiles,
+    const WorldOptions& options) {
   std::vector<std::string> names;
   std::vector<agent_client::AgentTarget> agents;
   for (const auto& h : hosts) {
@@ -30,12 +34,18 @@ std::map<std::string, std::map<std::string, Compliance>> ReadCompliance(
   if (!options.results.empty()) {
     results = LoadResultFiles(options.results, names);
   } else {
-    agent_client::CollectOptions collect;  // TLS and credentials to come (issue 20)
+    agent_client::CollectOptions collect = options.access;
     collect.timeout = collect.connect_timeout = options.agent_timeout;
     results = FetchCompliance(agents, collect);
   }
-  std::map<std::string, std::map<std::string, Compliance>> out;
-  for (const auto& [host, r] : results) out[host] = r.profiles;
+  const HostResults none{std::nullopt, "", "no agent URL in the inventory"};
+  std::map<std::string, std::map<std::string, Verdict>> out;
+  for (const auto& name : names) {
+    auto it = results.find(name);
+    for (const auto& p : profiles) {
+      out[name][p] = JudgeHost(it == results.end() ? none : it->second, p);
+    }
+  }
   return out;
 }
 
@@ -79,8 +89,8 @@ World LoadWorld(const WorldOptions& options, JournalUse journal_use,
   ConnectedHosts connected = ConnectHosts(hosts, copts);
   w.sessions = std::move(connected.sessions);
   w.observed.hosts = std::move(connected.observed);
-  if (read_compliance && NeedsCompliance(w.policy)) {
-    w.observed.compliance = ReadCompliance(hosts, options);
+  if (const auto profiles = RequiredProfiles(w.policy); read_compliance && !profiles.empty()) {
+    w.observed.compliance = ReadCompliance(hosts, profiles, options);
   }
   if (w.journal) {
     for (const auto& h : w.observed.hosts) {

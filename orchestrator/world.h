@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/agent_client.h"
 #include "common/model.h"
 #include "orchestrator/hosts.h"
 #include "orchestrator/journal.h"
@@ -23,6 +24,7 @@ struct WorldOptions {
   std::string policy;              ///< empty: the Policy among the files, else the default
   std::string results;             ///< directory of saved scan results; empty: ask the agents
   std::chrono::milliseconds agent_timeout{3000};
+  agent_client::CollectOptions access;     ///< CA, client certificate, credentials (agent_access.h)
   int keepalive = 5;                       ///< seconds between keepalive probes to remote hosts
   std::string journal;                     ///< empty: Journal::DefaultPath()
   std::chrono::milliseconds lock_wait{0};  ///< how long to wait for another operator's lock

@@ -25,7 +25,10 @@ bool Failing(const std::string& status) { return status == "fail" || status == "
 
 // Higher is better; anything that moves down is a regression (unknown is never passing).
 int Rank(const std::string& verdict) {
-  if (verdict == "pass" || verdict == "met" || verdict == "not_applicable") return 3;
+  if (verdict == "pass" || verdict == "met" || verdict == "not_applicable" ||
+      verdict == "not_required") {
+    return 3;
+  }
   if (verdict == "partly_met") return 2;
   if (verdict == "fail" || verdict == "not_met") return 1;
   return 0;

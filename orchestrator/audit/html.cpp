@@ -44,6 +44,7 @@ constexpr Word kWords[] = {
     {"met", "✓", "Đáp ứng", "Met"},
     {"partly_met", "◐", "Đáp ứng một phần", "Partly met"},
     {"not_met", "✗", "Không đáp ứng", "Not met"},
+    {"not_required", "–", "Chính sách không yêu cầu", "Not required by the policy"},
     {"known", "✓", "Đã thu thập", "Collected"},
     {"in_force", "✓", "Còn hiệu lực", "In force"},
     {"expired", "✗", "Hết hạn", "Expired"},

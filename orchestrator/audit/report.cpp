@@ -8,6 +8,7 @@
 
 #include "common/version.h"
 #include "orchestrator/parallel.h"
+#include "orchestrator/requirement.h"
 
 namespace egov::orchestrator::audit {
 namespace {
@@ -54,6 +55,10 @@ struct HostEval {
   bool known() const { return reason.empty() && result.has_value(); }
   const ProfileResult* Profile(const std::string& name) const {
     return known() ? result->scan.Find(name) : nullptr;
+  }
+  /// The entry that answers a level's requirement (requirement.h), e.g. decree85 at level 4.
+  const ProfileResult* Answering(const Requirement& r) const {
+    return known() ? Qualifying(result->scan, r) : nullptr;
   }
 };
 
@@ -307,10 +312,11 @@ struct LevelJudgement {
   ordered_json remediation = ordered_json::array();
 };
 
-// Judges the hosts carrying a workload against one profile. Per control: met when it is
-// satisfied on every host where it applies, not met when on none, partly met otherwise; the
-// verdict is met when every control is met and not met when no control is satisfied anywhere.
-LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::string& profile) {
+// Judges the hosts carrying a workload against the profile its level requires (the entry that
+// answers it, requirement.h). Per control: met when it is satisfied on every host where it
+// applies, not met when on none, partly met otherwise; the verdict is met when every control is
+// met and not met when no control is satisfied anywhere.
+LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const Requirement& required) {
   LevelJudgement j;
   if (hosts.empty()) {
     j.verdict = "unknown";
@@ -321,8 +327,9 @@ LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::strin
   for (const HostEval* h : hosts) {
     if (!h->known()) {
       unknown.push_back(h->host->name + " (" + h->reason + ")");
-    } else if (!h->Profile(profile)) {
-      unknown.push_back(h->host->name + " (no results for profile " + profile + ")");
+    } else if (!h->Answering(required)) {
+      unknown.push_back(h->host->name + " (" +
+                        orchestrator::Judge(h->result->scan, required).reason + ")");
     }
   }
   if (!unknown.empty()) {
@@ -338,7 +345,7 @@ LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::strin
   std::vector<std::string> order;
   std::map<std::string, Tally> tallies;
   for (const HostEval* h : hosts) {
-    for (const auto& c : h->Profile(profile)->controls) {
+    for (const auto& c : h->Answering(required)->controls) {
       if (!IsApplicable(c.status)) continue;
       auto [it, fresh] = tallies.try_emplace(c.id);
       if (fresh) order.push_back(c.id);
@@ -384,6 +391,9 @@ LevelJudgement Judge(const std::vector<const HostEval*>& hosts, const std::strin
   return j;
 }
 
+// The verdict of a workload whose level the policy does not require to pass any profile.
+constexpr const char* kNotRequired = "not_required";
+
 // Which hosts carry each workload, in inventory order, found once for all workloads.
 struct PlacementIndex {
   std::map<std::string, std::vector<const HostEval*>> carriers;  // by workload
@@ -408,11 +418,15 @@ PlacementIndex IndexPlacement(const std::vector<HostEval>& hosts) {
 ordered_json WorkloadEntry(const Workload& w, const Inventory& inv, const PlacementIndex& index,
                            const AuditSettings& s) {
   const std::string profile = LevelProfile(inv, s.policy, w.security_level);
-  // The policy may raise the replica count, as the planner does.
+  const Requirement required = ParseRequirement(profile);
+  // The policy may raise the replica count, as the planner does, and may require no
+  // compliance pass at the level.
   int desired = w.replicas;
+  bool not_required = false;
   if (const Policy* policy = ChosenPolicy(inv, s.policy)) {
     if (const LevelPolicy* lp = policy->ForLevel(w.security_level)) {
       desired = std::max(desired, lp->min_replicas);
+      not_required = !lp->require_compliance;
     }
   }
   ordered_json replicas = ordered_json::array();
@@ -427,7 +441,7 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv, const Placem
   auto it = index.carriers.find(w.name);
   for (const HostEval* hp : it == index.carriers.end() ? kNone : it->second) {
     const HostEval& h = *hp;
-    const std::string verdict = Judge({&h}, profile).verdict;
+    const std::string verdict = not_required ? kNotRequired : Judge({&h}, required).verdict;
     sources.insert(h.placement.source);
     for (const auto& d : h.placement.domains) {
       if (d.workload != w.name) continue;
@@ -456,7 +470,14 @@ ordered_json WorkloadEntry(const Workload& w, const Inventory& inv, const Placem
                  ? std::string()
                  : "; domains unknown on " + std::to_string(index.blind) + " host(s)"));
   }
-  const LevelJudgement j = Judge(carrying, profile);
+  LevelJudgement j;
+  if (not_required) {
+    j.verdict = kNotRequired;
+    j.reason = "not required by the policy: level " + std::to_string(w.security_level) +
+               " requires no compliance pass";
+  } else {
+    j = Judge(carrying, required);
+  }
   return {{"name", w.name},
           {"agency", w.agency},
           {"system", w.system},
@@ -726,7 +747,7 @@ ordered_json Summary(const Inventory& inv, const std::vector<HostEval>& hosts,
     features_total += p["matrix"]["total"].get<int>();
   }
   std::map<std::string, int> verdicts = {
-      {"met", 0}, {"partly_met", 0}, {"not_met", 0}, {"unknown", 0}};
+      {"met", 0}, {"partly_met", 0}, {"not_met", 0}, {"unknown", 0}, {kNotRequired, 0}};
   for (const auto& w : workloads) ++verdicts[w["verdict"].get<std::string>()];
   std::map<std::string, int> statuses = {{"pass", 0},   {"fail", 0},           {"error", 0},
                                          {"waived", 0}, {"not_applicable", 0}, {"skipped", 0}};
@@ -738,9 +759,10 @@ ordered_json Summary(const Inventory& inv, const std::vector<HostEval>& hosts,
       for (const auto& c : p.controls) ++statuses[checks::ToString(c.status)];
     }
   }
-  const bool compliant = known == hosts.size() && statuses["fail"] == 0 && statuses["error"] == 0 &&
-                         verdicts["met"] == static_cast<int>(inv.workloads.size()) &&
-                         features_passed == features_total;
+  const bool compliant =
+      known == hosts.size() && statuses["fail"] == 0 && statuses["error"] == 0 &&
+      verdicts["met"] + verdicts[kNotRequired] == static_cast<int>(inv.workloads.size()) &&
+      features_passed == features_total;
   return {{"compliant", compliant},
           {"providers", inv.providers.size()},
           {"hosts", hosts.size()},

@@ -112,6 +112,24 @@ probes:
   }
 }
 
+TEST(AgentConfig, CertificationExpiryIsTheEndOfTheLastCertifiedDay) {
+  const AgentConfig c =
+      ParseAgentConfig("agent.yaml", "certification_expires: 2028-06-14\n", "/etc/egov-agent");
+  EXPECT_EQ(CertificationExpiry(c), 1844640000.0);  // 2028-06-15T00:00:00Z
+  EXPECT_EQ(CertificationExpiry(ParseAgentConfig("agent.yaml", "{}", "/")), std::nullopt);
+  const std::string e = Errors("certification_expires: next year\n");
+  EXPECT_NE(e.find("agent.yaml:1:24: agent.certification_expires: expected a date YYYY-MM-DD"),
+            std::string::npos)
+      << e;
+}
+
+TEST(AgentConfig, TheShippedExampleIsValid) {
+  const AgentConfig c =
+      LoadAgentConfig(std::string(EGOV_SOURCE_DIR) + "/agents/agent.example.yaml");
+  EXPECT_EQ(c.scan.profiles, (std::vector<std::string>{"mic-1145", "decree85", "availability"}));
+  EXPECT_TRUE(c.certification_expires.has_value());
+}
+
 TEST(AgentConfig, TimeoutLongerThanIntervalIsRefused) {
   EXPECT_NE(Errors("probes:\n  interval: 5s\n  timeout: 10s\n").find("no longer than"),
             std::string::npos);

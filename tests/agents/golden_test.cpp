@@ -103,6 +103,7 @@ TEST(GoldenMetrics, HardenedHostWithShippedProfilesDomainsAndProbes) {
   const auto config = dir.Write("agent.yaml", R"(listen: 127.0.0.1:0
 host: viettel-hn1-01
 log_level: warn
+certification_expires: 2028-06-14
 scan:
   root: )" + root.string() + R"(
   profiles: [mic-1145, decree85, availability]

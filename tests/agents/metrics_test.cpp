@@ -153,6 +153,15 @@ TEST(Metrics, AgentAndProcessFamilies) {
                 "process_max_fds 1024"});
 }
 
+TEST(Metrics, ProviderCertificationExpiryOnlyWhenConfigured) {
+  Snapshot s = FullSnapshot();
+  EXPECT_EQ(Render(s).find("egov_provider_certification_expiry_timestamp_seconds"),
+            std::string::npos);
+  s.certification_expiry = 1844640000;  // 2028-06-15T00:00:00Z: the end of 2028-06-14
+  ExpectSeries(Render(s), {"# TYPE egov_provider_certification_expiry_timestamp_seconds gauge",
+                           "egov_provider_certification_expiry_timestamp_seconds 1844640000\n"});
+}
+
 TEST(Metrics, WhatGoesAwayVanishes) {
   Snapshot s = FullSnapshot();
   auto l = std::make_shared<LibvirtState>();

@@ -75,6 +75,10 @@ TEST_F(AuditCliTest, BadInputExitsTwoAndWritesNothing) {
   const auto out = dir_ / "never.html";
   const std::string creds = (dir_ / "creds").string();
   WriteFile(creds, "host-only-no-password\n");
+  fs::permissions(creds, fs::perms::owner_read | fs::perms::owner_write);
+  const std::string open_creds = (dir_ / "open-creds").string();
+  WriteFile(open_creds, "* auditor:s3cret\n");
+  fs::permissions(open_creds, fs::perms::owner_read | fs::perms::others_read);
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -87,6 +91,7 @@ TEST_F(AuditCliTest, BadInputExitsTwoAndWritesNothing) {
       {{"--policy", "nope"}, "--policy: no Policy named 'nope'"},
       {{"--cacert", "/nonexistent/ca.pem"}, "--cacert: no such file"},
       {{"--credentials", creds}, creds + ":1:22: expected 'HOST-GLOB USER:PASSWORD'"},
+      {{"--credentials", open_creds}, open_creds + ": credentials file is readable by other users"},
       {{"--bogus"}, "unrecognised option '--bogus'"},
   };
   for (const auto& c : cases) {

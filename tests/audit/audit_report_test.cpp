@@ -134,8 +134,10 @@ TEST(AuditVerdictTest, LevelVerdictPerWorkload) {
   EXPECT_EQ(csdl["verdict"], "unknown");
   EXPECT_EQ(csdl["reason"], "no replica found on any host");
   EXPECT_EQ(csdl["findings"][0], "0 of 1 replicas found; domains unknown on 1 host(s)");
-  EXPECT_EQ(r["summary"]["verdicts"],
-            ordered_json({{"met", 1}, {"not_met", 0}, {"partly_met", 1}, {"unknown", 1}}));
+  EXPECT_EQ(
+      r["summary"]["verdicts"],
+      ordered_json(
+          {{"met", 1}, {"not_met", 0}, {"not_required", 0}, {"partly_met", 1}, {"unknown", 1}}));
 }
 
 TEST(AuditVerdictTest, ThePolicyRaisesTheReplicasExpected) {
@@ -147,6 +149,26 @@ TEST(AuditVerdictTest, ThePolicyRaisesTheReplicasExpected) {
             ordered_json::array({"1 of 2 replicas found; domains unknown on 1 host(s)"}));
   EXPECT_EQ(hscv["verdict"], "met") << "the verdict judges the replicas that exist";
   EXPECT_EQ(Named(r["workloads"], "dvc-tinh")["findings"], ordered_json::array());
+}
+
+TEST(AuditVerdictTest, LevelsThePolicyDoesNotRequireArePassedOverNotFailed) {
+  // The default policy, with level 3 requiring no compliance pass (as levels 1-2 do).
+  std::string policy = ReadFile(kSource / "profiles/policy-default.yaml");
+  const std::string level3 =
+      "    compliance: {required: true, profile: decree85-level3, unknown: allow}\n";
+  ASSERT_NE(policy.find(level3), std::string::npos);
+  policy.erase(policy.find(level3), level3.size());
+  const auto r = FixtureReport(policy);
+  for (const char* name : {"dvc-tinh", "csdl-dan-cu"}) {
+    const auto& w = Named(r["workloads"], name);
+    EXPECT_EQ(w["verdict"], "not_required") << name;
+    EXPECT_EQ(w["reason"], "not required by the policy: level 3 requires no compliance pass");
+  }
+  EXPECT_EQ(Named(r["workloads"], "hscv")["verdict"], "met");
+  EXPECT_EQ(r["summary"]["verdicts"]["not_required"], 2);
+  // What still keeps the fleet from compliance is the failing controls and the unknown host,
+  // not the levels without a requirement.
+  EXPECT_EQ(r["summary"]["verdicts"]["unknown"], 0);
 }
 
 TEST(AuditVerdictTest, NotMetWhenNoControlPasses) {
@@ -178,7 +200,7 @@ TEST(AuditVerdictTest, HostWithoutTheLevelProfileIsUnknownForThatLevel) {
   const auto r = Build(FleetWith(), WithResult("alpha-hn1-01", doc));
   EXPECT_EQ(Named(r["workloads"], "hscv")["verdict"], "unknown");
   EXPECT_NE(Named(r["workloads"], "hscv")["reason"].get<std::string>().find(
-                "no results for profile decree85-level4"),
+                "alpha-hn1-01 (result has no decree85-level4 or decree85 at level ≥ 4 (it has "),
             std::string::npos);
   EXPECT_EQ(Named(r["workloads"], "dvc-tinh")["verdict"], "partly_met");
 }

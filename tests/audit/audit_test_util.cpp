@@ -30,26 +30,6 @@ Inventory FleetWith(const std::string& extra_yaml) {
   return LoadInventoryText("fleet+extra.yaml", text);
 }
 
-void MakeCertificates(const fs::path& dir) {
-  auto openssl = [](std::vector<std::string> args) {
-    args.insert(args.begin(), "openssl");
-    const CliRun r = RunProcess(args);
-    ASSERT_EQ(r.code, 0) << r.err;
-  };
-  const std::string d = dir.string();
-  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-           "-days", "2", "-subj", "/CN=egov audit test CA", "-keyout", d + "/ca.key", "-out",
-           d + "/ca.pem"});
-  WriteFile(dir / "ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  for (const std::string who : {"server", "client"}) {
-    openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
-             "/CN=" + who, "-keyout", d + "/" + who + ".key", "-out", d + "/" + who + ".csr"});
-    openssl({"x509", "-req", "-in", d + "/" + who + ".csr", "-CA", d + "/ca.pem", "-CAkey",
-             d + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", d + "/ext.cnf", "-out",
-             d + "/" + who + ".pem"});
-  }
-}
-
 std::string SimulatedHost(const std::vector<DomainMetadata>& domains, const std::string& extra) {
   std::string xml =
       "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores>"

@@ -10,6 +10,7 @@
 #include "common/model.h"
 #include "orchestrator/audit/report.h"
 #include "tests/support/process.h"
+#include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
 // Helpers shared by the audit tests: paths, the standard fixture audit (tests/audit/inventory +
@@ -18,6 +19,7 @@ namespace egov::orchestrator::audit::testing {
 
 namespace fs = std::filesystem;
 using egov::testing::CliRun;
+using egov::testing::MakeCertificates;
 using egov::testing::ReadFile;
 using egov::testing::RunProcess;
 using egov::testing::TempDir;
@@ -41,11 +43,6 @@ std::vector<agent_client::FetchedResult> FetchedFrom(const fs::path& dir = Resul
 
 /// The fleet inventory plus extra YAML documents (waivers, policies) given as text.
 Inventory FleetWith(const std::string& extra_yaml = "");
-
-/// A self-signed CA and a server certificate for 127.0.0.1 and localhost, and a client
-/// certificate signed by the same CA, written into `dir` (ca.pem, server.pem, server.key,
-/// client.pem, client.key) with the openssl command.
-void MakeCertificates(const fs::path& dir);
 
 /// A libvirt test-driver host (4 CPUs, 8 GiB) with a domain `workload-replica` carrying its
 /// metadata for each of `domains`, then the domain elements in `extra`.

@@ -11,8 +11,17 @@
 
 Then: promtool check rules, test rules, check config and check metrics pass; every query of
 every dashboard panel and variable returns data; the weak host's alerts fire and the hardened
-host raises none; after `egovctl destroy --all` every domain series is gone. Every process is
-started here, recorded by PID and stopped by PID.
+host raises none; after `egovctl destroy --all` every domain series is gone.
+
+The secured fleet after it: four agents on the hardened root, configured from
+agents/agent.example.yaml with only --level 4, --root, --host, --listen and --web-config
+overridden, serving over TLS from a private CA with client certificates required and bcrypt
+basic auth; `egovctl validate` warns of the certification lapsing in 30 days; `egovctl plan`
+with the access options places a level-4 workload on them from their live results, and with a
+wrong password finds them unknown, naming the 401; `apply`, `status` (through the agents
+configuration file) and `audit` work through the same access; a Prometheus scrapes the four
+with the documented TLS block. Every process is started here, recorded by PID and stopped by
+PID.
 
     tests/dashboards/e2e.py --egovctl BUILD/orchestrator/egovctl --agent BUILD/agents/egov-agent
 
@@ -210,6 +219,7 @@ def agent_config(path, host, port, root, uri, ca_file, waivers=None, targets=())
         "host": host,
         "listen": f"127.0.0.1:{port}",
         "log_level": "warn",
+        "certification_expires": "2035-01-01",  # the providers' in e2e_fleet.yaml
         "scan": {"root": root, "profiles": ["mic-1145", "decree85", "availability"],
                  "profile_dir": os.path.join(SRC, "profiles"), "level": 3, "interval": "1h",
                  "check_timeout": "10s"},
@@ -482,6 +492,167 @@ def scenario(args, tmp, procs, sandboxes, servers):
     codes = procs.stop()
     check(codes.get("agent-hn") == 0 and codes.get("agent-hcm") == 0,
           f"agents did not stop cleanly on SIGTERM: {codes}")
+
+    secured_scenario(args, tmp, procs)
+
+
+def openssl(*argv):
+    run(["openssl", *argv])
+
+
+def private_ca(d):
+    """A CA, one server certificate for 127.0.0.1 (all four agents) and client certificates for
+    egovctl and Prometheus, as an operator would make them."""
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-days", "2", "-subj", "/CN=egov e2e CA", "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.pem")
+    with open(f"{d}/ext.cnf", "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    for who in ("agent", "egovctl", "prometheus"):
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
+                f"/CN={who}", "-keyout", f"{d}/{who}.key", "-out", f"{d}/{who}.csr")
+        openssl("x509", "-req", "-in", f"{d}/{who}.csr", "-CA", f"{d}/ca.pem", "-CAkey",
+                f"{d}/ca.key", "-CAcreateserial", "-days", "2", "-extfile", f"{d}/ext.cnf",
+                "-out", f"{d}/{who}.pem")
+
+
+def bcrypt(password):
+    import crypt  # Debian 12's Python still has it; libcrypt's bcrypt, as the agent checks it
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1 << 10))
+
+
+def secured_scenario(args, tmp, procs):
+    d = os.path.join(tmp, "secured")
+    os.makedirs(os.path.join(d, "prometheus", "targets"))
+    private_ca(d)
+    passwords = {"egovctl": "egovctl-e2e-password", "prometheus": "prometheus-e2e-password"}
+    web_config = os.path.join(d, "web-config.yaml")
+    with open(web_config, "w") as f:
+        yaml.safe_dump({"tls_server_config": {
+                            "cert_file": "agent.pem", "key_file": "agent.key",
+                            "client_ca_file": "ca.pem",
+                            "client_auth_type": "RequireAndVerifyClientCert"},
+                        "basic_auth_users": {u: bcrypt(p) for u, p in passwords.items()}}, f)
+    run(["promtool", "check", "web-config", web_config])
+
+    # Four agents as the shipped example configures them, at level 4 on the hardened root.
+    root = os.path.join(tmp, "root-hardened")
+    hosts = ["sec-hn-01", "sec-hn-02", "sec-hcm-01", "sec-hcm-02"]
+    ports = [free_port() for _ in hosts]
+    for host, port in zip(hosts, ports):
+        procs.start(f"agent-{host}", [args.agent, "run", "-c",
+                                      os.path.join(SRC, "agents", "agent.example.yaml"),
+                                      "--level", "4", "--root", root, "--host", host,
+                                      "--listen", f"127.0.0.1:{port}", "--web-config", web_config])
+    sim_dir = os.path.join(d, "sim")
+    inv = os.path.join(d, "inventory")
+    os.makedirs(inv)
+    expires = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    with open(os.path.join(SRC, "tests", "dashboards", "e2e_secured_fleet.yaml"),
+              encoding="utf-8") as f:
+        fleet = string.Template(f.read()).substitute(
+            expires=expires, sim_dir=sim_dir,
+            **{f"agent_{i}": f"https://127.0.0.1:{p}" for i, p in enumerate(ports)})
+    with open(os.path.join(inv, "fleet.yaml"), "w", encoding="utf-8") as f:
+        f.write(fleet)
+    credentials = os.path.join(d, "agents.cred")
+    with open(credentials, "w") as f:
+        f.write(f"sec-* egovctl:{passwords['egovctl']}\n")
+    os.chmod(credentials, 0o600)
+    access = ["--cacert", f"{d}/ca.pem", "--cert", f"{d}/egovctl.pem", "--key", f"{d}/egovctl.key",
+              "--credentials", credentials]
+    egovctl = [args.egovctl]
+    common = ["-f", inv, "--journal", os.path.join(d, "journal.db")]
+    env = dict(os.environ, EGOV_SIM_DIR=sim_dir)
+
+    r = run(egovctl + ["validate", "-f", inv], env=env)
+    check(f"lab-secure's certification LAB-SEC expires on {expires}, in 30 days" in r.stderr,
+          f"validate does not warn of the expiry: {r.stderr}")
+    log("egovctl validate warns: the certification lapses in 30 days")
+
+    # Live results from the secured agents place the level-4 workload.
+    def planned():
+        r = run(egovctl + ["plan", "--format", "json"] + common + access, env=env, expect=None)
+        p = json.loads(r.stdout)
+        return p if not p["unplaced"] else Pending(json.dumps(p["unplaced"] + p["notes"]))
+
+    plan = wait_for("a plan placing csdl-dan-cu from the agents' live results", planned, 90, 1)
+    creates = sorted(a["host"] for a in plan["actions"] if a["action"] == "create")
+    check(len(creates) == 2 and any("hn" in h for h in creates) and
+          any("hcm" in h for h in creates), f"level-4 replicas: {creates}")
+    log(f"egovctl plan places csdl-dan-cu (level 4) on {', '.join(creates)} from live results")
+
+    wrong = os.path.join(d, "wrong.cred")
+    with open(wrong, "w") as f:
+        f.write("sec-* egovctl:not-the-password\n")
+    os.chmod(wrong, 0o600)
+    r = run(egovctl + ["plan"] + common + access[:-1] + [wrong], env=env, expect=None)
+    check("4 compliance with decree85-level4 unknown" in r.stdout and
+          "the agent refused the credentials (HTTP 401)" in r.stdout,
+          f"plan with a wrong password:\n{r.stdout}{r.stderr}")
+    check(f"expires on {expires}, in 30 days" in r.stderr, f"plan does not warn: {r.stderr}")
+    log("with a wrong password every host is unknown and the plan names the 401")
+
+    run(egovctl + ["apply", "-q"] + common + access, env=env)
+    config = os.path.join(d, "agents.yaml")
+    with open(config, "w") as f:
+        yaml.safe_dump({"cacert": "ca.pem", "cert": "egovctl.pem", "key": "egovctl.key",
+                        "credentials": "agents.cred"}, f)
+    status = json.loads(run(egovctl + ["status", "--format", "json", "--agents-config", config] +
+                            common, env=env).stdout)
+    verdicts = {(c["host"], c["status"]) for c in status["compliance"]
+                if c["profile"] == "decree85-level4"}
+    check(verdicts == {(h, "pass") for h in hosts}, f"status compliance {status['compliance']}")
+    check(status["providers"]["lab-secure"]["certification_expires"] == expires,
+          f"status providers {status['providers']}")
+    log("egovctl apply, and status through the agents configuration file: every host passes")
+
+    report = os.path.join(d, "audit.json")
+    run(egovctl + ["audit", "-f", inv, "-o", report] + access, env=env, expect=None)
+    with open(report) as f:
+        audit = json.load(f)
+    workload = next(w for w in audit["workloads"] if w["name"] == "csdl-dan-cu")
+    check(audit["summary"]["hosts_known"] == 4 and workload["verdict"] == "met",
+          f"audit: {audit['summary']}, {workload['verdict']}: {workload['reason']}")
+    log("egovctl audit over the same agents: 4 hosts collected, csdl-dan-cu met")
+
+    # Prometheus with the example configuration's TLS block, filled in.
+    prom_dir = os.path.join(d, "prometheus")
+    run(egovctl + ["targets", "-f", inv, "-o", os.path.join(prom_dir, "targets", "agents.json")],
+        env=env)
+    with open(os.path.join(prom_dir, "password"), "w") as f:
+        f.write(passwords["prometheus"])
+    with open(os.path.join(SRC, "dashboards", "prometheus", "prometheus.example.yml")) as f:
+        config = yaml.safe_load(f)
+    config["global"].update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
+    config.pop("rule_files")
+    job = next(j for j in config["scrape_configs"] if j["job_name"] == "egov-agent")
+    job["file_sd_configs"][0]["refresh_interval"] = "1s"
+    job["tls_config"] = {"ca_file": f"{d}/ca.pem", "cert_file": f"{d}/prometheus.pem",
+                         "key_file": f"{d}/prometheus.key"}
+    job["basic_auth"] = {"username": "prometheus", "password_file": f"{prom_dir}/password"}
+    prom_config = os.path.join(prom_dir, "prometheus.yml")
+    with open(prom_config, "w") as f:
+        yaml.safe_dump(config, f, sort_keys=False)
+    run(["promtool", "check", "config", prom_config])
+    port = free_port()
+    procs.start("prometheus-secured", ["prometheus", f"--config.file={prom_config}",
+                                       f"--storage.tsdb.path={os.path.join(prom_dir, 'data')}",
+                                       f"--web.listen-address=127.0.0.1:{port}",
+                                       "--log.level=warn"])
+    prom = Prometheus(port)
+    wait_for("Prometheus (secured) to be ready", lambda: http_get(f"{prom.base}/-/ready"), 30)
+
+    def scraped():
+        up = {r["metric"]["host"]: r["value"][1] for r in prom.query('up{job="egov-agent"}')}
+        expiry = prom.query("egov_provider_certification_expiry_timestamp_seconds")
+        done = up == {h: "1" for h in hosts} and len(expiry) == 4
+        return True if done else Pending(f"up {up}, {len(expiry)} expiry series")
+
+    wait_for("Prometheus to scrape the four secured agents", scraped, 60, 1)
+    log("Prometheus scrapes the four agents over mutual TLS with basic auth")
+    codes = procs.stop()
+    check(all(codes.get(f"agent-{h}") == 0 for h in hosts),
+          f"secured agents did not stop cleanly: {codes}")
 
 
 if __name__ == "__main__":

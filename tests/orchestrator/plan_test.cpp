@@ -281,8 +281,8 @@ TEST(PlanScenario, EveryReplicaLandsOnlyWhereItMay) {
   Fixture f(yaml);
   for (const auto& h : f.observed.hosts) {
     for (int l = 3; l <= 5; ++l) {
-      f.observed.compliance[h.ref.host->name]["decree85-level" + std::to_string(l)] =
-          Compliance::kPass;
+      f.observed.compliance[h.ref.host->name]["decree85-level" + std::to_string(l)] = {
+          Compliance::kPass, ""};
     }
   }
   const Plan p = f.MakePlan();

@@ -72,7 +72,12 @@ TEST(Status, RendersTextAndJson) {
   f.Run("a3", "web", 1, "sha256:old", RunState::kPaused);
   f.Host("b1").reachable = false;
   f.Host("b1").error = "timeout";
-  const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed.hosts);
+  f.observed.compliance["a1"]["decree85-level3"] = {Compliance::kPass, ""};
+  for (const char* profile : {"decree85-level3", "decree85-level4"}) {
+    f.observed.compliance["a2"][profile] = {Compliance::kUnknown,
+                                            "the agent refused the credentials (HTTP 401)"};
+  }
+  const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed.hosts, f.observed.compliance);
   std::ostringstream text;
   PrintStatus(s, text);
   EXPECT_EQ(text.str(),
@@ -87,8 +92,14 @@ TEST(Status, RendersTextAndJson) {
             "    z2: 1/1 hosts up, 1 domains, vCPUs 2/16, memory 4Gi/64Gi\n"
             "  beta: 0/1 hosts up, 0 domains, vCPUs 0/16 (0%), memory 0/64Gi (0%)\n"
             "    z1: 0/1 hosts up, 0 domains, vCPUs 0/16, memory 0/64Gi\n"
+            "\nCertification expires:\n"
+            "  alpha: 2030-01-01\n"
+            "  beta: 2030-01-01\n"
             "\nUnreachable hosts (state unknown):\n"
-            "  b1: timeout\n");
+            "  b1: timeout\n"
+            "\nHosts that do not pass the policy's profiles:\n"
+            "  a2: decree85-level3, decree85-level4 unknown: the agent refused the credentials "
+            "(HTTP 401)\n");
   const nlohmann::json j = ToJson(s);
   EXPECT_EQ(j["workloads"][0]["desired"], 2);
   EXPECT_EQ(j["workloads"][0]["level"], 2);
@@ -96,6 +107,13 @@ TEST(Status, RendersTextAndJson) {
   EXPECT_EQ(j["providers"]["alpha"]["vcpus_used"], 4);
   EXPECT_EQ(j["zones"]["alpha/z2"]["memory_bytes"], 64ULL << 30);
   EXPECT_EQ(j["unreachable"]["b1"], "timeout");
+  EXPECT_EQ(j["providers"]["beta"]["certification_expires"], "2030-01-01");
+  EXPECT_EQ(j["compliance"], nlohmann::json::parse(R"j([
+              {"host": "a1", "profile": "decree85-level3", "status": "pass", "reason": ""},
+              {"host": "a2", "profile": "decree85-level3", "status": "unknown",
+               "reason": "the agent refused the credentials (HTTP 401)"},
+              {"host": "a2", "profile": "decree85-level4", "status": "unknown",
+               "reason": "the agent refused the credentials (HTTP 401)"}])j"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
 #include <time.h>
 
 #include <chrono>
@@ -139,6 +140,28 @@ TEST(Validate, JsonOutputKeepsVietnameseBytes) {
   }
   EXPECT_TRUE(found);
   EXPECT_NE(r.out.find("Ủy ban nhân dân tỉnh Quảng Ninh"), std::string::npos);
+}
+
+TEST(Validate, WarnsOfACertificationLapsingWithinTheHorizon) {
+  egov::testing::TempDir dir;
+  const fs::path file = dir.Write("p.yaml", R"(kind: Provider
+name: viettel
+display_name: Viettel
+certification: {scheme: MIC-1145, certificate: VT-1, issued: 2024-01-01, expires: 2026-12-31,
+                max_security_level: 4}
+residency: VN
+zones: [{name: hn-1, hosts: [{name: h1, uri: "test:///tmp/h1.xml", capacity: {vcpus: 1, memory: 1Gi, disk: 1Gi}}]}]
+)");
+  ::setenv("EGOV_TODAY", "2026-12-01", 1);
+  const CliRun warned = Egovctl({"validate", "-f", file.string()});
+  const CliRun later = Egovctl({"validate", "-f", file.string(), "--cert-warning", "29d"});
+  ::unsetenv("EGOV_TODAY");
+  EXPECT_EQ(warned.code, 0) << warned.err;  // a warning, not a failure
+  EXPECT_EQ(warned.err,
+            "egovctl: warning: provider viettel's certification VT-1 expires on 2026-12-31, in 30 "
+            "days; from the next day every plan moves all its replicas off its hosts\n");
+  EXPECT_EQ(later.code, 0) << later.err;
+  EXPECT_EQ(later.err, "");
 }
 
 TEST(Validate, ReportsEveryErrorOfEveryFile) {

@@ -1,7 +1,12 @@
 #include "tests/support/serving.h"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <stdexcept>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::testing {
 
@@ -20,6 +25,26 @@ Serving::~Serving() {
 
 std::string Serving::Url(const std::string& path, const std::string& scheme) const {
   return scheme + "://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+void MakeCertificates(const std::filesystem::path& dir) {
+  auto openssl = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "openssl");
+    const CliRun r = RunProcess(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+  };
+  const std::string d = dir.string();
+  openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+           "-days", "2", "-subj", "/CN=egov audit test CA", "-keyout", d + "/ca.key", "-out",
+           d + "/ca.pem"});
+  WriteFile(dir / "ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  for (const std::string who : {"server", "client"}) {
+    openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
+             "/CN=" + who, "-keyout", d + "/" + who + ".key", "-out", d + "/" + who + ".csr"});
+    openssl({"x509", "-req", "-in", d + "/" + who + ".csr", "-CA", d + "/ca.pem", "-CAkey",
+             d + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", d + "/ext.cnf", "-out",
+             d + "/" + who + ".pem"});
+  }
 }
 
 }  // namespace egov::testing

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -26,5 +27,10 @@ class Serving {
   int port_ = 0;
   std::thread thread_;
 };
+
+/// A self-signed CA and a server certificate for 127.0.0.1 and localhost, and a client
+/// certificate signed by the same CA, written into `dir` (ca.pem, server.pem, server.key,
+/// client.pem, client.key) with the openssl command.
+void MakeCertificates(const std::filesystem::path& dir);
 
 }  // namespace egov::testing
