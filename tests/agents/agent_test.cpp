@@ -338,6 +338,40 @@ TEST(Agent, ARegexBombIsRefusedAtLoadAndOnReload) {
   EXPECT_TRUE(Has(metrics, "egov_compliance_ratio{profile=\"bomb\"} 1")) << metrics;
 }
 
+// The scan child limits its own memory (the unit's MemoryMax covers it too): a check that needs
+// more fails alone. Here a 15 MB one-line file, read and copied by file_content.
+TEST(Agent, TheScanChildStaysWithinItsMemoryLimit) {
+  TempDir dir;
+  const auto root = dir.path() / "root";
+  std::filesystem::create_directories(root / "etc");
+  dir.Write("root/etc/big", std::string(15 << 20, 'a'));
+  const auto profile =
+      dir.Write("big.yaml",
+                "kind: Profile\nname: big\ntitle: {vi: b, en: b}\ncontrols:\n  - id: BIG-1\n"
+                "    title: {en: b, vi: b}\n    group: g\n    feature: f\n    severity: low\n"
+                "    check: {type: file_content, path: /etc/big, pattern: 'a$'}\n");
+  const auto scan = [&](const std::string& limit) {
+    std::vector<std::string> argv = {ProgramBeside("egov-agent"),
+                                     "scan",
+                                     "--profile",
+                                     profile.string(),
+                                     "--root",
+                                     root.string(),
+                                     "--format",
+                                     "json"};
+    if (!limit.empty()) argv.insert(argv.end(), {"--memory-limit", limit});
+    return RunProcess(argv);
+  };
+  const auto unlimited = scan("");
+  ASSERT_EQ(unlimited.code, 0) << unlimited.err;
+  EXPECT_EQ(nlohmann::json::parse(unlimited.out)["profiles"][0]["controls"][0]["status"], "pass");
+  const auto limited = scan("16Mi");
+  EXPECT_NE(limited.code, 0) << limited.out;
+  if (limited.code == 1) {  // the check failed on its allocation and said so
+    EXPECT_EQ(nlohmann::json::parse(limited.out)["profiles"][0]["controls"][0]["status"], "error");
+  }
+}
+
 // A libvirt that accepts the connection and never answers: libvirt's open has no timeout of
 // its own. The agent says so in its log, serves egov_libvirt_up 0 meanwhile, and reloads and
 // stops within seconds whatever the daemon does.

@@ -193,6 +193,29 @@ TEST(HostileLoad, AnEnormousHeaderGets431WithoutGrowingMemory) {
   EXPECT_EQ(testing::Fetch(agent.port(), {.path = "/healthz"}).status, 200);
 }
 
+// Past 256 connections the agent closes the one waiting longest without having completed a
+// request; a connection it has served stays.
+TEST(HostileLoad, PastTheCapTheOldestUnservedConnectionIsClosedFirst) {
+  if (!AllowDescriptors(600)) GTEST_SKIP() << "needs 600 descriptors";
+  RunningAgent agent;
+  ASSERT_GT(agent.port(), 0) << agent.Log();
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto answered = [&](Socket& s) {
+    if (!s.Send(request)) return false;
+    pollfd p{s.fd(), POLLIN, 0};
+    char buf[1024];
+    return ::poll(&p, 1, 5000) == 1 && ::recv(s.fd(), buf, sizeof buf, 0) > 0 &&
+           std::string_view(buf, 12) == "HTTP/1.1 200";
+  };
+  Socket served(agent.port());
+  ASSERT_TRUE(answered(served));
+  std::vector<Socket> idle;
+  for (int i = 0; i < 300; ++i) idle.emplace_back(agent.port());
+  EXPECT_TRUE(idle.front().ClosedWithin(5s)) << "the oldest idle connection";
+  EXPECT_FALSE(idle.back().ClosedWithin(200ms)) << "the newest one";
+  EXPECT_TRUE(answered(served)) << "the served connection is still open";
+}
+
 TEST(HostileLoad, KeepAliveAnswersAreNotHeldBackByDelayedAcks) {
   // A small answer sent as two segments (headers, then body) waited ~40 ms each for the
   // client's delayed ACK: 25 scrapes/s over one keep-alive connection.
