@@ -105,7 +105,11 @@ std::string Journal::DefaultPath() {
 
 Journal::Journal(const std::string& path) : path_(path) {
   const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) CreateDirectories(parent.string());
+  try {
+    if (!parent.empty()) CreateDirectories(parent.string());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("cannot open journal " + path + ": " + e.what());
+  }
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db,
