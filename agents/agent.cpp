@@ -124,7 +124,8 @@ struct Agent::Impl {
   void ApplyLibvirt(const Loaded& next, const Loaded* prev) {
     const LibvirtConfig& l = next.config.libvirt;
     if (prev && prev->config.libvirt.uri == l.uri &&
-        prev->config.libvirt.refresh_interval == l.refresh_interval) {
+        prev->config.libvirt.refresh_interval == l.refresh_interval &&
+        prev->config.libvirt.timeout == l.timeout) {
       return;
     }
     watcher.reset();  // joins its thread; must not hold `mutex` (its callback takes it)
@@ -136,7 +137,7 @@ struct Agent::Impl {
     if (l.uri.empty()) return;
     store->Update([](Snapshot& s) { s.libvirt = std::make_shared<const LibvirtState>(); });
     watcher = std::make_unique<DomainWatcher>(
-        l.uri, l.refresh_interval, [this](std::shared_ptr<const LibvirtState> state) {
+        l.uri, l.refresh_interval, l.timeout, [this](std::shared_ptr<const LibvirtState> state) {
           store->Update([&](Snapshot& s) { s.libvirt = state; });
           {
             std::lock_guard lock(mutex);

@@ -5,6 +5,7 @@
 
 #include "agents/agent.h"
 #include "agents/commands.h"
+#include "agents/http_server.h"
 #include "agents/log.h"
 #include "agents/scan_setup.h"
 #include "agents/web_config.h"
@@ -75,8 +76,12 @@ int CmdRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
 
   if (vm.count("check-config")) {
     const AgentConfig c = LoadAgentConfig(path, o);
-    if (!c.web_config_file.empty()) LoadWebConfig(c.web_config_file);
+    const WebConfig web =
+        c.web_config_file.empty() ? WebConfig{} : LoadWebConfig(c.web_config_file);
     const ScanSetup setup = c.scan.profiles.empty() ? ScanSetup{} : LoadScanSetup(c.scan);
+    // The address must be free and ours to bind (so run this while the agent is stopped, as
+    // ExecStartPre does); the listener closes again at once.
+    HttpServer(c.listen, web, std::make_shared<SnapshotStore>());
     out << "configuration valid: " << setup.profiles.size() << " profile(s), "
         << setup.waivers.size() << " waiver(s), " << c.probes.targets.size()
         << " probe target(s), listening on " << c.listen.host << ":" << c.listen.port

@@ -1,4 +1,8 @@
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +15,7 @@
 #include "checks/scan.h"
 #include "common/command_line.h"
 #include "common/files.h"
+#include "common/units.h"
 #include "common/version.h"
 
 namespace po = boost::program_options;
@@ -34,6 +39,24 @@ std::string DefaultHost(const std::string& root) {
   return fs::path(root).filename().string();
 }
 
+// Caps the data segment and private writable mappings (RLIMIT_DATA) at what the program has
+// now plus `bytes`: an allocation past it fails (the scan ends with an error) instead of the
+// whole unit reaching its MemoryMax. Relative, because a sanitizer build maps terabytes of
+// shadow memory before main.
+void LimitMemory(uint64_t bytes) {
+  std::ifstream status("/proc/self/status");
+  uint64_t data_kib = 0;
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmData:", 0) == 0) data_kib = std::stoull(line.substr(7));
+  }
+  const rlim_t limit = static_cast<rlim_t>(data_kib * 1024 + bytes);
+  const rlimit r{limit, limit};
+  if (::setrlimit(RLIMIT_DATA, &r) != 0) {
+    throw std::runtime_error(std::string("cannot limit the scan's memory: ") +
+                             std::strerror(errno));
+  }
+}
+
 }  // namespace
 
 int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -48,7 +71,9 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "profiles-dir", po::value<std::string>()->default_value(std::string(kDataDir) + "/profiles"),
       "where profile names are looked up")("timeout", po::value<std::string>()->default_value("5s"),
                                            "per-control check timeout")(
-      "workers", po::value<int>()->default_value(4), "checks run in parallel");
+      "workers", po::value<int>()->default_value(4), "checks run in parallel")(
+      "memory-limit", po::value<std::string>(),
+      "most memory the scan may allocate beyond what it maps at start, e.g. 96Mi");
   cli::AddFormatOption(desc, kFormats);
   cli::AddOutputOption(desc, "write the report to FILE (a summary goes to standard output)");
   po::variables_map vm;
@@ -71,6 +96,13 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const auto timeout = ParseDuration(vm["timeout"].as<std::string>());
   if (!timeout || timeout->count() <= 0) {
     throw ConfigError({"--timeout", 0, 0}, "expected a duration such as 5s or 500ms");
+  }
+  if (vm.count("memory-limit")) {
+    const auto limit = ParseSize(vm["memory-limit"].as<std::string>());
+    if (!limit || *limit == 0) {
+      throw ConfigError({"--memory-limit", 0, 0}, "expected a size such as 96Mi");
+    }
+    LimitMemory(*limit);
   }
   const int workers = vm["workers"].as<int>();
   if (workers < 1 || workers > 64) throw ConfigError({"--workers", 0, 0}, "expected 1 to 64");

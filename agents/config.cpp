@@ -90,6 +90,15 @@ void ReadScan(const Context& ctx, const YAML::Node& node, const std::string& bas
   if (auto d = ReadDuration(r, "interval", std::chrono::seconds(1))) scan.interval = *d;
   if (auto d = ReadDuration(r, "check_timeout", milliseconds(10))) scan.check_timeout = *d;
   if (auto w = ReadPath(r, "waivers", base_dir)) scan.waivers = *w;
+  if (YAML::Node v = r.Optional("memory_limit"); v.IsDefined() && !v.IsNull()) {
+    const auto size = v.IsScalar() ? ParseSize(v.Scalar()) : std::nullopt;
+    if (size && *size >= (16u << 20)) {
+      scan.memory_limit = *size;
+    } else {
+      ctx.Error(v, r.Name("memory_limit") + ": expected a size of at least 16Mi, got " +
+                       yaml::Describe(v));
+    }
+  }
   r.Finish();
 }
 
@@ -106,6 +115,7 @@ void ReadLibvirt(const Context& ctx, const YAML::Node& node, LibvirtConfig& libv
     }
   }
   if (auto d = ReadDuration(r, "refresh_interval", kMinInterval)) libvirt.refresh_interval = *d;
+  if (auto d = ReadDuration(r, "timeout", kMinInterval)) libvirt.timeout = *d;
   r.Finish();
 }
 

@@ -45,11 +45,17 @@ struct ScanConfig {
   milliseconds interval{std::chrono::hours(1)};
   milliseconds check_timeout{std::chrono::seconds(10)};
   std::string waivers;  ///< file or directory of `kind: Waiver` documents; optional
+  /// What a scan child may allocate (its own limit, inside the unit's MemoryMax): a runaway
+  /// scan fails alone instead of taking the agent over the unit's limit.
+  uint64_t memory_limit = 96 << 20;
 };
 
 struct LibvirtConfig {
   std::string uri;  ///< empty: libvirt is not read
   milliseconds refresh_interval{std::chrono::seconds(15)};
+  /// Bound on every libvirt call (open included); a daemon that does not answer in time is
+  /// reported down, so reload and stop never wait for it.
+  milliseconds timeout{std::chrono::seconds(4)};
 };
 
 struct ProbesConfig {

@@ -1,6 +1,7 @@
 #include "agents/domains.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -52,78 +53,137 @@ virConnectDomainEventGenericCallback Generic(F* f) {
 
 }  // namespace
 
+namespace {
+
+// What libvirt's event callbacks reach: it lives as long as a registration holds it (the
+// registration frees it), so an event on a connection left behind on a timeout is harmless.
+struct Wakeup {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::atomic<bool> stop{false};
+  bool event = false;  // a domain event arrived since the last read
+};
+
+void OnEvent(void* opaque) {
+  auto& w = **static_cast<std::shared_ptr<Wakeup>*>(opaque);
+  {
+    std::lock_guard lock(w.mutex);
+    w.event = true;
+  }
+  w.cv.notify_all();
+}
+int OnLifecycle(virConnectPtr, virDomainPtr, int, int, void* opaque) {
+  OnEvent(opaque);
+  return 0;
+}
+void OnMetadata(virConnectPtr, virDomainPtr, int, const char*, void* opaque) { OnEvent(opaque); }
+void FreeWakeup(void* opaque) { delete static_cast<std::shared_ptr<Wakeup>*>(opaque); }
+
+struct Opened {
+  std::shared_ptr<libvirt::Connection> conn;
+  std::vector<int> callbacks;
+};
+
+}  // namespace
+
 struct DomainWatcher::Impl {
   std::string uri;
   std::chrono::milliseconds interval;
+  std::chrono::milliseconds timeout;
   Publish publish;
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool stop = false;
-  bool event = false;  // a domain event arrived since the last read
+  std::shared_ptr<Wakeup> wakeup = std::make_shared<Wakeup>();
+  // Set while a libvirt call runs, also one left behind on its timeout: no other call starts
+  // until it has returned, so a daemon that never answers holds one thread, not one per try.
+  std::shared_ptr<std::atomic<bool>> calling = std::make_shared<std::atomic<bool>>(false);
   std::thread thread;
-
-  // Runs on libvirt's event-loop thread: only flags the watcher to read again.
-  static void OnEvent(void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    {
-      std::lock_guard lock(self->mutex);
-      self->event = true;
-    }
-    self->wake.notify_all();
-  }
-  static int OnLifecycle(virConnectPtr, virDomainPtr, int, int, void* opaque) {
-    OnEvent(opaque);
-    return 0;
-  }
-  static void OnMetadata(virConnectPtr, virDomainPtr, int, const char*, void* opaque) {
-    OnEvent(opaque);
-  }
 
   // Waits for `d`, a domain event or stop; false on stop.
   bool Wait(std::chrono::milliseconds d) {
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, d, [&] { return stop || event; });
-    event = false;
-    return !stop;
+    std::unique_lock lock(wakeup->mutex);
+    wakeup->cv.wait_for(lock, d, [&] { return wakeup->stop || wakeup->event; });
+    wakeup->event = false;
+    return !wakeup->stop;
+  }
+
+  // Runs `call` (which holds what it uses) within `timeout`; `cancel`: also give up at stop.
+  template <typename F>
+  auto Call(const std::string& what, F call, bool cancel = true) {
+    if (*calling) {
+      throw libvirt::Error(what + ": libvirt has not answered an earlier call", 0, 0, true);
+    }
+    *calling = true;
+    return libvirt::CallWithTimeout(
+        timeout, what,
+        [calling = calling, call = std::move(call)]() mutable {
+          struct Done {
+            std::atomic<bool>& flag;
+            ~Done() { flag = false; }
+          } done{*calling};
+          return call();
+        },
+        cancel ? &wakeup->stop : nullptr);
+  }
+
+  Opened Open() {
+    return Call("cannot connect to " + uri, [uri = uri, wakeup = wakeup] {
+      Opened o;
+      o.conn = libvirt::Connection::Open(
+          uri, {.keepalive_interval = 5, .keepalive_count = 3, .read_only = true});
+      const std::pair<int, virConnectDomainEventGenericCallback> events[] = {
+          {VIR_DOMAIN_EVENT_ID_LIFECYCLE, Generic(&OnLifecycle)},
+          {VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, Generic(&OnMetadata)}};
+      for (const auto& [id, callback] : events) {
+        // Drivers without events still work, by polling.
+        auto* opaque = new std::shared_ptr<Wakeup>(wakeup);
+        if (const int cb = o.conn->RegisterDomainEvent(id, callback, opaque, FreeWakeup); cb >= 0) {
+          o.callbacks.push_back(cb);
+        } else {
+          delete opaque;
+        }
+      }
+      return o;
+    });
+  }
+
+  // Closing is a call to the daemon too: bounded, and left to finish in the background.
+  void Close(Opened& o) {
+    if (!o.conn) return;
+    try {
+      Call(
+          "closing the connection to " + uri,
+          [o = std::move(o)]() mutable {
+            for (int id : o.callbacks) o.conn->DeregisterDomainEvent(id);
+            o.conn.reset();
+            return true;
+          },
+          false);
+    } catch (const libvirt::Error& e) {
+      Log::Debug("libvirt close left behind", {{"uri", uri}, {"err", e.what()}});
+    }
+    o = {};
   }
 
   void Run() {
-    std::unique_ptr<libvirt::Connection> conn;
-    std::vector<int> callbacks;
-    const auto disconnect = [&] {
-      if (!conn) return;
-      for (int id : callbacks) conn->DeregisterDomainEvent(id);
-      callbacks.clear();
-      conn.reset();
-    };
+    Opened opened;
     auto backoff = std::chrono::milliseconds(1000);
     bool was_up = false;
     bool first = true;
     const auto down = [&](const std::string& why) {
+      if (wakeup->stop) return;
       if (was_up || first) Log::Warn("libvirt unreachable", {{"uri", uri}, {"err", why}});
       was_up = false;
       first = false;
       publish(std::make_shared<const LibvirtState>());
     };
-    while (!stop) {
-      if (conn && !conn->IsAlive()) {
-        const int reason = conn->close_reason();
-        disconnect();
+    while (!wakeup->stop) {
+      if (opened.conn && !opened.conn->IsAlive()) {
+        const int reason = opened.conn->close_reason();
+        Close(opened);
         down("connection closed (reason " + std::to_string(reason) + ")");
       }
-      if (!conn) {
+      if (!opened.conn) {
         try {
-          conn = libvirt::Connection::Open(
-              uri, {.keepalive_interval = 5, .keepalive_count = 3, .read_only = true});
-          const std::pair<int, virConnectDomainEventGenericCallback> events[] = {
-              {VIR_DOMAIN_EVENT_ID_LIFECYCLE, Generic(&OnLifecycle)},
-              {VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, Generic(&OnMetadata)}};
-          for (const auto& [id, callback] : events) {
-            // Drivers without events still work, by polling.
-            if (const int cb = conn->RegisterDomainEvent(id, callback, this); cb >= 0) {
-              callbacks.push_back(cb);
-            }
-          }
+          opened = Open();
           backoff = std::chrono::milliseconds(1000);
         } catch (const libvirt::Error& e) {
           down(e.what());
@@ -133,7 +193,9 @@ struct DomainWatcher::Impl {
         }
       }
       try {
-        auto state = std::make_shared<const LibvirtState>(ReadDomains(*conn));
+        auto state = Call("reading the domains of " + uri, [conn = opened.conn] {
+          return std::make_shared<const LibvirtState>(ReadDomains(*conn));
+        });
         if (!was_up) {
           Log::Info("libvirt connected",
                     {{"uri", uri},
@@ -142,10 +204,10 @@ struct DomainWatcher::Impl {
         }
         was_up = true;
         first = false;
-        publish(std::move(state));
+        if (!wakeup->stop) publish(std::move(state));
       } catch (const libvirt::Error& e) {
-        if (e.connection_lost() || !conn->IsAlive()) {
-          disconnect();
+        if (e.connection_lost() || !opened.conn->IsAlive()) {
+          Close(opened);
           down(e.what());
           if (!Wait(backoff)) break;
           continue;
@@ -157,24 +219,26 @@ struct DomainWatcher::Impl {
       }
       if (!Wait(interval)) break;
     }
-    disconnect();
+    Close(opened);
   }
 };
 
-DomainWatcher::DomainWatcher(std::string uri, std::chrono::milliseconds interval, Publish publish)
+DomainWatcher::DomainWatcher(std::string uri, std::chrono::milliseconds interval,
+                             std::chrono::milliseconds timeout, Publish publish)
     : impl_(std::make_unique<Impl>()) {
   impl_->uri = std::move(uri);
   impl_->interval = interval;
+  impl_->timeout = timeout;
   impl_->publish = std::move(publish);
   impl_->thread = std::thread([this] { impl_->Run(); });
 }
 
 DomainWatcher::~DomainWatcher() {
   {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stop = true;
+    std::lock_guard lock(impl_->wakeup->mutex);
+    impl_->wakeup->stop = true;
   }
-  impl_->wake.notify_all();
+  impl_->wakeup->cv.notify_all();
   impl_->thread.join();
 }
 

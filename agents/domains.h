@@ -18,14 +18,16 @@ LibvirtState ReadDomains(const libvirt::Connection& conn);
 
 /// Watches one libvirt URI on a thread of its own: reads the domains every `interval` and at
 /// once on domain lifecycle or metadata events; when the connection dies (daemon restarted,
-/// keepalive timeout) publishes `up = false` and reconnects with backoff (1 s doubling to
-/// 30 s). The connection is read-only: the agent never changes a domain.
+/// keepalive timeout) or a call gets no answer within `timeout` (open included), publishes
+/// `up = false`, logs why, and reconnects with backoff (1 s doubling to 30 s). The connection
+/// is read-only: the agent never changes a domain.
 class DomainWatcher {
  public:
   using Publish = std::function<void(std::shared_ptr<const LibvirtState>)>;
 
-  DomainWatcher(std::string uri, std::chrono::milliseconds interval, Publish publish);
-  /// Stops the thread; waits for a libvirt call in progress (bounded by keepalive).
+  DomainWatcher(std::string uri, std::chrono::milliseconds interval,
+                std::chrono::milliseconds timeout, Publish publish);
+  /// Stops the thread at once: a libvirt call in progress is left to end in the background.
   ~DomainWatcher();
   DomainWatcher(const DomainWatcher&) = delete;
   DomainWatcher& operator=(const DomainWatcher&) = delete;

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/units.h"
+
 extern char** environ;
 
 namespace egov::agent {
@@ -116,11 +118,19 @@ std::string Trimmed(std::string s) {
 
 std::vector<std::string> ScanArguments(const AgentConfig& config) {
   const ScanConfig& s = config.scan;
-  std::vector<std::string> args = {
-      "scan",      "--format",  "json",
-      "--root",    s.root,      "--host",
-      config.host, "--timeout", std::to_string(s.check_timeout.count()) + "ms",
-      "--workers", "2"};  // light next to the workloads it watches
+  std::vector<std::string> args = {"scan",
+                                   "--format",
+                                   "json",
+                                   "--root",
+                                   s.root,
+                                   "--host",
+                                   config.host,
+                                   "--timeout",
+                                   std::to_string(s.check_timeout.count()) + "ms",
+                                   "--workers",
+                                   "2",  // light next to the workloads it watches
+                                   "--memory-limit",
+                                   FormatSize(s.memory_limit)};
   if (!s.profile_dir.empty()) args.insert(args.end(), {"--profiles-dir", s.profile_dir});
   for (const auto& p : s.profiles) args.insert(args.end(), {"--profile", p});
   if (s.level) args.insert(args.end(), {"--level", std::to_string(*s.level)});

@@ -1,5 +1,5 @@
 // egov-agent is the one-shot tool (scan, diff, list-checks) and links only what a scan needs, so
-// that it starts in a few milliseconds; the long-running agent, which links httplib and
+// that it starts in a few milliseconds; the long-running agent, which links Boost.Beast and
 // prometheus-cpp and loads libvirt and libcurl, is egov-agentd. `egov-agent run` becomes
 // egov-agentd.
 #include <unistd.h>

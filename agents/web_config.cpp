@@ -6,8 +6,11 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -247,6 +250,13 @@ std::string ConfigureTls(SSL_CTX* ctx, const TlsServerConfig& tls) {
     return "tls_server_config.cert_file: cannot load a PEM certificate from " + tls.cert_file +
            ": " + OpenSslError();
   }
+  struct stat key_stat {};
+  if (::stat(tls.key_file.c_str(), &key_stat) == 0 && (key_stat.st_mode & (S_IROTH | S_IWOTH))) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", key_stat.st_mode & 07777);
+    return "tls_server_config.key_file: " + tls.key_file + " is open to other users (mode " + mode +
+           "); expected a key only its owner and group can read (chmod 0600 or 0640)";
+  }
   const bool key_loaded =
       SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
   if (!key_loaded && ERR_GET_REASON(ERR_peek_error()) != X509_R_KEY_VALUES_MISMATCH) {
@@ -319,21 +329,56 @@ struct BasicAuth::Cache {
   std::set<std::array<unsigned char, SHA256_DIGEST_LENGTH>> good;
 };
 
+namespace {
+
+using CacheKey = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+
+CacheKey KeyOf(const std::string& user, const std::string& password, const std::string& hash) {
+  CacheKey key{};
+  const std::string material = user + '\0' + password + '\0' + hash;
+  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), key.data());
+  return key;
+}
+
+// User and password of an `Authorization: Basic ...` value.
+std::optional<std::pair<std::string, std::string>> Credentials(std::string_view header) {
+  constexpr std::string_view kPrefix = "Basic ";
+  if (header.size() <= kPrefix.size() || header.size() > 4096) return std::nullopt;
+  if (!std::equal(kPrefix.begin(), kPrefix.end(), header.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return std::nullopt;
+  }
+  std::string_view encoded = header.substr(kPrefix.size());
+  while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
+  const std::string decoded = Base64Decode(encoded);
+  const auto colon = decoded.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair(decoded.substr(0, colon), decoded.substr(colon + 1));
+}
+
+// A bcrypt "hash" no password matches, at the highest cost among `users`: checking an unknown
+// user against it costs as much as the dearest real check, so timing does not reveal which
+// users exist (the salt and digest are all zero bits; only the cost matters).
+std::string DummyHash(const std::map<std::string, std::string>& users) {
+  std::string cost = "04";
+  for (const auto& [user, hash] : users) cost = std::max(cost, hash.substr(4, 2));
+  return "$2b$" + cost + "$" + std::string(53, '.');
+}
+
+}  // namespace
+
 BasicAuth::BasicAuth(std::map<std::string, std::string> users)
-    : users_(std::move(users)), cache_(std::make_unique<Cache>()) {}
+    : users_(std::move(users)), dummy_(DummyHash(users_)), cache_(std::make_unique<Cache>()) {}
 
 BasicAuth::~BasicAuth() = default;
 
 bool BasicAuth::Check(const std::string& user, const std::string& password) const {
   const auto it = users_.find(user);
   if (it == users_.end()) {
-    // Spend the same time as for a real user, then refuse.
-    if (!users_.empty()) VerifyBcrypt(password, users_.begin()->second);
+    if (!users_.empty()) VerifyBcrypt(password, dummy_);  // the same time as a real user
     return false;
   }
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> key{};
-  const std::string material = user + '\0' + password + '\0' + it->second;
-  SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), key.data());
+  const CacheKey key = KeyOf(user, password, it->second);
   {
     std::lock_guard lock(cache_->mutex);
     if (cache_->good.contains(key)) return true;
@@ -346,18 +391,18 @@ bool BasicAuth::Check(const std::string& user, const std::string& password) cons
 }
 
 bool BasicAuth::CheckHeader(std::string_view header) const {
-  constexpr std::string_view kPrefix = "Basic ";
-  if (header.size() <= kPrefix.size() || header.size() > 4096) return false;
-  if (!std::equal(kPrefix.begin(), kPrefix.end(), header.begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-    return false;
-  }
-  std::string_view encoded = header.substr(kPrefix.size());
-  while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
-  const std::string decoded = Base64Decode(encoded);
-  const auto colon = decoded.find(':');
-  if (colon == std::string::npos) return false;
-  return Check(decoded.substr(0, colon), decoded.substr(colon + 1));
+  const auto c = Credentials(header);
+  return c && Check(c->first, c->second);
+}
+
+bool BasicAuth::Remembered(std::string_view header) const {
+  const auto c = Credentials(header);
+  if (!c) return false;
+  const auto it = users_.find(c->first);
+  if (it == users_.end()) return false;
+  const CacheKey key = KeyOf(c->first, c->second, it->second);
+  std::lock_guard lock(cache_->mutex);
+  return cache_->good.contains(key);
 }
 
 }  // namespace egov::agent

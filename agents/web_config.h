@@ -56,7 +56,8 @@ std::string ConfigureTls(SSL_CTX* ctx, const TlsServerConfig& tls);
 /// Checks HTTP basic-auth credentials against bcrypt hashes. Successful checks are remembered
 /// (by a SHA-256 of user, password and hash) because bcrypt costs tens of milliseconds by
 /// design and Prometheus sends the same credentials on every scrape. Unknown users cost a
-/// bcrypt too, so timing does not reveal which users exist. Thread-safe.
+/// bcrypt at the highest cost in use, so timing does not reveal which users exist.
+/// Thread-safe.
 class BasicAuth {
  public:
   explicit BasicAuth(std::map<std::string, std::string> users);
@@ -65,13 +66,16 @@ class BasicAuth {
   BasicAuth& operator=(const BasicAuth&) = delete;
 
   bool enabled() const { return !users_.empty(); }
-  /// Checks an `Authorization` header value (`Basic base64(user:password)`).
+  /// Checks an `Authorization` header value (`Basic base64(user:password)`); may cost a bcrypt.
   bool CheckHeader(std::string_view header) const;
+  /// True when the header's credentials were checked good before: answered without a bcrypt.
+  bool Remembered(std::string_view header) const;
   bool Check(const std::string& user, const std::string& password) const;
 
  private:
   struct Cache;
   std::map<std::string, std::string> users_;
+  std::string dummy_;  // checked for unknown users
   std::unique_ptr<Cache> cache_;
 };
 

@@ -1,22 +1,17 @@
 // The memory floor of an agent built on the libraries issue 5 prescribes: a process that only
-// loads libvirt and libcurl (through the project's adapters, as the agent does), cpp-httplib
-// (built with OpenSSL) and prometheus-cpp, opens a libvirt connection, makes a libcurl handle
-// and serves one gauge on /metrics. No scans, no probes, no snapshot. bench/agent-bench prints
-// its figures beside egov-agent's.
+// loads libvirt and libcurl (through the project's adapters, as the agent does), opens a libvirt
+// connection, makes a libcurl handle and serves an empty snapshot on /metrics with the agent's
+// HTTP server (Boost.Beast, OpenSSL, prometheus-cpp), scraping itself through libcurl. No
+// scans, no probes. bench/agent-bench prints its figures beside egov-agent's.
 //
 //   agent_floor LIBVIRT_URI     prints "floor_uss_kib N", "floor_pss_kib N" and
 //                               "floor_rss_kib N" after 200 scrapes of itself
-#include <httplib.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <thread>
 
+#include "agents/http_server.h"
 #include "common/curl.h"
 #include "common/libvirt.h"
 
@@ -29,19 +24,22 @@ int main(int argc, char** argv) {
   egov::libvirt::OpenOptions options;
   options.read_only = true;
   const auto conn = egov::libvirt::Connection::Open(argv[1], options);
-  prometheus::Registry registry;
-  auto& domains = prometheus::BuildGauge().Name("domains").Help("Domains.").Register(registry);
-  domains.Add({}).Set(static_cast<double>(conn->ListAllDomains().size()));
-
-  httplib::Server server;
-  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(prometheus::TextSerializer().Serialize(registry.Collect()), "text/plain");
+  auto store = std::make_shared<egov::agent::SnapshotStore>();
+  const size_t domains = conn->ListAllDomains().size();
+  store->Update([&](egov::agent::Snapshot& snapshot) {
+    auto libvirt = std::make_shared<egov::agent::LibvirtState>();
+    libvirt->up = true;
+    libvirt->unmanaged = static_cast<int>(domains);
+    snapshot.libvirt = libvirt;
   });
-  const int port = server.bind_to_any_port("127.0.0.1");
-  std::thread listener([&] { server.listen_after_bind(); });  // bound already: clients may connect
-  httplib::Client client("127.0.0.1", port);
+  const egov::agent::HttpServer server({"127.0.0.1", 0}, {}, store);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/metrics";
+  egov::curl::SetOpt(easy.get(), CURLOPT_URL, url.c_str());
+  egov::curl::SetOpt(
+      easy.get(), CURLOPT_WRITEFUNCTION,
+      +[](char*, size_t size, size_t n, void*) { return size * n; });
   for (int i = 0; i < 200; ++i) {
-    if (!client.Get("/metrics")) {
+    if (egov::curl::Perform(easy.get()) != CURLE_OK) {
       std::cerr << "agent_floor: scrape failed\n";
       return 1;
     }
@@ -60,7 +58,5 @@ int main(int argc, char** argv) {
   }
   std::cout << "floor_uss_kib " << uss << "\nfloor_pss_kib " << pss << "\nfloor_rss_kib " << rss
             << "\n";
-  server.stop();
-  listener.join();
   return 0;
 }

@@ -1,6 +1,6 @@
 #include "checks/compare.h"
 
-#include <regex.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <charconv>
@@ -46,19 +46,15 @@ Expectation Expectation::Make(Op op, std::vector<std::string> operands, bool ign
   e.operands_ = std::move(operands);
   e.ignore_case_ = ignore_case;
   if (op == Op::kMatches || op == Op::kNotMatches) {
-    auto* re = new regex_t;
-    const int flags = REG_EXTENDED | REG_NOSUB | (ignore_case ? REG_ICASE : 0);
-    const int rc = ::regcomp(re, e.operands_.empty() ? "" : e.operands_[0].c_str(), flags);
-    if (rc != 0) {
-      char buf[256];
-      ::regerror(rc, re, buf, sizeof buf);
-      delete re;
-      throw std::invalid_argument(buf);
-    }
-    e.regex_ = std::shared_ptr<void>(re, [](void* p) {
-      ::regfree(static_cast<regex_t*>(p));
-      delete static_cast<regex_t*>(p);
-    });
+    // RE2: linear time in the input, memory bounded by max_mem, the syntax Prometheus users
+    // know; a pattern past the bounds (`((a{1,255}){1,255}){1,255}`) is refused here.
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_case_sensitive(!ignore_case);
+    options.set_max_mem(8 << 20);
+    auto re = std::make_shared<const RE2>(e.operands_.empty() ? "" : e.operands_[0], options);
+    if (!re->ok()) throw std::invalid_argument(re->error());
+    e.regex_ = std::move(re);
   }
   return e;
 }
@@ -118,8 +114,7 @@ bool Expectation::Test(const std::optional<std::string>& observed) const {
     }
     case Op::kMatches:
     case Op::kNotMatches: {
-      const bool m =
-          ::regexec(static_cast<const regex_t*>(regex_.get()), v.c_str(), 0, nullptr, 0) == 0;
+      const bool m = RE2::PartialMatch(v, *regex_);
       return op_ == Op::kMatches ? m : !m;
     }
     default: {

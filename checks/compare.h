@@ -7,6 +7,10 @@
 
 #include "checks/check.h"
 
+namespace re2 {
+class RE2;
+}
+
 // The closed set of comparison operators checks offer (`op` and `value` parameters).
 namespace egov::checks {
 
@@ -28,7 +32,7 @@ enum class Op {
 /// Every operator's name: eq ne lt le gt ge in not_in matches not_matches present absent.
 const std::vector<std::string>& AllOperators();
 
-/// An operator with its operand, compiled (regular expressions are POSIX extended).
+/// An operator with its operand, compiled (regular expressions are RE2's syntax).
 class Expectation {
  public:
   /// Reads `op` (default `eq`) and `value` from the parameters; `value` is required unless the
@@ -50,7 +54,7 @@ class Expectation {
   Op op_ = Op::kEq;
   std::vector<std::string> operands_;
   bool ignore_case_ = false;
-  std::shared_ptr<void> regex_;  // regex_t, freed with regfree
+  std::shared_ptr<const re2::RE2> regex_;
 };
 
 /// Text of a JSON scalar as a profile author wrote it ("no", "90", "true").

@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -16,11 +16,18 @@
 namespace egov {
 namespace {
 
-bool WriteWhole(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  return static_cast<bool>(out);
+// Writes the whole file with exactly `mode` (fchmod: the umask does not apply).
+bool WriteWhole(const std::string& path, std::string_view bytes, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  bool ok = ::fchmod(fd, mode) == 0;
+  for (size_t done = 0; ok && done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  return ::close(fd) == 0 && ok;
 }
 
 }  // namespace
@@ -44,10 +51,10 @@ std::string ResolvePath(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
-void WriteFileAtomically(const std::string& path, std::string_view bytes) {
+void WriteFileAtomically(const std::string& path, std::string_view bytes, mode_t mode) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   std::error_code ec;
-  if (!WriteWhole(tmp, bytes)) {
+  if (!WriteWhole(tmp, bytes, mode)) {
     std::filesystem::remove(tmp, ec);
     throw std::runtime_error("cannot write " + tmp);
   }
@@ -59,9 +66,9 @@ void WriteFileAtomically(const std::string& path, std::string_view bytes) {
   }
 }
 
-void ReplaceFileKeepingPrevious(const std::string& path, std::string_view bytes) {
+void ReplaceFileKeepingPrevious(const std::string& path, std::string_view bytes, mode_t mode) {
   const std::string prev = path + ".prev";
-  if (!WriteWhole(prev, bytes)) throw std::runtime_error("cannot write " + prev);
+  if (!WriteWhole(prev, bytes, mode)) throw std::runtime_error("cannot write " + prev);
   if (::renameat2(AT_FDCWD, prev.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return;
   if (errno != ENOENT && errno != EINVAL) {
     throw std::runtime_error("cannot replace " + path + ": " + std::strerror(errno));
@@ -70,6 +77,20 @@ void ReplaceFileKeepingPrevious(const std::string& path, std::string_view bytes)
   std::error_code ec;
   std::filesystem::rename(prev, path, ec);
   if (ec) throw std::runtime_error("cannot replace " + path + ": " + ec.message());
+}
+
+void CreateDirectories(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path partial;
+  for (const auto& part : std::filesystem::path(path)) {
+    partial /= part;
+    if (std::filesystem::is_directory(partial, ec)) continue;
+    if (::mkdir(partial.c_str(), kDirectoryMode) != 0 && errno != EEXIST) {
+      throw std::runtime_error("cannot create directory " + partial.string() + ": " +
+                               std::strerror(errno));
+    }
+    ::chmod(partial.c_str(), kDirectoryMode);  // mkdir's mode is subject to the umask
+  }
 }
 
 }  // namespace egov

@@ -158,6 +158,12 @@ void VolumeFree::operator()(virStorageVolPtr vol) const { VIR(virStorageVolFree)
 void StreamFree::operator()(virStreamPtr stream) const { VIR(virStreamFree)(stream); }
 
 std::unique_ptr<Connection> Connection::Open(const std::string& uri, const OpenOptions& options) {
+  if (options.open_timeout.count() > 0) {
+    OpenOptions unbounded = options;
+    unbounded.open_timeout = {};
+    return CallWithTimeout(options.open_timeout, "cannot connect to " + uri,
+                           [uri, unbounded] { return Open(uri, unbounded); });
+  }
   EnsureEventLoop();
   ConnectionPtr owned(VIR(virConnectOpenAuth)(uri.c_str(), *VIR(virConnectAuthPtrDefault),
                                               options.read_only ? VIR_CONNECT_RO : 0));
@@ -192,9 +198,9 @@ bool Connection::IsAlive() const { return VIR(virConnectIsAlive)(conn_.get()) ==
 void Connection::Throw(const std::string& what) const { ThrowLastError(what, conn_.get()); }
 
 int Connection::RegisterDomainEvent(int event_id, virConnectDomainEventGenericCallback callback,
-                                    void* opaque) const {
+                                    void* opaque, virFreeCallback free_opaque) const {
   const int registration = VIR(virConnectDomainEventRegisterAny)(conn_.get(), nullptr, event_id,
-                                                                 callback, opaque, nullptr);
+                                                                 callback, opaque, free_opaque);
   if (registration < 0) VIR(virResetLastError)();
   return registration;
 }

@@ -3,11 +3,16 @@
 #include <libvirt/libvirt.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/storage_volume.h"
@@ -62,7 +67,60 @@ struct OpenOptions {
   int keepalive_interval = 5;    ///< seconds between probes on remote connections; 0 disables
   unsigned keepalive_count = 3;  ///< unanswered probes before the connection is declared dead
   bool read_only = false;
+  /// Bound on the open itself (0: none). libvirt's open can block for ever on a daemon that
+  /// accepts and never answers, and keepalive only starts once the connection is open.
+  std::chrono::milliseconds open_timeout{0};
 };
+
+/// Runs `call` on a thread of its own and waits at most `timeout` for it: libvirt has no
+/// timeout of its own for open, and keepalive ends a call to a frozen daemon only after
+/// interval × count seconds, or never when another call is in flight. A call still running
+/// then is left behind (it ends, and frees what it holds, in the background; make it hold what
+/// it uses) and Error, connection_lost, is thrown: "WHAT: no answer within N s". An exception
+/// from `call` propagates as it is. When `cancel` becomes true the wait ends early the same way
+/// (checked every 50 ms), so that a stop is not held up by a slow daemon.
+template <typename F>
+auto CallWithTimeout(std::chrono::milliseconds timeout, const std::string& what, F call,
+                     const std::atomic<bool>* cancel = nullptr) -> decltype(call()) {
+  using T = decltype(call());
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::optional<T> value;
+    std::exception_ptr error;
+  };
+  auto shared = std::make_shared<Shared>();
+  std::thread([shared, call = std::move(call)]() mutable {
+    std::optional<T> value;
+    std::exception_ptr error;
+    try {
+      value.emplace(call());
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard lock(shared->mu);
+    shared->value = std::move(value);
+    shared->error = error;
+    shared->done = true;
+    shared->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(shared->mu);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!shared->done && std::chrono::steady_clock::now() < deadline && !(cancel && *cancel)) {
+    shared->cv.wait_until(
+        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+  }
+  if (!shared->done) {
+    if (cancel && *cancel) throw Error(what + ": abandoned at stop", 0, 0, true);
+    const auto ms = timeout.count();
+    throw Error(what + ": no answer within " +
+                    (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s"),
+                0, 0, true);
+  }
+  if (shared->error) std::rethrow_exception(shared->error);
+  return std::move(*shared->value);
+}
 
 /// Basic facts of a domain.
 struct DomainInfo {
@@ -79,7 +137,8 @@ struct DomainInfo {
 /// One connection to one libvirt host. Thread-safe for concurrent calls.
 class Connection {
  public:
-  /// Opens `uri` and enables keepalive where the driver supports it. Throws Error.
+  /// Opens `uri` and enables keepalive where the driver supports it, within
+  /// options.open_timeout when set. Throws Error.
   static std::unique_ptr<Connection> Open(const std::string& uri, const OpenOptions& options = {});
   ~Connection();
   Connection(const Connection&) = delete;
@@ -112,8 +171,10 @@ class Connection {
   /// Calls `callback` on libvirt's event loop thread for each domain event `event_id`
   /// (virConnectDomainEventRegisterAny, all domains). Returns the registration for
   /// DeregisterDomainEvent, or -1 when the driver has no such events (then poll instead).
-  int RegisterDomainEvent(int event_id, virConnectDomainEventGenericCallback callback,
-                          void* opaque) const;
+  /// libvirt calls `free_opaque` on `opaque` when the registration ends (deregistered, or the
+  /// connection closed), and only then.
+  int RegisterDomainEvent(int event_id, virConnectDomainEventGenericCallback callback, void* opaque,
+                          virFreeCallback free_opaque = nullptr) const;
   void DeregisterDomainEvent(int registration) const;
 
  private:

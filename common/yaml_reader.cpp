@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -246,12 +247,45 @@ std::string Describe(const YAML::Node& node) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::optional<size_t> FindControl(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F ||
+        (c == 0xC2 && next >= 0x80 && next <= 0x9F)) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Escapes such as "\x1b" or "\0" put control characters into a scalar past CheckText; they
+// would reach libvirt metadata, metrics and terminals. False (reported) when `text` has one.
+bool CleanText(const Context& ctx, const YAML::Node& node, const std::string& what,
+               const std::string& text) {
+  const auto at = FindControl(text);
+  if (!at) return true;
+  unsigned code = static_cast<unsigned char>(text[*at]);
+  if (code == 0xC2) code = static_cast<unsigned char>(text[*at + 1]);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", code);
+  ctx.Error(node, what + ": control character " + buf +
+                      " is not allowed; expected text (tab and newline are the only control "
+                      "characters allowed)");
+  return false;
+}
+
+}  // namespace
+
 std::optional<std::string> String(const Context& ctx, const YAML::Node& node,
                                   const std::string& what) {
   if (!node.IsScalar()) {
     ctx.Error(node, what + ": expected a string, got " + Describe(node));
     return std::nullopt;
   }
+  if (!CleanText(ctx, node, what, node.Scalar())) return std::nullopt;
   return node.Scalar();
 }
 
@@ -326,6 +360,7 @@ std::optional<nlohmann::json> ToJsonRec(const Context& ctx, const YAML::Node& no
         return std::nullopt;
       }
       const std::string key = kv.first.Scalar();
+      if (!CleanText(ctx, kv.first, what, key)) return std::nullopt;
       if (obj.contains(key)) {
         ctx.Error(kv.first, what + ": duplicate key '" + key + "'");
         return std::nullopt;
@@ -337,6 +372,7 @@ std::optional<nlohmann::json> ToJsonRec(const Context& ctx, const YAML::Node& no
     return obj;
   }
   const std::string& s = node.Scalar();
+  if (!CleanText(ctx, node, what, s)) return std::nullopt;
   if (node.Tag() == "?") {  // plain (unquoted) scalars may be numbers or booleans
     if (s == "true") return nlohmann::json(true);
     if (s == "false") return nlohmann::json(false);

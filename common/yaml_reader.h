@@ -60,7 +60,12 @@ struct Context {
   }
 };
 
-/// Scalar conversions: each reports "<what>: expected ..., got ..." and returns nullopt.
+/// Where `text` holds a control character other than tab and newline (C0, DEL, or a C1 control
+/// in UTF-8), however the YAML spelled it; nullopt when it has none. Pure.
+std::optional<size_t> FindControl(std::string_view text);
+
+/// Scalar conversions (String refuses control characters, FindControl): each reports "<what>:
+/// expected ..., got ..." and returns nullopt.
 std::optional<std::string> String(const Context& ctx, const YAML::Node& node,
                                   const std::string& what);
 std::optional<int64_t> Integer(const Context& ctx, const YAML::Node& node, const std::string& what,

@@ -260,7 +260,7 @@ std::vector<FetchedResult> ReadResultsDirectory(const std::string& dir,
 }
 
 void SaveResults(const fs::path& dir, const std::vector<FetchedResult>& fetched) {
-  fs::create_directories(dir);
+  CreateDirectories(dir.string());
   for (const auto& f : fetched) {
     if (f.error.empty()) WriteFileAtomically((dir / (f.host + ".json")).string(), f.body);
   }

@@ -107,7 +107,8 @@ int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
   const std::string text = groups.dump(2) + "\n";
   if (output) {
     // Prometheus re-reads file_sd files when they change: one rename, never half a file.
-    WriteFileAtomically(*output, text);
+    // Prometheus reads it as a user of its own: world-readable (there is nothing secret in it).
+    WriteFileAtomically(*output, text, 0644);
     io.err << "Wrote " << groups.size() << " target" << (groups.size() == 1 ? "" : "s") << " to "
            << *output << ".\n";
   } else {

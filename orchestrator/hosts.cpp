@@ -5,12 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <string_view>
-#include <thread>
 
 #include "common/digest.h"
 #include "common/files.h"
@@ -21,44 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr const char* kTestNamespace = "http://libvirt.org/schemas/domain/test/1.0";
-
-// libvirt's open can block for long on a host that accepts TCP but does not answer (a frozen
-// daemon); keepalive only starts once the connection is open. The attempt is abandoned after
-// `timeout` and finishes (and closes) in the background.
-std::unique_ptr<libvirt::Connection> OpenWithTimeout(const std::string& uri,
-                                                     const libvirt::OpenOptions& options,
-                                                     std::chrono::milliseconds timeout) {
-  struct Shared {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    std::unique_ptr<libvirt::Connection> conn;
-    std::exception_ptr error;
-  };
-  auto shared = std::make_shared<Shared>();
-  std::thread([shared, uri, options] {
-    std::unique_ptr<libvirt::Connection> conn;
-    std::exception_ptr error;
-    try {
-      conn = libvirt::Connection::Open(uri, options);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    std::lock_guard lock(shared->mu);
-    shared->conn = std::move(conn);
-    shared->error = error;
-    shared->done = true;
-    shared->cv.notify_all();
-  }).detach();
-  std::unique_lock lock(shared->mu);
-  if (!shared->cv.wait_for(lock, timeout, [&] { return shared->done; })) {
-    throw libvirt::Error("cannot connect to " + uri + ": no answer within " +
-                             std::to_string(timeout.count() / 1000) + " s",
-                         0, 0, true);
-  }
-  if (shared->error) std::rethrow_exception(shared->error);
-  return std::move(shared->conn);
-}
 
 struct DocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
@@ -134,14 +93,13 @@ bool IsSimulatedUri(const std::string& uri, std::string& path) {
 void EnsureSimulatedHostFile(const std::string& path, const Host& host) {
   std::error_code ec;
   if (fs::exists(path, ec)) return;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  if (ec) throw std::runtime_error("cannot create " + fs::path(path).parent_path().string());
+  CreateDirectories(fs::path(path).parent_path().string());
   const std::string node =
       "<node>\n  <cpu><nodes>1</nodes><sockets>1</sockets><cores>" +
       std::to_string(std::max<int64_t>(host.capacity.vcpus, 1)) +
       "</cores><threads>1</threads><mhz>2400</mhz><model>x86_64</model></cpu>\n  <memory>" +
       std::to_string(std::max<uint64_t>(host.capacity.memory / 1024, 1)) + "</memory>\n</node>\n";
-  WriteFileAtomically(path, node);
+  WriteFileAtomically(path, node, kStateMode);
 }
 
 void ReadHost(const libvirt::Connection& conn, ObservedHost& h) {
@@ -188,10 +146,10 @@ ConnectedHosts ConnectHosts(const std::vector<FleetHost>& hosts, const ConnectOp
       open.keepalive_interval = options.keepalive_interval;
       if (IsSimulatedUri(s->uri, s->sim_path)) {
         EnsureSimulatedHostFile(s->sim_path, *hosts[i].host);
-        s->conn = libvirt::Connection::Open(s->uri, open);
       } else {
-        s->conn = OpenWithTimeout(s->uri, open, options.open_timeout);
+        open.open_timeout = options.open_timeout;
       }
+      s->conn = libvirt::Connection::Open(s->uri, open);
       o.traits = TraitsFromCapabilities(s->uri, s->conn->Capabilities());
       ReadHost(*s->conn, o);
       o.reachable = true;
@@ -211,7 +169,8 @@ void OpenWorkers(HostSession& h, size_t n) {
   if (InProcess(h)) return;
   libvirt::OpenOptions open;
   open.keepalive_interval = h.keepalive_interval;
-  while (h.workers.size() < n) h.workers.push_back(OpenWithTimeout(h.uri, open, h.open_timeout));
+  open.open_timeout = h.open_timeout;
+  while (h.workers.size() < n) h.workers.push_back(libvirt::Connection::Open(h.uri, open));
 }
 
 void SaveSimulatedHost(const HostSession& h) {

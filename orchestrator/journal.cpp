@@ -2,6 +2,7 @@
 
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/files.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -102,9 +104,12 @@ std::string Journal::DefaultPath() {
 }
 
 Journal::Journal(const std::string& path) : path_(path) {
-  std::error_code ec;
   const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  try {
+    if (!parent.empty()) CreateDirectories(parent.string());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("cannot open journal " + path + ": " + e.what());
+  }
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db,
@@ -114,6 +119,7 @@ Journal::Journal(const std::string& path) : path_(path) {
     throw std::runtime_error("cannot open journal " + path + ": " +
                              (db ? sqlite3_errmsg(db) : "out of memory"));
   }
+  ::chmod(path.c_str(), kStateMode);  // before the WAL files, which take the journal's mode
   sqlite3_busy_timeout(db, 10000);
   Exec("PRAGMA journal_mode=WAL");
   Exec("PRAGMA synchronous=NORMAL");

@@ -1,6 +1,9 @@
 #include "agents/agent.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -8,11 +11,13 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
 #include "agents/cli.h"
 #include "agents/commands.h"
+#include "agents/http_server.h"
 #include "agents/log.h"
 #include "agents/scan_process.h"
 #include "checks/scan.h"
@@ -29,6 +34,7 @@ using namespace std::chrono_literals;
 using egov::testing::Serving;
 using testing::Fetch;
 using testing::Has;
+using testing::RunProcess;
 using testing::TempDir;
 using testing::WaitForBody;
 using Clock = std::chrono::steady_clock;
@@ -282,6 +288,141 @@ TEST(Agent, ReloadAppliesAGoodConfigurationAndKeepsTheOldOneOnABadOne) {
   }));
 }
 
+// A profile regex that grows without bound in a backtracking engine (24 GB before the kernel
+// killed a scan) is refused when the profile is loaded, with its position: at start, by the
+// scan child, and on reload, where the running configuration stays.
+TEST(Agent, ARegexBombIsRefusedAtLoadAndOnReload) {
+  TempDir dir;
+  const auto root = dir.path() / "root";
+  std::filesystem::create_directories(root / "etc");
+  dir.Write("root/etc/motd", "hello\n");
+  const std::string profile_head =
+      "kind: Profile\nname: bomb\ntitle: {vi: b, en: b}\ncontrols:\n  - id: B-1\n    title: {en: "
+      "b, vi: b}\n"
+      "    group: g\n    feature: f\n    severity: low\n    check:\n"
+      "      type: file_content\n      path: /etc/motd\n      pattern: ";
+  const auto good = dir.Write("good.yaml", profile_head + "'hel+o'\n");
+  const auto bomb = dir.Write("bomb.yaml", profile_head + "'((a{1,255}){1,255}){1,255}'\n");
+  // The scan child itself: refused in well under a second, without growing. Peaks are compared
+  // with a scan of the good profile (RUSAGE_CHILDREN keeps the largest child's): a sanitizer
+  // build alone takes some 140 MB.
+  const auto scan_of = [&](const std::filesystem::path& profile) {
+    return RunProcess({ProgramBeside("egov-agent"), "scan", "--profile", profile.string(), "--root",
+                       root.string(), "--memory-limit", "96Mi"});
+  };
+  EXPECT_EQ(scan_of(good).code, 0);
+  rusage children{};
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  const long good_peak_kib = children.ru_maxrss;
+  const auto start = Clock::now();
+  const auto scan = scan_of(bomb);
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(scan.code, 2) << scan.out << scan.err;
+  EXPECT_TRUE(Has(scan.err, "bomb.yaml:13:16: ")) << scan.err;
+  EXPECT_TRUE(Has(scan.err, "invalid regular expression: invalid repetition size")) << scan.err;
+  EXPECT_LT(took, 5.0) << "generous: a sanitizer build under load; about 0.1 s otherwise";
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  EXPECT_LT(children.ru_maxrss, good_peak_kib + 100 * 1024) << "peak KiB of the scan child";
+  // The daemon: a reload to the bomb keeps the running configuration.
+  const auto config = dir.Write(
+      "agent.yaml", "listen: 127.0.0.1:0\nscan: {root: root, profiles: [" + good.string() + "]}\n");
+  Agent agent(config.string(), {});
+  ASSERT_TRUE(WaitForBody(agent.port(), "/metrics", [](const std::string& b) {
+    return Has(b, "egov_compliance_ratio{profile=\"bomb\"} 1");
+  }));
+  dir.Write("agent.yaml",
+            "listen: 127.0.0.1:0\nscan: {root: root, profiles: [" + bomb.string() + "]}\n");
+  EXPECT_FALSE(agent.Reload());
+  const auto metrics = Fetch(agent.port(), {.path = "/metrics"}).body;
+  EXPECT_TRUE(Has(metrics, "egov_agent_config_last_reload_successful 0")) << metrics;
+  EXPECT_TRUE(Has(metrics, "egov_compliance_ratio{profile=\"bomb\"} 1")) << metrics;
+}
+
+// The scan child limits its own memory (the unit's MemoryMax covers it too): a check that needs
+// more fails alone. Here a 15 MB one-line file, read and copied by file_content.
+TEST(Agent, TheScanChildStaysWithinItsMemoryLimit) {
+  TempDir dir;
+  const auto root = dir.path() / "root";
+  std::filesystem::create_directories(root / "etc");
+  dir.Write("root/etc/big", std::string(15 << 20, 'a'));
+  const auto profile =
+      dir.Write("big.yaml",
+                "kind: Profile\nname: big\ntitle: {vi: b, en: b}\ncontrols:\n  - id: BIG-1\n"
+                "    title: {en: b, vi: b}\n    group: g\n    feature: f\n    severity: low\n"
+                "    check: {type: file_content, path: /etc/big, pattern: 'a$'}\n");
+  const auto scan = [&](const std::string& limit) {
+    // One worker: thread stacks count in RLIMIT_DATA too (8 MiB each).
+    std::vector<std::string> argv = {ProgramBeside("egov-agent"),
+                                     "scan",
+                                     "--workers",
+                                     "1",
+                                     "--format",
+                                     "json",
+                                     "--profile",
+                                     profile.string(),
+                                     "--root",
+                                     root.string()};
+    if (!limit.empty()) argv.insert(argv.end(), {"--memory-limit", limit});
+    return RunProcess(argv, "", std::chrono::seconds(30));
+  };
+  const auto unlimited = scan("");
+  ASSERT_EQ(unlimited.code, 0) << unlimited.err;
+  EXPECT_EQ(nlohmann::json::parse(unlimited.out)["profiles"][0]["controls"][0]["status"], "pass");
+  const auto limited = scan("24Mi");
+  EXPECT_NE(limited.code, 0) << limited.out;
+  if (limited.code == 1 && !limited.out.empty()) {  // the check failed on its allocation
+    EXPECT_EQ(nlohmann::json::parse(limited.out)["profiles"][0]["controls"][0]["status"], "error");
+  }
+}
+
+// A libvirt that accepts the connection and never answers: libvirt's open has no timeout of
+// its own. The agent says so in its log, serves egov_libvirt_up 0 meanwhile, and reloads and
+// stops within seconds whatever the daemon does.
+TEST(Agent, ALibvirtThatNeverAnswersCannotHoldTheAgent) {
+  TempDir dir;
+  const auto socket_path = dir.path() / "libvirt-sock";
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);  // connections wait in the backlog, unanswered
+  const auto log_path = dir.path() / "agent.log";
+  std::ofstream log_file(log_path);
+  Log::SetStream(&log_file);
+  const auto log = [&] { return testing::ReadFile(log_path); };
+  const auto config =
+      dir.Write("agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: 'qemu+unix:///system?socket=" +
+                                  socket_path.string() + "'}\n");
+  auto agent = std::make_unique<Agent>(config.string(), ConfigOverrides{});
+  const auto start = Clock::now();
+  EXPECT_TRUE(Has(Fetch(agent->port(), {.path = "/metrics"}).body, "egov_libvirt_up 0"));
+  while (Clock::now() < start + 10s && !Has(log(), "libvirt unreachable")) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(Has(log(), "msg=\"libvirt unreachable\"")) << log();
+  EXPECT_TRUE(Has(log(), "no answer within 4 s")) << log();
+  EXPECT_EQ(Fetch(agent->port(), {.path = "/healthz", .timeout_ms = 1000}).status, 200);
+  // A reload that changes the URI, while the open is still stuck.
+  dir.Write("agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: 'test:///default'}\n");
+  auto t = Clock::now();
+  EXPECT_TRUE(agent->Reload());
+  EXPECT_LT(Clock::now() - t, 5s);
+  EXPECT_TRUE(WaitForBody(agent->port(), "/metrics",
+                          [](const std::string& b) { return Has(b, "egov_libvirt_up 1"); }));
+  // Back to the silent daemon, then stop while its open is in flight.
+  dir.Write("agent.yaml", "listen: 127.0.0.1:0\nlibvirt: {uri: 'qemu+unix:///system?socket=" +
+                              socket_path.string() + "'}\n");
+  EXPECT_TRUE(agent->Reload());
+  std::this_thread::sleep_for(500ms);
+  t = Clock::now();
+  agent.reset();
+  EXPECT_LT(Clock::now() - t, 5s);
+  Log::SetStream(nullptr);
+  ::close(listener);  // the calls left behind end now
+}
+
 TEST(Agent, ReloadSwapsBasicAuthUsersInPlace) {
   TempDir dir;
   dir.Write("web.yaml", "basic_auth_users: {alice: '" + testing::BcryptHash("a") + "'}\n");
@@ -434,6 +575,17 @@ TEST(RunCommand, CheckConfigValidatesAndExits) {
   std::ostringstream out3, err3;
   EXPECT_EQ(RunAgentCli({"run", "--listen", "nowhere", "--check-config"}, out3, err3, CmdRun), 2);
   EXPECT_TRUE(Has(err3.str(), "--listen: expected HOST:PORT")) << err3.str();
+}
+
+TEST(RunCommand, CheckConfigBindsTheListenAddress) {
+  HttpServer taken({"127.0.0.1", 0}, {}, std::make_shared<SnapshotStore>());
+  const std::string busy = "127.0.0.1:" + std::to_string(taken.port());
+  for (const std::string& address : {busy, std::string("192.0.2.1:9464")}) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunAgentCli({"run", "--listen", address, "--check-config"}, out, err, CmdRun), 1)
+        << address << ": " << out.str();
+    EXPECT_TRUE(Has(err.str(), "cannot listen on " + address)) << err.str();
+  }
 }
 
 }  // namespace

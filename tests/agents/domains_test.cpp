@@ -90,7 +90,7 @@ TEST(DomainWatcher, FollowsDomainsAppearingAndDisappearing) {
   auto admin = libvirt::Connection::Open("test:///default");
   Watched watched;
   // A long interval: changes must arrive through domain events, not polling.
-  DomainWatcher watcher("test:///default", 60s, watched.Callback());
+  DomainWatcher watcher("test:///default", 60s, 4s, watched.Callback());
   ASSERT_TRUE(watched.WaitFor([](const auto& s) { return s.up; }));
   auto dom = admin->DefineDomain(
       ManagedDomainXml("appearing", "11111111-2222-3333-4444-0000000000a1", "Bộ Công an"), false);
@@ -105,7 +105,7 @@ TEST(DomainWatcher, FollowsDomainsAppearingAndDisappearing) {
 
 TEST(DomainWatcher, UnreachableUriIsDownAndRetried) {
   Watched watched;
-  DomainWatcher watcher("test:///nonexistent/host.xml", 100ms, watched.Callback());
+  DomainWatcher watcher("test:///nonexistent/host.xml", 100ms, 4s, watched.Callback());
   EXPECT_TRUE(watched.WaitFor([](const auto& s) { return !s.up && s.domains.empty(); }));
 }
 

@@ -192,6 +192,18 @@ TEST(HttpServer, MutualTlsRequiresAClientCertificateFromTheCa) {
   EXPECT_EQ(Fetch(server.port(), with_stranger).status, -1);
 }
 
+TEST(HttpServer, GzipWhenTheClientAcceptsIt) {
+  HttpServer server(kLoopback, {}, StoreWithScan());
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/metrics";
+  const auto gz = RunProcess({"curl", "-sS", "-D", "-", "--compressed", url});
+  ASSERT_EQ(gz.code, 0) << gz.err;
+  EXPECT_NE(gz.out.find("Content-Encoding: gzip"), std::string::npos) << gz.out.substr(0, 400);
+  EXPECT_NE(gz.out.find("egov_agent_build_info"), std::string::npos) << "curl decompressed it";
+  const auto plain = RunProcess({"curl", "-sS", "-D", "-", url});
+  EXPECT_EQ(plain.out.find("Content-Encoding"), std::string::npos);
+  EXPECT_NE(plain.out.find("egov_agent_build_info"), std::string::npos);
+}
+
 TEST(HttpServer, BusyPortIsAClearError) {
   HttpServer first(kLoopback, {}, std::make_shared<SnapshotStore>());
   try {

@@ -66,10 +66,12 @@ TEST(ScanProcess, RunsEgovAgentScanWithTheAgentsSettings) {
   AgentConfig c = Config("weak", {"mic-1145", "decree85"});
   c.scan.level = 3;
   EXPECT_EQ(ScanArguments(c),
-            (std::vector<std::string>{"scan", "--format", "json", "--root", kHosts + "/weak",
-                                      "--host", "weak-host", "--timeout", "5000ms", "--workers",
-                                      "2", "--profiles-dir", kSource + "/profiles", "--profile",
-                                      "mic-1145", "--profile", "decree85", "--level", "3"}));
+            (std::vector<std::string>{
+                "scan",      "--format",       "json",      "--root",         kHosts + "/weak",
+                "--host",    "weak-host",      "--timeout", "5000ms",         "--workers",
+                "2",         "--memory-limit", "96Mi",      "--profiles-dir", kSource + "/profiles",
+                "--profile", "mic-1145",       "--profile", "decree85",       "--level",
+                "3"}));
   const std::atomic<bool> cancel{false};
   const ScanOutcome out = RunScanProcess(ProgramBeside("egov-agent"), c, cancel);
   EXPECT_EQ(out.results["schema"], "egov.results/v1");

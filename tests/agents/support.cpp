@@ -73,6 +73,7 @@ CertFiles Save(const fs::path& dir, const std::string& stem, X509* x, EVP_PKEY* 
   Check(out && PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
         "write key");
   std::fclose(out);
+  fs::permissions(f.key, fs::perms::owner_read | fs::perms::owner_write);  // as the agent asks
   return f;
 }
 

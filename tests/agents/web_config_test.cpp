@@ -1,7 +1,10 @@
 #include "agents/web_config.h"
 
+#include <crypt.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "common/diagnostics.h"
@@ -117,6 +120,23 @@ TEST(WebConfig, LoadChecksCertificateAndKeyMatch) {
   EXPECT_NE(unloadable.find("cannot load a PEM certificate from"), std::string::npos) << unloadable;
 }
 
+TEST(WebConfig, KeyOpenToOtherUsersIsRefused) {
+  TempDir dir;
+  const auto a = testing::MakeCertificate(dir.path(), "a", "a.example", 10);
+  const auto web =
+      dir.Write("web.yaml", "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n");
+  for (const auto mode : {fs::perms::others_read, fs::perms::others_write}) {
+    fs::permissions(a.key, fs::perms::owner_read | fs::perms::owner_write | mode);
+    const std::string errors = testing::ConfigErrors([&] { LoadWebConfig(web.string()); });
+    EXPECT_NE(errors.find("web.yaml:2:3: tls_server_config.key_file: " + a.key.string() +
+                          " is open to other users (mode 06"),
+              std::string::npos)
+        << errors;
+  }
+  fs::permissions(a.key, fs::perms::owner_read | fs::perms::group_read);
+  EXPECT_TRUE(LoadWebConfig(web.string()).tls);
+}
+
 // The shipped example is valid for egov-agent and for promtool alike, once the files it names
 // exist beside it.
 TEST(WebConfig, ShippedExampleAcceptedByEgovAgentAndPromtool) {
@@ -184,6 +204,38 @@ TEST(BasicAuth, ChecksHeaders) {
   EXPECT_FALSE(auth.CheckHeader("Basic cHJvbWV0aGV1cw=="));  // no colon
   EXPECT_FALSE(auth.CheckHeader(""));
   EXPECT_FALSE(BasicAuth({}).enabled());
+}
+
+TEST(BasicAuth, RemembersOnlyCredentialsCheckedGood) {
+  const BasicAuth auth({{"prometheus", testing::BcryptHash("pw")}});
+  EXPECT_FALSE(auth.Remembered("Basic cHJvbWV0aGV1czpwdw=="));
+  EXPECT_TRUE(auth.CheckHeader("Basic cHJvbWV0aGV1czpwdw=="));
+  EXPECT_TRUE(auth.Remembered("Basic cHJvbWV0aGV1czpwdw=="));
+  EXPECT_FALSE(auth.CheckHeader("Basic cHJvbWV0aGV1czpweA=="));
+  EXPECT_FALSE(auth.Remembered("Basic cHJvbWV0aGV1czpweA=="));
+}
+
+// With users of different bcrypt costs, an unknown user costs as much as the dearest one: it
+// used to be checked against the first user's hash, so a cheap first user made unknown names
+// answer fast and known ones slow.
+TEST(BasicAuth, UnknownUsersCostTheHighestCostInUse) {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  ASSERT_NE(crypt_gensalt_rn("$2b$", 10, nullptr, 0, salt, sizeof salt), nullptr);
+  crypt_data data{};
+  const std::string dear = crypt_r("pw", salt, &data);
+  const BasicAuth auth({{"a-cheap", testing::BcryptHash("pw")}, {"b-dear", dear}});
+  const auto fastest = [&](const std::string& user) {
+    double best = 1e9;
+    for (int i = 0; i < 3; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      EXPECT_FALSE(auth.Check(user, "wrong"));
+      best = std::min(
+          best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    return best;
+  };
+  // Cost 10 is 64 times the work of cost 4: a generous margin either way under load.
+  EXPECT_GT(fastest("nobody"), fastest("b-dear") / 4);
 }
 
 }  // namespace

@@ -113,3 +113,35 @@ TEST_F(WriteFileAtomicallyTest, ReplaceKeepingPreviousFailsNamingTheFileAndKeeps
 
 }  // namespace
 }  // namespace egov
+
+namespace egov {
+namespace {
+
+mode_t ModeOf(const std::filesystem::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 07777;
+}
+
+// Plans, results and host files followed the umask (0666 under `umask 000`).
+TEST(FileModes, ExplicitWhateverTheUmask) {
+  testing::TempDir dir;
+  const mode_t saved = ::umask(0);
+  WriteFileAtomically((dir.path() / "plan.json").string(), "{}");
+  WriteFileAtomically((dir.path() / "targets.json").string(), "[]", 0644);
+  ReplaceFileKeepingPrevious((dir.path() / "host.xml").string(), "<node/>");
+  CreateDirectories((dir.path() / "a/b").string());
+  ::umask(saved);
+  EXPECT_EQ(ModeOf(dir.path() / "plan.json"), 0640u);
+  EXPECT_EQ(ModeOf(dir.path() / "targets.json"), 0644u);
+  EXPECT_EQ(ModeOf(dir.path() / "host.xml"), 0600u);
+  EXPECT_EQ(ModeOf(dir.path() / "a"), 0750u);
+  EXPECT_EQ(ModeOf(dir.path() / "a/b"), 0750u);
+  // A file that existed with a wider mode gets the explicit one too.
+  std::filesystem::permissions(dir.path() / "plan.json", std::filesystem::perms::all);
+  WriteFileAtomically((dir.path() / "plan.json").string(), "{}");
+  EXPECT_EQ(ModeOf(dir.path() / "plan.json"), 0640u);
+}
+
+}  // namespace
+}  // namespace egov

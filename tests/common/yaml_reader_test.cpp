@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 namespace egov::yaml {
@@ -142,6 +143,50 @@ TEST(ToJson, AliasBombStopsAtBudget) {
   ASSERT_TRUE(p.file.has_value());
   EXPECT_FALSE(ToJson(p.ctx, p.document(), "v").has_value());
   EXPECT_EQ(p.sink.size(), 1u);
+}
+
+}  // namespace
+}  // namespace egov::yaml
+
+namespace egov::yaml {
+namespace {
+
+TEST(FindControl, TabAndNewlineOnly) {
+  const struct {
+    std::string text;
+    std::optional<size_t> at;
+  } cases[] = {
+      {"Sở Y tế Hà Nội", std::nullopt},
+      {"a\tb\nc", std::nullopt},
+      {"\x1b[31mred", 0},
+      {std::string("a\0b", 3), 1},
+      {"a\rb", 1},
+      {"ab\x7f", 2},
+      {"a\xc2\x9b"
+       "31m",
+       1},                         // C1 CSI, in UTF-8
+      {"\xc2\xa0", std::nullopt},  // no-break space is text
+  };
+  for (const auto& c : cases) EXPECT_EQ(FindControl(c.text), c.at) << c.text;
+}
+
+// YAML escapes put control characters past CheckText, which sees only the file's bytes.
+TEST(String, RefusesControlCharactersHoweverTheyWereWritten) {
+  Parsed p("inv.yaml", "agency: \"\\x1b[31mBộ\"\nsystem: \"a\\0b\"\nok: \"tab\\there\"\n");
+  ASSERT_TRUE(p.file.has_value());
+  MapReader r(p.ctx, p.document(), "workload w");
+  EXPECT_FALSE(r.String("agency", true).has_value());
+  EXPECT_FALSE(r.String("system", true).has_value());
+  EXPECT_EQ(r.String("ok", true), "tab\there");
+  ASSERT_EQ(p.sink.size(), 2u);
+  EXPECT_EQ(FormatDiagnostic(p.sink.diagnostics()[0]),
+            "inv.yaml:1:9: workload w.agency: control character U+001B is not allowed; expected "
+            "text (tab and newline are the only control characters allowed)");
+  EXPECT_EQ(p.sink.diagnostics()[1].pos.line, 2);
+  Parsed q("p.yaml", "params: {path: \"/etc/\\e\"}\n");
+  ASSERT_TRUE(q.file.has_value());
+  EXPECT_FALSE(ToJson(q.ctx, q.document(), "check").has_value());
+  EXPECT_EQ(q.sink.size(), 1u);
 }
 
 }  // namespace

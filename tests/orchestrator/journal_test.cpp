@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -30,6 +31,16 @@ class JournalTest : public ::testing::Test {
   egov::testing::TempDir dir_;
   std::string path_;
 };
+
+// The journal followed the umask (0666 under `umask 000`); it is the operator's own.
+TEST_F(JournalTest, JournalAndItsDirectoryHaveExplicitModes) {
+  const mode_t saved = ::umask(0);
+  { Journal journal(path_); }
+  ::umask(saved);
+  EXPECT_EQ(fs::status(path_).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(dir_ / "nested").permissions(),
+            fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+}
 
 TEST_F(JournalTest, OneHolderAtATime) {
   Journal a(path_);
