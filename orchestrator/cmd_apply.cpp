@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/command_line.h"
 #include "orchestrator/apply.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"

@@ -1,5 +1,6 @@
 #include <ostream>
 
+#include "common/command_line.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
 #include "orchestrator/desired.h"
