@@ -292,9 +292,8 @@ class Applier {
       if (a.disks && !user_data_.count(a.workload)) {
         user_data_[a.workload] = ReadUserData(options_.inventory, a);
       }
-      const Image* image = a.disks && options_.inventory
-                               ? options_.inventory->FindImage(a.disks->image)
-                               : nullptr;
+      const Image* image =
+          a.disks && options_.inventory ? options_.inventory->FindImage(a.disks->image) : nullptr;
       if (image && !images_.count(image->name)) {
         images_[image->name] = std::make_unique<ImageFile>(*image);
       }
@@ -376,7 +375,8 @@ class Applier {
       return libvirt::GetVolume(vol.get()).path;
     }
     auto file = images_.find(d.image);
-    if (file == images_.end()) throw std::runtime_error("image " + d.image + " is not among the inputs");
+    if (file == images_.end())
+      throw std::runtime_error("image " + d.image + " is not among the inputs");
     const Image& image = file->second->image();
     if (BaseVolumeName(image) != d.base) {
       throw std::runtime_error("image " + d.image + " changed since the plan was made (" + d.base +
@@ -437,9 +437,9 @@ class Applier {
     if (base == w.bases.end()) throw std::runtime_error("no base volume " + d.base);
     const UserData& u = user_data_.at(a.workload);
     if (!u.error.empty()) throw std::runtime_error(u.error);
-    const std::string seed = BuildSeedIso(
-        {a.uuid, a.domain, u.text,
-         a.network.empty() ? "" : cloud_init::BuildNetworkConfig(MacAddress(a.uuid))});
+    const std::string seed =
+        BuildSeedIso({a.uuid, a.domain, u.text,
+                      a.network.empty() ? "" : cloud_init::BuildNetworkConfig(MacAddress(a.uuid))});
     libvirt::PoolPtr pool = c.LookupStoragePool(a.pool);
     if (!pool) throw std::runtime_error("storage pool " + a.pool + " is gone");
     libvirt::VolumePtr root = libvirt::LookupVolume(pool.get(), RootVolumeName(a.domain));

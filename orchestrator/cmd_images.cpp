@@ -3,6 +3,7 @@
 // not upload it again).
 #include <ostream>
 
+#include "common/command_line.h"
 #include "common/diagnostics.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
@@ -81,7 +82,8 @@ int CmdImages(const std::vector<std::string>& args, CommandIo io) {
   if (format == OutputFormat::kJson) {
     io.out << ToJson(images).dump(2) << "\n";
   } else if (sub == "prune") {
-    for (const auto& i : images) io.out << "removed " << i.volume.name << " from " << i.host << "\n";
+    for (const auto& i : images)
+      io.out << "removed " << i.volume.name << " from " << i.host << "\n";
     io.out << images.size() << " unused base image(s) removed.\n";
   } else {
     PrintHostImages(images, io.out);

@@ -56,8 +56,9 @@ struct ExpectedDomain {
 /// plan: libvirt's own domain schema (the RelaxNG files libvirt ships, parsed once per
 /// process); the hardening above (only the elements BuildDomainXml writes: no graphics, host
 /// devices, balloon, host kernel or firmware, or QEMU pass-through; disks only the replica's own
-/// root and seed volumes in its workload's pool, network interfaces, a dynamic security label); and that it describes `expected` with egovctl's
-/// metadata. Returns the first problem, or nullopt. Thread-safe.
+/// root and seed volumes in its workload's pool, network interfaces, a dynamic security label); and
+/// that it describes `expected` with egovctl's metadata. Returns the first problem, or nullopt.
+/// Thread-safe.
 std::optional<std::string> ValidateDomainXml(const std::string& xml,
                                              const ExpectedDomain& expected);
 

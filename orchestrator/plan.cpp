@@ -4,10 +4,10 @@
 #include <ostream>
 #include <set>
 
+#include "common/units.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
 #include "orchestrator/parallel.h"
-#include "common/units.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -189,9 +189,9 @@ Action ActionFor(const PlanningModel& m, const Assignment& as,
     a.reason = "host unreachable; last seen there";
   } else {
     const Image* image = m.images[as.workload];
-    CompareWithDesired(a, e, hosts[hi].domains[static_cast<size_t>(di)], eff, hosts[hi],
-                       image ? std::optional(DisksFor(*m.specs[as.workload], *image))
-                             : std::nullopt);
+    CompareWithDesired(
+        a, e, hosts[hi].domains[static_cast<size_t>(di)], eff, hosts[hi],
+        image ? std::optional(DisksFor(*m.specs[as.workload], *image)) : std::nullopt);
   }
   return a;
 }
@@ -404,8 +404,10 @@ nlohmann::json ToJson(const Plan& plan) {
     if (!a.pool.empty()) j["pool"] = a.pool;
     if (a.cleanup) j["cleanup"] = true;
     if (a.disks) {
-      j["disks"] = {{"image", a.disks->image},       {"base", a.disks->base},
-                    {"format", a.disks->format},     {"capacity", a.disks->capacity},
+      j["disks"] = {{"image", a.disks->image},
+                    {"base", a.disks->base},
+                    {"format", a.disks->format},
+                    {"capacity", a.disks->capacity},
                     {"cloud_init", a.disks->cloud_init}};
     }
     actions.push_back(std::move(j));

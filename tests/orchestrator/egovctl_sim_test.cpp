@@ -356,7 +356,7 @@ TEST_F(SimCloud, ResizedOutsideEgovctlIsReplaced) {
     s.uri = "test://" + sim_ + "/" + host + ".xml";
     IsSimulatedUri(s.uri, s.sim_path);
     s.conn = libvirt::Connection::Open(s.uri);
-    auto dom = s.conn->LookupDomainByName("cong-tt-0");
+    auto dom = DomainByName(*s.conn, "cong-tt-0");
     std::string xml = libvirt::GetDomainXml(dom.get(), VIR_DOMAIN_XML_INACTIVE);
     const size_t at = xml.find("<vcpu");
     ASSERT_NE(at, std::string::npos) << xml;
