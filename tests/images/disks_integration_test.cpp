@@ -64,7 +64,7 @@ class RealDisks : public ::testing::Test {
   }
 
   void WriteInventory(const std::string& sha) {
-    dir_.Write("in/user-data.yaml", kUserData);
+    dir_.Write("user-data.yaml", kUserData);  // outside in/: every YAML file there is input
     dir_.Write("in/fleet.yaml",
                "kind: Provider\nname: lab\ndisplay_name: Lab\n"
                "certification: {scheme: MIC-1145, certificate: LAB-1, issued: 2024-01-01, "
@@ -78,11 +78,11 @@ class RealDisks : public ::testing::Test {
                    "\n---\nkind: Workload\nname: app\nagency: Lab\nsystem: App\n"
                    "security_level: 1\nresources: {vcpus: 1, memory: 64Mi, disk: 1Gi}\n"
                    "image: base\ncloud_init:\n  ssh_authorized_keys: [\"" +
-                   kKey + "\"]\n  user_data_file: user-data.yaml\n");
+                   kKey + "\"]\n  user_data_file: " + (dir_ / "user-data.yaml").string() + "\n");
   }
 
   CliRun Run(std::vector<std::string> args) {
-    args.insert(args.begin() + 1,
+    args.insert(args.begin() + (args[0] == "images" ? 2 : 1),
                 {"-f", (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()});
     return egov::testing::Egovctl(args);
   }
@@ -139,7 +139,7 @@ TEST_F(RealDisks, TheRootDiskIsAnOverlayOfTheUploadedImageAndTheSeedReadsBack) {
   ASSERT_EQ(x.code, 0) << x.out << x.err;
   EXPECT_EQ(ReadFile(out / "meta-data"), cloud_init::BuildMetaData(ReplicaUuid("app", 0), "app-0"));
   EXPECT_EQ(ReadFile(out / "user-data"),
-            cloud_init::BuildUserData({kKey}, kUserData, (dir_ / "in/user-data.yaml").string()));
+            cloud_init::BuildUserData({kKey}, kUserData, (dir_ / "user-data.yaml").string()));
   EXPECT_FALSE(fs::exists(out / "network-config"));  // the replica has no network
   EXPECT_EQ(RunProcess({"blkid", "-s", "LABEL", "-o", "value", seed}).out, "cidata\n");
 
