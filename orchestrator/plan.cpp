@@ -38,6 +38,14 @@ PlacementHost ToPlacementHost(const ObservedHost& o, const Observation& observed
     h.compliance = it->second;
   }
   h.reachable = o.reachable;
+  // Base images and seeds take the space they hold (they are never written); root disks count
+  // at their full capacity with their replicas (AddExisting), so thin overlays never overcommit
+  // the host's disk.
+  for (const auto& [pool, volumes] : o.volumes) {
+    for (const auto& v : volumes) {
+      if (!v.name.ends_with("-root")) h.unmanaged.disk += v.allocation;
+    }
+  }
   for (const auto& d : o.domains) {
     if (d.metadata) continue;
     h.runs_unmanaged = true;
@@ -74,6 +82,10 @@ void AddExisting(const Inventory& inv, const Observation& observed, size_t i, Pl
     e.resources.vcpus = dom.vcpus;
     e.resources.memory = dom.memory_bytes;
     if (const Workload* w = inv.FindWorkload(e.workload)) e.resources.disk = w->resources.disk;
+    if (const StorageVolume* root =
+            o.FindVolume(SeparationName(e.workload), RootVolumeName(dom.name))) {
+      e.resources.disk = root->capacity;  // what the host really gave it
+    }
     m.existing.push_back(std::move(e));
     m.found.emplace_back(i, static_cast<int>(d));
   }

@@ -5,24 +5,14 @@
 
 #include "orchestrator/domain_xml.h"
 #include "orchestrator/plan.h"
+#include "tests/images/sample_image.h"
 #include "tests/orchestrator/observed_fleet.h"
 
 namespace egov::orchestrator {
 namespace {
 
-const std::string kSha = "f300a54fc4b775bbd3615aa14fda4f400bc77c0852d0b4ec4818496fc96a44d4";
-
 std::string Inventory(const std::string& vcpus = "2") {
-  return std::string(kFleetInventory) + R"(
----
-kind: Image
-name: debian-12
-display_name: Debian 12
-format: qcow2
-source: images/debian-12.qcow2
-sha256: )" +
-         kSha + R"(
----
+  return std::string(kFleetInventory) + "---" + kSampleImage + R"(---
 kind: Workload
 name: app
 agency: "Bộ Tư pháp"
@@ -150,6 +140,28 @@ TEST(PlanDisks, TheCloudInitIsPartOfTheSpecHash) {
   const std::string before = Effective(w, f.policy).spec_hash;
   w.cloud_init.user_data = "#cloud-config\n";
   EXPECT_NE(Effective(w, f.policy).spec_hash, before);
+}
+
+TEST(PlanDisks, BaseImagesTakeHostDiskAsAllocated) {
+  ObservedFleet f(Inventory());
+  for (const std::string host : {"a1", "a2", "a3", "b1"}) {
+    StorageVolume base;
+    base.name = "other-12345678";
+    base.capacity = 2000ULL << 30;    // a thin base's virtual size does not count
+    base.allocation = 1010ULL << 30;  // of the host's 1 TiB: 14 GiB left
+    f.Host(host).volumes["egov-images"].push_back(base);
+  }
+  const Plan p = f.MakePlan();
+  ASSERT_EQ(p.unplaced.size(), 4u);  // every replica asks for 20 GiB
+  for (const auto& u : p.unplaced) EXPECT_EQ(u.reasons.at("DISK_EXHAUSTED"), 4) << u.summary;
+}
+
+TEST(PlanDisks, AnExistingReplicaTakesItsRootDisksCapacity) {
+  ObservedFleet f(Inventory());
+  RunApp(f, f.Spec("app"), "debian-12-f300a54f", 30ULL << 30);
+  const PlanningModel m = BuildModel(f.inv, f.policy, f.observed);
+  ASSERT_EQ(m.existing.size(), 1u);
+  EXPECT_EQ(m.existing[0].resources.disk, 30ULL << 30);  // not the spec's 20 GiB
 }
 
 TEST(PlanDisks, ADefinitionWithAnotherDiskIsRefused) {

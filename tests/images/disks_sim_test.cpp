@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/libvirt.h"
+#include "tests/images/sample_image.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -17,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 using egov::testing::CliRun;
 
-const char* kInventory = R"yaml(
+const std::string kInventory = R"yaml(
 kind: Provider
 name: sim
 display_name: "Sim"
@@ -32,13 +33,8 @@ zones:
     hosts:
       - {name: h2, uri: "test://${EGOV_SIM_DIR}/h2.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
 ---
-kind: Image
-name: debian-12
-display_name: Debian 12
-format: qcow2
-source: images/debian-12.qcow2
-sha256: f300a54fc4b775bbd3615aa14fda4f400bc77c0852d0b4ec4818496fc96a44d4
-min_disk: 3Gi
+)yaml" + std::string(kSampleImage) +
+                               R"yaml(
 ---
 kind: Workload
 name: portal
