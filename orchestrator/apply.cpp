@@ -638,7 +638,7 @@ class Applier {
         if (w.touched) SaveSimulatedHost(*w.session);
         if (!journal_) return;
         ObservedHost now;
-        ReadHost(*w.session->conn, now);
+        ReadHost(*w.session->conn, now, false);  // the journal records domains only
         std::vector<KnownDomain> known;
         for (const auto& d : now.domains) {
           if (!d.metadata) continue;

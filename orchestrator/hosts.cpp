@@ -144,7 +144,7 @@ void EnsureSimulatedHostFile(const std::string& path, const Host& host) {
   WriteFileAtomically(path, node);
 }
 
-void ReadHost(const libvirt::Connection& conn, ObservedHost& h) {
+void ReadHost(const libvirt::Connection& conn, ObservedHost& h, bool volumes) {
   h.domains.clear();
   h.networks.clear();
   h.pools.clear();
@@ -170,7 +170,7 @@ void ReadHost(const libvirt::Connection& conn, ObservedHost& h) {
   for (const auto& pool : conn.ListAllStoragePools()) {
     const std::string name = libvirt::StoragePoolName(pool.get());
     h.pools.insert(name);
-    if (name.rfind("egov-", 0) == 0 && libvirt::StoragePoolIsActive(pool.get())) {
+    if (volumes && name.rfind("egov-", 0) == 0 && libvirt::StoragePoolIsActive(pool.get())) {
       h.volumes[name] = libvirt::ListVolumes(pool.get());
     }
   }
