@@ -1,8 +1,11 @@
 // Apply throughput on simulated hosts (libvirt's test driver), end to end: egovctl apply reads
-// the inventory, opens every host, plans, defines and starts every domain, journals every step
-// and writes the hosts back. Then the same define + start work through one `virsh` session,
-// and a no-change `egovctl plan` over the result.
+// the inventory, opens every host, plans, makes every replica's disks (the base image volume on
+// each host, a qcow2 root disk and a cloud-init seed per replica), defines and starts every
+// domain, journals every step and writes the hosts back. Then the same define + start work
+// through one `virsh` session, and a no-change `egovctl plan` over the result. --diskless
+// measures replicas without image, as before issue 18.
 //   build/release/bench/apply_bench [hosts=1000] [domains=10000] [workdir] [--no-virsh]
+//                                   [--diskless]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +18,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -55,10 +59,22 @@ int Egovctl(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const size_t hosts = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1000;
-  const size_t domains = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 10000;
+  std::vector<std::string> args;
+  bool virsh = true, disks = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--no-virsh") {
+      virsh = false;
+    } else if (a == "--diskless") {
+      disks = false;
+    } else {
+      args.push_back(a);
+    }
+  }
+  const size_t hosts = args.size() > 0 ? std::strtoul(args[0].c_str(), nullptr, 10) : 1000;
+  const size_t domains = args.size() > 1 ? std::strtoul(args[1].c_str(), nullptr, 10) : 10000;
   const fs::path dir =
-      argc > 3 ? fs::path(argv[3]) : fs::temp_directory_path() / "egov-apply-bench";
+      args.size() > 2 ? fs::path(args[2]) : fs::temp_directory_path() / "egov-apply-bench";
   fs::remove_all(dir);
   fs::create_directories(dir / "in");
   const std::string sim = (dir / "sim").string();
@@ -76,9 +92,20 @@ int main(int argc, char** argv) {
           << ".xml\", capacity: {vcpus: 512, memory: 2Ti, disk: 100Ti}}\n";
     }
   }
+  // Simulated hosts never read the image file (nothing is uploaded to them).
+  inv << "---\nkind: Image\nname: bench\ndisplay_name: Bench\nformat: qcow2\n"
+         "source: images/bench.qcow2\nsha256: "
+      << std::string(64, '0') << "\nmin_disk: 1Gi\n";
   for (size_t w = 0; w < domains / 10; ++w) {
     inv << "---\nkind: Workload\nname: w" << w << "\nagency: \"Bộ Tài chính\"\nsystem: \"Hệ thống "
-        << w << "\"\nsecurity_level: 1\nreplicas: 10\nresources: {vcpus: 1, memory: 64Mi}\n";
+        << w << "\"\nsecurity_level: 1\nreplicas: 10\n";
+    if (disks) {
+      inv << "resources: {vcpus: 1, memory: 64Mi, disk: 4Gi}\nimage: bench\ncloud_init:\n"
+             "  ssh_authorized_keys: [\"ssh-ed25519 "
+             "AAAAC3NzaC1lZDI1NTE5AAAAIMqI9IJtAwp0CjnAVBBvb0zlmyBDpWJXgHHiFRwnyO8e ops@bench\"]\n";
+    } else {
+      inv << "resources: {vcpus: 1, memory: 64Mi}\n";
+    }
   }
   inv.close();
   const std::string in = (dir / "in").string();
@@ -90,10 +117,11 @@ int main(int argc, char** argv) {
   const double apply_s = Since(t);
   const double apply_cpu = Cpu() - cpu;
   std::printf(
-      "egovctl apply: %zu domains defined+started on %zu simulated hosts, journaled, in "
+      "egovctl apply: %zu domains %sdefined+started on %zu simulated hosts, journaled, in "
       "%.2f s = %.0f domains/s; %.2f CPU s = %.0f domains per CPU second (exit %d)\n",
-      domains, hosts, apply_s, static_cast<double>(domains) / apply_s, apply_cpu,
-      static_cast<double>(domains) / apply_cpu, applied);
+      domains, disks ? "with root disk and seed " : "", hosts, apply_s,
+      static_cast<double>(domains) / apply_s, apply_cpu, static_cast<double>(domains) / apply_cpu,
+      applied);
 
   t = Clock::now();
   cpu = Cpu();
@@ -103,7 +131,7 @@ int main(int argc, char** argv) {
       "%.2f CPU s (exit %d)\n",
       domains, hosts, Since(t), Cpu() - cpu, planned);
 
-  if (argc > 4 && std::string(argv[4]) == "--no-virsh") {
+  if (!virsh) {
     fs::remove_all(dir);
     return 0;
   }

@@ -11,9 +11,11 @@
 #include "orchestrator/plan.h"
 
 // Carries out a plan on the hosts: in parallel across hosts, a bounded number of calls per
-// host, every step journaled (pending before it runs, then done or failed). Creates, replaces
-// and starts run first on every host; deletions run after them, so a moved replica is up on its
-// new host before the old one goes. Steps are idempotent (stable UUIDs, "already running" is
+// host, every step journaled (pending before it runs, then done or failed). Each host first gets
+// the networks, pools and base images its steps need (an image is checked against its sha256
+// once, then uploaded to every host that lacks it). Creates, replaces and starts run first on
+// every host; deletions run after them, so a moved replica is up on its new host before the old
+// one goes. Steps are idempotent (stable UUIDs, "already running" is
 // success), so a run killed at any moment and run again converges.
 namespace egov::orchestrator {
 
@@ -21,6 +23,10 @@ struct ApplyOptions {
   bool atomic = false;  ///< all-or-nothing: on any failure, undo what this run changed
   size_t per_host = 4;  ///< calls in flight per host (libvirtd allows 5 per client)
   size_t threads = 16;
+  /// Where the images' files and the workloads' cloud-init come from, which a plan never holds
+  /// (user data may hold secrets): needed when the plan gives replicas disks.
+  const Inventory* inventory = nullptr;
+  bool upload_progress = false;  ///< a line per upload every second (bytes, rate): a terminal
 };
 
 struct ApplyReport {

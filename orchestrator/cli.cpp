@@ -26,6 +26,7 @@ const std::vector<Command>& Commands() {
       {"status", "replicas per workload, capacity per provider and zone", CmdStatus},
       {"drift", "what differs between the hosts and the desired state", CmdDrift},
       {"explain", "why a workload's replicas do or do not go on a host", CmdExplain},
+      {"images", "base images on each host: list; prune those no replica uses", CmdImages},
       {"targets", "Prometheus file_sd targets for every host's agent", CmdTargets},
       {"force-unlock", "remove a journal lock left by an operator who is gone", CmdForceUnlock},
   };

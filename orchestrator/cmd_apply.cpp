@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <ostream>
@@ -88,10 +90,13 @@ Plan DestroyPlan(const std::vector<ObservedHost>& hosts, bool all,
 int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool quiet,
             const char* verb, CommandIo io, OutputFormat format) {
   std::ostringstream sink;
-  std::ostream& progress =
-      quiet || format == OutputFormat::kJson ? static_cast<std::ostream&>(sink) : io.out;
+  const bool text = !quiet && format == OutputFormat::kText;
+  std::ostream& progress = text ? io.out : static_cast<std::ostream&>(sink);
+  ApplyOptions run = options;
+  run.inventory = &world.inv;
+  run.upload_progress = text && ::isatty(STDOUT_FILENO);
   const ApplyReport r = plan.HasChanges() ? ExecutePlan(plan, world.SessionsByName(),
-                                                        world.journal.get(), options, progress)
+                                                        world.journal.get(), run, progress)
                                           : ApplyReport{};
   const int code = r.failed + r.skipped + r.failed_hosts.size() > 0 ? kExitFailure : kExitOk;
   if (format == OutputFormat::kJson) {

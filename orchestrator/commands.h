@@ -20,6 +20,7 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io);
 int CmdStatus(const std::vector<std::string>& args, CommandIo io);
 int CmdDrift(const std::vector<std::string>& args, CommandIo io);
 int CmdExplain(const std::vector<std::string>& args, CommandIo io);
+int CmdImages(const std::vector<std::string>& args, CommandIo io);
 int CmdTargets(const std::vector<std::string>& args, CommandIo io);
 int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io);
 

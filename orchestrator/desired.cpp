@@ -69,7 +69,7 @@ PlacementWorkload Effective(const Workload& w, const Policy& policy) {
 }
 
 std::string SpecHash(const Workload& w, const PlacementWorkload& e) {
-  const nlohmann::json spec = {
+  nlohmann::json spec = {
       {"agency", w.agency},
       {"system", w.system},
       {"level", w.security_level},
@@ -81,6 +81,8 @@ std::string SpecHash(const Workload& w, const PlacementWorkload& e) {
       {"health", w.health ? w.health->url : ""},
       {"separation", ToString(e.separation)},
   };
+  // Only present where set, so that the hash of a workload without them is what it was.
+  if (!w.cloud_init.empty()) spec["cloud_init"] = CloudInitDigest(w.cloud_init);
   return "sha256:" + Sha256Hex(spec.dump()).substr(0, 24);
 }
 
@@ -108,5 +110,20 @@ std::string DomainName(const std::string& workload, int replica) {
 }
 
 std::string SeparationName(const std::string& workload) { return "egov-" + workload; }
+
+std::string BaseVolumeName(const Image& image) {
+  return image.name + "-" + image.sha256.substr(0, 8);
+}
+
+std::string RootVolumeName(const std::string& domain) { return domain + "-root"; }
+
+std::string SeedVolumeName(const std::string& domain) { return domain + "-seed"; }
+
+std::string CloudInitDigest(const CloudInit& c) {
+  std::string all;
+  for (const auto& k : c.ssh_authorized_keys) all += k + "\n";
+  all += '\0' + c.user_data;
+  return "sha256:" + Sha256Hex(all).substr(0, 24);
+}
 
 }  // namespace egov::orchestrator

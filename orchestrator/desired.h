@@ -41,7 +41,24 @@ std::string NameUuid(const std::string& name);
 /// Domain name of a replica: `<workload>-<replica>`.
 std::string DomainName(const std::string& workload, int replica);
 
-/// Per-workload network and storage pool of logical separation: `egov-<workload>`.
+/// Per-workload network and storage pool of logical separation: `egov-<workload>`. A workload
+/// with an image keeps its replicas' disks in that pool at every level.
 std::string SeparationName(const std::string& workload);
+
+/// The directory pool of the base images on every host that runs a replica with an image.
+inline constexpr const char* kImagesPool = "egov-images";
+
+/// The image's volume in egov-images: `<name>-<first 8 digits of its sha256>`, so a new
+/// release under the same name is a new volume and the old one stays until pruned.
+std::string BaseVolumeName(const Image& image);
+
+/// A replica's writable root disk (a qcow2 overlay of the base) and its cloud-init seed, both
+/// in its workload's pool: `<domain>-root`, `<domain>-seed`.
+std::string RootVolumeName(const std::string& domain);
+std::string SeedVolumeName(const std::string& domain);
+
+/// Digest of what a workload's seeds carry from its cloud_init (keys and user data), without
+/// revealing it: part of the spec hash, and what a saved plan's seeds must still match.
+std::string CloudInitDigest(const CloudInit& cloud_init);
 
 }  // namespace egov::orchestrator

@@ -18,14 +18,6 @@ namespace {
 
 constexpr const char* kDomainSchema = "/usr/share/libvirt/schemas/domain.rng";
 
-// A MAC address derived from the UUID, so a redefined domain keeps its address.
-std::string MacFor(const std::string& uuid) {
-  char mac[18];
-  std::snprintf(mac, sizeof mac, "52:54:00:%s:%s:%s", uuid.substr(0, 2).c_str(),
-                uuid.substr(2, 2).c_str(), uuid.substr(4, 2).c_str());
-  return mac;
-}
-
 std::string Tag(const std::string& caps, const std::string& open, const std::string& close,
                 size_t from = 0) {
   const size_t a = caps.find(open, from);
@@ -104,12 +96,35 @@ std::string Unhardened(const std::string& what) {
   return "has " + what + ", which egovctl never defines (hardening)";
 }
 
+// A disk egovctl attaches: the replica's root disk or its read-only seed, volumes of its
+// workload's pool; empty when it is one of them.
+std::string DiskProblem(xmlNode* d, const ExpectedDomain& expected) {
+  if (Attr(d, "type") != "volume") return Unhardened("a disk that is not a storage volume");
+  const std::string device = Attr(d, "device");
+  bool readonly = false;
+  std::string pool, volume;
+  for (xmlNode* c : Children(d)) {
+    if (Name(c) == "readonly") readonly = true;
+    if (Name(c) == "source") {
+      pool = Attr(c, "pool");
+      volume = Attr(c, "volume");
+    }
+  }
+  const bool root = device == "disk" && volume == RootVolumeName(expected.name);
+  const bool seed = device == "cdrom" && readonly && volume == SeedVolumeName(expected.name);
+  if (pool != SeparationName(expected.workload) || (!root && !seed)) {
+    return Unhardened("a disk other than the replica's root disk and read-only seed in pool " +
+                      SeparationName(expected.workload));
+  }
+  return {};
+}
+
 // A device egovctl attaches, configured as it configures it; empty when it is.
-std::string DeviceProblem(xmlNode* d) {
+std::string DeviceProblem(xmlNode* d, const ExpectedDomain& expected) {
   static constexpr std::string_view kDevices[] = {"disk", "interface", "video", "memballoon"};
   const std::string_view name = Name(d);
   if (!OneOf(name, kDevices)) return Unhardened(Element(d));
-  if (name == "disk" && Attr(d, "type") != "file") return Unhardened("a disk that is not a file");
+  if (name == "disk") return DiskProblem(d, expected);
   if (name == "interface" && Attr(d, "type") != "network") {
     return Unhardened("an interface that is not on a libvirt network");
   }
@@ -171,7 +186,7 @@ std::string DefinitionProblem(xmlNode* root, const ExpectedDomain& expected) {
       if (Name(o) != "type") return Unhardened("<os>" + Element(o));
     }
     for (xmlNode* d : name == "devices" ? Children(c) : std::vector<xmlNode*>{}) {
-      if (std::string p = DeviceProblem(d); !p.empty()) return p;
+      if (std::string p = DeviceProblem(d, expected); !p.empty()) return p;
     }
     if (name == "metadata") problem = MetadataProblem(c, expected);
   }
@@ -179,6 +194,13 @@ std::string DefinitionProblem(xmlNode* root, const ExpectedDomain& expected) {
 }
 
 }  // namespace
+
+std::string MacAddress(const std::string& uuid) {
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "52:54:00:%s:%s:%s", uuid.substr(0, 2).c_str(),
+                uuid.substr(2, 2).c_str(), uuid.substr(4, 2).c_str());
+  return mac;
+}
 
 HostTraits TraitsFromCapabilities(const std::string& uri, const std::string& caps) {
   HostTraits t;
@@ -219,8 +241,19 @@ std::string BuildDomainXml(const DomainRequest& r, const HostTraits& traits) {
   x += "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n"
        "  <on_crash>destroy</on_crash>\n";
   x += "  <devices>\n";
+  if (!r.disk_pool.empty()) {
+    const std::string pool = XmlEscape(r.disk_pool);
+    x += "    <disk type='volume' device='disk'>\n      <driver name='qemu' type='qcow2'/>\n"
+         "      <source pool='" +
+         pool + "' volume='" + XmlEscape(RootVolumeName(r.name)) +
+         "'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n";
+    x += "    <disk type='volume' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n"
+         "      <source pool='" +
+         pool + "' volume='" + XmlEscape(SeedVolumeName(r.name)) +
+         "'/>\n      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n";
+  }
   if (!r.network.empty()) {
-    x += "    <interface type='network'>\n      <mac address='" + MacFor(r.uuid) +
+    x += "    <interface type='network'>\n      <mac address='" + MacAddress(r.uuid) +
          "'/>\n"
          "      <source network='" +
          XmlEscape(r.network) +

@@ -27,7 +27,14 @@ struct DomainRequest {
   const Workload* workload = nullptr;
   DomainMetadata metadata;
   std::string network;  ///< libvirt network for the NIC; empty for none
+  /// With an image: the pool holding the replica's root disk (attached read-write as the first
+  /// virtio disk) and its cloud-init seed (a read-only cdrom). Empty: diskless.
+  std::string disk_pool;
 };
+
+/// The MAC address of a replica's interface, derived from its UUID so that a redefined domain
+/// keeps its address (and its seed's network-config matches it).
+std::string MacAddress(const std::string& uuid);
 
 std::string BuildDomainXml(const DomainRequest& request, const HostTraits& traits);
 
@@ -48,9 +55,10 @@ struct ExpectedDomain {
 /// Checks a definition before any host sees it, whether generated now or read from a saved
 /// plan: libvirt's own domain schema (the RelaxNG files libvirt ships, parsed once per
 /// process); the hardening above (only the elements BuildDomainXml writes: no graphics, host
-/// devices, balloon, host kernel or firmware, or QEMU pass-through; file disks, network
-/// interfaces, a dynamic security label); and that it describes `expected` with egovctl's
-/// metadata. Returns the first problem, or nullopt. Thread-safe.
+/// devices, balloon, host kernel or firmware, or QEMU pass-through; disks only the replica's own
+/// root and seed volumes in its workload's pool, network interfaces, a dynamic security label); and
+/// that it describes `expected` with egovctl's metadata. Returns the first problem, or nullopt.
+/// Thread-safe.
 std::optional<std::string> ValidateDomainXml(const std::string& xml,
                                              const ExpectedDomain& expected);
 

@@ -102,10 +102,11 @@ void EnsureSimulatedHostFile(const std::string& path, const Host& host) {
   WriteFileAtomically(path, node, kStateMode);
 }
 
-void ReadHost(const libvirt::Connection& conn, ObservedHost& h) {
+void ReadHost(const libvirt::Connection& conn, ObservedHost& h, bool volumes) {
   h.domains.clear();
   h.networks.clear();
   h.pools.clear();
+  h.volumes.clear();
   for (const auto& dom : conn.ListAllDomains()) {
     ObservedDomain d;
     const libvirt::DomainInfo info = libvirt::GetDomainInfo(dom.get());
@@ -125,7 +126,11 @@ void ReadHost(const libvirt::Connection& conn, ObservedHost& h) {
     h.networks.insert(libvirt::NetworkName(net.get()));
   }
   for (const auto& pool : conn.ListAllStoragePools()) {
-    h.pools.insert(libvirt::StoragePoolName(pool.get()));
+    const std::string name = libvirt::StoragePoolName(pool.get());
+    h.pools.insert(name);
+    if (volumes && name.rfind("egov-", 0) == 0 && libvirt::StoragePoolIsActive(pool.get())) {
+      h.volumes[name] = libvirt::ListVolumes(pool.get());
+    }
   }
 }
 
@@ -183,7 +188,15 @@ void SaveSimulatedHost(const HostSession& h) {
                     "</model></cpu>\n  <memory>" + std::to_string(node.memory) + "</memory>\n";
   for (const auto& net : h.conn->ListAllNetworks()) out += libvirt::GetNetworkXml(net.get());
   for (const auto& pool : h.conn->ListAllStoragePools()) {
-    out += libvirt::GetStoragePoolXml(pool.get());
+    // The test driver reads a pool's volumes from <volume> elements inside its <pool>.
+    std::string xml = libvirt::GetStoragePoolXml(pool.get());
+    const size_t end = xml.rfind("</pool>");
+    if (end != std::string::npos && libvirt::StoragePoolIsActive(pool.get())) {
+      std::string volumes;
+      for (const auto& v : libvirt::ListVolumes(pool.get())) volumes += BuildVolumeXml(v);
+      xml.insert(end, volumes);
+    }
+    out += xml;
   }
   for (const auto& dom : h.conn->ListAllDomains()) {
     const libvirt::DomainInfo info = libvirt::GetDomainInfo(dom.get());

@@ -55,8 +55,9 @@ bool InProcess(const HostSession& host);
 /// parallelism comes from connections, not threads. In-process hosts get none.
 void OpenWorkers(HostSession& host, size_t n);
 
-/// Reads the domains, networks and pools of an open host into `into`.
-void ReadHost(const libvirt::Connection& conn, ObservedHost& into);
+/// Reads the domains, networks, pools and (with `volumes`) egovctl's volumes of an open host
+/// into `into`.
+void ReadHost(const libvirt::Connection& conn, ObservedHost& into, bool volumes = true);
 
 /// True when the URI names a test-driver file; sets `path` to it.
 bool IsSimulatedUri(const std::string& uri, std::string& path);
@@ -65,7 +66,7 @@ bool IsSimulatedUri(const std::string& uri, std::string& path);
 void EnsureSimulatedHostFile(const std::string& path, const Host& host);
 
 /// Writes a simulated host's current state (domains with their run state and metadata,
-/// networks, pools) back to its file, atomically (temp file + rename).
+/// networks, pools with their volumes) back to its file, atomically (temp file + rename).
 void SaveSimulatedHost(const HostSession& host);
 
 }  // namespace egov::orchestrator

@@ -31,6 +31,16 @@ const char* StateName(RunState state) {
   return "unknown";
 }
 
+const StorageVolume* ObservedHost::FindVolume(const std::string& pool,
+                                              const std::string& name) const {
+  auto it = volumes.find(pool);
+  if (it == volumes.end()) return nullptr;
+  for (const auto& v : it->second) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
 std::vector<FieldChange> SizeChanges(const ObservedDomain& d, const Resources& spec) {
   std::vector<FieldChange> out;
   if (d.vcpus != static_cast<unsigned>(spec.vcpus)) {
@@ -51,6 +61,12 @@ std::string Fingerprint(const std::vector<ObservedHost>& hosts) {
                       std::to_string(static_cast<int>(d.state)) + " " + std::to_string(d.vcpus) +
                       " " + std::to_string(d.memory_bytes) + " " +
                       (d.metadata ? d.metadata->spec_hash : std::string("unmanaged")));
+    }
+    for (const auto& [pool, vols] : h.volumes) {
+      for (const auto& v : vols) {
+        lines.push_back(h.ref.host->name + " " + pool + "/" + v.name + " " +
+                        std::to_string(v.capacity) + " " + v.backing_path);
+      }
     }
   }
   std::sort(lines.begin(), lines.end());

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/domain_metadata.h"
+#include "common/storage_volume.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
 
@@ -49,6 +51,11 @@ struct ObservedHost {
   std::vector<ObservedDomain> domains;  ///< by name
   std::set<std::string> networks;
   std::set<std::string> pools;
+  /// The volumes of egovctl's pools (egov-*: base images, root disks, seeds), by pool.
+  std::map<std::string, std::vector<StorageVolume>> volumes;
+
+  /// The volume `name` of `pool`, or nullptr.
+  const StorageVolume* FindVolume(const std::string& pool, const std::string& name) const;
 };
 
 /// One field that differs between a domain as found and as its spec wants it.
@@ -64,7 +71,8 @@ struct FieldChange {
 std::vector<FieldChange> SizeChanges(const ObservedDomain& domain, const Resources& spec);
 
 /// Hash of the observed state of all hosts (reachability, every domain's UUID, name, state,
-/// spec hash and size): a saved plan is applied only while this is unchanged.
+/// spec hash and size, every volume of egovctl's pools with its capacity and backing store):
+/// a saved plan is applied only while this is unchanged.
 std::string Fingerprint(const std::vector<ObservedHost>& hosts);
 
 }  // namespace egov::orchestrator

@@ -55,7 +55,8 @@ struct PlacementHost {
   Overcommit overcommit;
   std::map<std::string, Compliance> compliance;  ///< by profile name; absent means unknown
   bool reachable = true;
-  Resources unmanaged;          ///< taken by domains egovctl does not manage
+  /// taken by domains egovctl does not manage; disk also by base images and seeds
+  Resources unmanaged;
   bool runs_unmanaged = false;  ///< any unmanaged domain (another system) is on the host
 };
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/units.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
 #include "orchestrator/parallel.h"
@@ -38,6 +39,14 @@ PlacementHost ToPlacementHost(const ObservedHost& o, const Observation& observed
     for (const auto& [profile, v] : it->second) h.compliance[profile] = v.compliance;
   }
   h.reachable = o.reachable;
+  // Base images and seeds take the space they hold (they are never written); root disks count
+  // at their full capacity with their replicas (AddExisting), so thin overlays never overcommit
+  // the host's disk.
+  for (const auto& [pool, volumes] : o.volumes) {
+    for (const auto& v : volumes) {
+      if (!v.name.ends_with("-root")) h.unmanaged.disk += v.allocation;
+    }
+  }
   for (const auto& d : o.domains) {
     if (d.metadata) continue;
     h.runs_unmanaged = true;
@@ -74,6 +83,10 @@ void AddExisting(const Inventory& inv, const Observation& observed, size_t i, Pl
     e.resources.vcpus = dom.vcpus;
     e.resources.memory = dom.memory_bytes;
     if (const Workload* w = inv.FindWorkload(e.workload)) e.resources.disk = w->resources.disk;
+    if (const StorageVolume* root =
+            o.FindVolume(SeparationName(e.workload), RootVolumeName(dom.name))) {
+      e.resources.disk = root->capacity;  // what the host really gave it
+    }
     m.existing.push_back(std::move(e));
     m.found.emplace_back(i, static_cast<int>(d));
   }
@@ -84,8 +97,14 @@ std::string NetworkFor(const Workload& w, const PlacementWorkload& e) {
   return w.network;
 }
 
+// The disks a replica of `spec` gets from `image`.
+Disks DisksFor(const Workload& spec, const Image& image) {
+  return {image.name, BaseVolumeName(image), ToString(image.format), spec.resources.disk,
+          CloudInitDigest(spec.cloud_init)};
+}
+
 // The definition of `a`'s replica on `host`, with the network and pool to ensure first.
-void Define(Action& a, const Workload& spec, const PlacementWorkload& eff,
+void Define(Action& a, const Workload& spec, const PlacementWorkload& eff, const Image* image,
             const ObservedHost& host) {
   DomainRequest req;
   req.name = a.domain;
@@ -96,9 +115,13 @@ void Define(Action& a, const Workload& spec, const PlacementWorkload& eff,
                   spec.security_level, a.replica,     host.ref.provider->name,
                   host.ref.zone->name, eff.spec_hash, spec.health ? spec.health->url : "",
                   req.network};
+  if (image) {
+    req.disk_pool = SeparationName(spec.name);
+    a.disks = DisksFor(spec, *image);
+  }
   a.xml = BuildDomainXml(req, host.traits);
   a.network = req.network;
-  if (eff.separation == Separation::kLogical) a.pool = SeparationName(spec.name);
+  if (eff.separation == Separation::kLogical || image) a.pool = SeparationName(spec.name);
 }
 
 std::string Join(const std::vector<FieldChange>& changes) {
@@ -109,20 +132,34 @@ std::string Join(const std::vector<FieldChange>& changes) {
   return out;
 }
 
+std::string FileName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
 // What a replica that stays on its host needs: a replace when it was defined from another spec
-// or resized since (drift reports both), a start when it is not running, else nothing.
+// or resized since (drift reports both) or its root disk must be made anew, a start when it is
+// not running, else nothing. A replace says what becomes of the root disk.
 void CompareWithDesired(Action& a, const ExistingReplica& e, const ObservedDomain& d,
-                        const PlacementWorkload& eff) {
+                        const PlacementWorkload& eff, const ObservedHost& host,
+                        const std::optional<Disks>& disks) {
   a.domain = d.name;
   a.uuid = d.uuid;
   a.state = StateName(d.state);
+  const std::string root =
+      disks ? RootDiskChange(host.FindVolume(SeparationName(eff.name), RootVolumeName(d.name)),
+                             *disks)
+            : "";
+  const std::string disk_note = !disks         ? ""
+                                : root.empty() ? "; root disk kept"
+                                               : "; new root disk (" + root + ")";
   if (e.spec_hash != eff.spec_hash) {
     a.kind = ActionKind::kReplace;
     a.reason = "spec changed (" + (e.spec_hash.empty() ? "none" : e.spec_hash) + " -> " +
-               eff.spec_hash + ")";
+               eff.spec_hash + ")" + disk_note;
   } else if (const auto changes = SizeChanges(d, eff.resources); !changes.empty()) {
     a.kind = ActionKind::kReplace;
-    a.reason = "resized outside egovctl: " + Join(changes);
+    a.reason = "resized outside egovctl: " + Join(changes) + disk_note;
+  } else if (!root.empty()) {
+    a.kind = ActionKind::kReplace;
+    a.reason = "new root disk (" + root + ")";
   } else if (d.state != RunState::kRunning) {
     a.kind = ActionKind::kStart;
     a.reason = std::string("domain is ") + a.state;
@@ -164,7 +201,10 @@ Action ActionFor(const PlanningModel& m, const Assignment& as,
     a.state = "unknown";
     a.reason = "host unreachable; last seen there";
   } else {
-    CompareWithDesired(a, e, hosts[hi].domains[static_cast<size_t>(di)], eff);
+    const Image* image = m.images[as.workload];
+    CompareWithDesired(
+        a, e, hosts[hi].domains[static_cast<size_t>(di)], eff, hosts[hi],
+        image ? std::optional(DisksFor(*m.specs[as.workload], *image)) : std::nullopt);
   }
   return a;
 }
@@ -220,7 +260,7 @@ void AddPlacements(const PlanningModel& m, const PlacementResult& placement,
   ParallelFor(definitions.size(), Cores(), [&](size_t i) {
     const auto [action, as] = definitions[i];
     Define(plan.actions[action], *m.specs[as->workload], m.workloads[as->workload],
-           hosts[static_cast<size_t>(as->host)]);
+           m.images[as->workload], hosts[static_cast<size_t>(as->host)]);
   });
   AddComplianceNotes(m, unknown_compliance, plan);
 }
@@ -303,6 +343,18 @@ void AddHostNotes(const std::vector<ObservedHost>& hosts, Plan& plan) {
 
 }  // namespace
 
+std::string RootDiskChange(const StorageVolume* root, const Disks& disks) {
+  if (!root) return "none yet";
+  if (FileName(root->backing_path) != disks.base) {
+    return "image " + (root->backing_path.empty() ? "none" : FileName(root->backing_path)) +
+           " -> " + disks.base;
+  }
+  if (root->capacity != disks.capacity) {
+    return "disk " + FormatSize(root->capacity) + " -> " + FormatSize(disks.capacity);
+  }
+  return {};
+}
+
 const char* ToString(ActionKind kind) {
   switch (kind) {
     case ActionKind::kCreate:
@@ -331,6 +383,7 @@ PlanningModel BuildModel(const Inventory& inv, const Policy& policy, const Obser
   for (const auto& w : inv.workloads) {
     m.workloads.push_back(Effective(w, policy));
     m.specs.push_back(&w);
+    m.images.push_back(w.image.empty() ? nullptr : inv.FindImage(w.image));
   }
   for (size_t i = 0; i < observed.hosts.size(); ++i) {
     m.hosts.push_back(ToPlacementHost(observed.hosts[i], observed));
@@ -401,6 +454,13 @@ nlohmann::json ToJson(const Plan& plan) {
     if (!a.network.empty()) j["network"] = a.network;
     if (!a.pool.empty()) j["pool"] = a.pool;
     if (a.cleanup) j["cleanup"] = true;
+    if (a.disks) {
+      j["disks"] = {{"image", a.disks->image},
+                    {"base", a.disks->base},
+                    {"format", a.disks->format},
+                    {"capacity", a.disks->capacity},
+                    {"cloud_init", a.disks->cloud_init}};
+    }
     actions.push_back(std::move(j));
   }
   nlohmann::json unplaced = nlohmann::json::array();
@@ -448,6 +508,12 @@ Plan PlanFromJson(const nlohmann::json& j, const std::string& file) {
       a.network = x.value("network", "");
       a.pool = x.value("pool", "");
       a.cleanup = x.value("cleanup", false);
+      if (x.contains("disks")) {
+        const auto& d = x.at("disks");
+        a.disks = Disks{d.at("image").get<std::string>(), d.at("base").get<std::string>(),
+                        d.at("format").get<std::string>(), d.at("capacity").get<uint64_t>(),
+                        d.at("cloud_init").get<std::string>()};
+      }
       if ((a.kind == ActionKind::kCreate || a.kind == ActionKind::kReplace) && a.xml.empty()) {
         throw std::invalid_argument("action on " + a.domain + " has no domain XML");
       }

@@ -20,6 +20,18 @@ namespace egov::orchestrator {
 enum class ActionKind { kCreate, kReplace, kStart, kDelete, kUnchanged };
 const char* ToString(ActionKind kind);
 
+/// The disks of a replica whose workload names an image (create, replace): a qcow2 root disk
+/// backed by the host's copy of the image, and a cloud-init seed, both in the workload's pool
+/// (Action::pool). The seed's content is not in the plan (user data may hold secrets): apply
+/// builds it from the inventory and refuses when it no longer matches `cloud_init`.
+struct Disks {
+  std::string image;       ///< the Image's name
+  std::string base;        ///< its volume in egov-images (BaseVolumeName)
+  std::string format;      ///< the image's format: the root disk's backing format
+  uint64_t capacity = 0;   ///< the root disk's: resources.disk
+  std::string cloud_init;  ///< CloudInitDigest of the workload's cloud_init
+};
+
 struct Action {
   ActionKind kind = ActionKind::kUnchanged;
   std::string host;
@@ -33,6 +45,7 @@ struct Action {
   std::string network;   ///< network to ensure before defining (or remove, with cleanup)
   std::string pool;      ///< storage pool likewise
   bool cleanup = false;  ///< delete: also remove the workload's own network and pool
+  std::optional<Disks> disks;
 };
 
 struct Unplaced {
@@ -71,11 +84,17 @@ struct Observation {
 std::string ComplianceReason(const Observation& observed, const std::string& host,
                              const std::string& profile);
 
+/// Why the replica's root disk `root` (nullptr: it has none) cannot serve as `disks` plan it:
+/// "image A -> B", "disk 10 GiB -> 20 GiB", "none yet"; empty when it can. Plan and apply
+/// decide with it whether a root disk is kept or made anew.
+std::string RootDiskChange(const StorageVolume* root, const Disks& disks);
+
 /// What placement works on, derived from the inventory, the policy and the observation.
 struct PlanningModel {
   std::vector<PlacementHost> hosts;  ///< parallel to the observed hosts
   std::vector<PlacementWorkload> workloads;
   std::vector<const Workload*> specs;  ///< parallel to workloads
+  std::vector<const Image*> images;    ///< parallel to workloads; nullptr: diskless
   std::vector<ExistingReplica> existing;
   /// Where each existing replica was found: host index and domain index (-1: from journal).
   std::vector<std::pair<size_t, int>> found;

@@ -75,7 +75,7 @@ TEST(DomainXml, RefusesWhatEgovctlNeverDefines) {
        "has a video card, which egovctl never defines (hardening)"},
       {edit(devices, devices + "<disk type='block' device='disk'><source dev='/dev/sda'/>"
                                "<target dev='vdb' bus='virtio'/></disk>"),
-       "has a disk that is not a file, which egovctl never defines (hardening)"},
+       "has a disk that is not a storage volume, which egovctl never defines (hardening)"},
       {edit("<seclabel type='dynamic' model='selinux' relabel='yes'/>", "<seclabel type='none'/>"),
        "has a security label that is not dynamic, which egovctl never defines (hardening)"},
       {edit("<type arch='x86_64'>hvm</type>",

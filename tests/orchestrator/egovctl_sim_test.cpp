@@ -356,11 +356,7 @@ TEST_F(SimCloud, ResizedOutsideEgovctlIsReplaced) {
     s.uri = "test://" + sim_ + "/" + host + ".xml";
     IsSimulatedUri(s.uri, s.sim_path);
     s.conn = libvirt::Connection::Open(s.uri);
-    libvirt::DomainPtr dom;
-    for (auto& d : s.conn->ListAllDomains()) {
-      if (libvirt::GetDomainInfo(d.get()).name == "cong-tt-0") dom = std::move(d);
-    }
-    ASSERT_TRUE(dom);
+    auto dom = DomainByName(*s.conn, "cong-tt-0");
     std::string xml = libvirt::GetDomainXml(dom.get(), VIR_DOMAIN_XML_INACTIVE);
     const size_t at = xml.find("<vcpu");
     ASSERT_NE(at, std::string::npos) << xml;

@@ -1,0 +1,94 @@
+// egovctl images list | prune: the base images on each host, and the removal of those no root
+// disk uses any more (never implicit: apply keeps them, so a rollback to the previous image does
+// not upload it again).
+#include <ostream>
+
+#include "common/command_line.h"
+#include "common/diagnostics.h"
+#include "orchestrator/cli.h"
+#include "orchestrator/commands.h"
+#include "orchestrator/desired.h"
+#include "orchestrator/images.h"
+#include "orchestrator/options.h"
+#include "orchestrator/world.h"
+
+namespace po = boost::program_options;
+
+namespace egov::orchestrator {
+namespace {
+
+// Deletes `image` from its host; the error, or "" when it went.
+std::string Prune(const HostSession& host, const HostImage& image) {
+  try {
+    libvirt::PoolPtr pool = host.conn->LookupStoragePool(kImagesPool);
+    libvirt::VolumePtr vol = pool ? libvirt::LookupVolume(pool.get(), image.volume.name) : nullptr;
+    if (vol) libvirt::DeleteVolume(vol.get());
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+int CmdImages(const std::vector<std::string>& args, CommandIo io) {
+  const std::string sub = args.empty() ? "" : args[0];
+  if (sub != "list" && sub != "prune") {
+    throw ConfigError({"images", 0, 0}, "expected 'images list' or 'images prune'");
+  }
+  po::options_description desc("images options");
+  AddWorldOptions(desc);
+  if (sub == "prune") AddLockOptions(desc);
+  po::variables_map vm;
+  if (auto code = cli::ParseCommandLine("egovctl", {args.begin() + 1, args.end()},
+                                        "images list|prune -f PATH... [--format text|json]", desc,
+                                        {}, vm, io.out, io.err)) {
+    return *code;
+  }
+  const OutputFormat format = ReadOutputFormat(vm);
+  World world;
+  try {
+    world = LoadWorld(ReadWorldOptions(vm),
+                      sub == "prune" ? JournalUse::kCreate : JournalUse::kIfExists,
+                      sub == "prune" ? "images prune" : "", false);
+  } catch (const LockBusy& e) {
+    io.err << "egovctl images prune: " << e.what() << "\n";
+    return kExitFailure;
+  }
+  std::vector<HostImage> images = ListHostImages(world.observed.hosts);
+  int code = kExitOk;
+  for (const auto& h : world.observed.hosts) {
+    if (h.reachable) continue;
+    io.err << "host " << h.ref.host->name << " is unreachable: " << h.error << "\n";
+    code = kExitFailure;
+  }
+  if (sub == "prune") {
+    const auto sessions = world.SessionsByName();
+    std::vector<HostImage> removed;
+    std::set<std::string> touched;
+    for (const auto& i : images) {
+      if (!i.users.empty()) continue;
+      if (const std::string error = Prune(*sessions.at(i.host), i); !error.empty()) {
+        io.err << "pruning " << i.volume.name << " on " << i.host << ": " << error << "\n";
+        code = kExitFailure;
+        continue;
+      }
+      removed.push_back(i);
+      touched.insert(i.host);
+    }
+    for (const auto& host : touched) SaveSimulatedHost(*sessions.at(host));
+    images = std::move(removed);
+  }
+  if (format == OutputFormat::kJson) {
+    io.out << ToJson(images).dump(2) << "\n";
+  } else if (sub == "prune") {
+    for (const auto& i : images)
+      io.out << "removed " << i.volume.name << " from " << i.host << "\n";
+    io.out << images.size() << " unused base image(s) removed.\n";
+  } else {
+    PrintHostImages(images, io.out);
+  }
+  return code;
+}
+
+}  // namespace egov::orchestrator

@@ -1,0 +1,173 @@
+// Replicas with disks on a real libvirtd running QEMU (TCG), through egovctl: the base image
+// uploaded over TCP and checked, the root disk an overlay of it at resources.disk (qemu-img
+// info --backing-chain), the seed read back with xorriso, nothing left after destroy; a wrong
+// sha256 fails with both digests and uploads nothing. Label integration; skipped unless root.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "common/cloud_init.h"
+#include "common/file_digest.h"
+#include "common/libvirt.h"
+#include "orchestrator/desired.h"
+#include "tests/support/egovctl.h"
+#include "tests/support/libvirtd.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace egov::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+using egov::testing::CliRun;
+using egov::testing::Libvirtd;
+using egov::testing::ReadFile;
+using egov::testing::RunProcess;
+
+const char* kKey =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMqI9IJtAwp0CjnAVBBvb0zlmyBDpWJXgHHiFRwnyO8e ops@lab";
+const char* kUserData =
+    "#cloud-config\npackages: [nginx]\nssh_authorized_keys: [\"ssh-ed25519 "
+    "AAAAC3NzaC1lZDI1NTE5AAAAIMqI9IJtAwp0CjnAVBBvb0zlmyBDpWJXgHHiFRwnyO8e file@lab\"]\n";
+
+class RealDisks : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { skip_ = Libvirtd::Unavailable(); }
+
+  void SetUp() override {
+    if (!skip_.empty()) GTEST_SKIP() << skip_;
+    daemon_ = std::make_unique<Libvirtd>(dir_ / "daemon", egov::testing::FreePort());
+    ASSERT_TRUE(daemon_->Start());
+    conn_ = libvirt::Connection::Open(daemon_->TcpUri());
+    // The pools egovctl would make under /var/lib/egov/pools, made here in the test's own
+    // directory first: egovctl uses a pool of the right name wherever it is.
+    for (const std::string pool : {"egov-images", "egov-app"}) {
+      fs::create_directories(dir_ / "pools" / pool);
+      libvirt::PoolPtr p =
+          conn_->DefineStoragePool("<pool type='dir'><name>" + pool + "</name><target><path>" +
+                                   (dir_ / "pools" / pool).string() + "</path></target></pool>");
+      libvirt::StartStoragePool(p.get());
+    }
+    image_ = dir_ / "base.qcow2";
+    const CliRun made =
+        RunProcess({"qemu-img", "create", "-q", "-f", "qcow2", image_.string(), "64M"});
+    ASSERT_EQ(made.code, 0) << made.err;
+    sha_ = Sha256OfFile(image_.string());
+  }
+
+  void TearDown() override {
+    conn_.reset();
+    daemon_.reset();
+  }
+
+  void WriteInventory(const std::string& sha) {
+    dir_.Write("user-data.yaml", kUserData);  // outside in/: every YAML file there is input
+    dir_.Write("in/fleet.yaml",
+               "kind: Provider\nname: lab\ndisplay_name: Lab\n"
+               "certification: {scheme: MIC-1145, certificate: LAB-1, issued: 2024-01-01, "
+               "expires: 2030-01-01, max_security_level: 2}\nresidency: VN\nzones:\n"
+               "  - name: z1\n    hosts:\n      - {name: host-a, uri: \"" +
+                   daemon_->TcpUri() +
+                   "\", capacity: {vcpus: 8, memory: 4Gi, disk: 10Gi}}\n"
+                   "---\nkind: Image\nname: base\ndisplay_name: Base\nformat: qcow2\n"
+                   "source: " +
+                   image_.string() + "\nsha256: " + sha +
+                   "\n---\nkind: Workload\nname: app\nagency: Lab\nsystem: App\n"
+                   "security_level: 1\nresources: {vcpus: 1, memory: 64Mi, disk: 1Gi}\n"
+                   "image: base\ncloud_init:\n  ssh_authorized_keys: [\"" +
+                   kKey + "\"]\n  user_data_file: " + (dir_ / "user-data.yaml").string() + "\n");
+  }
+
+  CliRun Run(std::vector<std::string> args) {
+    args.insert(args.begin() + (args[0] == "images" ? 2 : 1),
+                {"-f", (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()});
+    return egov::testing::Egovctl(args);
+  }
+
+  // The path of volume `name` of `pool`, or "" when it has none.
+  std::string VolumePath(const std::string& pool, const std::string& name) {
+    libvirt::PoolPtr p = conn_->LookupStoragePool(pool);
+    if (!p) return "";
+    libvirt::VolumePtr v = libvirt::LookupVolume(p.get(), name);
+    return v ? libvirt::GetVolume(v.get()).path : "";
+  }
+
+  static inline std::string skip_;
+  egov::testing::TempDir dir_;
+  std::unique_ptr<Libvirtd> daemon_;
+  std::unique_ptr<libvirt::Connection> conn_;
+  fs::path image_;
+  std::string sha_;
+};
+
+TEST_F(RealDisks, TheRootDiskIsAnOverlayOfTheUploadedImageAndTheSeedReadsBack) {
+  WriteInventory(sha_);
+  const CliRun apply = Run({"apply"});
+  ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
+  EXPECT_NE(apply.out.find("upload base-" + sha_.substr(0, 8) + " to host-a: "), std::string::npos)
+      << apply.out;
+  EXPECT_EQ(apply.out.find("packages"), std::string::npos);  // no user data in the output
+
+  libvirt::DomainPtr dom = conn_->LookupDomainByUuid(ReplicaUuid("app", 0));
+  ASSERT_NE(dom, nullptr);
+  EXPECT_TRUE(libvirt::DomainIsActive(dom.get()));
+
+  const std::string base = VolumePath("egov-images", "base-" + sha_.substr(0, 8));
+  ASSERT_FALSE(base.empty());
+  EXPECT_EQ(Sha256OfFile(base), sha_);
+  const std::string root = VolumePath("egov-app", "app-0-root");
+  ASSERT_FALSE(root.empty());
+  const CliRun info =
+      RunProcess({"qemu-img", "info", "--force-share", "--output=json", "--backing-chain", root});
+  ASSERT_EQ(info.code, 0) << info.err;
+  const auto chain = nlohmann::json::parse(info.out);
+  ASSERT_EQ(chain.size(), 2u) << info.out;
+  EXPECT_EQ(chain[0]["format"], "qcow2");
+  EXPECT_EQ(chain[0]["virtual-size"], 1ULL << 30);
+  EXPECT_EQ(chain[0]["full-backing-filename"], base);
+  EXPECT_EQ(chain[1]["filename"], base);
+  EXPECT_EQ(chain[1]["format"], "qcow2");
+
+  const std::string seed = VolumePath("egov-app", "app-0-seed");
+  ASSERT_FALSE(seed.empty());
+  const fs::path out = dir_ / "seed";
+  const CliRun x =
+      RunProcess({"xorriso", "-indev", seed, "-osirrox", "on", "-extract", "/", out.string()});
+  ASSERT_EQ(x.code, 0) << x.out << x.err;
+  EXPECT_EQ(ReadFile(out / "meta-data"), cloud_init::BuildMetaData(ReplicaUuid("app", 0), "app-0"));
+  EXPECT_EQ(ReadFile(out / "user-data"),
+            cloud_init::BuildUserData({kKey}, kUserData, (dir_ / "user-data.yaml").string()));
+  EXPECT_FALSE(fs::exists(out / "network-config"));  // the replica has no network
+  EXPECT_EQ(RunProcess({"blkid", "-s", "LABEL", "-o", "value", seed}).out, "cidata\n");
+
+  const CliRun destroy = Run({"destroy", "--all"});
+  ASSERT_EQ(destroy.code, 0) << destroy.out << destroy.err;
+  EXPECT_EQ(conn_->LookupDomainByUuid(ReplicaUuid("app", 0)), nullptr);
+  EXPECT_EQ(conn_->LookupStoragePool("egov-app"), nullptr);
+  EXPECT_FALSE(fs::exists(root));
+  EXPECT_FALSE(fs::exists(seed));
+  EXPECT_TRUE(fs::exists(base));  // until `egovctl images prune`
+  const CliRun prune = Run({"images", "prune"});
+  EXPECT_EQ(prune.code, 0) << prune.out << prune.err;
+  EXPECT_FALSE(fs::exists(base));
+}
+
+TEST_F(RealDisks, AWrongDigestFailsWithBothDigestsAndUploadsNothing) {
+  const std::string wrong(64, 'a');
+  WriteInventory(wrong);
+  const CliRun apply = Run({"apply"});
+  EXPECT_EQ(apply.code, 1) << apply.out << apply.err;
+  EXPECT_NE(apply.out.find("sha256 is " + sha_ + ", expected " + wrong), std::string::npos)
+      << apply.out;
+  libvirt::PoolPtr images = conn_->LookupStoragePool("egov-images");
+  ASSERT_NE(images, nullptr);
+  EXPECT_TRUE(libvirt::ListVolumes(images.get()).empty());
+  EXPECT_TRUE(fs::is_empty(dir_ / "pools" / "egov-images"));
+  EXPECT_EQ(conn_->LookupDomainByUuid(ReplicaUuid("app", 0)), nullptr);
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
