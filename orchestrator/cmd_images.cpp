@@ -48,7 +48,7 @@ int CmdImages(const std::vector<std::string>& args, CommandIo io) {
   const OutputFormat format = ReadOutputFormat(vm);
   World world;
   try {
-    world = LoadWorld(ReadWorldOptions(vm),
+    world = LoadWorld(ReadWorldOptions(vm, io.err),
                       sub == "prune" ? JournalUse::kCreate : JournalUse::kIfExists,
                       sub == "prune" ? "images prune" : "", false);
   } catch (const LockBusy& e) {
