@@ -4,13 +4,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "common/cloud_init.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -34,24 +33,8 @@ ShellRun Sh(const std::string& cmd) {
   return r;
 }
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class SeedIso : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("egov-seed-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Writes the ISO and extracts it with xorriso reading `tree` (nojoliet: Rock Ridge names,
   // norock: Joliet names).
   fs::path Extract(const std::string& iso, const std::string& tree) {
@@ -64,7 +47,7 @@ class SeedIso : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
 };
 
 SeedSpec Spec() {
@@ -89,9 +72,10 @@ TEST_F(SeedIso, HoldsTheThreeFilesUnderTheirNamesInRockRidgeAndJoliet) {
     std::sort(names.begin(), names.end());
     EXPECT_EQ(names, (std::vector<std::string>{"meta-data", "network-config", "user-data"}))
         << tree;
-    EXPECT_EQ(Slurp(out / "meta-data"), cloud_init::BuildMetaData(spec.instance_id, spec.hostname));
-    EXPECT_EQ(Slurp(out / "user-data"), spec.user_data) << tree;
-    EXPECT_EQ(Slurp(out / "network-config"), spec.network_config) << tree;
+    EXPECT_EQ(egov::testing::ReadFile(out / "meta-data"),
+              cloud_init::BuildMetaData(spec.instance_id, spec.hostname));
+    EXPECT_EQ(egov::testing::ReadFile(out / "user-data"), spec.user_data) << tree;
+    EXPECT_EQ(egov::testing::ReadFile(out / "network-config"), spec.network_config) << tree;
   }
 }
 

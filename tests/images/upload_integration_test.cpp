@@ -3,8 +3,6 @@
 // integration; skipped unless root.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 
 #include "common/file_digest.h"
 #include "common/libvirt.h"
+#include "tests/support/ports.h"
 
 namespace egov::libvirt {
 namespace {
@@ -32,18 +31,6 @@ std::string Sh(const std::string& cmd) {
   return out;
 }
 
-int FreePort() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 class Upload : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -53,7 +40,7 @@ class Upload : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "pool");
-    const int port = FreePort();
+    const int port = egov::testing::FreePort();
     const std::string out = Sh(std::string(EGOV_SOURCE_DIR) + "/scripts/libvirtd-sandbox start " +
                                (dir_ / "daemon").string() + " " + std::to_string(port));
     pid_ = std::atoi(out.c_str());

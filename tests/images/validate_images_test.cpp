@@ -1,15 +1,13 @@
 // `egovctl validate` with the Image kind: the acceptance of issue 18 (an unknown image name is
 // refused with the workload's position, exit 2) and the national sample's images.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/cli.h"
+#include "tests/support/egovctl.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -17,36 +15,16 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kSource = EGOV_SOURCE_DIR;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Egovctl(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunEgovctl(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using egov::testing::CliRun;
+using egov::testing::Egovctl;
 
 class ValidateImages : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("egov-validate-images-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p) << text;
-    return p.string();
+    return dir_.Write(name, text).string();
   }
 
-  fs::path dir_;
+  egov::testing::TempDir dir_;
 };
 
 constexpr const char* kImages = R"(kind: Image
@@ -68,7 +46,7 @@ std::string Workload(const std::string& image) {
 TEST_F(ValidateImages, RefusesAnUnknownImageNameWithTheWorkloadsPositionExit2) {
   Write("images.yaml", kImages);
   const std::string w = Write("workloads.yaml", Workload("debian-13"));
-  const CliRun r = Egovctl({"validate", "-f", dir_.string()});
+  const CliRun r = Egovctl({"validate", "-f", dir_.path().string()});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find(w + ":7:8: Workload dvc: image 'debian-13' is not a loaded Image; "
                            "expected one of: debian-12"),
@@ -88,10 +66,10 @@ TEST_F(ValidateImages, RefusesAPathInImageAndSaysWhy) {
 TEST_F(ValidateImages, CountsAndListsImages) {
   Write("images.yaml", kImages);
   Write("workloads.yaml", Workload("debian-12"));
-  const CliRun text = Egovctl({"validate", "-f", dir_.string()});
+  const CliRun text = Egovctl({"validate", "-f", dir_.path().string()});
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.out.find(", 1 workload, 1 image, "), std::string::npos) << text.out;
-  const CliRun json = Egovctl({"validate", "-f", dir_.string(), "--format", "json"});
+  const CliRun json = Egovctl({"validate", "-f", dir_.path().string(), "--format", "json"});
   ASSERT_EQ(json.code, 0) << json.err;
   const auto j = nlohmann::json::parse(json.out);
   EXPECT_EQ(j["summary"]["images"], 1);
