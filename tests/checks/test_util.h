@@ -27,7 +27,8 @@ inline std::string Host(const std::string& name) {
 }
 
 /// A copy of a materialized host fixture, modes and owners kept, to plant one defect in. Paths
-/// are absolute as inside the host ("/etc/shadow").
+/// are absolute as inside the host ("/etc/shadow"). It lives on the fixtures' own file system, so
+/// its free space is theirs (materialize --filesystem).
 class HostCopy {
  public:
   explicit HostCopy(const std::string& host = "hardened") {
@@ -69,7 +70,7 @@ class HostCopy {
   }
 
  private:
-  TempDir dir_;
+  TempDir dir_{std::string(EGOV_HOST_FIXTURES) + "/scratch"};
 };
 
 /// A profile with one control whose check is `check` (YAML), plus `parameters` (YAML mapping

@@ -48,6 +48,7 @@ import urllib.request
 import yaml
 
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MATERIALIZE = os.path.join(SRC, "tests", "fixtures", "hosts", "materialize")
 sys.path.insert(0, os.path.join(SRC, "dashboards"))
 import lint  # noqa: E402  (the dashboards' queries and Grafana's variables)
 
@@ -331,6 +332,7 @@ def main():
         if args.keep:
             log(f"kept {tmp}")
         else:
+            subprocess.run([MATERIALIZE, "--unmount", os.path.join(tmp, "hosts")], check=False)
             shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -387,10 +389,13 @@ def scenario(args, tmp, procs, sandboxes, servers):
 
     # Agents: the hardened host with its real daemon; the weak one with a waiver and an https
     # target whose certificate expires in three days.
+    # The fixture hosts get a file system of their own, so that their disk_space controls do not
+    # follow the free space of the disk this test runs on.
     roots = {}
+    run([MATERIALIZE, "--filesystem", os.path.join(tmp, "hosts")])
     for name in ("hardened", "weak"):
-        roots[name] = os.path.join(tmp, f"root-{name}")
-        run([os.path.join(SRC, "tests", "fixtures", "hosts", "materialize"), name, roots[name]])
+        roots[name] = os.path.join(tmp, "hosts", f"root-{name}")
+        run([MATERIALIZE, name, roots[name]])
     waivers = os.path.join(tmp, "waivers.yaml")
     expires = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
     with open(waivers, "w", encoding="utf-8") as f:
@@ -535,7 +540,7 @@ def secured_scenario(args, tmp, procs):
     run(["promtool", "check", "web-config", web_config])
 
     # Four agents as the shipped example configures them, at level 4 on the hardened root.
-    root = os.path.join(tmp, "root-hardened")
+    root = os.path.join(tmp, "hosts", "root-hardened")
     hosts = ["sec-hn-01", "sec-hn-02", "sec-hcm-01", "sec-hcm-02"]
     ports = [free_port() for _ in hosts]
     for host, port in zip(hosts, ports):

@@ -10,6 +10,8 @@ namespace egov::testing {
 class TempDir {
  public:
   TempDir();
+  /// A fresh directory under `parent` instead (a file system a test has chosen).
+  explicit TempDir(const std::filesystem::path& parent);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
