@@ -266,12 +266,13 @@ Outcome Combine(const std::string& combinator, const std::vector<Outcome>& parts
     fail += p.status == Status::kFail;
     error += p.status == Status::kError;
     skipped += p.status == Status::kSkipped;
-    evidence.insert(evidence.end(), p.evidence.begin(), p.evidence.end());
-  }
-  // Under `none` what a part meets is what the control forbids.
-  if (combinator == "none") {
-    for (auto& e : evidence) {
-      if (e.ok) e.ok = !*e.ok;
+    for (Evidence e : p.evidence) {
+      // Under `none` what a part meets is what the control forbids.
+      if (e.ok && combinator == "none") e.ok = !*e.ok;
+      // What a part that erred shows was not found to meet anything, whatever the others decide
+      // (an `any` passing on another part).
+      if (!e.ok && p.status == Status::kError) e.ok = false;
+      evidence.push_back(std::move(e));
     }
   }
   auto collect = [&](Status s) {

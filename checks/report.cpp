@@ -36,4 +36,9 @@ void WriteReport(const ScanResult& result, ReportFormat format, std::ostream& ou
   }
 }
 
+std::string EvidenceMark(const Evidence& e) {
+  if (!e.ok) return "";
+  return *e.ok ? "✓ " : "✗ ";
+}
+
 }  // namespace egov::checks

@@ -94,9 +94,8 @@ void Row(std::ostream& out, const ControlResult& c, const std::string& id) {
   out << "</td><td class=\"s " << cls << "\">" << StatusVi(c.status) << "<br><span class=\"en\">"
       << cls << "</span></td><td><div>" << E(c.reason) << "</div><div class=\"ev\">";
   for (const auto& e : c.evidence) {
-    if (e.ok) out << (*e.ok ? "✓ " : "✗ ");
-    out << E(e.source) << (e.line > 0 ? ":" + std::to_string(e.line) : "") << ": " << E(e.observed)
-        << " (" << E(e.expected) << ")\n";
+    out << EvidenceMark(e) << E(e.source) << (e.line > 0 ? ":" + std::to_string(e.line) : "")
+        << ": " << E(e.observed) << " (" << E(e.expected) << ")\n";
   }
   out << "</div>";
   if (c.waiver) {

@@ -16,4 +16,7 @@ void WriteSarif(const ScanResult& result, std::ostream& out);
 /// scanned control.
 void WriteHtml(const ScanResult& result, const std::vector<Waiver>& waivers, std::ostream& out);
 
+/// "✓ " or "✗ ": whether one evidence item meets what was expected of it; "" when not judged.
+std::string EvidenceMark(const Evidence& e);
+
 }  // namespace egov::checks

@@ -31,8 +31,8 @@ void WriteJunit(const ScanResult& r, std::ostream& out) {
           << c.duration_seconds << "\"";
       std::string body;
       for (const auto& e : c.evidence) {
-        body += e.source + (e.line > 0 ? ":" + std::to_string(e.line) : "") + ": " + e.observed +
-                " (expected " + e.expected + ")\n";
+        body += EvidenceMark(e) + e.source + (e.line > 0 ? ":" + std::to_string(e.line) : "") +
+                ": " + e.observed + " (expected " + e.expected + ")\n";
       }
       if (!c.remediation.en.empty()) body += "Fix: " + c.remediation.en + "\n";
       switch (c.status) {

@@ -21,7 +21,7 @@ void PrintControl(std::ostream& out, const ProfileResult& p, const ControlResult
   if (!c.title.vi.empty()) out << "      " << c.title.vi << "\n";
   out << "      " << ToString(c.status) << ": " << c.reason << "\n";
   for (const auto& e : c.evidence) {
-    out << "      " << e.source;
+    out << "      " << EvidenceMark(e) << e.source;
     if (e.line > 0) out << ":" << e.line;
     out << ": " << e.observed << " (expected " << e.expected << ")\n";
   }

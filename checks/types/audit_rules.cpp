@@ -302,10 +302,10 @@ class AuditRulesCheck : public Check {
         std::string wanted;
         for (const auto& need : alternatives) Append(wanted, need.what, " or ");
         if (found) {
-          ev.push_back({found->file, found->line, found->text, event + ": " + wanted});
+          ev.push_back({found->file, found->line, found->text, event + ": " + wanted, true});
         } else {
-          ev.push_back(
-              {"/etc/audit/rules.d/*.rules", 0, "no rule for " + wanted, event + ": " + wanted});
+          ev.push_back({"/etc/audit/rules.d/*.rules", 0, "no rule for " + wanted,
+                        event + ": " + wanted, false});
           Append(bad, event + ": " + wanted);
         }
       }

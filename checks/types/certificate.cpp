@@ -59,8 +59,7 @@ class CertificateCheck : public Check {
         (days_left < 0 ? "expired " + std::to_string(-days_left) + " days ago"
                        : std::to_string(days_left) + " days left") +
         ")";
-    ev.push_back(
-        {path_, 0, expiry, "valid for at least " + std::to_string(min_days_) + " more days"});
+    const size_t before = bad.size();
     if (expires <= ctx.now())
       add_bad("certificate expired on " + FormatTimestamp(expires));
     else if (days_left < min_days_)
@@ -70,6 +69,10 @@ class CertificateCheck : public Check {
     if (std::chrono::system_clock::from_time_t(::timegm(&not_before)) > ctx.now()) {
       add_bad("certificate is not valid yet");
     }
+    // A certificate not valid yet is not valid for those days either.
+    ev.push_back({path_, 0, expiry,
+                  "valid for at least " + std::to_string(min_days_) + " more days",
+                  bad.size() == before});
 
     // Key type and size.
     std::unique_ptr<EVP_PKEY, Deleter> key(X509_get_pubkey(cert.get()));
@@ -82,23 +85,23 @@ class CertificateCheck : public Check {
                            : id == EVP_PKEY_DSA     ? "DSA"
                                                     : "unknown";
     key_text += " " + std::to_string(bits) + " bits";
+    const bool weak_key = (id == EVP_PKEY_RSA && bits < min_rsa_) ||
+                          (id == EVP_PKEY_EC && bits < min_ec_) || id == EVP_PKEY_DSA || !key;
     ev.push_back(
         {path_, 0, "key " + key_text,
-         "RSA >= " + std::to_string(min_rsa_) + " or EC >= " + std::to_string(min_ec_) + " bits"});
-    if ((id == EVP_PKEY_RSA && bits < min_rsa_) || (id == EVP_PKEY_EC && bits < min_ec_) ||
-        id == EVP_PKEY_DSA || !key) {
-      add_bad("weak key: " + key_text);
-    }
+         "RSA >= " + std::to_string(min_rsa_) + " or EC >= " + std::to_string(min_ec_) + " bits",
+         !weak_key});
+    if (weak_key) add_bad("weak key: " + key_text);
 
     // Signature algorithm: MD5 and SHA-1 are broken for certificates.
     const int nid = X509_get_signature_nid(cert.get());
     int digest = NID_undef;
     OBJ_find_sigid_algs(nid, &digest, nullptr);
     const std::string sig = OBJ_nid2ln(nid) ? OBJ_nid2ln(nid) : "unknown";
-    ev.push_back({path_, 0, "signature " + sig, "no MD5 or SHA-1"});
-    if (digest == NID_md5 || digest == NID_sha1 || digest == NID_md2 || digest == NID_md4) {
-      add_bad("weak signature algorithm " + sig);
-    }
+    const bool weak_sig =
+        digest == NID_md5 || digest == NID_sha1 || digest == NID_md2 || digest == NID_md4;
+    ev.push_back({path_, 0, "signature " + sig, "no MD5 or SHA-1", !weak_sig});
+    if (weak_sig) add_bad("weak signature algorithm " + sig);
     return Verdict(bad, "certificate valid, " + key_text + ", " + sig, ev);
   }
 

@@ -45,15 +45,16 @@ class DiskSpaceCheck : public Check {
         expected += (expected.empty() ? ">= " : ", >= ") + FormatSize(min_bytes_) + " free";
       if (min_inodes_ >= 0)
         expected += (expected.empty() ? ">= " : ", >= ") + Pct(min_inodes_) + " inodes free";
-      ev.push_back({path, 0,
-                    FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +
-                        Pct(ipct) + " inodes free",
-                    expected});
+      const size_t before = bad.size();
       if (min_percent_ >= 0 && pct < min_percent_) Append(bad, path + " has " + Pct(pct) + " free");
       if (avail < min_bytes_)
         Append(bad, path + " has " + FormatSize(avail / (1 << 20) * (1 << 20)) + " free");
       if (min_inodes_ >= 0 && ipct < min_inodes_)
         Append(bad, path + " has " + Pct(ipct) + " inodes free");
+      ev.push_back({path, 0,
+                    FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +
+                        Pct(ipct) + " inodes free",
+                    expected, bad.size() == before});
     }
     return Verdict(bad, "enough free space", ev);
   }

@@ -39,10 +39,13 @@ class FileContentCheck : public Check {
           if (skip_comments_ && !t.empty() && t[0] == '#') continue;
           if (!match_.Test(std::string(line))) continue;
           ++matches;
+          // A matching line is what `present` asks for (too few of them is the searched
+          // files' failing) and what `absent` forbids.
           if (ev.size() < 20) {
             ev.push_back({path, n, std::string(t),
                           absent_ ? "no line matching /" + pattern_ + "/"
-                                  : "a line matching /" + pattern_ + "/"});
+                                  : "a line matching /" + pattern_ + "/",
+                          !absent_});
           }
         }
       }

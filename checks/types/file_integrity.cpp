@@ -25,7 +25,7 @@ class FileIntegrityCheck : public Check {
     ev.push_back({"/var/lib/dpkg/status", installed ? db->installed.at("aide").line : 0,
                   installed ? "aide " + db->installed.at("aide").version + " installed"
                             : "aide not installed",
-                  "aide installed"});
+                  "aide installed", installed});
     if (!installed) return Outcome::Fail("AIDE is not installed", ev);
 
     // The database dailyaidecheck compares against: the first database_in=file:/... line.
@@ -51,12 +51,12 @@ class FileIntegrityCheck : public Check {
                   database + (present ? " present (" + std::to_string(info->size) + " bytes)"
                               : info  ? " empty or not a file"
                                       : " absent"),
-                  "the database present and not empty"});
+                  "the database present and not empty", present});
     if (!present) Append(bad, "no AIDE database at " + database + " (aideinit has not run)");
 
     // Scheduled: the timer on systemd hosts, else the cron.daily script.
     const UnitState timer = ReadUnit(ctx, "dailyaidecheck.timer", "aide-common");
-    ev.push_back({timer.Source(), 0, timer.Describe(), "a daily check scheduled"});
+    ev.push_back({timer.Source(), 0, timer.Describe(), "a daily check scheduled", timer.Enabled()});
     bool scheduled = timer.Enabled();
     if (!scheduled && !timer.Masked()) {
       auto cron = ctx.Stat("/etc/cron.daily/aide");
@@ -65,12 +65,13 @@ class FileIntegrityCheck : public Check {
           cron && S_ISREG(cron->mode) && (cron->mode & 0111) && !ctx.Stat("/etc/systemd/system");
       ev.push_back({"/etc/cron.daily/aide", 0,
                     cron ? (scheduled ? "executable" : "present, skipped under systemd") : "absent",
-                    "a daily check scheduled"});
+                    "a daily check scheduled", scheduled});
     }
     if (!scheduled) Append(bad, "the daily AIDE check is not scheduled (" + timer.Describe() + ")");
     const auto defaults = LoadConf(ctx, ConfFormat::kKeyValue, {"/etc/default/aide"});
     if (const Setting* run = Effective(*defaults, ConfFormat::kKeyValue, "CRON_DAILY_RUN")) {
-      ev.push_back({run->file, run->line, "CRON_DAILY_RUN=" + run->value, "yes"});
+      ev.push_back(
+          {run->file, run->line, "CRON_DAILY_RUN=" + run->value, "yes", run->value == "yes"});
       if (run->value != "yes")
         Append(bad, "CRON_DAILY_RUN=" + run->value + " stops the daily check");
     }

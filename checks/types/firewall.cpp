@@ -77,14 +77,14 @@ class FirewallCheck : public Check {
   Outcome Run(const HostContext& ctx) const override {
     const UnitState unit = ReadUnit(ctx, kUnit, "nftables");
     std::vector<Evidence> ev = {
-        {unit.Source(), 0, unit.Describe(), std::string(kUnit) + " enabled"}};
+        {unit.Source(), 0, unit.Describe(), std::string(kUnit) + " enabled", unit.Enabled()}};
     const std::string path = RulesetPath(ctx, unit);
     if (!unit.Enabled()) {
       return Outcome::Fail(unit.Describe() + ": no ruleset is loaded at boot", ev);
     }
     const auto rs = LoadNftRuleset(ctx, path);
     if (!rs->errors.empty()) {
-      ev.push_back({path, 0, rs->errors.front(), "a ruleset nft loads"});
+      ev.push_back({path, 0, rs->errors.front(), "a ruleset nft loads", false});
       return Outcome::Fail(rs->errors.front(), ev);
     }
     const bool v6_off = Ipv6Disabled(ctx);
@@ -108,13 +108,14 @@ class FirewallCheck : public Check {
           ev.push_back({path, 0,
                         "no " + std::string(v6 ? "ip6 or inet" : "ip or inet") +
                             " filter chain on hook " + hook + " drops by default",
-                        "default deny on " + hook + " for " + proto});
+                        "default deny on " + hook + " for " + proto, false});
         }
       }
     }
     if (v6_off) {
+      // Why IPv6 hooks were not judged: a fact, not a violation.
       ev.push_back({"/etc/sysctl.d", 0, "IPv6 disabled (net.ipv6.conf.all.disable_ipv6 = 1)",
-                    "IPv6 judged only when enabled"});
+                    "IPv6 judged only when enabled", true});
     }
     return Verdict(bad, "default deny on " + Join(hooks_, ", ") + " (" + path + ")", ev);
   }
@@ -128,17 +129,20 @@ class FirewallCheck : public Check {
     for (const auto& r : c.rules) {
       const std::string verdict = UnconditionalVerdict(r);
       if (verdict.empty()) continue;
-      if (ev) ev->push_back({r.file, r.line, name + owner + ": " + r.Text(), expected});
-      return verdict != "accept";  // an `accept` of everything makes the policy unreachable
+      // An `accept` of everything makes the policy unreachable.
+      const bool drops = verdict != "accept";
+      if (ev) ev->push_back({r.file, r.line, name + owner + ": " + r.Text(), expected, drops});
+      return drops;
     }
+    const bool drops = c.policy == "drop";
     if (ev) {
       ev->push_back({c.policy_file.empty() ? c.file : c.policy_file,
                      c.policy_file.empty() ? c.line : c.policy_line,
                      name + owner + ": policy " + c.policy +
                          (c.policy_file.empty() ? " (no policy given)" : ""),
-                     expected});
+                     expected, drops});
     }
-    return c.policy == "drop";
+    return drops;
   }
 
   std::vector<std::string> hooks_;

@@ -49,12 +49,6 @@ class HttpCheck : public Check {
     curl::GetInfo(curl.get(), CURLINFO_TOTAL_TIME_T, &micros);
     const std::string tls = curl::TlsVersion(curl.get()).value_or("");
     const auto ms = micros / 1000;
-    std::vector<Evidence> ev = {
-        {url_, 0,
-         "HTTP " + std::to_string(code) + " in " + std::to_string(ms) + " ms" +
-             (tls.empty() ? "" : ", " + tls),
-         expected_status +
-             (max_latency_.count() ? " within " + FormatDuration(max_latency_) : "")}};
     std::string bad;
     if (code != status_)
       bad = "status " + std::to_string(code) + ", expected " + std::to_string(status_);
@@ -62,10 +56,16 @@ class HttpCheck : public Check {
       bad += (bad.empty() ? "" : "; ") + std::string("answered in ") + std::to_string(ms) +
              " ms, more than " + FormatDuration(max_latency_);
     }
+    std::vector<Evidence> ev = {
+        {url_, 0,
+         "HTTP " + std::to_string(code) + " in " + std::to_string(ms) + " ms" +
+             (tls.empty() ? "" : ", " + tls),
+         expected_status + (max_latency_.count() ? " within " + FormatDuration(max_latency_) : ""),
+         bad.empty()}};
     if (!min_tls_.empty()) {
       const std::string old = OldProtocolAccepted(ca);
       ev.push_back({url_, 0, old.empty() ? "TLS below " + min_tls_ + " refused" : old + " accepted",
-                    "TLS " + min_tls_ + " or newer only"});
+                    "TLS " + min_tls_ + " or newer only", old.empty()});
       if (!old.empty()) bad += (bad.empty() ? "" : "; ") + std::string("server accepts ") + old;
     }
     if (!bad.empty()) return Outcome::Fail(bad, ev);

@@ -52,7 +52,7 @@ class KernelModuleCheck : public Check {
         }
       }
       ev.push_back({"/proc/modules", found, name + (found ? " loaded" : " not loaded"),
-                    want ? "loaded" : "not loaded"});
+                    want ? "loaded" : "not loaded", (found != 0) == want});
       if ((found != 0) != want) Append(bad, name + (found ? " is loaded" : " is not loaded"));
     }
     return Verdict(bad, want ? "loaded" : "not loaded", ev);
@@ -82,9 +82,9 @@ class KernelModuleCheck : public Check {
           auto f = SplitFields(l);
           if (f.size() < 2 || Canonical(std::string(f[1])) != name) continue;
           if (f[0] == "install" && f.size() >= 3 && Blocks(f[2]) && install.source.empty()) {
-            install = {file, n, std::string(Trim(l)), expected};
+            install = {file, n, std::string(Trim(l)), expected, true};
           } else if (f[0] == "blacklist" && blacklist.source.empty()) {
-            blacklist = {file, n, std::string(Trim(l)), expected};
+            blacklist = {file, n, std::string(Trim(l)), expected, false};
           }
         }
       }
@@ -96,8 +96,8 @@ class KernelModuleCheck : public Check {
                         " is only blacklisted: modprobe or a module depending on it still "
                         "loads it");
       } else {
-        ev.push_back(
-            {"/etc/modprobe.d", 0, name + " neither blacklisted nor install-blocked", expected});
+        ev.push_back({"/etc/modprobe.d", 0, name + " neither blacklisted nor install-blocked",
+                      expected, false});
         Append(bad, name + " is not blocked");
       }
       if (modules.ok()) {
@@ -107,8 +107,8 @@ class KernelModuleCheck : public Check {
           auto f = SplitFields(l);
           if (!f.empty() && f[0] == name) found = line;
         }
-        ev.push_back(
-            {"/proc/modules", found, name + (found ? " loaded" : " not loaded"), "not loaded"});
+        ev.push_back({"/proc/modules", found, name + (found ? " loaded" : " not loaded"),
+                      "not loaded", found == 0});
         if (found) Append(bad, name + " is loaded now");
       }
     }

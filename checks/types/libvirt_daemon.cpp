@@ -24,16 +24,18 @@ class LibvirtDaemonCheck : public Check {
       return Effective(c, ConfFormat::kKeyValue, key);
     };
     auto ev_of = [](const Setting* s, const std::string& file, const std::string& key,
-                    const std::string& fallback, const std::string& expected) {
-      return s ? Evidence{s->file, s->line, s->key + " = " + s->value, expected}
-               : Evidence{file, 0, key + " not set (default " + fallback + ")", expected};
+                    const std::string& fallback, const std::string& expected, bool ok) {
+      return s ? Evidence{s->file, s->line, s->key + " = " + s->value, expected, ok}
+               : Evidence{file, 0, key + " not set (default " + fallback + ")", expected, ok};
     };
     if (rule_ == "no_plain_tcp") {
       const Setting* listen = get(*daemon, "listen_tcp");
       const UnitState socket = Socket(ctx, "tcp");
-      std::vector<Evidence> ev = {ev_of(listen, kLibvirtd, "listen_tcp", "0", "0")};
-      ev.push_back({socket.Source(), 0, socket.Describe(), "no TCP socket unit enabled"});
-      if ((listen && listen->value != "0") || socket.Enabled()) {
+      const bool listens = listen && listen->value != "0";
+      std::vector<Evidence> ev = {ev_of(listen, kLibvirtd, "listen_tcp", "0", "0", !listens)};
+      ev.push_back(
+          {socket.Source(), 0, socket.Describe(), "no TCP socket unit enabled", !socket.Enabled()});
+      if (listens || socket.Enabled()) {
         return Outcome::Fail("libvirt accepts unencrypted TCP connections", ev);
       }
       return Outcome::Pass("no unencrypted TCP listener", ev);
@@ -41,18 +43,20 @@ class LibvirtDaemonCheck : public Check {
     if (rule_ == "tls_listen") {
       const Setting* listen = get(*daemon, "listen_tls");
       const UnitState socket = Socket(ctx, "tls");
-      std::vector<Evidence> ev = {{socket.Source(), 0, socket.Describe(), "TLS socket enabled"},
-                                  ev_of(listen, kLibvirtd, "listen_tls", "1", "1")};
+      const bool tls_off = listen && listen->value == "0";
+      std::vector<Evidence> ev = {
+          {socket.Source(), 0, socket.Describe(), "TLS socket enabled", socket.Enabled()},
+          ev_of(listen, kLibvirtd, "listen_tls", "1", "1", !tls_off)};
       std::string bad;
       if (!socket.Enabled()) bad = "no TLS listener (" + socket.Describe() + ")";
-      if (listen && listen->value == "0") Append(bad, "listen_tls = 0");
+      if (tls_off) Append(bad, "listen_tls = 0");
       const Setting* cert = get(*daemon, "cert_file");
       const Setting* key = get(*daemon, "key_file");
       const std::string cert_path = cert ? cert->value : "/etc/pki/libvirt/servercert.pem";
       const std::string key_path = key ? key->value : "/etc/pki/libvirt/private/serverkey.pem";
       for (const auto& path : {cert_path, key_path}) {
         const bool present = ctx.Stat(path).has_value();
-        ev.push_back({path, 0, present ? "present" : "absent", "present"});
+        ev.push_back({path, 0, present ? "present" : "absent", "present", present});
         if (!present) Append(bad, path + " missing");
       }
       return Verdict(bad, "libvirt listens with TLS", ev);
@@ -61,14 +65,17 @@ class LibvirtDaemonCheck : public Check {
       const Setting* unix_rw = get(*daemon, "auth_unix_rw");
       const Setting* tcp = get(*daemon, "auth_tcp");
       const Setting* perms = get(*daemon, "unix_sock_rw_perms");
+      const bool unix_open = unix_rw && unix_rw->value == "none";
+      const bool tcp_open = tcp && tcp->value == "none";
+      const bool others = perms && !perms->value.empty() && perms->value.back() != '0';
       std::vector<Evidence> ev = {
-          ev_of(unix_rw, kLibvirtd, "auth_unix_rw", "polkit", "not none"),
-          ev_of(tcp, kLibvirtd, "auth_tcp", "sasl", "not none"),
-          ev_of(perms, kLibvirtd, "unix_sock_rw_perms", "0700", "no access for others")};
+          ev_of(unix_rw, kLibvirtd, "auth_unix_rw", "polkit", "not none", !unix_open),
+          ev_of(tcp, kLibvirtd, "auth_tcp", "sasl", "not none", !tcp_open),
+          ev_of(perms, kLibvirtd, "unix_sock_rw_perms", "0700", "no access for others", !others)};
       std::string bad;
-      if (unix_rw && unix_rw->value == "none") bad = "auth_unix_rw = none";
-      if (tcp && tcp->value == "none") Append(bad, "auth_tcp = none");
-      if (perms && !perms->value.empty() && perms->value.back() != '0') {
+      if (unix_open) bad = "auth_unix_rw = none";
+      if (tcp_open) Append(bad, "auth_tcp = none");
+      if (others) {
         Append(bad, "read-write socket open to others (" + perms->value + ")");
       }
       return Verdict(bad, "libvirt sockets require authentication", ev);
@@ -76,14 +83,15 @@ class LibvirtDaemonCheck : public Check {
     if (rule_ == "security_driver") {
       const Setting* driver = get(*qemu, "security_driver");
       const Setting* confined = get(*qemu, "security_default_confined");
+      const bool no_driver =
+          driver && (driver->value == "none" || driver->value == "[]" || driver->value.empty());
+      const bool unconfined = confined && confined->value == "0";
       std::vector<Evidence> ev = {
-          ev_of(driver, kQemu, "security_driver", "selinux or apparmor", "not none"),
-          ev_of(confined, kQemu, "security_default_confined", "1", "1")};
+          ev_of(driver, kQemu, "security_driver", "selinux or apparmor", "not none", !no_driver),
+          ev_of(confined, kQemu, "security_default_confined", "1", "1", !unconfined)};
       std::string bad;
-      if (driver && (driver->value == "none" || driver->value == "[]" || driver->value.empty())) {
-        bad = "security_driver disables sVirt confinement";
-      }
-      if (confined && confined->value == "0") Append(bad, "domains unconfined by default");
+      if (no_driver) bad = "security_driver disables sVirt confinement";
+      if (unconfined) Append(bad, "domains unconfined by default");
       return Verdict(bad, "domains are confined by a security driver", ev);
     }
     // graphics_listen: consoles listen on loopback, or are encrypted with TLS.
@@ -94,11 +102,12 @@ class LibvirtDaemonCheck : public Check {
       const Setting* tls = get(*qemu, (proto + "_tls").c_str());
       const std::string address = listen ? listen->value : "127.0.0.1";
       const bool encrypted = tls && tls->value == "1";
+      // Each item's expectation names the other setting: both meet it when the pair does.
+      const bool ok = IsLoopback(address) || encrypted;
       ev.push_back(ev_of(listen, kQemu, proto + "_listen", "127.0.0.1",
-                         "loopback, or " + proto + "_tls = 1"));
-      ev.push_back(ev_of(tls, kQemu, proto + "_tls", "0", IsLoopback(address) ? "any" : "1"));
-      if (!IsLoopback(address) && !encrypted)
-        Append(bad, proto + " consoles listen on " + address + " without TLS");
+                         "loopback, or " + proto + "_tls = 1", ok));
+      ev.push_back(ev_of(tls, kQemu, proto + "_tls", "0", IsLoopback(address) ? "any" : "1", ok));
+      if (!ok) Append(bad, proto + " consoles listen on " + address + " without TLS");
     }
     return Verdict(bad, "consoles on loopback or TLS", ev);
   }

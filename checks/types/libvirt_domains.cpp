@@ -63,10 +63,11 @@ class LibvirtDomainsCheck : public Check {
             g.listen.empty() ? setting((g.type + "_listen").c_str(), "127.0.0.1") : g.listen;
         const bool tls = g.type == "vnc" ? setting("vnc_tls", "0") == "1"
                                          : g.secure && setting("spice_tls", "0") == "1";
+        const bool ok = IsLoopback(address) || tls;
         ev.push_back({d.source, 0,
                       d.name + ": " + g.type + " on " + address + (tls ? " with TLS" : ""),
-                      expected});
-        if (!IsLoopback(address) && !tls) Append(bad, d.name + " " + g.type + " on " + address);
+                      expected, ok});
+        if (!ok) Append(bad, d.name + " " + g.type + " on " + address);
       }
     }
     if (!bad.empty()) return Outcome::Fail("consoles reachable without TLS: " + bad, ev);
@@ -81,7 +82,7 @@ class LibvirtDomainsCheck : public Check {
       ev.push_back(
           {d.source, 0,
            d.name + ": seclabel " + (d.seclabel.empty() ? "default (dynamic)" : d.seclabel),
-           "not none"});
+           "not none", d.seclabel != "none"});
       if (d.seclabel == "none") Append(bad, d.name, ", ");
     }
     if (!bad.empty()) return Outcome::Fail("domains without sVirt confinement: " + bad, ev);
@@ -111,13 +112,15 @@ class LibvirtDomainsCheck : public Check {
           if (disk.identity.empty()) continue;  // an empty drive holds no data
           const auto& u = users[disk.identity];
           const bool shared = u.size() > 1;
+          const bool separated = !shared || (!physical && disk.encrypted);
           ev.push_back({d.source, 0,
                         d.name + level + " " + disk.target + ": " + disk.identity +
                             (disk.encrypted ? ", encrypted" : "") +
                             (shared ? ", shared" : ", dedicated"),
                         physical ? "physically separate storage (encryption does not count)"
-                                 : "encrypted or dedicated storage"});
-          if (shared && (physical || !disk.encrypted)) {
+                                 : "encrypted or dedicated storage",
+                        separated});
+          if (!separated) {
             Append(bad, d.name + " " + disk.target + " shares " + disk.identity +
                             (physical && disk.encrypted
                                  ? " (encrypted, but level " + std::to_string(physical_level_) +
@@ -130,7 +133,7 @@ class LibvirtDomainsCheck : public Check {
           const bool shared = users[n].size() > 1;
           ev.push_back({d.source, 0,
                         d.name + level + ": " + n + (shared ? ", shared" : ", dedicated"),
-                        "a network of its own"});
+                        "a network of its own", !shared});
           if (shared) Append(bad, d.name + " shares " + n);
         }
       } else {
@@ -143,7 +146,7 @@ class LibvirtDomainsCheck : public Check {
         ev.push_back({d.source, 0,
                       d.name + level + ": " +
                           (others.empty() ? "alone on the host" : "shares the host with " + list),
-                      "no other system's domains on the host"});
+                      "no other system's domains on the host", others.empty()});
         if (!others.empty()) Append(bad, d.name + " shares the host with " + list);
       }
     }

@@ -35,16 +35,16 @@ class ListeningCheck : public Check {
     }
     std::vector<Evidence> evidence;
     std::string bad;
-    auto note = [&](const ListeningSocket& s, const std::string& expected) {
+    auto note = [&](const ListeningSocket& s, const std::string& expected, bool ok) {
       evidence.push_back({"/proc/net/" + s.protocol, s.line,
-                          s.protocol + " " + Endpoint(s) + " listening", expected});
+                          s.protocol + " " + Endpoint(s) + " listening", expected, ok});
     };
     if (!allowed_.empty()) {
       const std::string expected = "only ports " + List(allowed_) + " beyond loopback";
       for (const auto* s : sockets) {
         if (s->loopback) continue;
         if (std::find(allowed_.begin(), allowed_.end(), s->port) == allowed_.end()) {
-          note(*s, expected);
+          note(*s, expected, false);
           Append(bad, Endpoint(*s) + " (" + s->protocol + ") is not allowed");
         }
       }
@@ -61,14 +61,13 @@ class ListeningCheck : public Check {
       for (const auto* s : sockets) {
         if (s->port != port) continue;
         any = true;
-        note(*s, expected);
-        if (state_ == "closed" || (state_ == "loopback" && !s->loopback)) {
-          Append(bad, Endpoint(*s) + " (" + s->protocol + ") is listening");
-        }
+        const bool ok = state_ == "listening" || (state_ == "loopback" && s->loopback);
+        note(*s, expected, ok);
+        if (!ok) Append(bad, Endpoint(*s) + " (" + s->protocol + ") is listening");
       }
       if (!any) {
-        evidence.push_back(
-            {"/proc/net", 0, "port " + std::to_string(port) + " not listening", expected});
+        evidence.push_back({"/proc/net", 0, "port " + std::to_string(port) + " not listening",
+                            expected, state_ != "listening"});
         if (state_ == "listening") {
           Append(bad, "nothing listens on port " + std::to_string(port));
         }

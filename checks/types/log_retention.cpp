@@ -40,17 +40,19 @@ class LogRetentionCheck : public Check {
         }
       }
       if (!rule) {
-        ev.push_back({"/etc/logrotate.conf", 0, log + " not rotated by logrotate", expected});
+        ev.push_back(
+            {"/etc/logrotate.conf", 0, log + " not rotated by logrotate", expected, false});
         Append(bad, log + " has no logrotate rule");
         continue;
       }
       const auto days = rule->RetentionDays();
       // The `rotate` line decides; without one, the block that names the log.
       const bool rotate = rule->rotate_line > 0;
+      const bool kept = days && *days >= days_;
       ev.push_back({rotate ? rule->rotate_file : rule->file,
                     rotate ? rule->rotate_line : rule->line, log + ": " + rule->Describe(),
-                    expected});
-      if (!days || *days < days_) {
+                    expected, kept});
+      if (!kept) {
         Append(bad,
                log + " kept " +
                    (days ? std::to_string(*days) + " days" : std::string("for an unknown time")));
@@ -81,13 +83,16 @@ class LogRetentionCheck : public Check {
              (mode == "auto"
                   ? (dir ? " (/var/log/journal exists)" : " (no /var/log/journal: volatile)")
                   : ""),
-         "persistent"});
-    std::optional<double> kept_days;
+         "persistent", persistent});
+    const std::optional<double> kept_days =
+        retention ? ParseTimespanDays(retention->value) : std::nullopt;
+    const bool too_short = kept_days && *kept_days > 0 && *kept_days < static_cast<double>(days_);
     if (retention) {
-      kept_days = ParseTimespanDays(retention->value);
       ev.push_back({retention->file, retention->line, "MaxRetentionSec=" + retention->value,
-                    ">= " + std::to_string(days_) + " days"});
+                    ">= " + std::to_string(days_) + " days", !too_short});
     }
+    // SystemMaxUse is shown, not judged: how many days fit depends on the log volume. It takes
+    // the check's verdict.
     if (max_use) {
       ev.push_back({max_use->file, max_use->line, "SystemMaxUse=" + max_use->value,
                     "large enough for " + std::to_string(days_) + " days of logs"});
@@ -96,7 +101,7 @@ class LogRetentionCheck : public Check {
       return Outcome::Fail("journald keeps logs only in memory (Storage=" + mode + ")", ev);
     if (retention && !kept_days)
       return Outcome::Error("cannot read MaxRetentionSec=" + retention->value);
-    if (kept_days && *kept_days > 0 && *kept_days < static_cast<double>(days_)) {
+    if (too_short) {
       return Outcome::Fail(
           "journald deletes entries after " + retention->value + "; expected " + expected, ev);
     }

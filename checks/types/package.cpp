@@ -38,14 +38,14 @@ class PackageCheck : public Check {
                             unpacked ? name + " " + partly->second.version + " " +
                                            partly->second.status + " (not configured)"
                                      : name + " not installed",
-                            expected});
+                            expected, absent_});
         if (!absent_) Append(bad, name + " is not installed");
         continue;
       }
       const DpkgPackage& pkg = it->second;
       const std::string state =
           pkg.status == "install ok installed" ? "installed" : "(" + pkg.status + ")";
-      evidence.push_back({source, pkg.line, name + " " + pkg.version + " " + state, expected});
+      const size_t before = bad.size();
       if (absent_) {
         Append(bad,
                name + " " + pkg.version + " is " +
@@ -53,6 +53,8 @@ class PackageCheck : public Check {
       } else if (!version_.empty() && !VersionOk(pkg.version)) {
         Append(bad, name + " " + pkg.version + " is not " + OpText() + " " + version_);
       }
+      evidence.push_back({source, pkg.line, name + " " + pkg.version + " " + state, expected,
+                          bad.size() == before});
     }
     return Verdict(bad, absent_ ? "not installed" : "installed as required", evidence);
   }

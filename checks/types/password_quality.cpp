@@ -90,13 +90,13 @@ class PasswordQualityCheck : public Check {
       ev.push_back({kPam, 0, "no password line with pam_pwquality.so", expected});
       return Outcome::Fail("pam_pwquality is not in the password stack", ev);
     }
-    ev.push_back({kPam, quality->line, quality->text, expected});
+    ev.push_back({kPam, quality->line, quality->text, expected, Final(quality->control)});
     std::string bad;
     if (!Final(quality->control)) {
       Append(bad, "pam_pwquality is '" + quality->control + "': a weak password still passes");
     }
     if (unix_line && unix_line->line < quality->line) {
-      ev.push_back({kPam, unix_line->line, unix_line->text, "after pam_pwquality"});
+      ev.push_back({kPam, unix_line->line, unix_line->text, "after pam_pwquality", false});
       Append(bad, "pam_unix comes before pam_pwquality and sets the password first");
     }
     // Settings: conf.d first, then pwquality.conf, then the module's own arguments.
@@ -118,23 +118,38 @@ class PasswordQualityCheck : public Check {
       value[key] = {arg.substr(eq + 1),
                     {kPam, quality->line, arg + " (module argument)", expected}};
     }
+    std::map<std::string, size_t> shown;  // key -> its evidence item
     auto number = [&](const char* key, int64_t fallback) {
       auto it = value.find(key);
       if (it == value.end()) return fallback;
+      shown[key] = ev.size();
       ev.push_back(it->second.second);
       return ParseInt(it->second.first).value_or(fallback);
     };
     const int64_t minlen = number("minlen", 8);
     const int64_t minclass = number("minclass", 0);
     int64_t credit = 0, required_classes = 0;
+    std::map<std::string, int64_t> credits;
     for (const char* key : {"dcredit", "ucredit", "lcredit", "ocredit"}) {
-      const int64_t c = number(key, 0);
+      const int64_t c = credits[key] = number(key, 0);
       if (c > 0) credit += c;  // a class present shortens the length needed
       if (c < 0) ++required_classes;
     }
     const int64_t length = std::max<int64_t>(6, minlen - credit);
     const int64_t classes = std::max(minclass, required_classes);
-    if (number("enforcing", 1) == 0) Append(bad, "enforcing = 0: weak passwords only warn");
+    const bool enforcing = number("enforcing", 1) != 0;
+    // Each setting shown is judged by what it feeds: the length needed (minlen, positive
+    // credits), the classes required (minclass, other credits) or enforcement.
+    auto judge = [&](const std::string& key, bool ok) {
+      if (auto it = shown.find(key); it != shown.end()) ev[it->second].ok = ok;
+    };
+    judge("minlen", length >= min_length_);
+    judge("minclass", classes >= min_classes_);
+    for (const auto& [key, c] : credits) {
+      judge(key, c > 0 ? length >= min_length_ : classes >= min_classes_);
+    }
+    judge("enforcing", enforcing);
+    if (!enforcing) Append(bad, "enforcing = 0: weak passwords only warn");
     if (length < min_length_) {
       Append(bad, "passwords of " + std::to_string(length) + " characters pass (minlen " +
                       std::to_string(minlen) +

@@ -74,11 +74,12 @@ class SecurityUpdatesCheck : public Check {
           date ? FormatDuration(std::chrono::duration_cast<std::chrono::minutes>(
                      std::max(age, std::chrono::system_clock::duration::zero())))
                : std::string("unknown");
+      const bool recent = date && age <= max_age_;
       ev.push_back({dated, 0,
                     "security list dated " + (date ? FormatTimestamp(*date) : "?") + " (" +
                         age_text + " old)",
-                    "younger than " + FormatDuration(max_age_)});
-      if (!date || age > max_age_) {
+                    "younger than " + FormatDuration(max_age_), recent});
+      if (!recent) {
         Append(bad, "the security list is " + age_text +
                         " old: updates published since are unknown (apt update not running)");
       }
@@ -92,7 +93,7 @@ class SecurityUpdatesCheck : public Check {
           ev.push_back({list, offered.line,
                         offered.name + " " + have.version + " installed, " + offered.version +
                             " in the security suite",
-                        "installed at the security suite's version"});
+                        "installed at the security suite's version", false});
         }
       }
     }

@@ -107,7 +107,7 @@ class SshAlgorithmsCheck : public Check {
           value ? std::string(kind_.keyword) + " " + *value
                 : std::string(kind_.keyword) + " not set: OpenSSH 9.2's default";
       ev.push_back({source, line, where + written + (weak.empty() ? "" : " (allows " + weak + ")"),
-                    expected});
+                    expected, weak.empty()});
       if (!weak.empty()) Append(bad, where + weak);
     };
     const Setting* s = Effective(*conf, ConfFormat::kSshd, kind_.keyword);

@@ -31,16 +31,17 @@ class SysctlCheck : public Check {
     if (!conf->errors.empty()) return Outcome::Error(conf->errors.front());
     const Setting* s = Effective(*conf, ConfFormat::kSysctl, key_);
     if (s) {
-      ev.push_back({s->file, s->line, key_ + " = " + s->value + " at boot", expected});
+      ev.push_back({s->file, s->line, key_ + " = " + s->value + " at boot", expected,
+                    expect_.Test(s->value)});
       if (!expect_.Test(s->value)) Append(bad, key_ + " is set to " + s->value + " at boot");
     } else if (default_) {
       ev.push_back({"/etc/sysctl.d", 0,
                     key_ + " not set in sysctl.d: the kernel's default " + *default_ + " at boot",
-                    expected});
+                    expected, expect_.Test(*default_)});
       if (!expect_.Test(*default_))
         Append(bad, key_ + " is not persisted; the kernel's default " + *default_ + " applies");
     } else {
-      ev.push_back({"/etc/sysctl.d", 0, key_ + " not set in sysctl.d", expected});
+      ev.push_back({"/etc/sysctl.d", 0, key_ + " not set in sysctl.d", expected, false});
       Append(bad, key_ + " is not persisted in sysctl.d: the next boot loses it");
     }
     // Now.
@@ -51,17 +52,18 @@ class SysctlCheck : public Check {
     if (!data.ok()) {
       if (!data.missing()) return Outcome::Error(data.message);
       if (ctx.Stat("/proc/sys")) {
-        ev.push_back({path, 0, "absent", expected});
+        ev.push_back({path, 0, "absent", expected, false});
         return Outcome::Fail(key_ + " does not exist in this kernel", ev);
       }
+      // Why no live value is judged: a fact about the root, not a violation.
       ev.push_back({"/proc/sys", 0, "absent: an image, judged on its persisted configuration",
-                    "the live value where there is one"});
+                    "the live value where there is one", true});
     } else {
       // Multi-value parameters (ip_local_port_range) are compared with single spaces.
       const std::string first = data.bytes.substr(0, data.bytes.find('\n'));
       std::string value;
       for (auto f : SplitFields(first)) Append(value, f, " ");
-      ev.push_back({path, 1, key_ + " = " + value, expected});
+      ev.push_back({path, 1, key_ + " = " + value, expected, expect_.Test(value)});
       if (!expect_.Test(value)) Append(bad, key_ + " is " + value + " now");
       live = value;
     }

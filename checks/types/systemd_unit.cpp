@@ -30,7 +30,10 @@ class SystemdUnitCheck : public Check {
                                                           : packages_[i];
       const UnitState u = ReadUnit(ctx, units_[i], package);
       enabled_count += u.Enabled();
-      ev.push_back({u.Source(), 0, u.Describe(), units_[i] + " " + state_});
+      const bool ok = state_ == "masked"        ? u.Masked()
+                      : state_ == "not_enabled" ? !u.Enabled()
+                                                : u.Enabled();
+      ev.push_back({u.Source(), 0, u.Describe(), units_[i] + " " + state_, ok});
       if (state_ == "masked" && !u.Masked()) Append(bad, units_[i] + " is not masked");
       if (state_ == "not_enabled" && u.Enabled()) Append(bad, units_[i] + " is enabled");
       if (state_ == "enabled" && !u.Enabled() && !u.link.empty()) Append(bad, u.Describe());

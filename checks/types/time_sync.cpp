@@ -57,7 +57,8 @@ class TimeSyncCheck : public Check {
       if (!unit.Enabled()) {
         // Masked, dangling or package-less: present, but it would not run.
         if (!unit.link.empty() || unit.Masked()) {
-          ev.push_back({unit.Source(), 0, unit.Describe(), "a time daemon enabled with servers"});
+          ev.push_back(
+              {unit.Source(), 0, unit.Describe(), "a time daemon enabled with servers", false});
         }
         continue;
       }
@@ -72,20 +73,22 @@ class TimeSyncCheck : public Check {
                                 : s.key == "server" || s.key == "pool" || s.key == "peer";
         if (source) servers.push_back(&s);
       }
-      ev.push_back(
-          {link, 0, std::string(d.unit) + " enabled", "a time daemon enabled with servers"});
+      // timesyncd without NTP= falls back to its built-in servers; the others need a line.
+      const bool has_servers = !servers.empty() || timesyncd;
+      ev.push_back({link, 0, std::string(d.unit) + " enabled", "a time daemon enabled with servers",
+                    has_servers});
       if (servers.empty() && timesyncd) {
         ev.push_back({"/etc/systemd/timesyncd.conf", 0, "no NTP=; the built-in fallback servers",
-                      "servers configured"});
+                      "servers configured", true});
         return Outcome::Pass("systemd-timesyncd enabled with its built-in servers", ev);
       }
       if (servers.empty()) {
         ev.push_back({conf->files.empty() ? d.files[0] : conf->files[0], 0,
-                      "no server or pool line", "servers configured"});
+                      "no server or pool line", "servers configured", false});
         continue;
       }
       for (const auto* s : servers)
-        ev.push_back({s->file, s->line, s->key + " " + s->value, "servers configured"});
+        ev.push_back({s->file, s->line, s->key + " " + s->value, "servers configured", true});
       return Outcome::Pass(
           std::string(d.name) + " enabled with " + std::to_string(servers.size()) + " source(s)",
           ev);
@@ -116,8 +119,9 @@ class TimeSyncCheck : public Check {
           "no time synchronisation daemon is running",
           {{"/proc", 0, "no chronyd, systemd-timesyncd or ntpd process", expected}});
     }
+    // The daemon runs; whether the clock is synchronised is the next item's to say.
     std::vector<Evidence> ev = {{"/proc/" + std::to_string(pid) + "/comm", 0,
-                                 std::string(running->process) + " running", expected}};
+                                 std::string(running->process) + " running", expected, true}};
     if (ctx.IsLiveRoot()) {
       timex tx{};
       const int state = ::adjtimex(&tx);
@@ -125,20 +129,20 @@ class TimeSyncCheck : public Check {
       ev.push_back({"adjtimex()", 0,
                     std::string(ok ? "synchronised" : "not synchronised") + ", maximum error " +
                         std::to_string(tx.maxerror / 1000) + " ms",
-                    "synchronised"});
+                    "synchronised", ok});
       if (!ok) return Outcome::Fail("the kernel clock is not synchronised", ev);
       return Outcome::Pass("clock synchronised by " + std::string(running->name), ev);
     }
     // Another root: systemd-timesyncd leaves a flag file once it has synchronised.
     const std::string flag = "/run/systemd/timesync/synchronized";
     if (ctx.Stat(flag)) {
-      ev.push_back({flag, 0, "present", "present"});
+      ev.push_back({flag, 0, "present", "present", true});
       return Outcome::Pass("clock synchronised (systemd-timesyncd)", ev);
     }
     if (std::string(running->name) != "systemd-timesyncd") {
       return Outcome::Skipped("the kernel clock state of another root cannot be read");
     }
-    ev.push_back({flag, 0, "absent", "present"});
+    ev.push_back({flag, 0, "absent", "present", false});
     return Outcome::Fail("systemd-timesyncd has not synchronised the clock", ev);
   }
 

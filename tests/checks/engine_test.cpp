@@ -48,6 +48,24 @@ TEST(Combine, AllAnyNoneOverEveryMixOfOutcomes) {
   }
 }
 
+// Parts keep their items' verdicts; an item from a part that erred never takes an `any`'s pass.
+TEST(Combine, KeepsEachPartsItemVerdicts) {
+  const std::vector<Outcome> parts = {
+      Outcome::Pass("ok", {{"/a", 0, "a", "a"}}),
+      Outcome::Error("unreadable", {{"/b", 0, "not a certificate", "a certificate"}}),
+      Outcome::Fail("bad", {{"/c", 0, "c", "d"}})};
+  const Outcome any = Combine("any", parts);
+  ASSERT_EQ(any.status, Status::kPass);
+  ASSERT_EQ(any.evidence.size(), 3u);
+  EXPECT_EQ(any.evidence[0].ok, true);
+  EXPECT_EQ(any.evidence[1].ok, false);
+  EXPECT_EQ(any.evidence[2].ok, false);
+  const Outcome all = Combine("all", {parts[0], parts[2]});
+  ASSERT_EQ(all.status, Status::kFail);
+  EXPECT_EQ(all.evidence[0].ok, true);
+  EXPECT_EQ(all.evidence[1].ok, false);
+}
+
 TEST(Combinators, RunRealChecksOnTheFixtures) {
   const char* passwd_ok = R"({type: file, path: /etc/passwd, mode_max: "0644"})";
   const char* shadow_ok = R"({type: file, path: /etc/shadow, mode_max: "0640"})";

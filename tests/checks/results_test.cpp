@@ -303,6 +303,56 @@ TEST(Reports, TextPutsTheSummaryFirstThenFailuresWithEvidenceAndFix) {
   EXPECT_NE(t.find("Features not met in mic-1145"), std::string::npos);
 }
 
+// A failed control with one item meeting its rule and one breaking it, and an erred one whose
+// item was not judged.
+ScanResult MixedScan() {
+  ScanResult r;
+  r.host = "h";
+  r.root = "/";
+  ProfileResult p;
+  p.name = "p";
+  ControlResult failed;
+  failed.id = "T-1";
+  failed.status = Status::kFail;
+  failed.reason = "libvirtd.conf is world-readable";
+  failed.evidence = {{"/etc/libvirt/qemu.conf", 0, "mode 0600", "mode at most 0644", true},
+                     {"/etc/libvirt/libvirtd.conf", 3, "mode 0666", "mode at most 0644", false}};
+  ControlResult erred;
+  erred.id = "T-2";
+  erred.status = Status::kError;
+  erred.reason = "unreadable";
+  erred.evidence = {{"/etc/pki/cert.pem", 0, "not a PEM certificate", "a valid certificate"}};
+  p.controls = {failed, erred};
+  Summarize(p);
+  r.profiles = {p};
+  return r;
+}
+
+TEST(Reports, TextAndJunitMarkEachEvidenceItem) {
+  std::ostringstream text, junit;
+  WriteReport(MixedScan(), ReportFormat::kText, text);
+  WriteReport(MixedScan(), ReportFormat::kJunit, junit);
+  const std::string t = text.str();
+  EXPECT_NE(t.find("      ✓ /etc/libvirt/qemu.conf: mode 0600 (expected mode at most 0644)\n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(
+      t.find("      ✗ /etc/libvirt/libvirtd.conf:3: mode 0666 (expected mode at most 0644)\n"),
+      std::string::npos)
+      << t;
+  // Not judged: no mark.
+  EXPECT_NE(t.find("      /etc/pki/cert.pem: not a PEM certificate"), std::string::npos) << t;
+  const std::string x = junit.str();
+  EXPECT_NE(x.find("\">✓ /etc/libvirt/qemu.conf: mode 0600 (expected mode at most 0644)\n"
+                   "✗ /etc/libvirt/libvirtd.conf:3: mode 0666 (expected mode at most 0644)\n"
+                   "</failure>"),
+            std::string::npos)
+      << x;
+  EXPECT_NE(x.find("\">/etc/pki/cert.pem: not a PEM certificate"), std::string::npos) << x;
+  // On a real scan: the weak host's PermitRootLogin is the violation.
+  EXPECT_NE(Render(ReportFormat::kText).find("✗ /etc/ssh/sshd_config:11: "), std::string::npos);
+}
+
 TEST(Reports, JunitIsWellFormedWithACasePerControl) {
   const std::string x = Render(ReportFormat::kJunit);
   xmlDoc* doc =

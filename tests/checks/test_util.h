@@ -111,4 +111,25 @@ inline void Expect(const std::string& host, Status expected,
   }
 }
 
+/// The verdict of the one evidence item whose source is `text` or whose observed value contains
+/// it; fails the test (and gives nullopt) when no item or several match.
+inline std::optional<bool> ItemOk(const ControlResult& r, const std::string& text) {
+  const Evidence* found = nullptr;
+  for (const auto& e : r.evidence) {
+    if (e.source != text && e.observed.find(text) == std::string::npos) continue;
+    if (found) {
+      ADD_FAILURE() << "several evidence items match '" << text << "'";
+      return std::nullopt;
+    }
+    found = &e;
+  }
+  if (!found) {
+    std::string items;
+    for (const auto& e : r.evidence) items += "\n  " + e.source + ": " + e.observed;
+    ADD_FAILURE() << "no evidence item matches '" << text << "' in:" << items;
+    return std::nullopt;
+  }
+  return found->ok;
+}
+
 }  // namespace egov::checks::testing

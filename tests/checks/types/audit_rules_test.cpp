@@ -64,5 +64,16 @@ TEST(CheckTypes, AuditRulesAcceptTheSyscallFormOfWatches) {
   Expect(host.root(), Status::kPass, {kAll});
 }
 
+// Each event's needs are judged apart: the watch that records stays ok beside the one that does
+// not.
+TEST(CheckTypes, AuditRulesJudgeEachNeed) {
+  HostCopy host;
+  host.Replace("/etc/audit/rules.d/50-egov.rules", "-w /etc/shadow -p wa", "-w /etc/shadow -p r");
+  const ControlResult r = testing::RunOne("{type: audit_rules, events: [accounts]}", host.root());
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "-w /etc/passwd -p wa"), true);
+  EXPECT_EQ(testing::ItemOk(r, "no rule for watch /etc/shadow"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

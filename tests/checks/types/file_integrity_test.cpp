@@ -49,5 +49,17 @@ TEST(CheckTypes, FileIntegrityPresentButNotWatching) {
   }
 }
 
+// The daily run switched off fails that setting alone; AIDE, its database and timer meet theirs.
+TEST(CheckTypes, FileIntegrityJudgesEachPart) {
+  HostCopy host;
+  host.Write("/etc/default/aide", "CRON_DAILY_RUN=no\n");
+  const ControlResult r = testing::RunOne(kCheck, host.root());
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "installed"), true);
+  EXPECT_EQ(testing::ItemOk(r, "/var/lib/aide/aide.db present"), true);
+  EXPECT_EQ(testing::ItemOk(r, "dailyaidecheck.timer enabled"), true);
+  EXPECT_EQ(testing::ItemOk(r, "CRON_DAILY_RUN=no"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

@@ -88,5 +88,16 @@ TEST(CheckTypes, FirewallJudgesIpv6OnlyWhereItIsOnAndLeavesLibvirtsChainsAlone) 
   Expect(libvirt.root(), Status::kFail, {"{type: firewall, hooks: [forward]}"});
 }
 
+// Each chain is judged on its own: input drops by default, output (policy accept) does not.
+TEST(CheckTypes, FirewallJudgesEachChainAndHook) {
+  const ControlResult r =
+      testing::RunOne("{type: firewall, hooks: [input, output]}", testing::Host("hardened"));
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "nftables.service enabled"), true);
+  EXPECT_EQ(testing::ItemOk(r, "input (hook input): policy drop"), true);
+  EXPECT_EQ(testing::ItemOk(r, "output (hook output): policy accept"), false);
+  EXPECT_EQ(testing::ItemOk(r, "no ip6 or inet filter chain on hook output"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

@@ -90,5 +90,18 @@ TEST(HttpCheck, TlsVerifiedWithTheRootsCaAndMinimumVersion) {
   EXPECT_NE(weak.reason.find("server accepts TLS"), std::string::npos) << weak.reason;
 }
 
+// The answer and the protocols refused are judged apart: the answer meets its status, the old
+// TLS version accepted is the violation.
+TEST(HttpCheck, JudgesTheAnswerAndTheOldProtocolsApart) {
+  const auto old_server = Tls(true);
+  const Serving old(*old_server);
+  const auto r = RunOne(
+      Check(old.Url("/healthz", "https"), ", ca_file: /etc/pki/CA/cacert.pem, min_tls: \"1.2\""),
+      Host("hardened"));
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "HTTP 200"), true);
+  EXPECT_EQ(testing::ItemOk(r, " accepted"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

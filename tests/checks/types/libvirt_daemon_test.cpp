@@ -24,5 +24,26 @@ TEST(CheckTypes, LibvirtDaemon) {
             Status::kFail);
 }
 
+// Each setting is judged on its own: a socket open to others fails beside the settings that
+// still demand authentication; a console on every address fails beside one on loopback.
+TEST(CheckTypes, LibvirtDaemonJudgesEachSetting) {
+  testing::HostCopy host;
+  host.Replace("/etc/libvirt/libvirtd.conf", "unix_sock_rw_perms = \"0770\"",
+               "unix_sock_rw_perms = \"0777\"");
+  host.Replace("/etc/libvirt/qemu.conf", "spice_listen = \"127.0.0.1\"",
+               "spice_listen = \"0.0.0.0\"");
+  const ControlResult auth = RunOne("{type: libvirt_daemon, rule: auth}", host.root());
+  ASSERT_EQ(auth.status, Status::kFail) << auth.reason;
+  EXPECT_EQ(testing::ItemOk(auth, "auth_unix_rw = "), true);
+  EXPECT_EQ(testing::ItemOk(auth, "auth_tcp not set"), true);
+  EXPECT_EQ(testing::ItemOk(auth, "unix_sock_rw_perms = "), false);
+  const ControlResult consoles =
+      RunOne("{type: libvirt_daemon, rule: graphics_listen}", host.root());
+  ASSERT_EQ(consoles.status, Status::kFail) << consoles.reason;
+  EXPECT_EQ(testing::ItemOk(consoles, "vnc_listen = "), true);
+  EXPECT_EQ(testing::ItemOk(consoles, "spice_listen = "), false);
+  EXPECT_EQ(testing::ItemOk(consoles, "spice_tls not set"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

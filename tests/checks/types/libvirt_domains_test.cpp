@@ -74,5 +74,13 @@ TEST(CheckTypes, LibvirtDomainsFromALiveConnection) {
             Status::kError);
 }
 
+// Each domain is judged on its own: the confined one meets the rule beside the unconfined one.
+TEST(CheckTypes, LibvirtDomainsJudgesEachDomain) {
+  const ControlResult r = RunOne("{type: libvirt_domains, rule: seclabel}", Host("weak"));
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "dvc-l4-0: seclabel default"), true);
+  EXPECT_EQ(testing::ItemOk(r, "web-l2-0: seclabel none"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

@@ -69,5 +69,16 @@ TEST(CheckTypes, PasswordQualityPresentButNotEnforced) {
   Expect(dropin.root(), Status::kPass, {kCheck});
 }
 
+// Each setting is judged by what it feeds: minlen 14 is too short for a minimum of 16, while the
+// PAM line and minclass meet what they are asked.
+TEST(CheckTypes, PasswordQualityJudgesEachSetting) {
+  const ControlResult r = testing::RunOne(
+      "{type: password_quality, min_length: 16, min_classes: 4}", testing::Host("hardened"));
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "requisite"), true);
+  EXPECT_EQ(testing::ItemOk(r, "minlen = 14"), false);
+  EXPECT_EQ(testing::ItemOk(r, "minclass = 4"), true);
+}
+
 }  // namespace
 }  // namespace egov::checks

@@ -57,5 +57,15 @@ TEST(CheckTypes, SecurityUpdatesPendingOrUnknown) {
   Expect(other_arch.root(), Status::kPass, {kCheck});
 }
 
+// A pending update fails on its own; the list it came from is recent and meets its age limit.
+TEST(CheckTypes, SecurityUpdatesJudgesTheListAndEachPackageApart) {
+  HostCopy pending;
+  pending.Replace(kList, "Version: 1:9.2p1-2+deb12u5", "Version: 1:9.2p1-2+deb12u7");
+  const ControlResult r = testing::RunOne(kCheck, pending.root());
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "security list dated"), true);
+  EXPECT_EQ(testing::ItemOk(r, "1:9.2p1-2+deb12u7 in the security suite"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

@@ -43,5 +43,16 @@ TEST(CheckTypes, SystemdUnitThatWouldNotStartIsNotEnabled) {
          {"{type: systemd_unit, unit: auditd.service, state: not_enabled}"});
 }
 
+// Each unit is judged on its own: the masked one meets `masked`, the one merely not enabled
+// does not.
+TEST(CheckTypes, SystemdUnitJudgesEachUnit) {
+  const ControlResult r = testing::RunOne(
+      "{type: systemd_unit, unit: [ctrl-alt-del.target, debug-shell.service], state: masked}",
+      testing::Host("hardened"));
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "ctrl-alt-del.target masked"), true);
+  EXPECT_EQ(testing::ItemOk(r, "debug-shell.service not enabled"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks

@@ -29,5 +29,17 @@ TEST(CheckTypes, TimeSyncIgnoresDaemonsThatWouldNotRun) {
   Expect(removed.root(), Status::kFail, {"{type: time_sync, state: configured}"});
 }
 
+// The daemon running and the clock synchronised are judged apart: timesyncd runs, but has not
+// left its flag.
+TEST(CheckTypes, TimeSyncJudgesTheDaemonAndTheClockApart) {
+  HostCopy unsynced;
+  unsynced.Remove("/run/systemd/timesync/synchronized");
+  const ControlResult r =
+      testing::RunOne("{type: time_sync, state: synchronized}", unsynced.root());
+  ASSERT_EQ(r.status, Status::kFail) << r.reason;
+  EXPECT_EQ(testing::ItemOk(r, "systemd-timesyncd running"), true);
+  EXPECT_EQ(testing::ItemOk(r, "/run/systemd/timesync/synchronized"), false);
+}
+
 }  // namespace
 }  // namespace egov::checks
