@@ -1,7 +1,10 @@
 #include <atomic>
 #include <future>
+#include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -30,20 +33,63 @@ struct Task {
   std::future<Evaluated> result = done.get_future();
 };
 
-// Pools whose worker hangs in a check that timed out. A thread stuck in a read cannot be
-// cancelled, so the pool is never joined; it is kept reachable until the process ends.
-void Abandon(std::shared_ptr<boost::asio::thread_pool> pool) {
+// The scan's worker threads: a Boost thread pool with one thread of its own, which the others
+// join (attach). Boost 1.74's thread_pool(n) hangs when it cannot start its k-th thread (it
+// joins the threads it made, whose scheduler still has work), and starting a thread fails
+// under scan --memory-limit, where thread stacks count in RLIMIT_DATA; so the pool starts
+// with one thread and runs with fewer workers when the others cannot start.
+class Workers {
+ public:
+  explicit Workers(int n) {
+    for (int i = 1; i < n; ++i) {
+      try {
+        attached_.emplace_back([pool = pool_] { pool->attach(); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
+  }
+  ~Workers() {
+    // Only abandoned pools are destroyed before their work is done; their threads are stuck.
+    for (auto& t : attached_) {
+      if (t.joinable()) t.detach();
+    }
+  }
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+
+  boost::asio::thread_pool& pool() { return *pool_; }
+  /// Waits for every posted task; the attached threads return once the pool has no work.
+  void Join() {
+    pool_->join();
+    for (auto& t : attached_) t.join();
+  }
+
+ private:
+  std::shared_ptr<boost::asio::thread_pool> pool_ = std::make_shared<boost::asio::thread_pool>(1);
+  std::vector<std::thread> attached_;
+};
+
+// Workers of which one hangs in a check that timed out. A thread stuck in a read cannot be
+// cancelled, so they are never joined; they are kept reachable until the process ends.
+void Abandon(std::unique_ptr<Workers> workers) {
   static std::mutex mu;
-  static auto* abandoned = new std::vector<std::shared_ptr<boost::asio::thread_pool>>;
+  static auto* abandoned = new std::vector<std::unique_ptr<Workers>>;
   std::lock_guard lock(mu);
-  abandoned->push_back(std::move(pool));
+  abandoned->push_back(std::move(workers));
 }
 
 void Post(boost::asio::thread_pool& pool, const std::shared_ptr<Task>& task) {
   boost::asio::post(pool, [task] {
     if (task->claimed.exchange(true)) return;
     task->started = Clock::now().time_since_epoch().count();
-    task->done.set_value(task->run());
+    try {
+      task->done.set_value(task->run());
+    } catch (...) {
+      // An allocation that failed even in Evaluate's error path (scan --memory-limit): hand it
+      // to the waiting side, which would otherwise wait out the check's timeout.
+      task->done.set_exception(std::current_exception());
+    }
   });
 }
 
@@ -113,8 +159,8 @@ ScanResult RunScan(const std::vector<CompiledProfilePtr>& profiles, const ScanOp
       slots.push_back({p.get(), &cc, std::move(task)});
     }
   }
-  auto pool = std::make_shared<boost::asio::thread_pool>(std::max(1, options.workers));
-  for (const auto& s : slots) Post(*pool, s.task);
+  auto workers = std::make_unique<Workers>(options.workers);
+  for (const auto& s : slots) Post(workers->pool(), s.task);
 
   std::vector<Evaluated> evaluated(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) {
@@ -135,15 +181,15 @@ ScanResult RunScan(const std::vector<CompiledProfilePtr>& profiles, const ScanOp
       evaluated[i] = {Outcome::Error("timed out after " + Seconds(limit)),
                       std::chrono::duration<double>(limit).count(), true};
       // The worker stays stuck: give the checks not yet started to a fresh pool.
-      Abandon(pool);
-      pool = std::make_shared<boost::asio::thread_pool>(std::max(1, options.workers));
+      Abandon(std::move(workers));
+      workers = std::make_unique<Workers>(options.workers);
       for (size_t j = i + 1; j < slots.size(); ++j) {
-        if (!slots[j].task->claimed) Post(*pool, slots[j].task);
+        if (!slots[j].task->claimed) Post(workers->pool(), slots[j].task);
       }
       break;
     }
   }
-  pool->join();
+  workers->Join();
 
   size_t i = 0;
   for (const auto& p : profiles) {

@@ -160,9 +160,10 @@ void Summary(std::string& h, const ordered_json& r) {
   row("Tính năng 1145 đạt (cộng các nhà cung cấp)", "1145 features passing (all providers)",
       "features", S(s, "features_passed") + " / " + S(s, "features_total"));
   const auto& v = s["verdicts"];
-  row("Hệ thống: đáp ứng / một phần / không / chưa rõ", "Workloads: met / partly / not / unknown",
-      "verdicts",
-      S(v, "met") + " / " + S(v, "partly_met") + " / " + S(v, "not_met") + " / " + S(v, "unknown"));
+  row("Hệ thống: đáp ứng / một phần / không / chưa rõ / không yêu cầu",
+      "Workloads: met / partly / not / unknown / not required", "verdicts",
+      S(v, "met") + " / " + S(v, "partly_met") + " / " + S(v, "not_met") + " / " + S(v, "unknown") +
+          " / " + S(v, "not_required"));
   const auto& c = s["controls"];
   row("Kiểm tra: đạt / không đạt / lỗi / miễn trừ", "Controls: pass / fail / error / waived",
       "controls",

@@ -4,6 +4,7 @@
 
 #include "audit_test_util.h"
 #include "common/loader.h"
+#include "orchestrator/audit/render.h"
 
 namespace egov::orchestrator::audit {
 namespace {
@@ -166,6 +167,8 @@ TEST(AuditVerdictTest, LevelsThePolicyDoesNotRequireArePassedOverNotFailed) {
   }
   EXPECT_EQ(Named(r["workloads"], "hscv")["verdict"], "met");
   EXPECT_EQ(r["summary"]["verdicts"]["not_required"], 2);
+  // The HTML summary counts them too: met / partly / not / unknown / not required.
+  EXPECT_NE(RenderHtml(r, "").find("1 / 0 / 0 / 0 / 2"), std::string::npos);
   // What still keeps the fleet from compliance is the failing controls and the unknown host,
   // not the levels without a requirement.
   EXPECT_EQ(r["summary"]["verdicts"]["unknown"], 0);
