@@ -22,6 +22,7 @@
 #include "common/file_digest.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
+#include "orchestrator/image_download.h"
 #include "orchestrator/parallel.h"
 #include "orchestrator/seed_iso.h"
 
@@ -165,11 +166,17 @@ class ImageFile {
  private:
   void Open() {
     const std::string what = "image " + image_.name + " (" + image_.source + ")";
-    if (image_.source.rfind("https://", 0) == 0) {
-      error_ = what + ": apply uploads images from files; download it and name the file";
-      return;
+    std::string path = image_.source;
+    if (path.rfind("https://", 0) == 0) {
+      try {
+        path = DownloadImage(path, image_.sha256, DefaultDownloadOptions());
+      } catch (const std::exception& e) {
+        error_ = what + ": " + e.what();
+        return;
+      }
     }
-    fd_ = ::open(image_.source.c_str(), O_RDONLY | O_CLOEXEC);
+    // A downloaded file is hashed again here: what is uploaded is what this descriptor holds.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
     if (fd_ < 0 || ::fstat(fd_, &st) != 0) {
       error_ = what + ": " + std::strerror(errno);

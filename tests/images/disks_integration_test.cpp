@@ -1,8 +1,9 @@
 // Replicas with disks on a real libvirtd running QEMU (TCG), through egovctl: the base image
 // uploaded over TCP and checked, the root disk an overlay of it at resources.disk (qemu-img
 // info --backing-chain), the seed read back with xorriso, nothing left after destroy; an upload
-// cut short by SIGKILL is sent again by the next apply; a wrong sha256 fails with both digests and
-// uploads nothing. Label integration; skipped unless root.
+// cut short by SIGKILL is sent again by the next apply; a wrong sha256 fails with both digests
+// and uploads nothing; an https:// image is downloaded, checked, then uploaded. Label
+// integration; skipped unless root.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -23,6 +24,7 @@
 #include "tests/support/libvirtd.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
+#include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
@@ -70,7 +72,8 @@ class RealDisks : public ::testing::Test {
     daemon_.reset();
   }
 
-  void WriteInventory(const std::string& sha, const std::string& format = "qcow2") {
+  void WriteInventory(const std::string& sha, const std::string& format = "qcow2",
+                      const std::string& source = "") {
     dir_.Write("user-data.yaml", kUserData);  // outside in/: every YAML file there is input
     dir_.Write("in/fleet.yaml",
                "kind: Provider\nname: lab\ndisplay_name: Lab\n"
@@ -83,7 +86,7 @@ class RealDisks : public ::testing::Test {
                    format +
                    "\n"
                    "source: " +
-                   image_.string() + "\nsha256: " + sha +
+                   (source.empty() ? image_.string() : source) + "\nsha256: " + sha +
                    "\n---\nkind: Workload\nname: app\nagency: Lab\nsystem: App\n"
                    "security_level: 1\nresources: {vcpus: 1, memory: 64Mi, disk: 1Gi}\n"
                    "image: base\ncloud_init:\n  ssh_authorized_keys: [\"" +
@@ -226,6 +229,49 @@ TEST_F(RealDisks, ABaseCutShortBySigkillIsSentAgainByTheNextApply) {
   EXPECT_EQ(chain[1]["format"], "raw");
   EXPECT_EQ(chain[1]["virtual-size"], 256ULL << 20);
   EXPECT_EQ(Run({"plan"}).code, 0);  // converged
+}
+
+// An image given by https:// URL (a loopback server with a certificate of the test's own CA,
+// trusted through EGOV_IMAGE_CACERT): a download with another digest fails with both and sends
+// nothing; the right one is cached, then uploaded.
+TEST_F(RealDisks, AnHttpsImageIsDownloadedCheckedThenUploaded) {
+  egov::testing::MakeCertificates(dir_.path());
+  httplib::SSLServer server((dir_ / "server.pem").c_str(), (dir_ / "server.key").c_str());
+  const std::string bytes = ReadFile(image_);
+  server.Get("/base.qcow2", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(bytes, "application/octet-stream");
+  });
+  egov::testing::Serving serving(server);
+  const fs::path cache = dir_ / "cache";
+  ::setenv("XDG_CACHE_HOME", cache.c_str(), 1);
+  ::setenv("EGOV_IMAGE_CACERT", (dir_ / "ca.pem").c_str(), 1);
+  struct Unset {
+    ~Unset() {
+      ::unsetenv("XDG_CACHE_HOME");
+      ::unsetenv("EGOV_IMAGE_CACERT");
+    }
+  } unset;
+  const std::string url = serving.Url("/base.qcow2", "https");
+
+  const std::string wrong(64, 'b');
+  WriteInventory(wrong, "qcow2", url);
+  const CliRun bad = Run({"apply"});
+  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("image base (" + url + "): the download's sha256 is " + sha_ +
+                         ", expected " + wrong),
+            std::string::npos)
+      << bad.out;
+  EXPECT_TRUE(fs::is_empty(dir_ / "pools" / "egov-images"));
+  EXPECT_TRUE(fs::is_empty(cache / "egov-cloud" / "images"));
+
+  WriteInventory(sha_, "qcow2", url);
+  const CliRun apply = Run({"apply"});
+  ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
+  const std::string base = VolumePath("egov-images", "base-" + sha_.substr(0, 8));
+  ASSERT_FALSE(base.empty());
+  EXPECT_EQ(Sha256OfFile(base), sha_);
+  EXPECT_EQ(Sha256OfFile((cache / "egov-cloud" / "images" / sha_).string()), sha_);
+  EXPECT_NE(conn_->LookupDomainByUuid(ReplicaUuid("app", 0)), nullptr);
 }
 
 TEST_F(RealDisks, AWrongDigestFailsWithBothDigestsAndUploadsNothing) {
