@@ -432,7 +432,8 @@ class Applier {
             Mib(double(sent) / seconds()) + "/s");
       });
     } catch (...) {
-      // A partial base would pass for the image on the next run.
+      // Without its marker it would not pass for the image; deleted now all the same, so the
+      // next run need not.
       try {
         libvirt::DeleteVolume(vol.get());
       } catch (const std::exception&) {

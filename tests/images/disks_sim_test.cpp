@@ -167,6 +167,9 @@ TEST_F(SimDisks, ABaseWithoutItsMarkerIsMadeAgainNotReused) {
   EXPECT_EQ(list.code, 0) << list.err;
   EXPECT_EQ(Count(list.out, "INCOMPLETE (an upload that did not finish)"), 2u) << list.out;
   EXPECT_EQ(Count(list.out, kMarker), 0u) << list.out;  // markers are not listed as images
+  const CliRun plan = Run({"plan"});
+  EXPECT_EQ(Count(plan.out, "has base image " + kBase + " without its completion marker"), 2u)
+      << plan.out;
 
   const CliRun apply = Run({"apply"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
