@@ -80,17 +80,17 @@ void ReplaceFileKeepingPrevious(const std::string& path, std::string_view bytes,
   if (ec) throw std::runtime_error("cannot replace " + path + ": " + ec.message());
 }
 
-void CreateDirectories(const std::string& path) {
+void CreateDirectories(const std::string& path, mode_t mode) {
   std::error_code ec;
   std::filesystem::path partial;
   for (const auto& part : std::filesystem::path(path)) {
     partial /= part;
     if (std::filesystem::is_directory(partial, ec)) continue;
-    if (::mkdir(partial.c_str(), kDirectoryMode) != 0 && errno != EEXIST) {
+    if (::mkdir(partial.c_str(), mode) != 0 && errno != EEXIST) {
       throw std::runtime_error("cannot create directory " + partial.string() + ": " +
                                std::strerror(errno));
     }
-    ::chmod(partial.c_str(), kDirectoryMode);  // mkdir's mode is subject to the umask
+    ::chmod(partial.c_str(), mode);  // mkdir's mode is subject to the umask
   }
 }
 

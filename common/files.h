@@ -38,8 +38,8 @@ void WriteFileAtomically(const std::string& path, std::string_view bytes,
 void ReplaceFileKeepingPrevious(const std::string& path, std::string_view bytes,
                                 mode_t mode = kStateMode);
 
-/// Creates `path` and its missing parents with kDirectoryMode (not subject to the umask); a
+/// Creates `path` and its missing parents with `mode` (not subject to the umask); a
 /// directory that exists is left as it is. Throws std::runtime_error naming the directory.
-void CreateDirectories(const std::string& path);
+void CreateDirectories(const std::string& path, mode_t mode = kDirectoryMode);
 
 }  // namespace egov

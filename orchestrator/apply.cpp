@@ -22,6 +22,7 @@
 #include "common/file_digest.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
+#include "orchestrator/image_download.h"
 #include "orchestrator/parallel.h"
 #include "orchestrator/seed_iso.h"
 
@@ -165,11 +166,17 @@ class ImageFile {
  private:
   void Open() {
     const std::string what = "image " + image_.name + " (" + image_.source + ")";
-    if (image_.source.rfind("https://", 0) == 0) {
-      error_ = what + ": apply uploads images from files; download it and name the file";
-      return;
+    std::string path = image_.source;
+    if (path.rfind("https://", 0) == 0) {
+      try {
+        path = DownloadImage(path, image_.sha256, DefaultDownloadOptions());
+      } catch (const std::exception& e) {
+        error_ = what + ": " + e.what();
+        return;
+      }
     }
-    fd_ = ::open(image_.source.c_str(), O_RDONLY | O_CLOEXEC);
+    // A downloaded file is hashed again here: what is uploaded is what this descriptor holds.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
     if (fd_ < 0 || ::fstat(fd_, &st) != 0) {
       error_ = what + ": " + std::strerror(errno);
@@ -370,13 +377,15 @@ class Applier {
     }
   }
 
+  // A base counts only with its marker (BaseMarkerName), made after the upload finished: one
+  // without it is what an upload cut short (egovctl killed) left, and is sent again.
   std::string ProvidedBasePath(HostWork& w, const Disks& d) {
     const libvirt::Connection& c = *w.session->conn;
     libvirt::PoolPtr pool = c.LookupStoragePool(kImagesPool);
     if (!pool) throw std::runtime_error(std::string("storage pool ") + kImagesPool + " is gone");
-    if (libvirt::VolumePtr vol = libvirt::LookupVolume(pool.get(), d.base)) {
-      return libvirt::GetVolume(vol.get()).path;
-    }
+    libvirt::VolumePtr found = libvirt::LookupVolume(pool.get(), d.base);
+    libvirt::VolumePtr marker = libvirt::LookupVolume(pool.get(), BaseMarkerName(d.base));
+    if (found && marker) return libvirt::GetVolume(found.get()).path;
     auto file = images_.find(d.image);
     if (file == images_.end())
       throw std::runtime_error("image " + d.image + " is not among the inputs");
@@ -390,11 +399,22 @@ class Applier {
     v.name = d.base;
     v.format = d.format;
     w.touched = true;
-    if (InProcess(*w.session)) {
-      v.capacity = image.min_disk;
-      return libvirt::GetVolume(libvirt::CreateVolume(pool.get(), BuildVolumeXml(v)).get()).path;
+    const bool simulated = InProcess(*w.session);
+    const auto [fd, size] = simulated ? std::pair<int, uint64_t>{-1, 0} : file->second->Checked();
+    // A marker without its base (removed by hand) must not vouch for the upload that follows.
+    if (marker) libvirt::DeleteVolume(marker.get());
+    if (found) {
+      Say("  " + d.base + " on " + w.name +
+          " has no completion marker (an upload that did not finish): deleting it and sending "
+          "it again");
+      libvirt::DeleteVolume(found.get());
     }
-    const auto [fd, size] = file->second->Checked();
+    if (simulated) {
+      v.capacity = image.min_disk;
+      libvirt::VolumePtr vol = libvirt::CreateVolume(pool.get(), BuildVolumeXml(v));
+      MarkComplete(pool.get(), d.base);
+      return libvirt::GetVolume(vol.get()).path;
+    }
     v.format = "raw";  // the bytes go as they are; libvirt reads the image's own header after
     v.capacity = size;
     libvirt::VolumePtr vol = libvirt::CreateVolume(pool.get(), BuildVolumeXml(v));
@@ -412,16 +432,26 @@ class Applier {
             Mib(double(sent) / seconds()) + "/s");
       });
     } catch (...) {
-      // A partial base would pass for the image on the next run.
+      // Without its marker it would not pass for the image; deleted now all the same, so the
+      // next run need not.
       try {
         libvirt::DeleteVolume(vol.get());
       } catch (const std::exception&) {
       }
       throw;
     }
+    // virStreamFinish returned: libvirt has the whole file. Only now may the base count.
+    MarkComplete(pool.get(), d.base);
     Say(what + Mib(double(size)) + " in " + std::to_string(seconds()).substr(0, 4) + " s, " +
         Mib(double(size) / seconds()) + "/s");
     return libvirt::GetVolume(vol.get()).path;
+  }
+
+  static void MarkComplete(virStoragePoolPtr pool, const std::string& base) {
+    StorageVolume marker;
+    marker.name = BaseMarkerName(base);
+    marker.format = "raw";
+    libvirt::CreateVolume(pool, BuildVolumeXml(marker));
   }
 
   void Say(const std::string& line) {

@@ -12,8 +12,9 @@
 
 // Carries out a plan on the hosts: in parallel across hosts, a bounded number of calls per
 // host, every step journaled (pending before it runs, then done or failed). Each host first gets
-// the networks, pools and base images its steps need (an image is checked against its sha256
-// once, then uploaded to every host that lacks it). Creates, replaces and starts run first on
+// the networks, pools and base images its steps need (an image is downloaded first when its
+// source is an https:// URL, checked against its sha256 once, then uploaded to every host that
+// lacks it). Creates, replaces and starts run first on
 // every host; deletions run after them, so a moved replica is up on its new host before the old
 // one goes. Steps are idempotent (stable UUIDs, "already running" is
 // success), so a run killed at any moment and run again converges.

@@ -1,6 +1,6 @@
 // egovctl images list | prune: the base images on each host, and the removal of those no root
 // disk uses any more (never implicit: apply keeps them, so a rollback to the previous image does
-// not upload it again).
+// not upload it again), with their completion markers, and of incomplete ones.
 #include <ostream>
 
 #include "common/command_line.h"
@@ -17,12 +17,17 @@ namespace po = boost::program_options;
 namespace egov::orchestrator {
 namespace {
 
-// Deletes `image` from its host; the error, or "" when it went.
+// Deletes `image` from its host, its marker first: a prune cut short leaves a base without
+// marker, which never passes for whole. The error, or "" when it went.
 std::string Prune(const HostSession& host, const HostImage& image) {
   try {
     libvirt::PoolPtr pool = host.conn->LookupStoragePool(kImagesPool);
-    libvirt::VolumePtr vol = pool ? libvirt::LookupVolume(pool.get(), image.volume.name) : nullptr;
-    if (vol) libvirt::DeleteVolume(vol.get());
+    if (!pool) return {};
+    for (const std::string& name : {BaseMarkerName(image.volume.name), image.volume.name}) {
+      if (libvirt::VolumePtr vol = libvirt::LookupVolume(pool.get(), name)) {
+        libvirt::DeleteVolume(vol.get());
+      }
+    }
     return {};
   } catch (const std::exception& e) {
     return e.what();
@@ -83,7 +88,9 @@ int CmdImages(const std::vector<std::string>& args, CommandIo io) {
     io.out << ToJson(images).dump(2) << "\n";
   } else if (sub == "prune") {
     for (const auto& i : images)
-      io.out << "removed " << i.volume.name << " from " << i.host << "\n";
+      io.out << "removed " << i.volume.name
+             << (i.state == BaseState::kComplete ? "" : std::string(" (") + ToString(i.state) + ")")
+             << " from " << i.host << "\n";
     io.out << images.size() << " unused base image(s) removed.\n";
   } else {
     PrintHostImages(images, io.out);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "common/digest.h"
 #include "common/loader.h"
@@ -13,6 +14,8 @@ namespace egov::orchestrator {
 namespace {
 
 int SpreadRank(Spread s) { return static_cast<int>(s); }
+
+constexpr std::string_view kMarkerSuffix = ".complete";
 
 }  // namespace
 
@@ -113,6 +116,13 @@ std::string SeparationName(const std::string& workload) { return "egov-" + workl
 
 std::string BaseVolumeName(const Image& image) {
   return image.name + "-" + image.sha256.substr(0, 8);
+}
+
+std::string BaseMarkerName(const std::string& base) { return base + std::string(kMarkerSuffix); }
+
+std::string MarkedBase(const std::string& volume) {
+  if (!volume.ends_with(kMarkerSuffix) || volume.size() == kMarkerSuffix.size()) return "";
+  return volume.substr(0, volume.size() - kMarkerSuffix.size());
 }
 
 std::string RootVolumeName(const std::string& domain) { return domain + "-root"; }

@@ -52,6 +52,16 @@ inline constexpr const char* kImagesPool = "egov-images";
 /// release under the same name is a new volume and the old one stays until pruned.
 std::string BaseVolumeName(const Image& image);
 
+/// The marker volume that says base volume `base` is whole: `<base>.complete`, an empty volume
+/// in egov-images made only after the upload finished and libvirt confirmed it. libvirt cannot
+/// rename a volume, so a base cannot appear under its name only once complete; a base without
+/// its marker is a cut-short upload (egovctl killed mid-stream) and is never used. Base names
+/// are DNS labels plus `-<hex>`, so no base ends in `.complete`.
+std::string BaseMarkerName(const std::string& base);
+
+/// The base a marker volume of egov-images vouches for, or "" when `volume` is no marker.
+std::string MarkedBase(const std::string& volume);
+
 /// A replica's writable root disk (a qcow2 overlay of the base) and its cloud-init seed, both
 /// in its workload's pool: `<domain>-root`, `<domain>-seed`.
 std::string RootVolumeName(const std::string& domain);

@@ -8,6 +8,7 @@
 #include "common/units.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
+#include "orchestrator/images.h"
 #include "orchestrator/parallel.h"
 
 namespace egov::orchestrator {
@@ -325,8 +326,18 @@ void AddDeletions(const PlanningModel& m, const PlacementResult& placement,
   }
 }
 
-// Hosts that cannot be read, and the domains egovctl leaves alone.
+// Hosts that cannot be read, the domains egovctl leaves alone, and base images an upload cut
+// short left (apply sends such a base again when a step of it needs the base).
 void AddHostNotes(const std::vector<ObservedHost>& hosts, Plan& plan) {
+  for (const HostImage& i : ListHostImages(hosts)) {
+    if (i.state != BaseState::kIncomplete) continue;
+    plan.notes.push_back(i.host + " has base image " + i.volume.name +
+                         " without its completion marker (an upload that did not finish): " +
+                         (i.users.empty() ? "apply sends it again when a replica needs it"
+                                          : "it backs " + std::to_string(i.users.size()) +
+                                                " root disk(s); apply sends it again when a "
+                                                "replica on it is created or replaced"));
+  }
   for (const auto& h : hosts) {
     if (!h.reachable) {
       plan.unreachable[h.ref.host->name] = h.error;

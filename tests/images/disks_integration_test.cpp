@@ -1,10 +1,18 @@
 // Replicas with disks on a real libvirtd running QEMU (TCG), through egovctl: the base image
 // uploaded over TCP and checked, the root disk an overlay of it at resources.disk (qemu-img
-// info --backing-chain), the seed read back with xorriso, nothing left after destroy; a wrong
-// sha256 fails with both digests and uploads nothing. Label integration; skipped unless root.
+// info --backing-chain), the seed read back with xorriso, nothing left after destroy; an upload
+// cut short by SIGKILL is sent again by the next apply; a wrong sha256 fails with both digests
+// and uploads nothing; an https:// image is downloaded, checked, then uploaded. Label
+// integration; skipped unless root.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +24,7 @@
 #include "tests/support/libvirtd.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
+#include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
@@ -63,7 +72,8 @@ class RealDisks : public ::testing::Test {
     daemon_.reset();
   }
 
-  void WriteInventory(const std::string& sha) {
+  void WriteInventory(const std::string& sha, const std::string& format = "qcow2",
+                      const std::string& source = "") {
     dir_.Write("user-data.yaml", kUserData);  // outside in/: every YAML file there is input
     dir_.Write("in/fleet.yaml",
                "kind: Provider\nname: lab\ndisplay_name: Lab\n"
@@ -72,9 +82,11 @@ class RealDisks : public ::testing::Test {
                "  - name: z1\n    hosts:\n      - {name: host-a, uri: \"" +
                    daemon_->TcpUri() +
                    "\", capacity: {vcpus: 8, memory: 4Gi, disk: 10Gi}}\n"
-                   "---\nkind: Image\nname: base\ndisplay_name: Base\nformat: qcow2\n"
+                   "---\nkind: Image\nname: base\ndisplay_name: Base\nformat: " +
+                   format +
+                   "\n"
                    "source: " +
-                   image_.string() + "\nsha256: " + sha +
+                   (source.empty() ? image_.string() : source) + "\nsha256: " + sha +
                    "\n---\nkind: Workload\nname: app\nagency: Lab\nsystem: App\n"
                    "security_level: 1\nresources: {vcpus: 1, memory: 64Mi, disk: 1Gi}\n"
                    "image: base\ncloud_init:\n  ssh_authorized_keys: [\"" +
@@ -153,6 +165,113 @@ TEST_F(RealDisks, TheRootDiskIsAnOverlayOfTheUploadedImageAndTheSeedReadsBack) {
   const CliRun prune = Run({"images", "prune"});
   EXPECT_EQ(prune.code, 0) << prune.out << prune.err;
   EXPECT_FALSE(fs::exists(base));
+}
+
+// egovctl killed (SIGKILL) while it streams the base leaves a partial volume on the host; the
+// next apply must send the image again rather than back the root disk onto the partial one.
+TEST_F(RealDisks, ABaseCutShortBySigkillIsSentAgainByTheNextApply) {
+  // Pseudo-random bytes, so that no prefix of the image (the zeros of a sparse volume after it)
+  // has its digest, and 256 MiB, so that the stream lasts long enough to be cut.
+  image_ = dir_ / "big.raw";
+  {
+    std::mt19937_64 random(18);
+    std::vector<uint64_t> chunk(1 << 17);  // 1 MiB
+    std::ofstream out(image_, std::ios::binary);
+    for (int mib = 0; mib < 256; ++mib) {
+      for (auto& word : chunk) word = random();
+      out.write(reinterpret_cast<const char*>(chunk.data()), std::streamsize(chunk.size() * 8));
+    }
+  }
+  const std::string sha = Sha256OfFile(image_.string());
+  WriteInventory(sha, "raw");
+  const std::string base = "base-" + sha.substr(0, 8);
+  const fs::path partial = dir_ / "pools" / "egov-images" / base;
+  std::string head(4096, '\0');
+  std::ifstream(image_, std::ios::binary).read(head.data(), std::streamsize(head.size()));
+
+  egov::testing::Child apply({EGOVCTL_PATH, "apply", "-q", "-f", (dir_ / "in").string(),
+                              "--journal", (dir_ / "journal.db").string()},
+                             dir_ / "killed.log");
+  ASSERT_TRUE(apply.running());
+  // Kill it as soon as the host's volume holds the image's first bytes: mid-stream.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string got(head.size(), '\0');
+    std::ifstream(partial, std::ios::binary).read(got.data(), std::streamsize(got.size()));
+    if (got == head) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ::kill(apply.pid(), SIGKILL);
+  ASSERT_EQ(apply.Wait(), 128 + SIGKILL) << ReadFile(dir_ / "killed.log");
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // libvirtd ends the orphaned stream
+  ASSERT_FALSE(VolumePath("egov-images", base).empty()) << "the kill left no volume";
+  ASSERT_TRUE(VolumePath("egov-images", base + ".complete").empty())
+      << "the upload finished before the kill";
+  ASSERT_NE(Sha256OfFile(partial.string()), sha) << "the volume is whole";
+
+  const CliRun again = Run({"apply"});
+  ASSERT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find(base + " on host-a has no completion marker"), std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("upload " + base + " to host-a: "), std::string::npos) << again.out;
+  const std::string path = VolumePath("egov-images", base);
+  ASSERT_FALSE(path.empty());
+  EXPECT_EQ(Sha256OfFile(path), sha);
+  EXPECT_FALSE(VolumePath("egov-images", base + ".complete").empty());
+  const std::string root = VolumePath("egov-app", "app-0-root");
+  ASSERT_FALSE(root.empty());
+  const CliRun info =
+      RunProcess({"qemu-img", "info", "--force-share", "--output=json", "--backing-chain", root});
+  ASSERT_EQ(info.code, 0) << info.err;
+  const auto chain = nlohmann::json::parse(info.out);
+  ASSERT_EQ(chain.size(), 2u) << info.out;
+  EXPECT_EQ(chain[0]["full-backing-filename"], path);
+  EXPECT_EQ(chain[1]["format"], "raw");
+  EXPECT_EQ(chain[1]["virtual-size"], 256ULL << 20);
+  EXPECT_EQ(Run({"plan"}).code, 0);  // converged
+}
+
+// An image given by https:// URL (a loopback server with a certificate of the test's own CA,
+// trusted through EGOV_IMAGE_CACERT): a download with another digest fails with both and sends
+// nothing; the right one is cached, then uploaded.
+TEST_F(RealDisks, AnHttpsImageIsDownloadedCheckedThenUploaded) {
+  egov::testing::MakeCertificates(dir_.path());
+  httplib::SSLServer server((dir_ / "server.pem").c_str(), (dir_ / "server.key").c_str());
+  const std::string bytes = ReadFile(image_);
+  server.Get("/base.qcow2", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(bytes, "application/octet-stream");
+  });
+  egov::testing::Serving serving(server);
+  const fs::path cache = dir_ / "cache";
+  ::setenv("XDG_CACHE_HOME", cache.c_str(), 1);
+  ::setenv("EGOV_IMAGE_CACERT", (dir_ / "ca.pem").c_str(), 1);
+  struct Unset {
+    ~Unset() {
+      ::unsetenv("XDG_CACHE_HOME");
+      ::unsetenv("EGOV_IMAGE_CACERT");
+    }
+  } unset;
+  const std::string url = serving.Url("/base.qcow2", "https");
+
+  const std::string wrong(64, 'b');
+  WriteInventory(wrong, "qcow2", url);
+  const CliRun bad = Run({"apply"});
+  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("image base (" + url + "): the download's sha256 is " + sha_ +
+                         ", expected " + wrong),
+            std::string::npos)
+      << bad.out;
+  EXPECT_TRUE(fs::is_empty(dir_ / "pools" / "egov-images"));
+  EXPECT_TRUE(fs::is_empty(cache / "egov-cloud" / "images"));
+
+  WriteInventory(sha_, "qcow2", url);
+  const CliRun apply = Run({"apply"});
+  ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
+  const std::string base = VolumePath("egov-images", "base-" + sha_.substr(0, 8));
+  ASSERT_FALSE(base.empty());
+  EXPECT_EQ(Sha256OfFile(base), sha_);
+  EXPECT_EQ(Sha256OfFile((cache / "egov-cloud" / "images" / sha_).string()), sha_);
+  EXPECT_NE(conn_->LookupDomainByUuid(ReplicaUuid("app", 0)), nullptr);
 }
 
 TEST_F(RealDisks, AWrongDigestFailsWithBothDigestsAndUploadsNothing) {

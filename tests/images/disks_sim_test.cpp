@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "common/libvirt.h"
 #include "tests/images/sample_image.h"
@@ -129,9 +130,86 @@ class SimDisks : public ::testing::Test {
     return roots;
   }
 
+  // Edits `host`'s file as a cut-short run would have left it: the <volume> element named
+  // `name` removed, or with `capacity` bytes when one is given.
+  void EditVolume(const std::string& host, const std::string& name,
+                  std::optional<uint64_t> capacity) {
+    const fs::path file = fs::path(sim_) / (host + ".xml");
+    std::string xml = egov::testing::ReadFile(file);
+    const size_t at = xml.find("<volume>\n  <name>" + name + "</name>");
+    ASSERT_NE(at, std::string::npos) << xml;
+    const size_t end = xml.find("</volume>\n", at) + 10;
+    if (!capacity) {
+      xml.erase(at, end - at);
+    } else {
+      const size_t from = xml.find("<capacity unit='bytes'>", at) + 23;
+      xml.replace(from, xml.find('<', from) - from, std::to_string(*capacity));
+    }
+    egov::testing::WriteFile(file, xml);
+  }
+
   egov::testing::TempDir dir_;
   std::string sim_;
 };
+
+const std::string kBase = "debian-12-f300a54f";
+const std::string kMarker = "debian-12-f300a54f.complete";
+
+TEST_F(SimDisks, ABaseWithoutItsMarkerIsMadeAgainNotReused) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"destroy", "--all", "-q"}).code, 0);
+  // What an upload killed midway leaves: the base at the wrong size, no marker.
+  for (const std::string h : {"h1", "h2"}) {
+    EditVolume(h, kMarker, std::nullopt);
+    EditVolume(h, kBase, 4096);
+  }
+  const CliRun list = Run({"images", "list"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(Count(list.out, "INCOMPLETE (an upload that did not finish)"), 2u) << list.out;
+  EXPECT_EQ(Count(list.out, kMarker), 0u) << list.out;  // markers are not listed as images
+  const CliRun plan = Run({"plan"});
+  EXPECT_EQ(Count(plan.out, "has base image " + kBase + " without its completion marker"), 2u)
+      << plan.out;
+
+  const CliRun apply = Run({"apply"});
+  ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
+  for (const std::string h : {"h1", "h2"}) {
+    EXPECT_NE(apply.out.find(kBase + " on " + h + " has no completion marker"), std::string::npos)
+        << apply.out;
+    auto c = libvirt::Connection::Open(Uri(h));
+    libvirt::PoolPtr images = c->LookupStoragePool("egov-images");
+    ASSERT_NE(images, nullptr);
+    libvirt::VolumePtr base = libvirt::LookupVolume(images.get(), kBase);
+    ASSERT_NE(base, nullptr) << h;
+    EXPECT_EQ(libvirt::GetVolume(base.get()).capacity, 3ULL << 30) << h;  // made anew
+    EXPECT_NE(libvirt::LookupVolume(images.get(), kMarker), nullptr) << h;
+  }
+  EXPECT_EQ(CheckReplicaDisks("h1").size() + CheckReplicaDisks("h2").size(), 2u);
+  const CliRun listed = Run({"images", "list", "--format", "json"});
+  EXPECT_EQ(Count(listed.out, "\"state\": \"complete\""), 2u) << listed.out;
+}
+
+TEST_F(SimDisks, PruneRemovesIncompleteBasesAndLoneMarkers) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"destroy", "--all", "-q"}).code, 0);
+  EditVolume("h1", kMarker, std::nullopt);  // a base without marker
+  EditVolume("h2", kBase, std::nullopt);    // a marker without base
+  const CliRun list = Run({"images", "list", "--format", "json"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_NE(list.out.find("\"state\": \"incomplete\""), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("\"state\": \"marker-only\""), std::string::npos) << list.out;
+
+  const CliRun prune = Run({"images", "prune"});
+  EXPECT_EQ(prune.code, 0) << prune.out << prune.err;
+  EXPECT_NE(prune.out.find("removed " + kBase + " (incomplete) from h1"), std::string::npos)
+      << prune.out;
+  EXPECT_NE(prune.out.find("removed " + kBase + " (marker-only) from h2"), std::string::npos)
+      << prune.out;
+  for (const std::string h : {"h1", "h2"}) {
+    auto c = libvirt::Connection::Open(Uri(h));
+    EXPECT_TRUE(libvirt::ListVolumes(c->LookupStoragePool("egov-images").get()).empty()) << h;
+  }
+}
 
 TEST_F(SimDisks, EveryReplicaHasOneWritableDiskOnTheImageAndASeedUntilDestroyed) {
   const CliRun apply = Run({"apply", "-q"});
@@ -163,8 +241,10 @@ TEST_F(SimDisks, EveryReplicaHasOneWritableDiskOnTheImageAndASeedUntilDestroyed)
     auto c = libvirt::Connection::Open(Uri(h));
     EXPECT_EQ(c->LookupStoragePool("egov-portal"), nullptr) << h;
     libvirt::PoolPtr images = c->LookupStoragePool("egov-images");
-    ASSERT_NE(images, nullptr) << h;  // base images stay until pruned
-    EXPECT_EQ(libvirt::ListVolumes(images.get()).size(), 1u) << h;
+    ASSERT_NE(images, nullptr) << h;  // base images stay until pruned, with their markers
+    EXPECT_NE(libvirt::LookupVolume(images.get(), "debian-12-f300a54f"), nullptr) << h;
+    EXPECT_NE(libvirt::LookupVolume(images.get(), "debian-12-f300a54f.complete"), nullptr) << h;
+    EXPECT_EQ(libvirt::ListVolumes(images.get()).size(), 2u) << h;
   }
   const CliRun prune = Run({"images", "prune"});
   EXPECT_EQ(prune.code, 0) << prune.out << prune.err;

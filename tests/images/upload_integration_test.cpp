@@ -1,51 +1,40 @@
 // Uploading a base image into a storage volume of a real libvirtd over TCP (a private one,
-// scripts/libvirtd-sandbox), then a qcow2 overlay on it, checked with qemu-img. Label
+// tests/support's Libvirtd), then a qcow2 overlay on it, checked with qemu-img. Label
 // integration; skipped unless root.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "common/file_digest.h"
 #include "common/libvirt.h"
+#include "tests/support/libvirtd.h"
 #include "tests/support/ports.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace egov::libvirt {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Sh(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen(cmd.c_str(), "r")) {
-    char buf[4096];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    ::pclose(p);
-  }
-  return out;
-}
+using egov::testing::CliRun;
+using egov::testing::RunProcess;
 
 class Upload : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() { skip_ = egov::testing::Libvirtd::Unavailable(); }
+
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to start a private libvirtd";
-    dir_ = fs::temp_directory_path() /
-           ("egov-upload-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    if (!skip_.empty()) GTEST_SKIP() << skip_;
     fs::create_directories(dir_ / "pool");
-    const int port = egov::testing::FreePort();
-    const std::string out = Sh(std::string(EGOV_SOURCE_DIR) + "/scripts/libvirtd-sandbox start " +
-                               (dir_ / "daemon").string() + " " + std::to_string(port));
-    pid_ = std::atoi(out.c_str());
-    ASSERT_GT(pid_, 0) << out;
-    conn_ = Connection::Open("qemu+tcp://127.0.0.1:" + std::to_string(port) + "/system");
+    daemon_ = std::make_unique<egov::testing::Libvirtd>(dir_ / "daemon", egov::testing::FreePort());
+    ASSERT_TRUE(daemon_->Start());
+    conn_ = Connection::Open(daemon_->TcpUri());
     pool_ = conn_->DefineStoragePool("<pool type='dir'><name>egov-images</name><target><path>" +
                                      (dir_ / "pool").string() + "</path></target></pool>");
     StartStoragePool(pool_.get());
@@ -54,11 +43,7 @@ class Upload : public ::testing::Test {
   void TearDown() override {
     pool_.reset();
     conn_.reset();
-    if (pid_ > 0) {
-      Sh(std::string(EGOV_SOURCE_DIR) + "/scripts/libvirtd-sandbox stop " +
-         (dir_ / "daemon").string());
-    }
-    fs::remove_all(dir_);
+    daemon_.reset();
   }
 
   // A qcow2 base image made with qemu-img, with some data in it.
@@ -70,12 +55,15 @@ class Upload : public ::testing::Test {
     }
     fs::resize_file(raw, 64 << 20);
     const fs::path image = dir_ / "base.qcow2";
-    Sh("qemu-img convert -q -f raw -O qcow2 " + raw.string() + " " + image.string());
+    const CliRun made =
+        RunProcess({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, image});
+    EXPECT_EQ(made.code, 0) << made.err;
     return image;
   }
 
-  fs::path dir_;
-  int pid_ = 0;
+  static inline std::string skip_;
+  egov::testing::TempDir dir_;
+  std::unique_ptr<egov::testing::Libvirtd> daemon_;
   std::unique_ptr<Connection> conn_;
   PoolPtr pool_;
 };
@@ -113,8 +101,9 @@ TEST_F(Upload, SendsTheFileByteForByteAndAnOverlayBacksOntoIt) {
   const StorageVolume r = GetVolume(root.get());
   EXPECT_EQ(r.capacity, 1ULL << 30);
   EXPECT_EQ(r.backing_path, uploaded.path);
-  const auto chain =
-      nlohmann::json::parse(Sh("qemu-img info --output=json --backing-chain " + r.path + " 2>&1"));
+  const CliRun info = RunProcess({"qemu-img", "info", "--output=json", "--backing-chain", r.path});
+  ASSERT_EQ(info.code, 0) << info.err;
+  const auto chain = nlohmann::json::parse(info.out);
   ASSERT_EQ(chain.size(), 2u) << chain.dump();
   EXPECT_EQ(chain[0]["format"], "qcow2");
   EXPECT_EQ(chain[0]["virtual-size"], 1ULL << 30);
@@ -158,7 +147,7 @@ TEST_F(Upload, AReadErrorAbortsTheStreamAndSaysSo) {
   base.format = "raw";
   base.capacity = 1 << 20;
   VolumePtr vol = CreateVolume(pool_.get(), BuildVolumeXml(base));
-  const int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);  // pread fails: EISDIR
+  const int fd = ::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY);  // pread fails: EISDIR
   ASSERT_GE(fd, 0);
   EXPECT_THROW(
       {
