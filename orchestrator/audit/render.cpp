@@ -205,12 +205,6 @@ constexpr const char* kFormatNames[] = {"json", "html", "csv"};
 
 }  // namespace
 
-std::string Field(const ordered_json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
 std::string Joined(const ordered_json& items, const char* separator) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : separator) + i.get<std::string>();
