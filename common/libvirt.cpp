@@ -42,11 +42,17 @@ void SilentErrorHandler(void*, virErrorPtr) {}
 
 [[noreturn]] void ThrowLastError(const std::string& what, virConnectPtr conn);
 
-std::string TakeString(char* s, const std::string& what, virConnectPtr conn) {
-  if (!s) ThrowLastError(what, conn);
+// A string libvirt allocated (not null), copied and freed.
+std::string Owned(char* s) {
   std::string out(s);
   free(s);
   return out;
+}
+
+// The same, for a call that returns null on failure: that throws its error.
+std::string TakeString(char* s, const std::string& what, virConnectPtr conn) {
+  if (!s) ThrowLastError(what, conn);
+  return Owned(s);
 }
 
 // NOT_FOUND-style lookups return nullptr instead of throwing.
@@ -93,23 +99,30 @@ SavedError SaveError() {
 
 void ThrowLastError(const std::string& what, virConnectPtr conn) { Throw(SaveError(), what, conn); }
 
-[[noreturn]] void ThrowDomainError(virDomainPtr dom, const std::string& action) {
+// Throws the error of a call on `object`: "WHAT NAME: ...", `unnamed` for a nameless object.
+// The error is saved first, since asking for the name and connection (libvirt calls too) can
+// reset it; `conn_of` may be null when a lost connection does not matter to the caller.
+template <typename Object>
+[[noreturn]] void ThrowAbout(Object object, const char* (*name_of)(Object),
+                             virConnectPtr (*conn_of)(Object), const std::string& what,
+                             const char* unnamed) {
   const SavedError e = SaveError();
-  const char* name = VIR(virDomainGetName)(dom);
-  Throw(e, action + " " + (name ? name : "a domain"), VIR(virDomainGetConnect)(dom));
+  const char* name = name_of(object);
+  Throw(e, what + (name ? name : unnamed), conn_of ? conn_of(object) : nullptr);
+}
+
+[[noreturn]] void ThrowDomainError(virDomainPtr dom, const std::string& action) {
+  ThrowAbout(dom, VIR(virDomainGetName), VIR(virDomainGetConnect), action + " ", "a domain");
 }
 
 // "stopping network NAME: ..."
 [[noreturn]] void ThrowNetworkError(virNetworkPtr net, const std::string& action) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virNetworkGetName)(net);
-  Throw(e, action + " network " + (name ? name : "?"), nullptr);
+  ThrowAbout<virNetworkPtr>(net, VIR(virNetworkGetName), nullptr, action + " network ", "?");
 }
 
 [[noreturn]] void ThrowPoolError(virStoragePoolPtr pool, const std::string& action) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virStoragePoolGetName)(pool);
-  Throw(e, action + " storage pool " + (name ? name : "?"), nullptr);
+  ThrowAbout<virStoragePoolPtr>(pool, VIR(virStoragePoolGetName), nullptr,
+                                action + " storage pool ", "?");
 }
 
 // The `n` objects of a list libvirt returned, each owned by its Ptr; frees the list itself.
@@ -307,9 +320,7 @@ DomainInfo GetDomainInfo(virDomainPtr dom) {
 std::string GetDomainXml(virDomainPtr dom, unsigned flags) {
   char* xml = VIR(virDomainGetXMLDesc)(dom, flags);
   if (!xml) ThrowDomainError(dom, "XML of");
-  std::string out(xml);
-  free(xml);
-  return out;
+  return Owned(xml);
 }
 
 std::optional<std::string> GetDomainMetadata(virDomainPtr dom, const std::string& ns_uri,
@@ -323,9 +334,7 @@ std::optional<std::string> GetDomainMetadata(virDomainPtr dom, const std::string
     }
     ThrowDomainError(dom, "metadata of");
   }
-  std::string out(xml);
-  free(xml);
-  return out;
+  return Owned(xml);
 }
 
 bool DomainIsActive(virDomainPtr dom) {
@@ -385,19 +394,11 @@ std::string StoragePoolName(virStoragePoolPtr pool) {
 }
 
 std::string GetNetworkXml(virNetworkPtr net) {
-  char* xml = VIR(virNetworkGetXMLDesc)(net, 0);
-  if (!xml) ThrowLastError("XML of a network", nullptr);
-  std::string out(xml);
-  free(xml);
-  return out;
+  return TakeString(VIR(virNetworkGetXMLDesc)(net, 0), "XML of a network", nullptr);
 }
 
 std::string GetStoragePoolXml(virStoragePoolPtr pool) {
-  char* xml = VIR(virStoragePoolGetXMLDesc)(pool, 0);
-  if (!xml) ThrowLastError("XML of a storage pool", nullptr);
-  std::string out(xml);
-  free(xml);
-  return out;
+  return TakeString(VIR(virStoragePoolGetXMLDesc)(pool, 0), "XML of a storage pool", nullptr);
 }
 
 bool NetworkIsActive(virNetworkPtr net) {
@@ -443,15 +444,12 @@ namespace {
 
 // "creating a volume in storage pool NAME: ..."
 [[noreturn]] void ThrowInPoolError(virStoragePoolPtr pool, const std::string& what) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virStoragePoolGetName)(pool);
-  Throw(e, what + " in storage pool " + (name ? name : "?"), VIR(virStoragePoolGetConnect)(pool));
+  ThrowAbout(pool, VIR(virStoragePoolGetName), VIR(virStoragePoolGetConnect),
+             what + " in storage pool ", "?");
 }
 
 [[noreturn]] void ThrowVolumeError(virStorageVolPtr vol, const std::string& what) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virStorageVolGetName)(vol);
-  Throw(e, what + " volume " + (name ? name : "?"), VIR(virStorageVolGetConnect)(vol));
+  ThrowAbout(vol, VIR(virStorageVolGetName), VIR(virStorageVolGetConnect), what + " volume ", "?");
 }
 
 // What the upload's source callback shares with UploadVolume.
@@ -503,8 +501,7 @@ VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml) {
 StorageVolume GetVolume(virStorageVolPtr vol) {
   char* xml = VIR(virStorageVolGetXMLDesc)(vol, 0);
   if (!xml) ThrowVolumeError(vol, "XML of");
-  const std::string text(xml);
-  free(xml);
+  const std::string text = Owned(xml);
   auto parsed = ParseVolumeXml(text);
   if (!parsed) {
     throw Error("libvirt gave unreadable XML for a volume", VIR_ERR_XML_ERROR, VIR_FROM_STORAGE,
