@@ -133,6 +133,16 @@ std::vector<Ptr> OwnAll(Raw* list, int n) {
   return out;
 }
 
+// Every object a virConnectListAll* function lists, each owned by its Ptr; its error is thrown.
+template <typename Ptr, typename Raw>
+std::vector<Ptr> ListAll(virConnectPtr conn, int (*list)(virConnectPtr, Raw**, unsigned int),
+                         unsigned int flags, const std::string& what) {
+  Raw* items = nullptr;
+  const int n = list(conn, &items, flags);
+  if (n < 0) ThrowLastError(what, conn);
+  return OwnAll<Ptr>(items, n);
+}
+
 template <typename Ptr, typename Raw>
 Ptr OrNotFound(Raw raw, virConnectPtr conn, const std::string& what) {
   if (raw) return Ptr(raw);
@@ -242,10 +252,8 @@ std::string Connection::Capabilities() const {
 }
 
 std::vector<DomainPtr> Connection::ListAllDomains(unsigned flags) const {
-  virDomainPtr* doms = nullptr;
-  const int n = VIR(virConnectListAllDomains)(conn_.get(), &doms, flags);
-  if (n < 0) Throw("listing domains on " + uri_);
-  return OwnAll<DomainPtr>(doms, n);
+  return ListAll<DomainPtr>(conn_.get(), VIR(virConnectListAllDomains), flags,
+                            "listing domains on " + uri_);
 }
 
 DomainPtr Connection::LookupDomainByUuid(const std::string& uuid) const {
@@ -261,10 +269,8 @@ DomainPtr Connection::DefineDomain(const std::string& xml, bool validate) const 
 }
 
 std::vector<NetworkPtr> Connection::ListAllNetworks() const {
-  virNetworkPtr* nets = nullptr;
-  const int n = VIR(virConnectListAllNetworks)(conn_.get(), &nets, 0);
-  if (n < 0) Throw("listing networks on " + uri_);
-  return OwnAll<NetworkPtr>(nets, n);
+  return ListAll<NetworkPtr>(conn_.get(), VIR(virConnectListAllNetworks), 0,
+                             "listing networks on " + uri_);
 }
 
 NetworkPtr Connection::LookupNetwork(const std::string& name) const {
@@ -273,10 +279,8 @@ NetworkPtr Connection::LookupNetwork(const std::string& name) const {
 }
 
 std::vector<PoolPtr> Connection::ListAllStoragePools() const {
-  virStoragePoolPtr* pools = nullptr;
-  const int n = VIR(virConnectListAllStoragePools)(conn_.get(), &pools, 0);
-  if (n < 0) Throw("listing storage pools on " + uri_);
-  return OwnAll<PoolPtr>(pools, n);
+  return ListAll<PoolPtr>(conn_.get(), VIR(virConnectListAllStoragePools), 0,
+                          "listing storage pools on " + uri_);
 }
 
 PoolPtr Connection::LookupStoragePool(const std::string& name) const {
