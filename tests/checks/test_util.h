@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -67,6 +68,20 @@ class HostCopy {
     Remove(path);
     std::filesystem::create_directories((*this)(path).parent_path());
     std::filesystem::create_symlink(target, (*this)(path));
+  }
+  /// Masks a systemd unit ("clamav-freshclam.service") as `systemctl mask` does.
+  void Mask(const std::string& unit) const { Link("/dev/null", "/etc/systemd/system/" + unit); }
+  /// Makes the file last modified `days` ago.
+  void Age(const std::string& path, int days) const {
+    const timespec times[2] = {{0, UTIME_NOW}, {::time(nullptr) - days * 86400, 0}};
+    ::utimensat(AT_FDCWD, (*this)(path).c_str(), times, 0);
+  }
+  /// Changes a package's dpkg status from `was` to `status` ("deinstall ok config-files": removed,
+  /// its configuration left).
+  void SetPackageStatus(const std::string& package, const std::string& status,
+                        const std::string& was = "install ok installed") const {
+    Replace("/var/lib/dpkg/status", "Package: " + package + "\nStatus: " + was,
+            "Package: " + package + "\nStatus: " + status);
   }
 
  private:
