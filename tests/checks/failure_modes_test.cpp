@@ -287,7 +287,7 @@ TEST(FailureModes, EachDefectFailsTheFullScanOnTheControlsThatJudgeIt) {
 
 // The same working configuration written another way passes too.
 TEST(FailureModes, EquivalentConfigurationsPass) {
-  const std::vector<std::pair<std::string, std::function<void(const HostCopy&)>>> variants = {
+  const std::vector<testing::Variant> variants = {
       {"log forwarding in rsyslog's legacy syntax, over TCP",
        [](const HostCopy& h) {
          h.Write("/etc/rsyslog.d/90-siem.conf", "*.* @@siem.egov.vn:6514\n");
@@ -309,12 +309,8 @@ TEST(FailureModes, EquivalentConfigurationsPass) {
                    "-F arch=b64 -C uid!=euid -F euid=0 -S execve");
        }},
   };
-  for (const auto& [name, plant] : variants) {
-    SCOPED_TRACE(name);
-    HostCopy host;
-    plant(host);
-    EXPECT_EQ(Failing(host.root()), std::set<std::string>{});
-  }
+  testing::ForEachVariant(
+      variants, [](const std::string& root) { EXPECT_EQ(Failing(root), std::set<std::string>{}); });
 }
 
 }  // namespace

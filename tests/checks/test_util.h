@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,6 +88,24 @@ class HostCopy {
  private:
   TempDir dir_{std::string(EGOV_HOST_FIXTURES) + "/scratch"};
 };
+
+/// A change to plant in a copy of a host fixture, named for the test's trace.
+struct Variant {
+  std::string name;
+  std::function<void(const HostCopy&)> plant;
+};
+
+/// Plants each variant in a fresh copy of the hardened host and calls `expect` with the copy's
+/// root, under the variant's name.
+inline void ForEachVariant(const std::vector<Variant>& variants,
+                           const std::function<void(const std::string& root)>& expect) {
+  for (const auto& v : variants) {
+    SCOPED_TRACE(v.name);
+    HostCopy host;
+    v.plant(host);
+    expect(host.root());
+  }
+}
 
 /// A profile with one control whose check is `check` (YAML), plus `parameters` (YAML mapping
 /// body lines, indented by two) when given.
