@@ -41,11 +41,9 @@ struct Change {
 
 int CmdDiff(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc("diff options");
-  desc.add_options()("old", po::value<std::string>()->required(), "earlier results JSON")(
-      "new", po::value<std::string>()->required(), "later results JSON");
-  cli::AddFormatOption(desc, {"text", "json"});
   po::positional_options_description pos;
-  pos.add("old", 1).add("new", 1);
+  cli::AddOldNewOptions(desc, pos, "results JSON");
+  cli::AddFormatOption(desc, {"text", "json"});
   po::variables_map vm;
   if (auto code =
           cli::ParseCommandLine("egov-agent", args, "diff OLD.json NEW.json [--format text|json]",

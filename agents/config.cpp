@@ -259,14 +259,9 @@ void FillDefaults(AgentConfig& c) {
 AgentConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& base_dir,
                           DiagnosticSink& sink) {
   const Context ctx{parsed.path, &sink};
-  if (parsed.documents.size() != 1) {
-    sink.Add({parsed.path, 1, 1},
-             "expected one YAML document, got " + std::to_string(parsed.documents.size()));
-    sink.ThrowIfAny();
-  }
+  MapReader r(ctx, yaml::OnlyDocument(parsed, sink), "agent");
   AgentConfig c;
   c.file = parsed.path;
-  MapReader r(ctx, parsed.documents.front(), "agent");
   if (r.ok()) {
     YAML::Node host = r.Optional("host");
     if (auto h = r.String("host", false)) {

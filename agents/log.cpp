@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "common/clock.h"
+#include "common/enum_names.h"
 
 namespace egov::agent {
 namespace {
@@ -15,19 +16,7 @@ std::atomic<LogLevel> g_level{LogLevel::kInfo};
 std::mutex g_mutex;
 std::ostream* g_stream = nullptr;
 
-const char* Name(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "info";
-}
+constexpr const char* kLevelNames[] = {"debug", "info", "warn", "error"};
 
 void AppendValue(std::string& out, std::string_view value) {
   bool quote = value.empty();
@@ -57,13 +46,9 @@ void AppendValue(std::string& out, std::string_view value) {
 }  // namespace
 
 bool ParseLogLevel(std::string_view text, LogLevel& level) {
-  for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
-    if (text == Name(l)) {
-      level = l;
-      return true;
-    }
-  }
-  return false;
+  const auto parsed = EnumFromName<LogLevel>(kLevelNames, text);
+  if (parsed) level = *parsed;
+  return parsed.has_value();
 }
 
 std::string FormatLogLine(std::string_view timestamp, LogLevel level, std::string_view msg,
@@ -71,7 +56,7 @@ std::string FormatLogLine(std::string_view timestamp, LogLevel level, std::strin
   std::string line = "ts=";
   line += timestamp;
   line += " level=";
-  line += Name(level);
+  line += EnumName(kLevelNames, level);
   line += " msg=";
   AppendValue(line, msg);
   for (const auto& [key, value] : fields) {

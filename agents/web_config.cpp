@@ -170,13 +170,8 @@ void ReadUsers(const Context& ctx, const YAML::Node& node, WebConfig& config) {
 WebConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& base_dir,
                         DiagnosticSink& sink, std::optional<SourcePos>* tls_pos) {
   const Context ctx{parsed.path, &sink};
-  if (parsed.documents.size() != 1) {
-    sink.Add({parsed.path, 1, 1},
-             "expected one YAML document, got " + std::to_string(parsed.documents.size()));
-    sink.ThrowIfAny();
-  }
+  MapReader r(ctx, yaml::OnlyDocument(parsed, sink), "web config");
   WebConfig config;
-  MapReader r(ctx, parsed.documents.front(), "web config");
   if (r.ok()) {
     if (YAML::Node n = r.Optional("tls_server_config"); n.IsDefined() && !n.IsNull()) {
       ReadTls(ctx, n, base_dir, config);

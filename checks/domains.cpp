@@ -90,6 +90,17 @@ DomainDisk ReadDisk(const xmlNode* d) {
   return out;
 }
 
+// Adds the domain `xml` (read from `source`) describes to `set`, or why it cannot be read.
+void AddDomain(DomainSet& set, std::string_view xml, const std::string& source) {
+  std::string error;
+  if (auto d = ParseDomainXml(xml, error)) {
+    d->source = source;
+    set.domains.push_back(std::move(*d));
+  } else {
+    set.errors.push_back(source + ": " + error);
+  }
+}
+
 }  // namespace
 
 std::optional<DomainInfo> ParseDomainXml(std::string_view xml, std::string& error) {
@@ -140,18 +151,11 @@ std::shared_ptr<const DomainSet> LoadDomainsFromDir(const HostContext& ctx,
     set.where = dir;
     for (const auto& file : ctx.Glob(dir + "/*.xml")) {
       const FileData data = ctx.Read(file, 4 << 20);
-      if (!data.ok()) {
+      if (data.ok()) {
+        AddDomain(set, data.bytes, file);
+      } else {
         set.errors.push_back(data.message);
-        continue;
       }
-      std::string error;
-      auto d = ParseDomainXml(data.bytes, error);
-      if (!d) {
-        set.errors.push_back(file + ": " + error);
-        continue;
-      }
-      d->source = file;
-      set.domains.push_back(std::move(*d));
     }
     return set;
   });
@@ -167,17 +171,12 @@ std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx,
       options.read_only = true;
       const auto conn = libvirt::Connection::Open(uri, options);
       for (const auto& dom : conn->ListAllDomains()) {
-        std::string error;
         try {
-          if (auto d = ParseDomainXml(libvirt::GetDomainXml(dom.get()), error)) {
-            d->source = uri;
-            set.domains.push_back(std::move(*d));
-            continue;
-          }
+          AddDomain(set, libvirt::GetDomainXml(dom.get()), uri);
         } catch (const libvirt::Error& e) {
-          error = e.what();  // this domain only: it may have gone since the listing
+          // This domain only: it may have gone since the listing.
+          set.errors.push_back(uri + ": " + e.what());
         }
-        set.errors.push_back(uri + ": " + error);
       }
     } catch (const libvirt::Error& e) {
       set.errors.push_back(e.what());  // names the URI

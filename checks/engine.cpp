@@ -1,5 +1,6 @@
 #include <atomic>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <system_error>
@@ -10,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "checks/compiled.h"
+#include "common/enum_names.h"
 #include "common/version.h"
 
 namespace egov::checks {
@@ -232,29 +234,15 @@ ScanResult RunScan(const std::vector<CompiledProfilePtr>& profiles, const ScanOp
 }
 
 void Summarize(ProfileResult& p) {
+  // Each status's counter, in the order of Status.
+  static constexpr int Summary::*kCounters[] = {&Summary::pass,           &Summary::fail,
+                                                &Summary::error,          &Summary::skipped,
+                                                &Summary::not_applicable, &Summary::waived};
+  static_assert(std::size(kCounters) == static_cast<size_t>(Status::kWaived) + 1);
   Summary s;
   p.features.clear();
   for (const auto& c : p.controls) {
-    switch (c.status) {
-      case Status::kPass:
-        ++s.pass;
-        break;
-      case Status::kFail:
-        ++s.fail;
-        break;
-      case Status::kError:
-        ++s.error;
-        break;
-      case Status::kSkipped:
-        ++s.skipped;
-        break;
-      case Status::kNotApplicable:
-        ++s.not_applicable;
-        break;
-      case Status::kWaived:
-        ++s.waived;
-        break;
-    }
+    ++(s.*kCounters[static_cast<size_t>(c.status)]);
     auto f = std::find_if(p.features.begin(), p.features.end(), [&](const FeatureResult& x) {
       return x.group == c.group && x.feature == c.feature;
     });
@@ -293,14 +281,8 @@ const ProfileResult* ScanResult::Find(const std::string& profile) const {
 }
 
 const char* ToString(LevelVerdict verdict) {
-  switch (verdict) {
-    case LevelVerdict::kMet:
-      return "met";
-    case LevelVerdict::kPartlyMet:
-      return "partly_met";
-    default:
-      return "not_met";
-  }
+  static constexpr const char* kNames[] = {"met", "partly_met", "not_met"};
+  return EnumName(kNames, verdict);
 }
 
 }  // namespace egov::checks

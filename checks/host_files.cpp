@@ -17,6 +17,21 @@ std::vector<std::string_view> SplitColons(std::string_view line) {
   return out;
 }
 
+// The entries of a colon-separated account file (passwd, shadow, group): `make` turns the fields
+// of each line and its number into one; comments and lines with fewer than `fields` are skipped.
+template <typename Entry, typename Make>
+std::vector<Entry> ParseColonFile(std::string_view text, size_t fields, Make make) {
+  std::vector<Entry> out;
+  int n = 0;
+  for (auto line : SplitLines(text)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    auto f = SplitColons(line);
+    if (f.size() >= fields) out.push_back(make(f, n));
+  }
+  return out;
+}
+
 std::optional<int64_t> Field(std::string_view s) { return s.empty() ? std::nullopt : ParseInt(s); }
 
 // Splits a dpkg version into epoch, upstream and revision.
@@ -77,44 +92,24 @@ int CompareFragment(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::vector<PasswdEntry> ParsePasswd(std::string_view text) {
-  std::vector<PasswdEntry> out;
-  int n = 0;
-  for (auto line : SplitLines(text)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    auto f = SplitColons(line);
-    if (f.size() < 7) continue;
-    out.push_back({std::string(f[0]), std::string(f[1]), ParseInt(f[2]).value_or(-1),
-                   ParseInt(f[3]).value_or(-1), std::string(f[6]), n});
-  }
-  return out;
+  return ParseColonFile<PasswdEntry>(text, 7, [](const auto& f, int n) -> PasswdEntry {
+    return {std::string(f[0]),           std::string(f[1]), ParseInt(f[2]).value_or(-1),
+            ParseInt(f[3]).value_or(-1), std::string(f[6]), n};
+  });
 }
 
 std::vector<ShadowEntry> ParseShadow(std::string_view text) {
-  std::vector<ShadowEntry> out;
-  int n = 0;
-  for (auto line : SplitLines(text)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    auto f = SplitColons(line);
-    if (f.size() < 8) continue;
-    out.push_back({std::string(f[0]), std::string(f[1]), Field(f[2]), Field(f[3]), Field(f[4]),
-                   Field(f[5]), Field(f[6]), Field(f[7]), n});
-  }
-  return out;
+  return ParseColonFile<ShadowEntry>(text, 8, [](const auto& f, int n) -> ShadowEntry {
+    return {std::string(f[0]), std::string(f[1]), Field(f[2]),
+            Field(f[3]),       Field(f[4]),       Field(f[5]),
+            Field(f[6]),       Field(f[7]),       n};
+  });
 }
 
 std::vector<GroupEntry> ParseGroup(std::string_view text) {
-  std::vector<GroupEntry> out;
-  int n = 0;
-  for (auto line : SplitLines(text)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    auto f = SplitColons(line);
-    if (f.size() < 3) continue;
-    out.push_back({std::string(f[0]), ParseInt(f[2]).value_or(-1), n});
-  }
-  return out;
+  return ParseColonFile<GroupEntry>(text, 3, [](const auto& f, int n) -> GroupEntry {
+    return {std::string(f[0]), ParseInt(f[2]).value_or(-1), n};
+  });
 }
 
 std::shared_ptr<const FileData> ReadCached(const HostContext& ctx, const std::string& path) {

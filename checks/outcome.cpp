@@ -1,5 +1,7 @@
 #include "checks/outcome.h"
 
+#include "common/enum_names.h"
+
 namespace egov::checks {
 namespace {
 
@@ -16,16 +18,12 @@ Outcome Make(Status status, std::string reason, std::vector<Evidence> evidence) 
 
 }  // namespace
 
-const char* ToString(Status status) { return kNames[static_cast<int>(status)]; }
+const char* ToString(Status status) { return EnumName(kNames, status); }
 
 bool ParseStatus(const std::string& text, Status& status) {
-  for (int i = 0; i < 6; ++i) {
-    if (text == kNames[i]) {
-      status = static_cast<Status>(i);
-      return true;
-    }
-  }
-  return false;
+  const auto parsed = EnumFromName<Status>(kNames, text);
+  if (parsed) status = *parsed;
+  return parsed.has_value();
 }
 
 bool IsApplicable(Status status) {

@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <iterator>
 
 #include "checks/check.h"
+#include "common/enum_names.h"
 #include "common/units.h"
 
 namespace egov::checks {
@@ -19,6 +21,12 @@ std::string Describe(const nlohmann::json& v) {
 bool IsOctalMode(const std::string& s) {
   return !s.empty() && s.size() <= 4 &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '7'; });
+}
+
+// One item, or a non-empty list of items: what the list types accept.
+template <typename IsItem>
+bool OneOrList(const nlohmann::json& v, IsItem is_item) {
+  return is_item(v) || (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), is_item));
 }
 
 // Checks one value against its type; returns what was expected when it does not fit.
@@ -48,18 +56,10 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
       if (v.is_boolean()) return std::nullopt;
       return "expected true or false";
     case ParamType::kStringList:
-      if (v.is_string() ||
-          (v.is_array() && !v.empty() &&
-           std::all_of(v.begin(), v.end(), [](auto& x) { return x.is_string(); }))) {
-        return std::nullopt;
-      }
+      if (OneOrList(v, [](auto& x) { return x.is_string(); })) return std::nullopt;
       return "expected a non-empty list of strings";
     case ParamType::kIntegerList:
-      if (v.is_number_integer() ||
-          (v.is_array() && !v.empty() &&
-           std::all_of(v.begin(), v.end(), [](auto& x) { return x.is_number_integer(); }))) {
-        return std::nullopt;
-      }
+      if (OneOrList(v, [](auto& x) { return x.is_number_integer(); })) return std::nullopt;
       return "expected a non-empty list of integers";
     case ParamType::kDuration:
       if (v.is_string() && ParseDuration(v.get<std::string>())) return std::nullopt;
@@ -76,10 +76,7 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
       if (IsScalar(v)) return std::nullopt;
       return "expected a string, number or boolean";
     case ParamType::kScalarOrList:
-      if (IsScalar(v) ||
-          (v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), IsScalar))) {
-        return std::nullopt;
-      }
+      if (OneOrList(v, IsScalar)) return std::nullopt;
       return "expected a value or a non-empty list of values";
     case ParamType::kChoice:
     case ParamType::kOperator:
@@ -97,37 +94,12 @@ std::optional<std::string> Mismatch(const ParamSpec& spec, const nlohmann::json&
 }  // namespace
 
 const char* ToString(ParamType type) {
-  switch (type) {
-    case ParamType::kString:
-      return "string";
-    case ParamType::kPath:
-      return "path";
-    case ParamType::kInteger:
-      return "integer";
-    case ParamType::kNumber:
-      return "number";
-    case ParamType::kBool:
-      return "boolean";
-    case ParamType::kStringList:
-      return "list of strings";
-    case ParamType::kIntegerList:
-      return "list of integers";
-    case ParamType::kDuration:
-      return "duration";
-    case ParamType::kSize:
-      return "size";
-    case ParamType::kMode:
-      return "octal mode";
-    case ParamType::kScalar:
-      return "value";
-    case ParamType::kScalarOrList:
-      return "value or list";
-    case ParamType::kChoice:
-      return "choice";
-    case ParamType::kOperator:
-      return "operator";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {
+      "string",           "path",     "integer", "number",     "boolean", "list of strings",
+      "list of integers", "duration", "size",    "octal mode", "value",   "value or list",
+      "choice",           "operator"};
+  static_assert(std::size(kNames) == static_cast<size_t>(ParamType::kOperator) + 1);
+  return EnumName(kNames, type);
 }
 
 Params::Params(std::string type, nlohmann::json values, std::map<std::string, SourcePos> pos,

@@ -3,16 +3,13 @@
 #include <ostream>
 
 #include "checks/report_internal.h"
+#include "common/enum_names.h"
 
 namespace egov::checks {
 
 std::optional<ReportFormat> ParseReportFormat(const std::string& name) {
-  if (name == "text") return ReportFormat::kText;
-  if (name == "json") return ReportFormat::kJson;
-  if (name == "junit") return ReportFormat::kJunit;
-  if (name == "sarif") return ReportFormat::kSarif;
-  if (name == "html") return ReportFormat::kHtml;
-  return std::nullopt;
+  static constexpr const char* kNames[] = {"text", "json", "junit", "sarif", "html"};
+  return EnumFromName<ReportFormat>(kNames, name);
 }
 
 void WriteReport(const ScanResult& result, ReportFormat format, std::ostream& out,

@@ -55,6 +55,14 @@ std::string ReadFormat(const po::variables_map& vm, const std::vector<std::strin
   return value;
 }
 
+void AddOldNewOptions(po::options_description& desc, po::positional_options_description& pos,
+                      const std::string& what) {
+  const std::string earlier = "earlier " + what, later = "later " + what;
+  desc.add_options()("old", po::value<std::string>()->required(), earlier.c_str())(
+      "new", po::value<std::string>()->required(), later.c_str());
+  pos.add("old", 1).add("new", 1);
+}
+
 void AddOutputOption(po::options_description& desc, const std::string& what) {
   desc.add_options()("output,o", po::value<std::string>()->value_name("FILE"), what.c_str());
 }

@@ -30,6 +30,12 @@ void AddFormatOption(boost::program_options::options_description& desc,
 std::string ReadFormat(const boost::program_options::variables_map& vm,
                        const std::vector<std::string>& formats);
 
+/// Adds `--old` and `--new`, also the two positional arguments in that order: the files a diff
+/// command compares, described as "earlier `what`" and "later `what`".
+void AddOldNewOptions(boost::program_options::options_description& desc,
+                      boost::program_options::positional_options_description& pos,
+                      const std::string& what);
+
 /// Adds `-o/--output FILE`, described by `what` ("write the report to FILE").
 void AddOutputOption(boost::program_options::options_description& desc, const std::string& what);
 

@@ -42,11 +42,17 @@ void SilentErrorHandler(void*, virErrorPtr) {}
 
 [[noreturn]] void ThrowLastError(const std::string& what, virConnectPtr conn);
 
-std::string TakeString(char* s, const std::string& what, virConnectPtr conn) {
-  if (!s) ThrowLastError(what, conn);
+// A string libvirt allocated (not null), copied and freed.
+std::string Owned(char* s) {
   std::string out(s);
   free(s);
   return out;
+}
+
+// The same, for a call that returns null on failure: that throws its error.
+std::string TakeString(char* s, const std::string& what, virConnectPtr conn) {
+  if (!s) ThrowLastError(what, conn);
+  return Owned(s);
 }
 
 // NOT_FOUND-style lookups return nullptr instead of throwing.
@@ -93,23 +99,30 @@ SavedError SaveError() {
 
 void ThrowLastError(const std::string& what, virConnectPtr conn) { Throw(SaveError(), what, conn); }
 
-[[noreturn]] void ThrowDomainError(virDomainPtr dom, const std::string& action) {
+// Throws the error of a call on `object`: "WHAT NAME: ...", `unnamed` for a nameless object.
+// The error is saved first, since asking for the name and connection (libvirt calls too) can
+// reset it; `conn_of` may be null when a lost connection does not matter to the caller.
+template <typename Object>
+[[noreturn]] void ThrowAbout(Object object, const char* (*name_of)(Object),
+                             virConnectPtr (*conn_of)(Object), const std::string& what,
+                             const char* unnamed) {
   const SavedError e = SaveError();
-  const char* name = VIR(virDomainGetName)(dom);
-  Throw(e, action + " " + (name ? name : "a domain"), VIR(virDomainGetConnect)(dom));
+  const char* name = name_of(object);
+  Throw(e, what + (name ? name : unnamed), conn_of ? conn_of(object) : nullptr);
+}
+
+[[noreturn]] void ThrowDomainError(virDomainPtr dom, const std::string& action) {
+  ThrowAbout(dom, VIR(virDomainGetName), VIR(virDomainGetConnect), action + " ", "a domain");
 }
 
 // "stopping network NAME: ..."
 [[noreturn]] void ThrowNetworkError(virNetworkPtr net, const std::string& action) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virNetworkGetName)(net);
-  Throw(e, action + " network " + (name ? name : "?"), nullptr);
+  ThrowAbout<virNetworkPtr>(net, VIR(virNetworkGetName), nullptr, action + " network ", "?");
 }
 
 [[noreturn]] void ThrowPoolError(virStoragePoolPtr pool, const std::string& action) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virStoragePoolGetName)(pool);
-  Throw(e, action + " storage pool " + (name ? name : "?"), nullptr);
+  ThrowAbout<virStoragePoolPtr>(pool, VIR(virStoragePoolGetName), nullptr,
+                                action + " storage pool ", "?");
 }
 
 // The `n` objects of a list libvirt returned, each owned by its Ptr; frees the list itself.
@@ -118,6 +131,16 @@ std::vector<Ptr> OwnAll(Raw* list, int n) {
   std::vector<Ptr> out(list, list + n);
   free(list);
   return out;
+}
+
+// Every object a virConnectListAll* function lists, each owned by its Ptr; its error is thrown.
+template <typename Ptr, typename Raw>
+std::vector<Ptr> ListAll(virConnectPtr conn, int (*list)(virConnectPtr, Raw**, unsigned int),
+                         unsigned int flags, const std::string& what) {
+  Raw* items = nullptr;
+  const int n = list(conn, &items, flags);
+  if (n < 0) ThrowLastError(what, conn);
+  return OwnAll<Ptr>(items, n);
 }
 
 template <typename Ptr, typename Raw>
@@ -229,10 +252,8 @@ std::string Connection::Capabilities() const {
 }
 
 std::vector<DomainPtr> Connection::ListAllDomains(unsigned flags) const {
-  virDomainPtr* doms = nullptr;
-  const int n = VIR(virConnectListAllDomains)(conn_.get(), &doms, flags);
-  if (n < 0) Throw("listing domains on " + uri_);
-  return OwnAll<DomainPtr>(doms, n);
+  return ListAll<DomainPtr>(conn_.get(), VIR(virConnectListAllDomains), flags,
+                            "listing domains on " + uri_);
 }
 
 DomainPtr Connection::LookupDomainByUuid(const std::string& uuid) const {
@@ -248,10 +269,8 @@ DomainPtr Connection::DefineDomain(const std::string& xml, bool validate) const 
 }
 
 std::vector<NetworkPtr> Connection::ListAllNetworks() const {
-  virNetworkPtr* nets = nullptr;
-  const int n = VIR(virConnectListAllNetworks)(conn_.get(), &nets, 0);
-  if (n < 0) Throw("listing networks on " + uri_);
-  return OwnAll<NetworkPtr>(nets, n);
+  return ListAll<NetworkPtr>(conn_.get(), VIR(virConnectListAllNetworks), 0,
+                             "listing networks on " + uri_);
 }
 
 NetworkPtr Connection::LookupNetwork(const std::string& name) const {
@@ -260,10 +279,8 @@ NetworkPtr Connection::LookupNetwork(const std::string& name) const {
 }
 
 std::vector<PoolPtr> Connection::ListAllStoragePools() const {
-  virStoragePoolPtr* pools = nullptr;
-  const int n = VIR(virConnectListAllStoragePools)(conn_.get(), &pools, 0);
-  if (n < 0) Throw("listing storage pools on " + uri_);
-  return OwnAll<PoolPtr>(pools, n);
+  return ListAll<PoolPtr>(conn_.get(), VIR(virConnectListAllStoragePools), 0,
+                          "listing storage pools on " + uri_);
 }
 
 PoolPtr Connection::LookupStoragePool(const std::string& name) const {
@@ -307,9 +324,7 @@ DomainInfo GetDomainInfo(virDomainPtr dom) {
 std::string GetDomainXml(virDomainPtr dom, unsigned flags) {
   char* xml = VIR(virDomainGetXMLDesc)(dom, flags);
   if (!xml) ThrowDomainError(dom, "XML of");
-  std::string out(xml);
-  free(xml);
-  return out;
+  return Owned(xml);
 }
 
 std::optional<std::string> GetDomainMetadata(virDomainPtr dom, const std::string& ns_uri,
@@ -323,9 +338,7 @@ std::optional<std::string> GetDomainMetadata(virDomainPtr dom, const std::string
     }
     ThrowDomainError(dom, "metadata of");
   }
-  std::string out(xml);
-  free(xml);
-  return out;
+  return Owned(xml);
 }
 
 bool DomainIsActive(virDomainPtr dom) {
@@ -385,19 +398,11 @@ std::string StoragePoolName(virStoragePoolPtr pool) {
 }
 
 std::string GetNetworkXml(virNetworkPtr net) {
-  char* xml = VIR(virNetworkGetXMLDesc)(net, 0);
-  if (!xml) ThrowLastError("XML of a network", nullptr);
-  std::string out(xml);
-  free(xml);
-  return out;
+  return TakeString(VIR(virNetworkGetXMLDesc)(net, 0), "XML of a network", nullptr);
 }
 
 std::string GetStoragePoolXml(virStoragePoolPtr pool) {
-  char* xml = VIR(virStoragePoolGetXMLDesc)(pool, 0);
-  if (!xml) ThrowLastError("XML of a storage pool", nullptr);
-  std::string out(xml);
-  free(xml);
-  return out;
+  return TakeString(VIR(virStoragePoolGetXMLDesc)(pool, 0), "XML of a storage pool", nullptr);
 }
 
 bool NetworkIsActive(virNetworkPtr net) {
@@ -443,15 +448,12 @@ namespace {
 
 // "creating a volume in storage pool NAME: ..."
 [[noreturn]] void ThrowInPoolError(virStoragePoolPtr pool, const std::string& what) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virStoragePoolGetName)(pool);
-  Throw(e, what + " in storage pool " + (name ? name : "?"), VIR(virStoragePoolGetConnect)(pool));
+  ThrowAbout(pool, VIR(virStoragePoolGetName), VIR(virStoragePoolGetConnect),
+             what + " in storage pool ", "?");
 }
 
 [[noreturn]] void ThrowVolumeError(virStorageVolPtr vol, const std::string& what) {
-  const SavedError e = SaveError();
-  const char* name = VIR(virStorageVolGetName)(vol);
-  Throw(e, what + " volume " + (name ? name : "?"), VIR(virStorageVolGetConnect)(vol));
+  ThrowAbout(vol, VIR(virStorageVolGetName), VIR(virStorageVolGetConnect), what + " volume ", "?");
 }
 
 // What the upload's source callback shares with UploadVolume.
@@ -503,8 +505,7 @@ VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml) {
 StorageVolume GetVolume(virStorageVolPtr vol) {
   char* xml = VIR(virStorageVolGetXMLDesc)(vol, 0);
   if (!xml) ThrowVolumeError(vol, "XML of");
-  const std::string text(xml);
-  free(xml);
+  const std::string text = Owned(xml);
   auto parsed = ParseVolumeXml(text);
   if (!parsed) {
     throw Error("libvirt gave unreadable XML for a volume", VIR_ERR_XML_ERROR, VIR_FROM_STORAGE,

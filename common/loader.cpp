@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "common/enum_names.h"
 #include "common/parse_kinds.h"
 #include "common/yaml_reader.h"
 
@@ -370,47 +371,12 @@ const Profile* Inventory::FindProfile(const std::string& name) const {
   return nullptr;
 }
 
-const char* ToString(ImageFormat format) { return format == ImageFormat::kRaw ? "raw" : "qcow2"; }
-
-const char* ToString(Spread spread) {
-  switch (spread) {
-    case Spread::kHost:
-      return "host";
-    case Spread::kZone:
-      return "zone";
-    case Spread::kProvider:
-      return "provider";
-    default:
-      return "none";
-  }
-}
-
-const char* ToString(Separation separation) {
-  switch (separation) {
-    case Separation::kLogical:
-      return "logical";
-    case Separation::kPhysical:
-      return "physical";
-    default:
-      return "none";
-  }
-}
-
-const char* ToString(Severity severity) {
-  switch (severity) {
-    case Severity::kLow:
-      return "low";
-    case Severity::kHigh:
-      return "high";
-    case Severity::kCritical:
-      return "critical";
-    default:
-      return "medium";
-  }
-}
-
+const char* ToString(ImageFormat format) { return EnumName(kImageFormatNames, format); }
+const char* ToString(Spread spread) { return EnumName(kSpreadNames, spread); }
+const char* ToString(Separation separation) { return EnumName(kSeparationNames, separation); }
+const char* ToString(Severity severity) { return EnumName(kSeverityNames, severity); }
 const char* ToString(UnknownCompliance unknown) {
-  return unknown == UnknownCompliance::kAllow ? "allow" : "deny";
+  return EnumName(kUnknownComplianceNames, unknown);
 }
 
 }  // namespace egov

@@ -73,6 +73,8 @@ struct Provider {
 
 /// How replicas of one workload are kept apart.
 enum class Spread { kNone, kHost, kZone, kProvider };
+/// Its names in YAML and JSON, in the order of its values (common/enum_names.h).
+inline constexpr const char* kSpreadNames[] = {"none", "host", "zone", "provider"};
 
 struct Health {
   std::string url;
@@ -89,6 +91,7 @@ struct PlacementSpec {
 
 /// Disk image formats a base image may have.
 enum class ImageFormat { kQcow2, kRaw };
+inline constexpr const char* kImageFormatNames[] = {"qcow2", "raw"};
 
 /// A base disk image by name; each replica gets a copy-on-write root disk on it.
 struct Image {
@@ -130,9 +133,11 @@ struct Workload {
 
 /// Circular 12/2022 separation of a level's systems from others on shared hosts.
 enum class Separation { kNone, kLogical, kPhysical };
+inline constexpr const char* kSeparationNames[] = {"none", "logical", "physical"};
 
 /// What planning does with a host whose compliance is unknown (no agent, unreachable).
 enum class UnknownCompliance { kAllow, kDeny };
+inline constexpr const char* kUnknownComplianceNames[] = {"allow", "deny"};
 
 struct LevelPolicy {
   int level = 0;
@@ -159,6 +164,7 @@ struct Policy {
 };
 
 enum class Severity { kLow, kMedium, kHigh, kCritical };
+inline constexpr const char* kSeverityNames[] = {"low", "medium", "high", "critical"};
 
 /// A check as written in a profile: its type and parameters, validated by the check library.
 /// Combinators (all, any, none) hold their operands in `children`.

@@ -32,18 +32,20 @@ nlohmann::json ToJson(const Provider& p) {
     }
     zones.push_back({{"name", z.name}, {"region", z.region}, {"hosts", hosts}});
   }
-  const auto& c = p.certification;
   return {{"kind", "Provider"},
           {"name", p.name},
           {"display_name", p.display_name},
-          {"certification",
-           {{"scheme", c.scheme},
-            {"certificate", c.certificate},
-            {"issued", FormatDate(c.issued)},
-            {"expires", FormatDate(c.expires)},
-            {"max_security_level", c.max_security_level}}},
+          {"certification", ToJson(p.certification)},
           {"residency", p.residency},
           {"zones", zones}};
+}
+
+nlohmann::ordered_json ToJson(const Certification& c) {
+  return {{"scheme", c.scheme},
+          {"certificate", c.certificate},
+          {"issued", FormatDate(c.issued)},
+          {"expires", FormatDate(c.expires)},
+          {"max_security_level", c.max_security_level}};
 }
 
 nlohmann::json ToJson(const Image& i) {

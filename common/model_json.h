@@ -8,6 +8,8 @@
 namespace egov {
 
 nlohmann::json ToJson(const Provider& provider);
+/// Ordered, as the audit report (which adds whether it is in force) shows it too.
+nlohmann::ordered_json ToJson(const Certification& certification);
 nlohmann::json ToJson(const Image& image);
 nlohmann::json ToJson(const Workload& workload);
 nlohmann::json ToJson(const Policy& policy);

@@ -433,9 +433,9 @@ std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
   image.name = name;
   image.pos = ctx.Pos(doc.node());
   auto display = doc.String("display_name", true);
-  std::optional<size_t> format;
+  std::optional<ImageFormat> format;
   if (YAML::Node f = doc.Required("format", "qcow2 or raw"); f.IsDefined()) {
-    format = ReadChoice(ctx, f, doc.Name("format"), {"qcow2", "raw"});
+    format = ReadEnum<ImageFormat>(ctx, f, doc.Name("format"), kImageFormatNames);
   }
   auto source = ReadImageSource(doc);
   auto sha256 = ReadSha256(doc);
@@ -446,7 +446,7 @@ std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
     return std::nullopt;
   }
   image.display_name = *display;
-  image.format = static_cast<ImageFormat>(*format);
+  image.format = *format;
   image.source = *source;
   image.sha256 = *sha256;
   image.min_disk = min_disk.value_or(0);
@@ -605,9 +605,9 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
         }
       }
       if (YAML::Node s = pr.Optional("spread"); s.IsDefined() && !s.IsNull()) {
-        auto choice = ReadChoice(ctx, s, pr.Name("spread"), {"none", "host", "zone", "provider"});
-        if (choice) w.placement.spread = static_cast<Spread>(*choice);
-        ok = ok && choice;
+        auto spread = ReadEnum<Spread>(ctx, s, pr.Name("spread"), kSpreadNames);
+        if (spread) w.placement.spread = *spread;
+        ok = ok && spread;
       }
       if (YAML::Node l = pr.Optional("labels"); l.IsDefined() && !l.IsNull()) {
         auto labels = ReadLabels(ctx, l, pr.Name("labels"));
@@ -658,11 +658,13 @@ std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
         lp.pos = ctx.Pos(levels[i]);
         auto level = r.Integer("level", true, 1, 5);
         auto min_replicas = r.Integer("min_replicas", false, 1, 100);
-        std::optional<size_t> spread, separation, unknown;
+        std::optional<Spread> spread;
+        std::optional<Separation> separation;
+        std::optional<UnknownCompliance> unknown;
         if (YAML::Node s = r.Optional("spread"); s.IsDefined())
-          spread = ReadChoice(ctx, s, r.Name("spread"), {"none", "host", "zone", "provider"});
+          spread = ReadEnum<Spread>(ctx, s, r.Name("spread"), kSpreadNames);
         if (YAML::Node s = r.Optional("separation"); s.IsDefined())
-          separation = ReadChoice(ctx, s, r.Name("separation"), {"none", "logical", "physical"});
+          separation = ReadEnum<Separation>(ctx, s, r.Name("separation"), kSeparationNames);
         std::optional<std::vector<std::string>> residency;
         if (YAML::Node s = r.Optional("residency"); s.IsDefined())
           residency = ReadStringList(ctx, s, r.Name("residency"));
@@ -676,7 +678,8 @@ std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
             if (YAML::Node pn = cr.Optional("profile"); pn.IsDefined())
               profile = ReadName(ctx, pn, cr.Name("profile"));
             if (YAML::Node u = cr.Optional("unknown"); u.IsDefined())
-              unknown = ReadChoice(ctx, u, cr.Name("unknown"), {"allow", "deny"});
+              unknown =
+                  ReadEnum<UnknownCompliance>(ctx, u, cr.Name("unknown"), kUnknownComplianceNames);
             cr.Finish();
             if (required && *required && !profile) {
               ctx.Error(c, cr.Name("profile") +
@@ -711,9 +714,9 @@ std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
         }
         lp.level = static_cast<int>(*level);
         lp.min_replicas = static_cast<int>(min_replicas.value_or(1));
-        if (spread) lp.spread = static_cast<Spread>(*spread);
-        if (separation) lp.separation = static_cast<Separation>(*separation);
-        if (unknown) lp.unknown_compliance = static_cast<UnknownCompliance>(*unknown);
+        if (spread) lp.spread = *spread;
+        if (separation) lp.separation = *separation;
+        if (unknown) lp.unknown_compliance = *unknown;
         if (residency) lp.residency = *residency;
         lp.allow_memory_overcommit = overcommit.value_or(true);
         policy.levels.push_back(std::move(lp));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <iterator>
 #include <optional>
 
 #include <yaml-cpp/yaml.h>
@@ -34,5 +35,13 @@ std::optional<LocalizedText> ReadLocalized(const yaml::Context& ctx, const YAML:
 std::optional<size_t> ReadChoice(const yaml::Context& ctx, const YAML::Node& node,
                                  const std::string& what,
                                  const std::vector<std::string_view>& choices);
+/// Reads one of an enum's `names` (common/enum_names.h) into its value.
+template <typename Enum, size_t N>
+std::optional<Enum> ReadEnum(const yaml::Context& ctx, const YAML::Node& node,
+                             const std::string& what, const char* const (&names)[N]) {
+  auto choice = ReadChoice(ctx, node, what, {std::begin(names), std::end(names)});
+  if (!choice) return std::nullopt;
+  return static_cast<Enum>(*choice);
+}
 
 }  // namespace egov::detail

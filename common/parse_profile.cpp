@@ -103,13 +103,6 @@ std::optional<CheckSpec> ReadCheck(const Context& ctx, const YAML::Node& node,
   return spec;
 }
 
-std::optional<Severity> ReadSeverity(const Context& ctx, const YAML::Node& node,
-                                     const std::string& what) {
-  auto choice = ReadChoice(ctx, node, what, {"low", "medium", "high", "critical"});
-  if (!choice) return std::nullopt;
-  return static_cast<Severity>(*choice);
-}
-
 std::optional<Control> ReadControl(const Context& ctx, const YAML::Node& node,
                                    const std::string& what) {
   MapReader r(ctx, node, what);
@@ -131,8 +124,9 @@ std::optional<Control> ReadControl(const Context& ctx, const YAML::Node& node,
   auto group = r.String("group", true);
   auto feature = r.String("feature", true);
   YAML::Node sev_node = r.Required("severity", "low, medium, high or critical");
-  auto severity =
-      sev_node.IsDefined() ? ReadSeverity(ctx, sev_node, cw + ".severity") : std::nullopt;
+  auto severity = sev_node.IsDefined()
+                      ? ReadEnum<Severity>(ctx, sev_node, cw + ".severity", kSeverityNames)
+                      : std::nullopt;
   bool ok = id && title && group && feature && severity;
   if (YAML::Node levels = r.Optional("levels"); levels.IsDefined() && !levels.IsNull()) {
     if (!levels.IsSequence() || levels.size() == 0) {

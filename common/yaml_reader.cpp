@@ -169,6 +169,15 @@ std::optional<Diagnostic> CheckNesting(const std::string& path, std::string_view
   return std::nullopt;
 }
 
+const YAML::Node& OnlyDocument(const ParsedFile& parsed, DiagnosticSink& sink) {
+  if (parsed.documents.size() != 1) {
+    sink.Add({parsed.path, 1, 1},
+             "expected one YAML document, got " + std::to_string(parsed.documents.size()));
+    sink.ThrowIfAny();
+  }
+  return parsed.documents.front();
+}
+
 std::optional<ParsedFile> ParseText(const std::string& path, std::string_view bytes,
                                     DiagnosticSink& sink) {
   if (bytes.size() > kMaxFileBytes) {

@@ -43,6 +43,10 @@ std::optional<ParsedFile> ParseFile(const std::string& path, DiagnosticSink& sin
 std::optional<ParsedFile> ParseText(const std::string& path, std::string_view bytes,
                                     DiagnosticSink& sink);
 
+/// The file's document, for files that hold exactly one (configuration files); for none or
+/// several, reports it to `sink` and throws its ConfigError.
+const YAML::Node& OnlyDocument(const ParsedFile& parsed, DiagnosticSink& sink);
+
 /// Position of a node in a file.
 SourcePos PosOf(const std::string& file, const YAML::Node& node);
 

@@ -141,11 +141,9 @@ int CmdAuditVerify(const std::vector<std::string>& args, CommandIo io) {
 
 int CmdAuditDiff(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("audit diff options");
-  desc.add_options()("old", po::value<std::string>()->required(), "earlier report")(
-      "new", po::value<std::string>()->required(), "later report");
-  cli::AddFormatOption(desc, {"text", "json"});
   po::positional_options_description pos;
-  pos.add("old", 1).add("new", 1);
+  cli::AddOldNewOptions(desc, pos, "report");
+  cli::AddFormatOption(desc, {"text", "json"});
   po::variables_map vm;
   if (auto code = cli::ParseCommandLine("egovctl", args, "audit diff OLD NEW [--format text|json]",
                                         desc, pos, vm, io.out, io.err)) {

@@ -1,3 +1,4 @@
+#include <functional>
 #include <ostream>
 
 #include "common/command_line.h"
@@ -13,45 +14,54 @@ namespace po = boost::program_options;
 
 namespace egov::orchestrator {
 
-int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
-  po::options_description desc("status options");
+namespace {
+
+// Status and drift only look: the same options, the journal only if there is one. `report`
+// prints what it finds in the world in the format asked for and returns the exit code.
+int ReportOnWorld(const std::vector<std::string>& args, CommandIo io, const std::string& command,
+                  bool read_compliance,
+                  const std::function<int(const World&, OutputFormat)>& report) {
+  po::options_description desc(command + " options");
   AddWorldOptions(desc);
   po::variables_map vm;
-  if (auto code = cli::ParseCommandLine("egovctl", args, "status -f PATH... [--format text|json]",
-                                        desc, {}, vm, io.out, io.err)) {
+  if (auto code =
+          cli::ParseCommandLine("egovctl", args, command + " -f PATH... [--format text|json]", desc,
+                                {}, vm, io.out, io.err)) {
     return *code;
   }
   const OutputFormat format = ReadOutputFormat(vm);
-  const World world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kIfExists);
-  const FleetStatus status =
-      AggregateStatus(world.inv, world.policy, world.observed.hosts, world.observed.compliance);
-  if (format == OutputFormat::kJson) {
-    io.out << ToJson(status).dump(2) << "\n";
-  } else {
-    PrintStatus(status, io.out);
-  }
-  return kExitOk;
+  return report(LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kIfExists, "", read_compliance),
+                format);
+}
+
+}  // namespace
+
+int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
+  return ReportOnWorld(args, io, "status", true, [&](const World& world, OutputFormat format) {
+    const FleetStatus status =
+        AggregateStatus(world.inv, world.policy, world.observed.hosts, world.observed.compliance);
+    if (format == OutputFormat::kJson) {
+      io.out << ToJson(status).dump(2) << "\n";
+    } else {
+      PrintStatus(status, io.out);
+    }
+    return kExitOk;
+  });
 }
 
 int CmdDrift(const std::vector<std::string>& args, CommandIo io) {
-  po::options_description desc("drift options");
-  AddWorldOptions(desc);
-  po::variables_map vm;
-  if (auto code = cli::ParseCommandLine("egovctl", args, "drift -f PATH... [--format text|json]",
-                                        desc, {}, vm, io.out, io.err)) {
-    return *code;
-  }
-  const OutputFormat format = ReadOutputFormat(vm);
-  const World world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kIfExists, "", false);
-  std::vector<PlacementWorkload> desired;
-  for (const auto& w : world.inv.workloads) desired.push_back(Effective(w, world.policy));
-  const std::vector<Drift> drift = DetectDrift(desired, world.observed.hosts, world.observed.known);
-  if (format == OutputFormat::kJson) {
-    io.out << DriftToJson(drift).dump(2) << "\n";
-  } else {
-    PrintDrift(drift, io.out);
-  }
-  return drift.empty() ? kExitOk : kExitChangesPending;
+  return ReportOnWorld(args, io, "drift", false, [&](const World& world, OutputFormat format) {
+    std::vector<PlacementWorkload> desired;
+    for (const auto& w : world.inv.workloads) desired.push_back(Effective(w, world.policy));
+    const std::vector<Drift> drift =
+        DetectDrift(desired, world.observed.hosts, world.observed.known);
+    if (format == OutputFormat::kJson) {
+      io.out << DriftToJson(drift).dump(2) << "\n";
+    } else {
+      PrintDrift(drift, io.out);
+    }
+    return drift.empty() ? kExitOk : kExitChangesPending;
+  });
 }
 
 }  // namespace egov::orchestrator

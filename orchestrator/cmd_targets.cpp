@@ -12,9 +12,9 @@
 #include "common/curl.h"
 #include "common/diagnostics.h"
 #include "common/files.h"
-#include "common/loader.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
+#include "orchestrator/options.h"
 
 namespace po = boost::program_options;
 
@@ -90,18 +90,16 @@ nlohmann::json Targets(const Inventory& inv, size_t& without_agent) {
 
 int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("targets options");
-  desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
-                     "YAML file or directory (repeatable)");
-  cli::AddOutputOption(desc, "write the targets to FILE (default: standard output)");
   po::positional_options_description pos;
-  pos.add("file", -1);
+  AddInventoryOption(desc, pos);
+  cli::AddOutputOption(desc, "write the targets to FILE (default: standard output)");
   po::variables_map vm;
   if (auto code = cli::ParseCommandLine("egovctl", args, "targets -f PATH... [-o targets.json]",
                                         desc, pos, vm, io.out, io.err)) {
     return *code;
   }
   const std::optional<std::string> output = cli::ReadOutputFile(vm, {"json"});
-  const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
+  const Inventory inv = LoadInventoryOption(vm);
   size_t without_agent = 0;
   const nlohmann::json groups = Targets(inv, without_agent);
   const std::string text = groups.dump(2) + "\n";

@@ -90,12 +90,10 @@ void PrintText(const Inventory& inv, std::ostream& out) {
 
 int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("validate options");
-  desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
-                     "YAML file or directory (repeatable)");
+  po::positional_options_description pos;
+  AddInventoryOption(desc, pos);
   AddCertWarningOption(desc);
   cli::AddFormatOption(desc, {"text", "json"});
-  po::positional_options_description pos;
-  pos.add("file", -1);
   po::variables_map vm;
   if (auto code = cli::ParseCommandLine("egovctl", args, "validate -f PATH... [--format text|json]",
                                         desc, pos, vm, io.out, io.err)) {
@@ -103,7 +101,7 @@ int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
   }
   const bool json = cli::ReadFormat(vm, {"text", "json"}) == "json";
   const std::chrono::days cert_warning = ReadCertWarning(vm);
-  const Inventory inv = LoadInventory(vm["file"].as<std::vector<std::string>>());
+  const Inventory inv = LoadInventoryOption(vm);
   checks::ValidateProfiles(inv.profiles);  // check types and their parameters
   WarnOfExpiringCertifications(inv, cert_warning, io.err);
   if (json) {

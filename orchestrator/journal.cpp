@@ -12,26 +12,14 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/enum_names.h"
 #include "common/files.h"
 
 namespace egov::orchestrator {
 namespace {
 
-const char* StatusName(StepStatus s) {
-  switch (s) {
-    case StepStatus::kPending:
-      return "pending";
-    case StepStatus::kDone:
-      return "done";
-    case StepStatus::kFailed:
-      return "failed";
-    case StepStatus::kSkipped:
-      return "skipped";
-    case StepStatus::kUndone:
-      return "undone";
-  }
-  return "pending";
-}
+// As the journal's steps table stores them, in the order of StepStatus.
+constexpr const char* kStatusNames[] = {"pending", "done", "failed", "skipped", "undone"};
 
 std::string NowUtc() { return FormatTimestamp(std::chrono::system_clock::now()); }
 
@@ -304,7 +292,7 @@ void Journal::WriteMarks(const std::vector<PendingMark>& marks) {
     Statement up(db_.get(),
                  "UPDATE steps SET status = ?, error = ?, updated = ? WHERE run = ? AND idx = ?");
     for (const auto& m : marks) {
-      up.Bind(1, std::string(StatusName(m.status)))
+      up.Bind(1, std::string(EnumName(kStatusNames, m.status)))
           .Bind(2, m.error)
           .Bind(3, now)
           .Bind(4, run_)

@@ -4,31 +4,18 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
+#include "common/enum_names.h"
 #include "common/units.h"
 
 namespace egov::orchestrator {
 
 const char* StateName(RunState state) {
-  switch (state) {
-    case RunState::kRunning:
-      return "running";
-    case RunState::kBlocked:
-      return "blocked";
-    case RunState::kPaused:
-      return "paused";
-    case RunState::kShutdown:
-      return "shutting-down";
-    case RunState::kShutoff:
-      return "shutoff";
-    case RunState::kCrashed:
-      return "crashed";
-    case RunState::kSuspended:
-      return "suspended";
-    case RunState::kNoState:
-      break;
-  }
-  return "unknown";
+  static constexpr const char* kNames[] = {"unknown",       "running", "blocked", "paused",
+                                           "shutting-down", "shutoff", "crashed", "suspended"};
+  static_assert(std::size(kNames) == static_cast<size_t>(RunState::kSuspended) + 1);
+  return EnumName(kNames, state);
 }
 
 const StorageVolume* ObservedHost::FindVolume(const std::string& pool,

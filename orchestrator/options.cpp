@@ -4,6 +4,7 @@
 
 #include "common/command_line.h"
 #include "common/diagnostics.h"
+#include "common/loader.h"
 #include "common/units.h"
 #include "orchestrator/agent_access.h"
 #include "orchestrator/certification.h"
@@ -63,6 +64,16 @@ WorldOptions ReadWorldOptions(const po::variables_map& vm, std::ostream& err) {
   o.journal = vm["journal"].as<std::string>();
   if (vm.count("lock-wait")) o.lock_wait = ReadDuration(vm, "lock-wait", "30s");
   return o;
+}
+
+void AddInventoryOption(po::options_description& desc, po::positional_options_description& pos) {
+  desc.add_options()("file,f", po::value<std::vector<std::string>>()->required(),
+                     "YAML file or directory (repeatable)");
+  pos.add("file", -1);
+}
+
+Inventory LoadInventoryOption(const po::variables_map& vm) {
+  return LoadInventory(vm["file"].as<std::vector<std::string>>());
 }
 
 void AddCertWarningOption(po::options_description& desc) {

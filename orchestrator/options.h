@@ -30,6 +30,13 @@ void AddLockOptions(boost::program_options::options_description& desc);
 /// throws ConfigError.
 WorldOptions ReadWorldOptions(const boost::program_options::variables_map& vm, std::ostream& err);
 
+/// Adds -f/--file, also the positional arguments: the YAML files or directories of an inventory
+/// read on its own, without the hosts (validate, targets).
+void AddInventoryOption(boost::program_options::options_description& desc,
+                        boost::program_options::positional_options_description& pos);
+/// Loads the inventory -f names; throws ConfigError.
+Inventory LoadInventoryOption(const boost::program_options::variables_map& vm);
+
 /// Adds --cert-warning (how long before a provider's certification expires to warn).
 void AddCertWarningOption(boost::program_options::options_description& desc);
 /// Reads --cert-warning; throws ConfigError on a bad duration.

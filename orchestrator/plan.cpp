@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/enum_names.h"
 #include "common/units.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
@@ -17,10 +18,10 @@ namespace {
 constexpr ActionKind kKinds[] = {ActionKind::kCreate, ActionKind::kReplace, ActionKind::kStart,
                                  ActionKind::kDelete, ActionKind::kUnchanged};
 
+constexpr const char* kKindNames[] = {"create", "replace", "start", "delete", "unchanged"};
+
 ActionKind KindFromString(const std::string& s) {
-  for (ActionKind k : kKinds) {
-    if (s == ToString(k)) return k;
-  }
+  if (auto kind = EnumFromName<ActionKind>(kKindNames, s)) return *kind;
   throw std::invalid_argument("unknown action '" + s + "'");
 }
 
@@ -366,21 +367,7 @@ std::string RootDiskChange(const StorageVolume* root, const Disks& disks) {
   return {};
 }
 
-const char* ToString(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kCreate:
-      return "create";
-    case ActionKind::kReplace:
-      return "replace";
-    case ActionKind::kStart:
-      return "start";
-    case ActionKind::kDelete:
-      return "delete";
-    case ActionKind::kUnchanged:
-      return "unchanged";
-  }
-  return "unchanged";
-}
+const char* ToString(ActionKind kind) { return EnumName(kKindNames, kind); }
 
 size_t Plan::Count(ActionKind kind) const {
   return static_cast<size_t>(std::count_if(actions.begin(), actions.end(),

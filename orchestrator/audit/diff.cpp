@@ -4,15 +4,14 @@
 #include <ostream>
 #include <tuple>
 
+#include "orchestrator/audit/fields.h"
+
 namespace egov::orchestrator::audit {
 namespace {
 
 using nlohmann::ordered_json;
 
-std::string S(const ordered_json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+std::string S(const ordered_json& j, const char* key) { return StringField(j, key); }
 
 // A member, or an empty value when it is absent (reports read from CSV carry less).
 const ordered_json& Get(const ordered_json& j, const char* key) {

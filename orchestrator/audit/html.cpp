@@ -26,6 +26,13 @@ std::string Bi(std::string_view vi, std::string_view en) {
 
 std::string Bi(const ordered_json& text) { return Bi(S(text, "vi"), S(text, "en")); }
 
+// The opening of a report section and its heading; `number` is "1. " and on, or "".
+std::string Section(std::string_view id, std::string_view number, std::string_view vi,
+                    std::string_view en) {
+  return "<section id=\"" + std::string(id) + "\"><h2>" + std::string(number) + Bi(vi, en) +
+         "</h2>";
+}
+
 struct Word {
   const char* key;
   const char* symbol;
@@ -141,7 +148,7 @@ void Meta(std::string& h, const ordered_json& r) {
 void Summary(std::string& h, const ordered_json& r) {
   const auto& s = r["summary"];
   const bool ok = s["compliant"].get<bool>();
-  h += "<section id=\"summary\"><h2>" + Bi("Tóm tắt", "Summary") + "</h2>";
+  h += Section("summary", "", "Tóm tắt", "Summary");
   h += std::string("<p class=\"overall ") + (ok ? "ok" : "bad") +
        "\" id=\"overall\" data-compliant=\"" + (ok ? "true" : "false") + "\">" +
        (ok ? Bi("Toàn bộ hạ tầng đáp ứng các tiêu chí đã đánh giá.",
@@ -173,10 +180,9 @@ void Summary(std::string& h, const ordered_json& r) {
 
 void Matrix(std::string& h, const ordered_json& r) {
   const auto& providers = r["providers"];
-  h += "<section id=\"matrix\"><h2>1. " +
-       Bi("Ma trận tính năng theo Công văn 1145/BTTTT-CATTT",
-          "Official Letter 1145 feature matrix") +
-       "</h2><p class=\"small\">" +
+  h += Section("matrix", "1. ", "Ma trận tính năng theo Công văn 1145/BTTTT-CATTT",
+               "Official Letter 1145 feature matrix") +
+       "<p class=\"small\">" +
        Bi("Một tính năng đạt với một nhà cung cấp chỉ khi mọi tiêu chí của nó đạt trên mọi máy chủ "
           "của nhà cung cấp đó.",
           "A feature passes for a provider only if every criterion under it passes on every host "
@@ -230,10 +236,9 @@ void Matrix(std::string& h, const ordered_json& r) {
 }
 
 void Workloads(std::string& h, const ordered_json& r) {
-  h += "<section id=\"workloads\"><h2>2. " +
-       Bi("Mức độ đáp ứng theo cấp độ (Nghị định 85/2016, Thông tư 12/2022)",
-          "Decree 85 level verdicts (Circular 12/2022 annual report)") +
-       "</h2>";
+  h += Section("workloads", "2. ",
+               "Mức độ đáp ứng theo cấp độ (Nghị định 85/2016, Thông tư 12/2022)",
+               "Decree 85 level verdicts (Circular 12/2022 annual report)");
   h += "<table id=\"workloads-table\"><colgroup><col style=\"width:20%\"><col style=\"width:11%\">"
        "<col style=\"width:23%\"><col style=\"width:15%\"><col style=\"width:31%\"></colgroup>"
        "<thead><tr>" +
@@ -267,10 +272,8 @@ void Workloads(std::string& h, const ordered_json& r) {
 }
 
 void Unknown(std::string& h, const ordered_json& r) {
-  h += "<section id=\"unknown\"><h2>3. " +
-       Bi("Máy chủ chưa xác định (không được tính là đạt)",
-          "Unknown hosts (never counted as passing)") +
-       "</h2>";
+  h += Section("unknown", "3. ", "Máy chủ chưa xác định (không được tính là đạt)",
+               "Unknown hosts (never counted as passing)");
   if (!r["unexpected_results"].empty()) {
     h += "<p class=\"small\" id=\"unexpected\">" +
          Bi("Có kết quả của máy chủ không có trong danh mục (không được tính):",
@@ -362,7 +365,7 @@ void Host(std::string& h, const ordered_json& host) {
 }
 
 void Waivers(std::string& h, const ordered_json& r) {
-  h += "<section id=\"waivers\"><h2>5. " + Bi("Miễn trừ đã khai báo", "Declared waivers") + "</h2>";
+  h += Section("waivers", "5. ", "Miễn trừ đã khai báo", "Declared waivers");
   if (r["waivers"].empty()) {
     h += "<p>" +
          Bi("Không có miễn trừ nào được khai báo cho lần đánh giá này.",
@@ -385,8 +388,7 @@ void Waivers(std::string& h, const ordered_json& r) {
 
 void Integrity(std::string& h, const ordered_json& r, const std::string& digest) {
   h +=
-      "<section id=\"integrity\"><h2>6. " + Bi("Tính toàn vẹn", "Integrity") +
-      "</h2><p class=\"small\">" +
+      Section("integrity", "6. ", "Tính toàn vẹn", "Integrity") + "<p class=\"small\">" +
       Bi("SHA-256 của kết quả từng máy chủ (dạng JSON chuẩn hoá: gọn, khoá sắp xếp) và của báo cáo "
          "này. Kiểm tra lại bằng: egovctl audit verify TỆP",
          "SHA-256 of each host's result (canonical JSON: compact, sorted keys) and of this "
@@ -445,7 +447,7 @@ std::string RenderHtml(const ordered_json& report, const std::string& digest) {
   Matrix(h, r);
   Workloads(h, r);
   Unknown(h, r);
-  h += "<section id=\"hosts\"><h2>4. " + Bi("Chi tiết theo máy chủ", "Per-host findings") + "</h2>";
+  h += Section("hosts", "4. ", "Chi tiết theo máy chủ", "Per-host findings");
   for (const auto& host : r["hosts"]) Host(h, host);
   h += "</section>\n";
   Waivers(h, r);

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "common/enum_names.h"
 #include "orchestrator/audit/results.h"
 
 namespace egov::orchestrator::audit {
@@ -200,13 +201,9 @@ void CsvHost(CsvWriter& w, const ordered_json& h) {
   }
 }
 
-}  // namespace
+constexpr const char* kFormatNames[] = {"json", "html", "csv"};
 
-std::string Field(const ordered_json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
+}  // namespace
 
 std::string Joined(const ordered_json& items, const char* separator) {
   std::string out;
@@ -220,23 +217,10 @@ std::string EvidencePlace(const ordered_json& item) {
   return place;
 }
 
-const char* ToString(ReportFormat format) {
-  switch (format) {
-    case ReportFormat::kJson:
-      return "json";
-    case ReportFormat::kHtml:
-      return "html";
-    case ReportFormat::kCsv:
-      return "csv";
-  }
-  return "?";
-}
+const char* ToString(ReportFormat format) { return EnumName(kFormatNames, format); }
 
 std::optional<ReportFormat> ParseReportFormat(std::string_view name) {
-  if (name == "json") return ReportFormat::kJson;
-  if (name == "html") return ReportFormat::kHtml;
-  if (name == "csv") return ReportFormat::kCsv;
-  return std::nullopt;
+  return EnumFromName<ReportFormat>(kFormatNames, name);
 }
 
 std::optional<ReportFormat> FormatFromPath(std::string_view path) {

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "orchestrator/audit/fields.h"
+
 // Rendering the audit report (report.h) as JSON, HTML or CSV, sealed with its SHA-256,
 // and reading a filed report back. The seal (docs/audit.md, "Verifying a report"): the digest
 // is the SHA-256 of the file's bytes with every occurrence of the digest replaced by 64 '0'
@@ -30,8 +32,6 @@ std::string RenderJson(const nlohmann::ordered_json& report, const std::string& 
 std::string RenderHtml(const nlohmann::ordered_json& report, const std::string& digest);
 std::string RenderCsv(const nlohmann::ordered_json& report, const std::string& digest);
 
-/// A member of a report object as text: "" when absent or null, numbers and booleans as JSON.
-std::string Field(const nlohmann::ordered_json& object, const char* key);
 /// The strings of a report array, joined.
 std::string Joined(const nlohmann::ordered_json& items, const char* separator = ", ");
 /// Where an evidence item of a finding was read: `source`, with `:line` when it has one.

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/model_json.h"
 #include "common/version.h"
 #include "orchestrator/parallel.h"
 #include "orchestrator/requirement.h"
@@ -653,17 +654,12 @@ ordered_json ProviderEntry(const Provider& p, const std::vector<HostEval>& hosts
     names.push_back(h.host->name);
     if (!h.known()) unknown.push_back(h.host->name);
   }
-  const auto& c = p.certification;
+  ordered_json certification = ToJson(p.certification);
+  certification["valid"] = s.today <= p.certification.expires;
   return {{"name", p.name},
           {"display_name", p.display_name},
           {"residency", p.residency},
-          {"certification",
-           {{"scheme", c.scheme},
-            {"certificate", c.certificate},
-            {"issued", FormatDate(c.issued)},
-            {"expires", FormatDate(c.expires)},
-            {"max_security_level", c.max_security_level},
-            {"valid", s.today <= c.expires}}},
+          {"certification", certification},
           {"hosts", names},
           {"hosts_unknown", unknown},
           {"matrix", ProviderMatrix(p, hosts, features, s.matrix_profile)}};

@@ -1,16 +1,12 @@
 #include "orchestrator/audit/results.h"
 
 #include "common/diagnostics.h"
+#include "orchestrator/audit/fields.h"
 
 namespace egov::orchestrator::audit {
 namespace {
 
 using nlohmann::json;
-
-std::string Str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 // The agent's own list of its domains: optional, and not part of egov.results/v1 proper, so
 // entries that are not domains of a workload are passed over.
@@ -20,7 +16,7 @@ std::optional<std::vector<DomainRef>> ParseDomains(const json& doc) {
   std::vector<DomainRef> domains;
   for (const auto& d : *it) {
     if (!d.is_object()) continue;
-    DomainRef ref{Str(d, "name"), Str(d, "workload"), 0};
+    DomainRef ref{StringField(d, "name"), StringField(d, "workload"), 0};
     if (auto r = d.find("replica"); r != d.end() && r->is_number_integer()) {
       ref.replica = r->get<int>();
     }

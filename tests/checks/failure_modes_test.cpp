@@ -3,8 +3,6 @@
 // (what `egov-agent scan` exits 1 on), on the controls that judge that thing.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <ctime>
 #include <functional>
 #include <set>
 
@@ -48,11 +46,6 @@ struct Defect {
   std::function<void(const HostCopy&)> plant;
   std::set<std::string> fails;  // controls that must fail (others may too)
 };
-
-void Dpkg(const HostCopy& h, const std::string& package, const std::string& status) {
-  h.Replace("/var/lib/dpkg/status", "Package: " + package + "\nStatus: install ok installed",
-            "Package: " + package + "\nStatus: " + status);
-}
 
 void AddPackage(const HostCopy& h, const std::string& package, const std::string& status) {
   const std::string db = egov::testing::ReadFile(h("/var/lib/dpkg/status"));
@@ -108,20 +101,20 @@ const std::vector<Defect>& Defects() {
        },
        {"D85-SRV-IPS-01"}},
       {"nftables removed, its link left",
-       [](const HostCopy& h) { Dpkg(h, "nftables", "deinstall ok config-files"); },
+       [](const HostCopy& h) { h.SetPackageStatus("nftables", "deinstall ok config-files"); },
        {"MIC1145-G2-SF-05", "D85-SRV-IPS-01"}},
       // Services: masked, dangling or without their package.
       {"every time daemon masked",
-       [](const HostCopy& h) {
-         h.Link("/dev/null", "/etc/systemd/system/systemd-timesyncd.service");
-       },
+       [](const HostCopy& h) { h.Mask("systemd-timesyncd.service"); },
        {"MIC1145-G1-PH-02", "AVAIL-TIME-01", "D85-SRV-LOG-05"}},
       {"timesyncd removed, its link left",
-       [](const HostCopy& h) { Dpkg(h, "systemd-timesyncd", "deinstall ok config-files"); },
+       [](const HostCopy& h) {
+         h.SetPackageStatus("systemd-timesyncd", "deinstall ok config-files");
+       },
        {"MIC1145-G1-PH-02", "AVAIL-TIME-01", "D85-SRV-LOG-05"}},
       {"rsyslog removed, its forwarding configuration left",
        [](const HostCopy& h) {
-         Dpkg(h, "rsyslog", "deinstall ok config-files");
+         h.SetPackageStatus("rsyslog", "deinstall ok config-files");
          h.Remove("/usr/lib/systemd/system/rsyslog.service");
        },
        {"D85-SRV-LOG-04"}},
@@ -136,7 +129,7 @@ const std::vector<Defect>& Defects() {
        },
        {"D85-SRV-LOG-04"}},
       {"auditd removed, its link left",
-       [](const HostCopy& h) { Dpkg(h, "auditd", "deinstall ok config-files"); },
+       [](const HostCopy& h) { h.SetPackageStatus("auditd", "deinstall ok config-files"); },
        {"MIC1145-G1-AO-02", "D85-SRV-LOG-03"}},
       {"auditd enabled with no audit rules",
        [=](const HostCopy& h) { h.Remove(audit); },
@@ -156,18 +149,10 @@ const std::vector<Defect>& Defects() {
        },
        {"D85-SRV-LOG-03"}},
       {"anti-malware signatures not updated for ten days",
-       [](const HostCopy& h) {
-         ::utimensat(AT_FDCWD, h("/var/lib/clamav/daily.cld").c_str(),
-                     std::array<timespec, 2>{timespec{0, UTIME_NOW},
-                                             timespec{::time(nullptr) - 10 * 86400, 0}}
-                         .data(),
-                     0);
-       },
+       [](const HostCopy& h) { h.Age("/var/lib/clamav/daily.cld", 10); },
        {"D85-SRV-MAL-01"}},
       {"freshclam masked",
-       [](const HostCopy& h) {
-         h.Link("/dev/null", "/etc/systemd/system/clamav-freshclam.service");
-       },
+       [](const HostCopy& h) { h.Mask("clamav-freshclam.service"); },
        {"D85-SRV-MAL-01"}},
       // Kernel parameters: now and after the next boot.
       {"sysctl.d turns ASLR off at the next boot",
@@ -243,8 +228,7 @@ const std::vector<Defect>& Defects() {
        {"MIC1145-G2-SC-07", "D85-SRV-AC-02"}},
       {"telnetd installed",
        [](const HostCopy& h) {
-         h.Replace("/var/lib/dpkg/status", "Package: telnetd\nStatus: deinstall ok config-files",
-                   "Package: telnetd\nStatus: install ok installed");
+         h.SetPackageStatus("telnetd", "install ok installed", "deinstall ok config-files");
        },
        {"MIC1145-G2-SC-12", "D85-SRV-IPS-05"}},
       {"rsh-server unpacked, not configured",
@@ -256,13 +240,7 @@ const std::vector<Defect>& Defects() {
        },
        {"MIC1145-G2-SC-13", "D85-SRV-IPS-06"}},
       {"apt's security lists a month old",
-       [=](const HostCopy& h) {
-         ::utimensat(AT_FDCWD, h(list).c_str(),
-                     std::array<timespec, 2>{timespec{0, UTIME_NOW},
-                                             timespec{::time(nullptr) - 30 * 86400, 0}}
-                         .data(),
-                     0);
-       },
+       [=](const HostCopy& h) { h.Age(list, 30); },
        {"MIC1145-G2-SC-13", "D85-SRV-IPS-06"}},
       {"AIDE installed, never initialised",
        [](const HostCopy& h) { h.Remove("/var/lib/aide/aide.db"); },
@@ -309,7 +287,7 @@ TEST(FailureModes, EachDefectFailsTheFullScanOnTheControlsThatJudgeIt) {
 
 // The same working configuration written another way passes too.
 TEST(FailureModes, EquivalentConfigurationsPass) {
-  const std::vector<std::pair<std::string, std::function<void(const HostCopy&)>>> variants = {
+  const std::vector<testing::Variant> variants = {
       {"log forwarding in rsyslog's legacy syntax, over TCP",
        [](const HostCopy& h) {
          h.Write("/etc/rsyslog.d/90-siem.conf", "*.* @@siem.egov.vn:6514\n");
@@ -331,12 +309,8 @@ TEST(FailureModes, EquivalentConfigurationsPass) {
                    "-F arch=b64 -C uid!=euid -F euid=0 -S execve");
        }},
   };
-  for (const auto& [name, plant] : variants) {
-    SCOPED_TRACE(name);
-    HostCopy host;
-    plant(host);
-    EXPECT_EQ(Failing(host.root()), std::set<std::string>{});
-  }
+  testing::ForEachVariant(
+      variants, [](const std::string& root) { EXPECT_EQ(Failing(root), std::set<std::string>{}); });
 }
 
 }  // namespace

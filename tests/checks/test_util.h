@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,10 +70,42 @@ class HostCopy {
     std::filesystem::create_directories((*this)(path).parent_path());
     std::filesystem::create_symlink(target, (*this)(path));
   }
+  /// Masks a systemd unit ("clamav-freshclam.service") as `systemctl mask` does.
+  void Mask(const std::string& unit) const { Link("/dev/null", "/etc/systemd/system/" + unit); }
+  /// Makes the file last modified `days` ago.
+  void Age(const std::string& path, int days) const {
+    const timespec times[2] = {{0, UTIME_NOW}, {::time(nullptr) - days * 86400, 0}};
+    ::utimensat(AT_FDCWD, (*this)(path).c_str(), times, 0);
+  }
+  /// Changes a package's dpkg status from `was` to `status` ("deinstall ok config-files": removed,
+  /// its configuration left).
+  void SetPackageStatus(const std::string& package, const std::string& status,
+                        const std::string& was = "install ok installed") const {
+    Replace("/var/lib/dpkg/status", "Package: " + package + "\nStatus: " + was,
+            "Package: " + package + "\nStatus: " + status);
+  }
 
  private:
   TempDir dir_{std::string(EGOV_HOST_FIXTURES) + "/scratch"};
 };
+
+/// A change to plant in a copy of a host fixture, named for the test's trace.
+struct Variant {
+  std::string name;
+  std::function<void(const HostCopy&)> plant;
+};
+
+/// Plants each variant in a fresh copy of the hardened host and calls `expect` with the copy's
+/// root, under the variant's name.
+inline void ForEachVariant(const std::vector<Variant>& variants,
+                           const std::function<void(const std::string& root)>& expect) {
+  for (const auto& v : variants) {
+    SCOPED_TRACE(v.name);
+    HostCopy host;
+    v.plant(host);
+    expect(host.root());
+  }
+}
 
 /// A profile with one control whose check is `check` (YAML), plus `parameters` (YAML mapping
 /// body lines, indented by two) when given.

@@ -2,10 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "tests/support/temp_dir.h"
 
 namespace egov::libvirt {
 namespace {
+
+// A minimal domain definition for libvirt's test driver.
+std::string TestDomain(const std::string& name, const std::string& uuid, int memory_mib) {
+  return "<domain type='test'><name>" + name + "</name><uuid>" + uuid +
+         "</uuid><memory unit='MiB'>" + std::to_string(memory_mib) +
+         "</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+}
 
 // A simulated host file with one domain, as libvirt's test driver reads it.
 class TestDriverHost : public ::testing::Test {
@@ -54,10 +63,8 @@ TEST_F(TestDriverHost, LookupOfAbsentObjectsIsNullNotError) {
 
 TEST_F(TestDriverHost, DefineStartStopUndefine) {
   auto conn = Connection::Open(uri_);
-  const std::string xml =
-      "<domain type='test'><name>new</name><uuid>11111111-2222-3333-4444-000000000002</uuid>"
-      "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
-  auto dom = conn->DefineDomain(xml, true);
+  auto dom =
+      conn->DefineDomain(TestDomain("new", "11111111-2222-3333-4444-000000000002", 64), true);
   EXPECT_EQ(GetDomainInfo(dom.get()).state, VIR_DOMAIN_SHUTOFF);
   StartDomain(dom.get());
   EXPECT_EQ(GetDomainInfo(dom.get()).state, VIR_DOMAIN_RUNNING);
@@ -84,14 +91,11 @@ TEST_F(TestDriverHost, ValidationRejectsUnknownElements) {
 
 TEST_F(TestDriverHost, DefineWithoutUuidTwiceFailsWithUuidItIsIdempotent) {
   auto conn = Connection::Open(uri_);
-  const std::string with_uuid =
-      "<domain type='test'><name>tagged</name><uuid>11111111-2222-3333-4444-000000000001</uuid>"
-      "<memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
-  EXPECT_NO_THROW(conn->DefineDomain(with_uuid, true));
-  const std::string other_uuid =
-      "<domain type='test'><name>tagged</name><uuid>11111111-2222-3333-4444-000000000009</uuid>"
-      "<memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
-  EXPECT_THROW(conn->DefineDomain(other_uuid, true), Error);
+  EXPECT_NO_THROW(
+      conn->DefineDomain(TestDomain("tagged", "11111111-2222-3333-4444-000000000001", 128), true));
+  EXPECT_THROW(
+      conn->DefineDomain(TestDomain("tagged", "11111111-2222-3333-4444-000000000009", 128), true),
+      Error);
 }
 
 TEST(LibvirtConnection, UnreachableHostIsConnectionLost) {
