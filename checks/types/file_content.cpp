@@ -105,7 +105,7 @@ CheckType FileContent() {
       "Lines matching a POSIX extended regular expression are present (at least N) or absent",
       {Required("path", ParamType::kStringList, "file(s) or globs; missing files have no lines"),
        Required("pattern", ParamType::kString, "POSIX extended regular expression, per line"),
-       Optional("state", ParamType::kChoice, "present or absent", "present", {"present", "absent"}),
+       OptionalChoice("state", {"present", "absent"}),
        Optional("min_matches", ParamType::kInteger, "present: how many lines must match", "1"),
        Optional("skip_comments", ParamType::kBool, "ignore lines starting with #", "true"),
        Optional("ignore_case", ParamType::kBool, "match case-insensitively", "false")});
