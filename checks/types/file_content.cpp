@@ -32,9 +32,7 @@ class FileContentCheck : public Check {
           return Outcome::Error(data.message);
         }
         ++files[i];
-        int n = 0;
-        for (auto line : SplitLines(data.bytes)) {
-          ++n;
+        for (auto [n, line] : NumberedLines(data.bytes)) {
           const auto t = Trim(line);
           if (skip_comments_ && !t.empty() && t[0] == '#') continue;
           if (!match_.Test(std::string(line))) continue;
