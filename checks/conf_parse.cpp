@@ -74,9 +74,7 @@ std::string NormalizeKey(ConfFormat format, std::string_view key) {
 std::vector<Setting> ParseConf(ConfFormat format, std::string_view text, const std::string& file) {
   std::vector<Setting> out;
   std::string block;
-  int n = 0;
-  for (auto raw : SplitLines(text)) {
-    ++n;
+  for (auto [n, raw] : NumberedLines(text)) {
     std::string_view line = Trim(format == ConfFormat::kKeyValue ? StripComment(raw) : raw);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (format == ConfFormat::kKeyValue && line.front() == '[' && line.back() == ']') {

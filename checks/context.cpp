@@ -235,6 +235,13 @@ std::vector<std::string_view> SplitLines(std::string_view text) {
   return lines;
 }
 
+std::vector<NumberedLine> NumberedLines(std::string_view text) {
+  std::vector<NumberedLine> lines;
+  int n = 0;
+  for (auto line : SplitLines(text)) lines.push_back({++n, line});
+  return lines;
+}
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);

@@ -100,6 +100,13 @@ class HostContext {
 
 /// Splits text into lines (without the newline); a final line without newline counts.
 std::vector<std::string_view> SplitLines(std::string_view text);
+/// A line of a text with its number, counted from 1 (what evidence names).
+struct NumberedLine {
+  int n = 0;
+  std::string_view text;
+};
+/// SplitLines, each line with its number.
+std::vector<NumberedLine> NumberedLines(std::string_view text);
 /// Strips spaces and tabs at both ends.
 std::string_view Trim(std::string_view s);
 /// Splits on runs of spaces and tabs.

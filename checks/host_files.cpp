@@ -22,9 +22,7 @@ std::vector<std::string_view> SplitColons(std::string_view line) {
 template <typename Entry, typename Make>
 std::vector<Entry> ParseColonFile(std::string_view text, size_t fields, Make make) {
   std::vector<Entry> out;
-  int n = 0;
-  for (auto line : SplitLines(text)) {
-    ++n;
+  for (auto [n, line] : NumberedLines(text)) {
     if (line.empty() || line[0] == '#') continue;
     auto f = SplitColons(line);
     if (f.size() >= fields) out.push_back(make(f, n));

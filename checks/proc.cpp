@@ -32,9 +32,7 @@ std::vector<ListeningSocket> ParseProcNet(std::string_view text, const std::stri
   std::vector<ListeningSocket> out;
   const bool v6 = protocol.back() == '6';
   const bool udp = protocol.rfind("udp", 0) == 0;
-  int n = 0;
-  for (auto line : SplitLines(text)) {
-    ++n;
+  for (auto [n, line] : NumberedLines(text)) {
     auto f = SplitFields(line);
     if (n == 1 || f.size() < 4) continue;
     const std::string_view local = f[1], state = f[3];

@@ -1,10 +1,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <ostream>
 
 #include "checks/report_internal.h"
 #include "common/domain_metadata.h"
+#include "common/enum_names.h"
 
 namespace egov::checks {
 namespace {
@@ -13,42 +15,22 @@ std::string E(const std::string& s) { return XmlEscape(s); }
 
 // "Vietnamese / English" labels: the report is read by Vietnamese auditors and foreign vendors.
 const char* StatusVi(Status s) {
-  switch (s) {
-    case Status::kPass:
-      return "Đạt";
-    case Status::kFail:
-      return "Không đạt";
-    case Status::kError:
-      return "Lỗi kiểm tra";
-    case Status::kSkipped:
-      return "Bỏ qua";
-    case Status::kNotApplicable:
-      return "Không áp dụng";
-    default:
-      return "Được miễn trừ";
-  }
+  static constexpr const char* kNames[] = {"Đạt",    "Không đạt",     "Lỗi kiểm tra",
+                                           "Bỏ qua", "Không áp dụng", "Được miễn trừ"};
+  static_assert(std::size(kNames) == static_cast<size_t>(Status::kWaived) + 1);
+  return EnumName(kNames, s);
 }
 
 const char* VerdictVi(LevelVerdict v) {
-  switch (v) {
-    case LevelVerdict::kMet:
-      return "Đáp ứng";
-    case LevelVerdict::kPartlyMet:
-      return "Đáp ứng một phần";
-    default:
-      return "Không đáp ứng";
-  }
+  static constexpr const char* kNames[] = {"Đáp ứng", "Đáp ứng một phần", "Không đáp ứng"};
+  static_assert(std::size(kNames) == static_cast<size_t>(LevelVerdict::kNotMet) + 1);
+  return EnumName(kNames, v);
 }
 
 const char* VerdictEn(LevelVerdict v) {
-  switch (v) {
-    case LevelVerdict::kMet:
-      return "met";
-    case LevelVerdict::kPartlyMet:
-      return "partly met";
-    default:
-      return "not met";
-  }
+  static constexpr const char* kNames[] = {"met", "partly met", "not met"};
+  static_assert(std::size(kNames) == static_cast<size_t>(LevelVerdict::kNotMet) + 1);
+  return EnumName(kNames, v);
 }
 
 constexpr const char* kStyle = R"(

@@ -130,9 +130,7 @@ std::shared_ptr<const AuditConfig> LoadAudit(const HostContext& ctx) {
       const FileData data = ctx.Read(f);
       if (!data.ok()) continue;
       out.files.push_back(f);
-      int n = 0;
-      for (auto line : SplitLines(data.bytes)) {
-        ++n;
+      for (auto [n, line] : NumberedLines(data.bytes)) {
         const auto w = SplitFields(line);
         if (w.empty()) continue;
         if (merged) {
@@ -255,9 +253,7 @@ std::optional<Evidence> AuditOffAtBoot(const HostContext& ctx) {
   for (const auto& f : files) {
     const FileData data = ctx.Read(f);
     if (!data.ok()) continue;
-    int n = 0;
-    for (auto line : SplitLines(data.bytes)) {
-      ++n;
+    for (auto [n, line] : NumberedLines(data.bytes)) {
       line = Trim(line);
       if (line.rfind("GRUB_CMDLINE_LINUX", 0) == 0 && off(line))
         return Evidence{f, n, std::string(line), "no audit=0"};

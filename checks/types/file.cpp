@@ -117,7 +117,7 @@ CheckType File() {
       "file",
       "A path exists (or is absent) with at most some permission bits, an owner and a group",
       {Required("path", ParamType::kPath, "file or directory; * ? [..] match several, all judged"),
-       Optional("state", ParamType::kChoice, "present or absent", "present", {"present", "absent"}),
+       OptionalChoice("state", {"present", "absent"}),
        Optional("kind", ParamType::kChoice, "what the path must be", "any",
                 {"any", "file", "directory", "symlink"}),
        Optional(

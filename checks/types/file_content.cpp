@@ -32,9 +32,7 @@ class FileContentCheck : public Check {
           return Outcome::Error(data.message);
         }
         ++files[i];
-        int n = 0;
-        for (auto line : SplitLines(data.bytes)) {
-          ++n;
+        for (auto [n, line] : NumberedLines(data.bytes)) {
           const auto t = Trim(line);
           if (skip_comments_ && !t.empty() && t[0] == '#') continue;
           if (!match_.Test(std::string(line))) continue;
@@ -105,7 +103,7 @@ CheckType FileContent() {
       "Lines matching a POSIX extended regular expression are present (at least N) or absent",
       {Required("path", ParamType::kStringList, "file(s) or globs; missing files have no lines"),
        Required("pattern", ParamType::kString, "POSIX extended regular expression, per line"),
-       Optional("state", ParamType::kChoice, "present or absent", "present", {"present", "absent"}),
+       OptionalChoice("state", {"present", "absent"}),
        Optional("min_matches", ParamType::kInteger, "present: how many lines must match", "1"),
        Optional("skip_comments", ParamType::kBool, "ignore lines starting with #", "true"),
        Optional("ignore_case", ParamType::kBool, "match case-insensitively", "false")});

@@ -33,9 +33,7 @@ class FileIntegrityCheck : public Check {
     std::string source = kConf;
     int line = 0;
     if (const FileData conf = ctx.Read(kConf); conf.ok()) {
-      int n = 0;
-      for (auto l : SplitLines(conf.bytes)) {
-        ++n;
+      for (auto [n, l] : NumberedLines(conf.bytes)) {
         l = Trim(l);
         if (l.rfind("database_in", 0) != 0) continue;
         const size_t file = l.find("file:");

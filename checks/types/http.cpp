@@ -53,8 +53,8 @@ class HttpCheck : public Check {
     if (code != status_)
       bad = "status " + std::to_string(code) + ", expected " + std::to_string(status_);
     if (max_latency_.count() && ms > max_latency_.count()) {
-      bad += (bad.empty() ? "" : "; ") + std::string("answered in ") + std::to_string(ms) +
-             " ms, more than " + FormatDuration(max_latency_);
+      Append(bad, "answered in " + std::to_string(ms) + " ms, more than " +
+                      FormatDuration(max_latency_));
     }
     std::vector<Evidence> ev = {
         {url_, 0,
@@ -66,10 +66,9 @@ class HttpCheck : public Check {
       const std::string old = OldProtocolAccepted(ca);
       ev.push_back({url_, 0, old.empty() ? "TLS below " + min_tls_ + " refused" : old + " accepted",
                     "TLS " + min_tls_ + " or newer only", old.empty()});
-      if (!old.empty()) bad += (bad.empty() ? "" : "; ") + std::string("server accepts ") + old;
+      if (!old.empty()) Append(bad, "server accepts " + old);
     }
-    if (!bad.empty()) return Outcome::Fail(bad, ev);
-    return Outcome::Pass(url_ + " answered " + std::to_string(code), ev);
+    return Verdict(bad, url_ + " answered " + std::to_string(code), ev);
   }
 
  private:

@@ -76,9 +76,7 @@ class KernelModuleCheck : public Check {
       for (const auto& file : files) {
         const FileData data = ctx.Read(file);
         if (!data.ok()) continue;
-        int n = 0;
-        for (auto l : SplitLines(data.bytes)) {
-          ++n;
+        for (auto [n, l] : NumberedLines(data.bytes)) {
           auto f = SplitFields(l);
           if (f.size() < 2 || Canonical(std::string(f[1])) != name) continue;
           if (f[0] == "install" && f.size() >= 3 && Blocks(f[2]) && install.source.empty()) {

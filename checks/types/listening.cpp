@@ -104,8 +104,7 @@ CheckType Listening() {
                 "", {"closed", "loopback", "listening"}),
        Optional("allowed", ParamType::kIntegerList,
                 "the only ports that may listen on non-loopback addresses"),
-       Optional("protocol", ParamType::kChoice, "tcp, udp or both", "tcp",
-                {"tcp", "udp", "both"})});
+       OptionalChoice("protocol", {"tcp", "udp", "both"})});
 }
 
 }  // namespace egov::checks::types

@@ -122,7 +122,7 @@ CheckType LogRetention() {
   return Define<LogRetentionCheck>(
       "log_retention",
       "Days of logs kept by logrotate (rotate x period, maxage) or journald, against a minimum",
-      {Required("source", ParamType::kChoice, "logrotate or journald", {"logrotate", "journald"}),
+      {RequiredChoice("source", {"logrotate", "journald"}),
        Required("days", ParamType::kInteger, "minimum days of logs kept"),
        Optional(
            "logs", ParamType::kStringList,

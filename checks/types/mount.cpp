@@ -94,7 +94,7 @@ CheckType Mount() {
       {Required("path", ParamType::kPath, "the mount point"),
        Optional("options", ParamType::kStringList, "options that must be present (nodev...)"),
        Optional("absent_options", ParamType::kStringList, "options that must not be present"),
-       Optional("source", ParamType::kChoice, "live or fstab", "live", {"live", "fstab"}),
+       OptionalChoice("source", {"live", "fstab"}),
        Optional("required", ParamType::kBool,
                 "fail when the path is not a separate mount (false: not applicable)", "true")});
 }

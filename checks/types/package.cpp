@@ -89,8 +89,7 @@ CheckType Package() {
   return Define<PackageCheck>(
       "package", "Debian packages installed (at a version) or absent, from /var/lib/dpkg/status",
       {Required("name", ParamType::kStringList, "package name(s); all must match"),
-       Optional("state", ParamType::kChoice, "installed or absent", "installed",
-                {"installed", "absent"}),
+       OptionalChoice("state", {"installed", "absent"}),
        Optional("version", ParamType::kString, "version to compare with (dpkg ordering)"),
        Optional("op", ParamType::kOperator, "how the installed version compares", "ge",
                 {"ge", "gt", "eq", "le", "lt"})});

@@ -23,9 +23,7 @@ struct PamLine {
 // `type control module args`, where control may be a bracketed list with spaces.
 std::vector<PamLine> ParsePam(std::string_view text) {
   std::vector<PamLine> out;
-  int n = 0;
-  for (auto raw : SplitLines(text)) {
-    ++n;
+  for (auto [n, raw] : NumberedLines(text)) {
     const auto line = Trim(raw);
     if (line.empty() || line[0] == '#') continue;
     PamLine p;

@@ -40,8 +40,7 @@ CheckType Process() {
   return Define<ProcessCheck>(
       "process", "A process is running (or not), by its name in /proc/PID/comm or argv[0]",
       {Required("name", ParamType::kStringList, "process name(s); any of them counts"),
-       Optional("state", ParamType::kChoice, "running or not_running", "running",
-                {"running", "not_running"})});
+       OptionalChoice("state", {"running", "not_running"})});
 }
 
 }  // namespace egov::checks::types

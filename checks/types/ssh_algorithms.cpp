@@ -134,7 +134,7 @@ CheckType SshAlgorithms() {
       "ssh_algorithms",
       "sshd's ciphers, MACs or key exchange algorithms in force (default, +, -, ^ and Match "
       "blocks worked out as sshd does) contain none of the forbidden ones",
-      {Required("kind", ParamType::kChoice, "ciphers, macs or kex", {"ciphers", "macs", "kex"}),
+      {RequiredChoice("kind", {"ciphers", "macs", "kex"}),
        Required("forbidden", ParamType::kStringList,
                 "algorithm names or patterns (* ?) none of which may be offered"),
        Optional("path", ParamType::kStringList, "sshd configuration (Include followed)",

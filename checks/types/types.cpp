@@ -19,6 +19,29 @@ ParamSpec Optional(std::string name, ParamType type, std::string description,
           std::move(default_text)};
 }
 
+namespace {
+
+// "a, b or c".
+std::string DescribeChoices(const std::vector<std::string>& choices) {
+  if (choices.size() < 2) return Join(choices, "");
+  return Join(std::vector<std::string>(choices.begin(), choices.end() - 1), ", ") + " or " +
+         choices.back();
+}
+
+}  // namespace
+
+ParamSpec RequiredChoice(std::string name, std::vector<std::string> choices) {
+  std::string description = DescribeChoices(choices);
+  return Required(std::move(name), ParamType::kChoice, std::move(description), std::move(choices));
+}
+
+ParamSpec OptionalChoice(std::string name, std::vector<std::string> choices) {
+  std::string description = DescribeChoices(choices);
+  std::string first = choices.at(0);
+  return Optional(std::move(name), ParamType::kChoice, std::move(description), std::move(first),
+                  std::move(choices));
+}
+
 Outcome Verdict(const std::string& problems, const std::string& pass_reason,
                 std::vector<Evidence> evidence) {
   if (!problems.empty()) return Outcome::Fail(problems, std::move(evidence));

@@ -51,6 +51,11 @@ ParamSpec Required(std::string name, ParamType type, std::string description,
 ParamSpec Optional(std::string name, ParamType type, std::string description,
                    std::string default_text = "", std::vector<std::string> choices = {});
 
+/// A parameter taking one of `choices`, described by them ("tcp, udp or both").
+ParamSpec RequiredChoice(std::string name, std::vector<std::string> choices);
+/// The same, optional: the first of `choices` is its default.
+ParamSpec OptionalChoice(std::string name, std::vector<std::string> choices);
+
 /// Fails with `problems` as the reason when there are any, else passes with `pass_reason`.
 Outcome Verdict(const std::string& problems, const std::string& pass_reason,
                 std::vector<Evidence> evidence);

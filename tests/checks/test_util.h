@@ -8,8 +8,10 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checks/scan.h"
@@ -164,6 +166,25 @@ inline std::optional<bool> ItemOk(const ControlResult& r, const std::string& tex
     return std::nullopt;
   }
   return found->ok;
+}
+
+/// Evidence items' verdicts by source or observed value.
+using ItemVerdicts = std::map<std::string, std::optional<bool>>;
+/// Every evidence item's verdict, keyed by its `field` (&Evidence::source or &Evidence::observed).
+inline ItemVerdicts Verdicts(const ControlResult& r, std::string Evidence::*field) {
+  ItemVerdicts verdicts;
+  for (const auto& e : r.evidence) verdicts[e.*field] = e.ok;
+  return verdicts;
+}
+
+/// Runs `check` on the host fixture `host` (as Expect takes it), which must fail, and checks the
+/// verdict of each evidence item `verdicts` names (as ItemOk finds it): the items that meet the
+/// check beside those that break it.
+inline void ExpectItems(const std::string& host, const std::string& check,
+                        const std::vector<std::pair<std::string, bool>>& verdicts) {
+  const ControlResult r = RunOne(check, host[0] == '/' ? host : Host(host));
+  ASSERT_EQ(r.status, Status::kFail) << check << ": " << r.reason;
+  for (const auto& [text, ok] : verdicts) EXPECT_EQ(ItemOk(r, text), ok) << check;
 }
 
 }  // namespace egov::checks::testing

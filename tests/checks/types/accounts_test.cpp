@@ -29,10 +29,8 @@ TEST(CheckTypes, AccountsJudgeEachAccount) {
   const ControlResult r =
       testing::RunOne("{type: accounts, rule: only_root_uid0}", testing::Host("weak"));
   ASSERT_EQ(r.status, Status::kFail);
-  std::map<std::string, std::optional<bool>> verdicts;
-  for (const auto& e : r.evidence) verdicts[e.observed] = e.ok;
-  EXPECT_EQ(verdicts, (std::map<std::string, std::optional<bool>>{{"root has UID 0", true},
-                                                                  {"toor has UID 0", false}}));
+  EXPECT_EQ(testing::Verdicts(r, &Evidence::observed),
+            (testing::ItemVerdicts{{"root has UID 0", true}, {"toor has UID 0", false}}));
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ TEST(CheckTypes, AuditRules) {
 }
 
 TEST(CheckTypes, AuditRulesPresentButNotRecording) {
-  const std::vector<std::pair<std::string, std::function<void(const HostCopy&)>>> defects = {
+  const std::vector<testing::Variant> defects = {
       {"no rules at all", [](const HostCopy& h) { h.Remove("/etc/audit"); }},
       {"only the default file",
        [](const HostCopy& h) { h.Remove("/etc/audit/rules.d/50-egov.rules"); }},
@@ -49,12 +49,8 @@ TEST(CheckTypes, AuditRulesPresentButNotRecording) {
                    "GRUB_CMDLINE_LINUX=\"audit=0");
        }},
   };
-  for (const auto& [name, plant] : defects) {
-    SCOPED_TRACE(name);
-    HostCopy host;
-    plant(host);
-    Expect(host.root(), Status::kFail, {kAll});
-  }
+  testing::ForEachVariant(defects,
+                          [](const std::string& root) { Expect(root, Status::kFail, {kAll}); });
 }
 
 TEST(CheckTypes, AuditRulesAcceptTheSyscallFormOfWatches) {
@@ -69,10 +65,8 @@ TEST(CheckTypes, AuditRulesAcceptTheSyscallFormOfWatches) {
 TEST(CheckTypes, AuditRulesJudgeEachNeed) {
   HostCopy host;
   host.Replace("/etc/audit/rules.d/50-egov.rules", "-w /etc/shadow -p wa", "-w /etc/shadow -p r");
-  const ControlResult r = testing::RunOne("{type: audit_rules, events: [accounts]}", host.root());
-  ASSERT_EQ(r.status, Status::kFail) << r.reason;
-  EXPECT_EQ(testing::ItemOk(r, "-w /etc/passwd -p wa"), true);
-  EXPECT_EQ(testing::ItemOk(r, "no rule for watch /etc/shadow"), false);
+  testing::ExpectItems(host.root(), "{type: audit_rules, events: [accounts]}",
+                       {{"-w /etc/passwd -p wa", true}, {"no rule for watch /etc/shadow", false}});
 }
 
 }  // namespace

@@ -38,11 +38,9 @@ TEST(CheckTypes, FileJudgesEachMatchOfAGlob) {
   const ControlResult r = testing::RunOne(
       R"({type: file, path: "/etc/libvirt/*.conf", mode_max: "0644"})", testing::Host("weak"));
   ASSERT_EQ(r.status, Status::kFail);
-  std::map<std::string, std::optional<bool>> verdicts;
-  for (const auto& e : r.evidence) verdicts[e.source] = e.ok;
-  EXPECT_EQ(verdicts,
-            (std::map<std::string, std::optional<bool>>{{"/etc/libvirt/libvirtd.conf", false},
-                                                        {"/etc/libvirt/qemu.conf", true}}));
+  EXPECT_EQ(testing::Verdicts(r, &Evidence::source),
+            (testing::ItemVerdicts{{"/etc/libvirt/libvirtd.conf", false},
+                                   {"/etc/libvirt/qemu.conf", true}}));
 }
 
 // Under `none`, what a part meets is the violation.
@@ -51,10 +49,8 @@ TEST(CheckTypes, NoneMarksWhatItForbidsAsTheViolation) {
       R"({type: none, checks: [{type: file, path: /etc/passwd}, {type: file, path: /etc/hosts.equiv}]})",
       testing::Host("hardened"));
   ASSERT_EQ(r.status, Status::kFail);
-  std::map<std::string, std::optional<bool>> verdicts;
-  for (const auto& e : r.evidence) verdicts[e.source] = e.ok;
-  EXPECT_EQ(verdicts, (std::map<std::string, std::optional<bool>>{{"/etc/passwd", false},
-                                                                  {"/etc/hosts.equiv", true}}));
+  EXPECT_EQ(testing::Verdicts(r, &Evidence::source),
+            (testing::ItemVerdicts{{"/etc/passwd", false}, {"/etc/hosts.equiv", true}}));
 }
 
 }  // namespace

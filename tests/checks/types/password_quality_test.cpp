@@ -20,7 +20,7 @@ TEST(CheckTypes, PasswordQuality) {
 
 TEST(CheckTypes, PasswordQualityPresentButNotEnforced) {
   const char* kPam = "/etc/pam.d/common-password";
-  const std::vector<std::pair<std::string, std::function<void(const HostCopy&)>>> defects = {
+  const std::vector<testing::Variant> defects = {
       {"the module's argument lowers minlen",
        [&](const HostCopy& h) {
          h.Replace(kPam, "pam_pwquality.so retry=3", "pam_pwquality.so retry=3 minlen=8");
@@ -53,17 +53,11 @@ TEST(CheckTypes, PasswordQualityPresentButNotEnforced) {
        }},
       {"the package removed",
        [](const HostCopy& h) {
-         h.Replace("/var/lib/dpkg/status",
-                   "Package: libpam-pwquality\nStatus: install ok installed",
-                   "Package: libpam-pwquality\nStatus: deinstall ok config-files");
+         h.SetPackageStatus("libpam-pwquality", "deinstall ok config-files");
        }},
   };
-  for (const auto& [name, plant] : defects) {
-    SCOPED_TRACE(name);
-    HostCopy host;
-    plant(host);
-    Expect(host.root(), Status::kFail, {kCheck});
-  }
+  testing::ForEachVariant(defects,
+                          [](const std::string& root) { Expect(root, Status::kFail, {kCheck}); });
   HostCopy dropin;  // pwquality.conf is read after pwquality.conf.d and wins
   dropin.Write("/etc/security/pwquality.conf.d/50-short.conf", "minlen = 8\n");
   Expect(dropin.root(), Status::kPass, {kCheck});
@@ -72,12 +66,8 @@ TEST(CheckTypes, PasswordQualityPresentButNotEnforced) {
 // Each setting is judged by what it feeds: minlen 14 is too short for a minimum of 16, while the
 // PAM line and minclass meet what they are asked.
 TEST(CheckTypes, PasswordQualityJudgesEachSetting) {
-  const ControlResult r = testing::RunOne(
-      "{type: password_quality, min_length: 16, min_classes: 4}", testing::Host("hardened"));
-  ASSERT_EQ(r.status, Status::kFail) << r.reason;
-  EXPECT_EQ(testing::ItemOk(r, "requisite"), true);
-  EXPECT_EQ(testing::ItemOk(r, "minlen = 14"), false);
-  EXPECT_EQ(testing::ItemOk(r, "minclass = 4"), true);
+  testing::ExpectItems("hardened", "{type: password_quality, min_length: 16, min_classes: 4}",
+                       {{"requisite", true}, {"minlen = 14", false}, {"minclass = 4", true}});
 }
 
 }  // namespace
