@@ -1,24 +1,20 @@
 #include "orchestrator/images.h"
 
+#include <iterator>
 #include <map>
 #include <ostream>
 #include <set>
 
+#include "common/enum_names.h"
 #include "common/units.h"
 #include "orchestrator/desired.h"
 
 namespace egov::orchestrator {
 
 const char* ToString(BaseState state) {
-  switch (state) {
-    case BaseState::kComplete:
-      return "complete";
-    case BaseState::kIncomplete:
-      return "incomplete";
-    case BaseState::kMarkerOnly:
-      return "marker-only";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"complete", "incomplete", "marker-only"};
+  static_assert(std::size(kNames) == static_cast<size_t>(BaseState::kMarkerOnly) + 1);
+  return EnumName(kNames, state);
 }
 
 std::vector<HostImage> ListHostImages(const std::vector<ObservedHost>& hosts) {
