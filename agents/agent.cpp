@@ -20,6 +20,8 @@
 #include "agents/scan_setup.h"
 #include "agents/web_config.h"
 #include "common/clock.h"
+#include "common/install_dirs.h"
+#include "common/version.h"
 
 namespace egov::agent {
 namespace {
@@ -287,9 +289,8 @@ Agent::Agent(std::string config_path, ConfigOverrides overrides, ScanFunction sc
   impl_->overrides = std::move(overrides);
   impl_->engine = scan == nullptr;
   if (impl_->engine) {
-    scan = [impl = impl_.get(), program = ProgramBeside("egov-agent")](const AgentConfig& c) {
-      return RunScanProcess(program, c, impl->cancel_scan);
-    };
+    scan = [impl = impl_.get(), program = ProgramPath("egov-agent", kBinDir)](
+               const AgentConfig& c) { return RunScanProcess(program, c, impl->cancel_scan); };
   }
   impl_->scan = std::move(scan);
   auto loaded = std::make_shared<const Loaded>(Load(impl_->path, impl_->overrides, impl_->engine));

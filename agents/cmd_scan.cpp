@@ -15,6 +15,7 @@
 #include "checks/scan.h"
 #include "common/command_line.h"
 #include "common/files.h"
+#include "common/install_dirs.h"
 #include "common/units.h"
 #include "common/version.h"
 
@@ -68,7 +69,12 @@ int CmdScan(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "host tree to check: / or a mounted image or fixture")(
       "host", po::value<std::string>(), "host name for waivers (default: the root's hostname)")(
       "waivers,w", po::value<std::vector<std::string>>(), "Waiver file or directory (repeatable)")(
-      "profiles-dir", po::value<std::string>()->default_value(std::string(kDataDir) + "/profiles"),
+      "profiles-dir",
+      po::value<std::string>()->default_value(
+          DataDir() + "/profiles",
+          // The installed place, also in a build tree (which uses its own
+          // checkout's), so that the man page made from --help names it.
+          std::string(kDataDir) + "/profiles"),
       "where profile names are looked up")("timeout", po::value<std::string>()->default_value("5s"),
                                            "per-control check timeout")(
       "workers", po::value<int>()->default_value(4), "checks run in parallel")(

@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "common/files.h"
+#include "common/install_dirs.h"
 #include "common/loader.h"
 #include "common/parse_kinds.h"
 #include "common/units.h"
-#include "common/version.h"
 #include "common/yaml_reader.h"
 
 namespace egov::agent {
@@ -253,7 +253,7 @@ void FillDefaults(AgentConfig& c) {
     if (::gethostname(name, sizeof name - 1) == 0) c.host = name;
     if (c.host.empty()) c.host = "localhost";
   }
-  if (c.scan.profile_dir.empty()) c.scan.profile_dir = std::string(kDataDir) + "/profiles";
+  if (c.scan.profile_dir.empty()) c.scan.profile_dir = DataDir() + "/profiles";
 }
 
 AgentConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& base_dir,

@@ -1,7 +1,7 @@
 // egov-agent is the one-shot tool (scan, diff, list-checks) and links only what a scan needs, so
 // that it starts in a few milliseconds; the long-running agent, which links Boost.Beast and
 // prometheus-cpp and loads libvirt and libcurl, is egov-agentd. `egov-agent run` becomes
-// egov-agentd.
+// egov-agentd: beside egov-agent in a build tree, in kLibexecDir (/usr/lib/egov-cloud) installed.
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,20 +11,19 @@
 #include <stdexcept>
 
 #include "agents/commands.h"
+#include "common/install_dirs.h"
+#include "common/version.h"
 
 namespace egov::agent {
 
 std::string ProgramBeside(const std::string& name) {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("cannot find this program's directory: " + ec.message());
-  return (self.parent_path() / name).string();
+  return (std::filesystem::path(ProgramDir()) / name).string();
 }
 
 int StartAgentDaemon(const std::vector<std::string>& args, std::ostream&, std::ostream& err) {
   std::string daemon;
   try {
-    daemon = ProgramBeside("egov-agentd");
+    daemon = ProgramPath("egov-agentd", kLibexecDir);
   } catch (const std::exception& e) {
     err << "egov-agent run: " << e.what() << "\n";
     return 1;

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "checks/scan.h"
+#include "common/install_dirs.h"
 #include "common/loader.h"
-#include "common/version.h"
 
 namespace {
 
@@ -31,7 +31,7 @@ double Median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   int runs = 20;
-  std::string dir = std::string(egov::kDataDir) + "/profiles";
+  std::string dir = egov::DataDir() + "/profiles";
   std::vector<std::string> roots;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc)

@@ -45,7 +45,7 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-RUNBOOK_BASE = "https://egov-cloud.vn/docs/runbooks.md#"
+RUNBOOK_BASE = "file:///usr/share/doc/egovctl/runbooks.md#"
 # Series Prometheus itself attaches to every target.
 PROMETHEUS_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
                      "scrape_samples_post_metric_relabeling", "scrape_series_added"}

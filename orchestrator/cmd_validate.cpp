@@ -86,6 +86,21 @@ void PrintText(const Inventory& inv, std::ostream& out) {
   }
 }
 
+// One line per name the other commands take: "workload NAME", "host NAME", ... (shell
+// completion reads it: packaging/completion/egovctl).
+void PrintNames(const Inventory& inv, std::ostream& out) {
+  for (const auto& p : inv.providers) {
+    out << "provider " << p.name << "\n";
+    for (const auto& z : p.zones) {
+      for (const auto& h : z.hosts) out << "host " << h.name << "\n";
+    }
+  }
+  for (const auto& w : inv.workloads) out << "workload " << w.name << "\n";
+  for (const auto& i : inv.images) out << "image " << i.name << "\n";
+  for (const auto& p : inv.policies) out << "policy " << p.name << "\n";
+  for (const auto& p : inv.profiles) out << "profile " << p.name << "\n";
+}
+
 }  // namespace
 
 int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
@@ -93,18 +108,21 @@ int CmdValidate(const std::vector<std::string>& args, CommandIo io) {
   po::positional_options_description pos;
   AddInventoryOption(desc, pos);
   AddCertWarningOption(desc);
-  cli::AddFormatOption(desc, {"text", "json"});
+  cli::AddFormatOption(desc, {"text", "json", "names"});
   po::variables_map vm;
-  if (auto code = cli::ParseCommandLine("egovctl", args, "validate -f PATH... [--format text|json]",
-                                        desc, pos, vm, io.out, io.err)) {
+  if (auto code =
+          cli::ParseCommandLine("egovctl", args, "validate -f PATH... [--format text|json|names]",
+                                desc, pos, vm, io.out, io.err)) {
     return *code;
   }
-  const bool json = cli::ReadFormat(vm, {"text", "json"}) == "json";
+  const std::string format = cli::ReadFormat(vm, {"text", "json", "names"});
   const std::chrono::days cert_warning = ReadCertWarning(vm);
   const Inventory inv = LoadInventoryOption(vm);
   checks::ValidateProfiles(inv.profiles);  // check types and their parameters
   WarnOfExpiringCertifications(inv, cert_warning, io.err);
-  if (json) {
+  if (format == "names") {
+    PrintNames(inv, io.out);
+  } else if (format == "json") {
     const Summary s = Summarize(inv);
     nlohmann::json by_level = nlohmann::json::object();
     for (const auto& [level, counts] : s.by_level) {

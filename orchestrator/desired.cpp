@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "common/digest.h"
+#include "common/install_dirs.h"
 #include "common/loader.h"
-#include "common/version.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -37,7 +37,7 @@ Policy SelectPolicy(const Inventory& inv, const std::string& policy_file) {
                           "'; expected at most one Policy among the inputs (or --policy FILE)");
   }
   const std::string path =
-      policy_file.empty() ? std::string(kDataDir) + "/profiles/policy-default.yaml" : policy_file;
+      policy_file.empty() ? DataDir() + "/profiles/policy-default.yaml" : policy_file;
   Inventory loaded = LoadInventory({path});
   if (loaded.policies.size() != 1) {
     throw ConfigError({path, 0, 0}, "expected exactly one Policy document in the policy file");

@@ -198,7 +198,7 @@ class Rules(unittest.TestCase):
             a["labels"]["severity"] = "page"
             a["annotations"]["summary"] = "Agent {{ $labels.instance }} is down"
             a["annotations"]["description"] = ""
-            a["annotations"]["runbook_url"] = "https://egov-cloud.vn/docs/runbooks.md#nothing-here"
+            a["annotations"]["runbook_url"] = "file:///usr/share/doc/egovctl/runbooks.md#nothing-here"
         self.edit_rules("egov_alerts.yaml", change)
         self.assertProblem("severity 'page' is not critical, warning or info")
         self.assertProblem("summary should be one static sentence")

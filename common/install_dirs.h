@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+
+// Where the programs find their data and each other, installed or in a build tree. The installed
+// directories are build options (CMakeLists.txt: EGOV_DATA_DIR, EGOV_BIN_DIR, EGOV_LIBEXEC_DIR;
+// FHS defaults under the install prefix); a build tree's programs use the build tree's, found
+// relative to themselves, so that no installed file names the build tree and a package
+// installed on the same machine never stands in for the checkout.
+namespace egov {
+
+/// The directory holding profiles/ (the shipped profiles and policy-default.yaml). From a build
+/// tree: the checkout it was built from, through the link `egov-cloud-data` that CMake makes at
+/// the build tree's top, looked for in the running program's directory and up to three above
+/// it. Otherwise the installed kDataDir (/usr/share/egov-cloud in the packages).
+std::string DataDir();
+
+/// The directory of the running program (/proc/self/exe). Throws std::runtime_error when it
+/// cannot be read.
+std::string ProgramDir();
+
+/// The program `name`: beside the running program when it is there (a build tree, where
+/// egov-agent and egov-agentd share a directory), else `installed_dir/name` (kBinDir for
+/// egov-agent, kLibexecDir for egov-agentd). Throws std::runtime_error when /proc/self/exe
+/// cannot be read.
+std::string ProgramPath(const std::string& name, const std::string& installed_dir);
+
+}  // namespace egov
