@@ -38,14 +38,15 @@ std::string Prune(const HostSession& host, const HostImage& image) {
 
 int CmdImages(const std::vector<std::string>& args, CommandIo io) {
   const std::string sub = args.empty() ? "" : args[0];
-  if (sub != "list" && sub != "prune") {
+  const bool help = sub == "--help" || sub == "-h";  // `images --help`: both subcommands' options
+  if (!help && sub != "list" && sub != "prune") {
     throw ConfigError({"images", 0, 0}, "expected 'images list' or 'images prune'");
   }
   po::options_description desc("images options");
   AddWorldOptions(desc);
-  if (sub == "prune") AddLockOptions(desc);
+  if (sub == "prune" || help) AddLockOptions(desc);
   po::variables_map vm;
-  if (auto code = cli::ParseCommandLine("egovctl", {args.begin() + 1, args.end()},
+  if (auto code = cli::ParseCommandLine("egovctl", {args.begin() + (help ? 0 : 1), args.end()},
                                         "images list|prune -f PATH... [--format text|json]", desc,
                                         {}, vm, io.out, io.err)) {
     return *code;
