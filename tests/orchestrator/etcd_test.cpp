@@ -335,6 +335,27 @@ TEST_F(EtcdTest, StateMigrateCopiesTheHistory) {
             h2.str().substr(0, h2.str().find("Journal:")));
 }
 
+// With etcd's auth enabled, the user comes from EGOV_STATE_USER and EGOV_STATE_PASSWORD.
+TEST_F(EtcdTest, AuthTakesTheUserFromTheEnvironment) {
+  ASSERT_EQ(cluster_->Etcdctl({"user", "add", "root", "--new-user-password=s3cret"}).code, 0);
+  ASSERT_EQ(cluster_->Etcdctl({"auth", "enable"}).code, 0);
+  std::ostringstream out, err;
+  EXPECT_EQ(RunEgovctl({"history", "--state", cluster_->Url()}, out, err), 1);
+  EXPECT_NE(err.str().find("egovctl history: etcd 127.0.0.1:"), std::string::npos) << err.str();
+  ::setenv("EGOV_STATE_USER", "root", 1);
+  ::setenv("EGOV_STATE_PASSWORD", "wrong", 1);
+  EXPECT_EQ(RunEgovctl({"history", "--state", cluster_->Url()}, out, err), 1);
+  EXPECT_NE(err.str().find("authentication failed"), std::string::npos) << err.str();
+  ::setenv("EGOV_STATE_PASSWORD", "s3cret", 1);
+  EXPECT_EQ(RunEgovctl({"history", "--state", cluster_->Url()}, out, err), 0) << err.str();
+  auto j = Open();
+  EXPECT_FALSE(j->Lock("apply", milliseconds(0)));
+  EXPECT_EQ(j->Holder()->pid, ::getpid());
+  j->Unlock();
+  ::unsetenv("EGOV_STATE_USER");
+  ::unsetenv("EGOV_STATE_PASSWORD");
+}
+
 // Two applies from two processes at once: the second refuses and names the first; a third
 // that waits proceeds when the first is done.
 TEST_F(EtcdTest, TwoAppliesAtOnce) {
