@@ -29,6 +29,7 @@ EtcdCluster::EtcdCluster(size_t members, std::filesystem::path dir) {
     dir = own_->path();
   }
   dir_ = dir;
+  std::filesystem::create_directories(dir_);
   for (size_t i = 0; i < members; ++i) {
     client_ports_.push_back(FreePort());
     peer_ports_.push_back(FreePort());
