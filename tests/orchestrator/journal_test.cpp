@@ -138,3 +138,27 @@ TEST_F(JournalTest, UnwritablePathIsAClearError) {
 
 }  // namespace
 }  // namespace egov::orchestrator
+
+namespace egov::orchestrator {
+namespace {
+
+// A journal written by an egovctl before lock IDs gains the columns, keeps its runs, and its
+// lock can be taken and named.
+TEST_F(JournalTest, AnOlderJournalIsUpgradedInPlace) {
+  fs::create_directories(fs::path(path_).parent_path());
+  Sql("CREATE TABLE runs(id INTEGER PRIMARY KEY, operation TEXT, started TEXT, finished TEXT,"
+      " status TEXT, holder TEXT, pid INTEGER, fingerprint TEXT, mode TEXT);"
+      "CREATE TABLE lock(id INTEGER PRIMARY KEY CHECK(id = 1), holder TEXT, machine TEXT,"
+      " pid INTEGER, operation TEXT, since TEXT);"
+      "INSERT INTO runs(operation, status, pid) VALUES('apply', 'done', 1);");
+  SqliteJournal j(path_);
+  EXPECT_FALSE(j.Lock("apply", std::chrono::milliseconds(0)));
+  EXPECT_EQ(j.Holder()->id.size(), 16u);
+  const auto runs = j.Runs(5);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, "done");
+  EXPECT_EQ(runs[0].note, "");
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
