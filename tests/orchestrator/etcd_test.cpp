@@ -299,8 +299,9 @@ TEST_F(EtcdTest, StateMigrateCopiesTheHistory) {
   WriteFleet(4, 3, 2);
   const std::string db = (dir_ / "journal.db").string();
   std::ostringstream out, err;
-  ASSERT_EQ(RunEgovctl({"apply", "-q", "-f", (dir_ / "in").string(), "--journal", db}, out, err), 0)
-      << err.str();
+  std::vector<std::string> apply = {"apply", "-q", "-f", (dir_ / "in").string(), "--journal", db};
+  apply.insert(apply.end(), kApprove.begin(), kApprove.end());
+  ASSERT_EQ(RunEgovctl(apply, out, err), 0) << err.str();
   ASSERT_EQ(RunEgovctl({"state", "migrate", "--from", "sqlite://" + db, "--to", cluster_->Url()},
                        out, err),
             0)
