@@ -3,7 +3,6 @@
 #include <crypt.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
@@ -17,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/base64.h"
 #include "common/diagnostics.h"
 #include "common/files.h"
 #include "common/parse_kinds.h"
@@ -194,19 +194,6 @@ WebConfig FromDocuments(const yaml::ParsedFile& parsed, const std::string& base_
   return config;
 }
 
-std::string Base64Decode(std::string_view in) {
-  if (in.size() % 4 != 0 || in.empty()) return {};
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  if (n < 0) return {};
-  size_t len = static_cast<size_t>(n);
-  for (size_t i = in.size(); i > 0 && in[i - 1] == '=' && len > 0; --i) --len;
-  out.resize(len);
-  return out;
-}
-
 }  // namespace
 
 bool IsBcryptHash(std::string_view hash) {
@@ -345,7 +332,7 @@ std::optional<std::pair<std::string, std::string>> Credentials(std::string_view 
   }
   std::string_view encoded = header.substr(kPrefix.size());
   while (!encoded.empty() && encoded.front() == ' ') encoded.remove_prefix(1);
-  const std::string decoded = Base64Decode(encoded);
+  const std::string decoded = Base64Decode(encoded).value_or("");
   const auto colon = decoded.find(':');
   if (colon == std::string::npos) return std::nullopt;
   return std::pair(decoded.substr(0, colon), decoded.substr(colon + 1));

@@ -3,19 +3,23 @@
 // each host, a qcow2 root disk and a cloud-init seed per replica), defines and starts every
 // domain, journals every step and writes the hosts back. Then the same define + start work
 // through one `virsh` session, and a no-change `egovctl plan` over the result. --diskless
-// measures replicas without image, as before issue 18.
+// measures replicas without image, as before issue 18. --etcd instead runs the same apply with
+// the SQLite journal and with --state etcd:// on a 3-member etcd cluster started on this machine
+// (tests/support/etcd_cluster.h, data under the workdir), `rounds` times each, alternating.
 //   build/release/bench/apply_bench [hosts=1000] [domains=10000] [workdir] [--no-virsh]
-//                                   [--diskless]
+//                                   [--diskless] [--etcd [rounds=3]]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/cli.h"
+#include "tests/support/etcd_cluster.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -56,17 +61,56 @@ int Egovctl(const std::vector<std::string>& args) {
   return code;
 }
 
+// The same apply with each journal, on fresh hosts every time, alternating which goes first.
+int CompareJournals(const fs::path& dir, size_t domains, int rounds) {
+  egov::testing::EtcdCluster cluster(3, dir / "etcd");
+  if (!cluster.Start()) {
+    std::cerr << cluster.error();
+    return 1;
+  }
+  const std::string in = (dir / "in").string(), sim = (dir / "sim").string();
+  const std::vector<std::pair<std::string, std::vector<std::string>>> stores = {
+      {"sqlite", {"--journal", (dir / "journal.db").string()}},
+      {"etcd (3 members)", {"--state", cluster.Url()}}};
+  std::map<std::string, std::vector<double>> rates;
+  for (int r = 0; r < rounds; ++r) {
+    for (size_t k = 0; k < stores.size(); ++k) {  // each goes first in every other round
+      const auto& [name, state] = stores[(k + static_cast<size_t>(r)) % stores.size()];
+      fs::remove_all(sim);
+      std::vector<std::string> args = {"apply", "-q", "-f", in};
+      args.insert(args.end(), state.begin(), state.end());
+      const auto t = Clock::now();
+      const int code = Egovctl(args);
+      const double rate = static_cast<double>(domains) / Since(t);
+      rates[name].push_back(rate);
+      std::printf("round %d, %s: %zu domains in %.2f s = %.0f domains/s (exit %d)\n", r + 1,
+                  name.c_str(), domains, static_cast<double>(domains) / rate, rate, code);
+    }
+  }
+  double sqlite = 0, etcd = 0;
+  for (double x : rates["sqlite"]) sqlite += x / rounds;
+  for (double x : rates["etcd (3 members)"]) etcd += x / rounds;
+  std::printf("mean: sqlite %.0f domains/s, etcd %.0f domains/s = %.1f%% of sqlite's rate\n",
+              sqlite, etcd, 100 * etcd / sqlite);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args;
   bool virsh = true, disks = true;
+  int etcd_rounds = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--no-virsh") {
       virsh = false;
     } else if (a == "--diskless") {
       disks = false;
+    } else if (a == "--etcd") {
+      etcd_rounds = i + 1 < argc && std::isdigit(static_cast<unsigned char>(argv[i + 1][0]))
+                        ? std::atoi(argv[++i])
+                        : 3;
     } else {
       args.push_back(a);
     }
@@ -110,6 +154,11 @@ int main(int argc, char** argv) {
   inv.close();
   const std::string in = (dir / "in").string();
   const std::string journal = (dir / "journal.db").string();
+  if (etcd_rounds > 0) {
+    const int rc = CompareJournals(dir, domains, etcd_rounds);
+    fs::remove_all(dir);
+    return rc;
+  }
 
   auto t = Clock::now();
   double cpu = Cpu();

@@ -1,12 +1,11 @@
 #include "common/cloud_init.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/base64.h"
 #include "common/diagnostics.h"
 #include "common/yaml_reader.h"
 
@@ -41,33 +40,10 @@ constexpr std::array<std::string_view, 7> kKeyTypes = {
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
-std::optional<std::string> DecodeBase64(std::string_view in) {
-  if (in.empty() || in.size() % 4 != 0) return std::nullopt;
-  const bool alphabet = std::all_of(in.begin(), in.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
-  });
-  if (!alphabet) return std::nullopt;
-  std::string out(in.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  if (n < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  const size_t pad = in.ends_with("==") ? 2 : in.ends_with('=') ? 1 : 0;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
-
 std::string EncodeBase64Lines(std::string_view in) {
   std::string out;
   constexpr size_t kChunk = 57;  // 76 characters a line, as MIME wants
-  for (size_t i = 0; i < in.size(); i += kChunk) {
-    const size_t n = std::min(kChunk, in.size() - i);
-    std::string line(4 * ((n + 2) / 3), '\0');
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(line.data()),
-                    reinterpret_cast<const unsigned char*>(in.data() + i), static_cast<int>(n));
-    out += line + "\n";
-  }
+  for (size_t i = 0; i < in.size(); i += kChunk) out += Base64Encode(in.substr(i, kChunk)) + "\n";
   return out;
 }
 
@@ -210,8 +186,8 @@ std::optional<std::string> CheckSshPublicKey(std::string_view line) {
   const std::string_view rest = line.substr(sp1 + 1);
   const std::string_view blob64 = rest.substr(0, rest.find(' '));
   if (std::find(kKeyTypes.begin(), kKeyTypes.end(), type) == kKeyTypes.end()) return expected;
-  const auto blob = DecodeBase64(blob64);
-  if (!blob) return expected + " (the key data is not base64)";
+  const auto blob = Base64Decode(blob64);
+  if (!blob || blob64.empty()) return expected + " (the key data is not base64)";
   // The blob starts with its type as an SSH string: a 32-bit big-endian length, then the text.
   const auto byte = [&](size_t i) {
     return static_cast<uint32_t>(static_cast<uint8_t>((*blob)[i]));

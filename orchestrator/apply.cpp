@@ -325,7 +325,10 @@ class Applier {
   }
 
   void ForEachHost(const std::function<void(HostWork&)>& fn) {
-    ParallelFor(hosts_.size(), options_.threads, [&](size_t i) { fn(*hosts_[i]); });
+    ParallelFor(hosts_.size(), options_.threads, [&](size_t i) {
+      if (journal_) journal_->Fence();  // a holder that lost the lock changes no host
+      fn(*hosts_[i]);
+    });
   }
 
   // Extra connections for the strands of remote hosts; networks and pools of logical
@@ -587,6 +590,7 @@ class Applier {
 
   void RunOne(HostWork& w, Step& s, const libvirt::Connection* conn) {
     const Action& a = *s.action;
+    if (journal_) journal_->Fence();  // a holder that lost the lock changes no host
     if (w.lost) {
       const std::string why = "host lost: " + w.LostError();
       if (journal_) journal_->Mark(s.index, StepStatus::kSkipped, why);

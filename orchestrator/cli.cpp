@@ -28,6 +28,9 @@ const std::vector<Command>& Commands() {
       {"explain", "why a workload's replicas do or do not go on a host", CmdExplain},
       {"images", "base images on each host: list; prune those no replica uses", CmdImages},
       {"targets", "Prometheus file_sd targets for every host's agent", CmdTargets},
+      {"history", "the recent runs of apply and destroy, from the journal", CmdHistory},
+      {"state", "state migrate: copy the journal to another store (sqlite:// to etcd://)",
+       CmdState},
       {"force-unlock", "remove a journal lock left by an operator who is gone", CmdForceUnlock},
   };
   return kCommands;

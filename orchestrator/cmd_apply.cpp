@@ -225,24 +225,4 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
   return plan.unreachable.empty() ? code : kExitFailure;
 }
 
-int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io) {
-  po::options_description desc("force-unlock options");
-  desc.add_options()("journal", po::value<std::string>()->default_value(""), "journal database");
-  po::variables_map vm;
-  if (auto code = cli::ParseCommandLine("egovctl", args, "force-unlock [--journal PATH]", desc, {},
-                                        vm, io.out, io.err)) {
-    return *code;
-  }
-  std::string path = vm["journal"].as<std::string>();
-  if (path.empty()) path = Journal::DefaultPath();
-  Journal journal(path);
-  if (auto h = journal.ForceUnlock()) {
-    io.out << "Removed the lock held by " << h->holder << " (pid " << h->pid << ", " << h->operation
-           << " since " << h->since << "); its run is marked interrupted.\n";
-  } else {
-    io.out << "The journal " << path << " was not locked.\n";
-  }
-  return kExitOk;
-}
-
 }  // namespace egov::orchestrator

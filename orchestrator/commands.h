@@ -23,5 +23,7 @@ int CmdExplain(const std::vector<std::string>& args, CommandIo io);
 int CmdImages(const std::vector<std::string>& args, CommandIo io);
 int CmdTargets(const std::vector<std::string>& args, CommandIo io);
 int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io);
+int CmdHistory(const std::vector<std::string>& args, CommandIo io);
+int CmdState(const std::vector<std::string>& args, CommandIo io);
 
 }  // namespace egov::orchestrator

@@ -1,18 +1,20 @@
 #pragma once
 
-#include <sqlite3.h>
-
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 // The apply journal: every step of every run, the lock that keeps two operators from applying
 // at once, and the domains last seen on each host (so that a host that cannot be reached is
-// not taken for empty). SQLite in WAL mode; every step is written as pending before it runs
+// not taken for empty). Two stores keep it (docs/orchestrator.md, "Journal and lock"): a SQLite
+// file on the operator's machine (sqlite_journal.h, the default) and an etcd cluster shared by
+// every operator of a fleet (etcd_journal.h). Every step is written as pending before it runs
 // and marked when it ends, so a run killed at any moment leaves an honest record.
 // Thread-safe: one Journal may be used by many apply workers.
 namespace egov::orchestrator {
@@ -22,6 +24,8 @@ struct LockHolder {
   long pid = 0;
   std::string operation;  ///< apply, destroy
   std::string since;      ///< UTC time it was taken
+  std::string id;         ///< the lock's ID, which force-unlock names
+  std::string machine;    ///< where the holder runs
 };
 
 struct StepRecord {
@@ -33,6 +37,9 @@ struct StepRecord {
 };
 
 enum class StepStatus { kPending, kDone, kFailed, kSkipped, kUndone };
+/// pending, done, failed, skipped, undone (as the journal stores them).
+const char* StatusName(StepStatus status);
+std::optional<StepStatus> ParseStatus(const std::string& name);
 
 struct KnownDomain {
   std::string host;
@@ -43,62 +50,119 @@ struct KnownDomain {
   std::string spec_hash;
 };
 
+/// A step as the journal holds it.
+struct StepEntry {
+  StepRecord record;
+  StepStatus status = StepStatus::kPending;
+  std::string error;
+  std::string updated;
+};
+
+/// A run as `egovctl history` shows it.
+struct RunSummary {
+  int64_t id = 0;
+  std::string operation;
+  std::string started;
+  std::string finished;
+  std::string status;  ///< running, done, failed, rolled-back, interrupted
+  std::string holder;
+  long pid = 0;
+  std::string fingerprint;
+  std::string mode;
+  std::string note;                      ///< force-unlock: whose lock it removed
+  std::map<std::string, int64_t> steps;  ///< status name -> count
+};
+
+/// The holder lost its lock (its lease expired while it was stopped, or etcd could not be
+/// reached, or someone forced it open): it must change nothing more.
+class LockLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Where the journal is and how to reach it (--state and its companions).
+struct StateOptions {
+  std::string url;                      ///< PATH, sqlite://PATH or etcd://HOST:PORT[,...]
+  std::string prefix = "/egov-cloud/";  ///< etcd: every key under it
+  std::string cacert, cert, key;        ///< etcd: TLS
+  std::chrono::seconds lock_ttl{10};    ///< etcd: the lease that holds the lock
+};
+
 class Journal {
  public:
-  /// Opens or creates the journal at `path` (directories included). Throws on failure.
-  explicit Journal(const std::string& path);
-  ~Journal();
+  virtual ~Journal() = default;
 
   /// The default path: $EGOV_JOURNAL, else $XDG_STATE_HOME/egov-cloud/journal.db, else
   /// ~/.local/state/egov-cloud/journal.db.
   static std::string DefaultPath();
 
-  /// Takes the lock for `operation`, waiting up to `wait`. Returns nullopt when taken, or the
-  /// holder that kept it. A lock left by a process that no longer exists on this machine is
-  /// taken over (the run it belonged to is marked interrupted).
-  std::optional<LockHolder> Lock(const std::string& operation, std::chrono::milliseconds wait);
-  void Unlock();
-  /// Removes the lock whoever holds it; returns the holder it removed.
-  std::optional<LockHolder> ForceUnlock();
+  /// The journal's location: a file path, or etcd://ENDPOINTS with its key prefix.
+  virtual std::string path() const = 0;
 
-  /// Starts a run and records all its steps as pending, in one transaction; returns the run id.
-  /// Step i of `steps` is then addressed as i.
-  int64_t BeginRun(const std::string& operation, const std::string& fingerprint,
-                   const std::string& mode, const std::vector<StepRecord>& steps);
+  /// Takes the lock for `operation`, waiting up to `wait`. Returns nullopt when taken, or the
+  /// holder that kept it.
+  virtual std::optional<LockHolder> Lock(const std::string& operation,
+                                         std::chrono::milliseconds wait) = 0;
+  virtual void Unlock() = 0;
+  /// Who holds the lock now.
+  virtual std::optional<LockHolder> Holder() = 0;
+  /// Removes the lock when `holder` (as Holder() gave it) still holds it, marks its running run
+  /// interrupted and records the removal as a run of its own; false when the lock changed.
+  virtual bool RemoveLock(const LockHolder& holder) = 0;
+  /// Throws LockLost when this process no longer holds the lock it took: called before every
+  /// change to a host. Free: it asks nothing of the store.
+  virtual void Fence() {}
+
+  /// Starts a run and records all its steps as pending; returns the run id. Step i of `steps`
+  /// is then addressed as i.
+  virtual int64_t BeginRun(const std::string& operation, const std::string& fingerprint,
+                           const std::string& mode, const std::vector<StepRecord>& steps) = 0;
   /// Marks step `index` of the current run. Buffered; written at the latest by Flush().
   void Mark(size_t index, StepStatus status, const std::string& error = {});
   void Flush();
-  void FinishRun(const std::string& status);
+  virtual void FinishRun(const std::string& status) = 0;
 
   /// Replaces what is known of the managed domains of `host`.
-  void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains);
-  std::vector<KnownDomain> KnownDomains(const std::string& host);
+  virtual void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) = 0;
+  virtual std::vector<KnownDomain> KnownDomains(const std::string& host) = 0;
 
-  const std::string& path() const { return path_; }
+  /// The last `limit` runs, newest first.
+  virtual std::vector<RunSummary> Runs(size_t limit) = 0;
+  /// The steps of run `id`, in order.
+  virtual std::vector<StepEntry> Steps(int64_t id) = 0;
+  /// What is known of every host.
+  virtual std::map<std::string, std::vector<KnownDomain>> AllKnownDomains() = 0;
+  /// Copies a run of another journal (state migrate), under this journal's lock.
+  virtual void ImportRun(const RunSummary& run, const std::vector<StepEntry>& steps) = 0;
 
- private:
-  struct DbClose {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
-  void Exec(const std::string& sql);
-  /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it throws.
-  template <typename Body>
-  void Transaction(Body body);
+ protected:
   struct PendingMark {
     size_t index;
     StepStatus status;
     std::string error;
   };
-  void WriteMarks(const std::vector<PendingMark>& marks);  // with mu_ held
+  /// Writes marks of the current run; called with write_mu_ held.
+  virtual void WriteMarks(const std::vector<PendingMark>& marks) = 0;
+  /// Starts the buffering of a new run's marks.
+  void ResetMarks();
 
-  std::string path_;
-  std::unique_ptr<sqlite3, DbClose> db_;
-  std::mutex mu_;  // the database
-  int64_t run_ = 0;
-  bool locked_ = false;
+  std::mutex write_mu_;  // one writer at a time
+
+ private:
   std::mutex marks_mu_;  // the marks not yet written; workers only ever wait for this one
   std::vector<PendingMark> marks_;
   std::chrono::steady_clock::time_point last_flush_{};
 };
+
+/// Opens the journal `options` names (`create`: a SQLite file that does not exist yet is made;
+/// otherwise nullptr for it). Throws ConfigError on a bad URL, std::runtime_error when the store
+/// cannot be opened.
+std::unique_ptr<Journal> OpenJournal(const StateOptions& options, bool create);
+
+/// user@machine of this process, and the machine alone.
+std::string ThisHolder();
+std::string ThisMachine();
+/// True when `pid` is known not to run on this machine.
+bool ProcessGone(long pid);
 
 }  // namespace egov::orchestrator

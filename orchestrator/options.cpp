@@ -1,5 +1,6 @@
 #include "orchestrator/options.h"
 
+#include <cstdlib>
 #include <ostream>
 
 #include "common/command_line.h"
@@ -41,11 +42,48 @@ void AddWorldOptions(po::options_description& desc) {
       "agent-timeout", po::value<std::string>()->default_value("3s"),
       "how long to wait for each agent's results")(
       "keepalive", po::value<int>()->default_value(5),
-      "seconds between keepalive probes to remote hosts; a host is lost after about 4")(
-      "journal", po::value<std::string>()->default_value(""),
-      "journal database (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)");
+      "seconds between keepalive probes to remote hosts; a host is lost after about 4");
+  AddStateOptions(desc);
   AddAgentAccessOptions(desc);
   cli::AddFormatOption(desc, {"text", "json"});
+}
+
+void AddStateOptions(po::options_description& desc) {
+  desc.add_options()("state", po::value<std::string>()->default_value(""),
+                     "journal and lock: PATH, sqlite://PATH or etcd://HOST:PORT[,HOST:PORT...] "
+                     "(default $EGOV_STATE, else the SQLite file of --journal)")(
+      "journal", po::value<std::string>()->default_value(""),
+      "SQLite journal file (default $EGOV_JOURNAL or $XDG_STATE_HOME/egov-cloud/journal.db)")(
+      "state-prefix", po::value<std::string>()->default_value("/egov-cloud/"),
+      "etcd: the prefix of every key (one per fleet)")(
+      "state-cacert", po::value<std::string>()->default_value(""),
+      "etcd: CA certificate of its TLS endpoints (https)")(
+      "state-cert", po::value<std::string>()->default_value(""),
+      "etcd: client certificate (https)")("state-key", po::value<std::string>()->default_value(""),
+                                          "etcd: the client certificate's key")(
+      "lock-ttl", po::value<std::string>()->default_value("10s"),
+      "etcd: the lease that holds the lock; a holder that stops is gone after it");
+}
+
+StateOptions ReadStateOptions(const po::variables_map& vm) {
+  StateOptions s;
+  const std::string state = vm["state"].as<std::string>();
+  const std::string journal = vm["journal"].as<std::string>();
+  if (!state.empty() && !journal.empty()) {
+    throw ConfigError({"--journal", 0, 0}, "expected --state or --journal, not both");
+  }
+  const char* env = std::getenv("EGOV_STATE");
+  s.url = !state.empty() ? state : !journal.empty() ? journal : env ? env : "";
+  s.prefix = vm["state-prefix"].as<std::string>();
+  s.cacert = vm["state-cacert"].as<std::string>();
+  s.cert = vm["state-cert"].as<std::string>();
+  s.key = vm["state-key"].as<std::string>();
+  const auto ttl = ReadDuration(vm, "lock-ttl", "10s");
+  if (ttl < std::chrono::seconds(2)) {
+    throw ConfigError({"--lock-ttl", 0, 0}, "expected at least 2s (etcd's shortest lease)");
+  }
+  s.lock_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
+  return s;
 }
 
 void AddLockOptions(po::options_description& desc) {
@@ -61,7 +99,7 @@ WorldOptions ReadWorldOptions(const po::variables_map& vm, std::ostream& err) {
   o.agent_timeout = ReadDuration(vm, "agent-timeout", "3s");
   o.access = ReadAgentAccess(vm, err);
   o.keepalive = vm["keepalive"].as<int>();
-  o.journal = vm["journal"].as<std::string>();
+  o.state = ReadStateOptions(vm);
   if (vm.count("lock-wait")) o.lock_wait = ReadDuration(vm, "lock-wait", "30s");
   return o;
 }

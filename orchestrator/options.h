@@ -21,9 +21,15 @@ enum class OutputFormat { kText, kJson };
 /// Reads --format (text|json); throws ConfigError on anything else.
 OutputFormat ReadOutputFormat(const boost::program_options::variables_map& vm);
 
-/// Adds -f, --policy, --results, --agent-timeout, --keepalive, --journal, --format and the
-/// access to the agents (agent_access.h).
+/// Adds -f, --policy, --results, --agent-timeout, --keepalive, the journal's options
+/// (AddStateOptions), --format and the access to the agents (agent_access.h).
 void AddWorldOptions(boost::program_options::options_description& desc);
+/// Adds --state, --journal, --state-prefix, --state-cacert, --state-cert, --state-key and
+/// --lock-ttl: where the journal and lock are (journal.h).
+void AddStateOptions(boost::program_options::options_description& desc);
+/// Reads them: --state, else --journal, else $EGOV_STATE, else the default SQLite file.
+/// Throws ConfigError.
+StateOptions ReadStateOptions(const boost::program_options::variables_map& vm);
 /// Adds --lock-wait.
 void AddLockOptions(boost::program_options::options_description& desc);
 /// Reads the options of AddWorldOptions (and AddLockOptions when added); warnings go to `err`;

@@ -59,9 +59,9 @@ std::map<std::string, HostSession*> World::SessionsByName() const {
 
 LockBusy::LockBusy(const LockHolder& h)
     : std::runtime_error("the journal is locked by " + h.holder + " (pid " + std::to_string(h.pid) +
-                         ", " + h.operation + " since " + h.since +
-                         "); wait for it (--lock-wait 5m), or run 'egovctl force-unlock' if it "
-                         "is gone"),
+                         ", " + h.operation + " since " + h.since + ", lock ID " + h.id +
+                         "); wait for it (--lock-wait 5m), or run 'egovctl force-unlock " + h.id +
+                         "' if it is gone"),
       holder_(h) {}
 
 World LoadWorld(const WorldOptions& options, JournalUse journal_use,
@@ -74,11 +74,7 @@ World LoadWorld(const WorldOptions& options, JournalUse journal_use,
     throw ConfigError({options.results, 0, 0},
                       "--results: expected a directory of <host>.json files");
   }
-  const std::string journal_path =
-      options.journal.empty() ? Journal::DefaultPath() : options.journal;
-  if (journal_use == JournalUse::kCreate || std::filesystem::exists(journal_path)) {
-    w.journal = std::make_unique<Journal>(journal_path);
-  }
+  w.journal = OpenJournal(options.state, journal_use == JournalUse::kCreate);
   if (!lock_operation.empty()) {
     if (auto holder = w.journal->Lock(lock_operation, options.lock_wait)) throw LockBusy(*holder);
   }

@@ -26,7 +26,7 @@ struct WorldOptions {
   std::chrono::milliseconds agent_timeout{3000};
   agent_client::CollectOptions access;     ///< CA, client certificate, credentials (agent_access.h)
   int keepalive = 5;                       ///< seconds between keepalive probes to remote hosts
-  std::string journal;                     ///< empty: Journal::DefaultPath()
+  StateOptions state;                      ///< where the journal and lock are
   std::chrono::milliseconds lock_wait{0};  ///< how long to wait for another operator's lock
 };
 

@@ -14,6 +14,7 @@
 #include "common/loader.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
+#include "orchestrator/sqlite_journal.h"
 #include "tests/orchestrator/journal_runs.h"
 #include "tests/support/temp_dir.h"
 
@@ -41,7 +42,7 @@ class ApplyOnTestDriver : public ::testing::Test {
     sessions_ = std::move(connected.sessions);
     observed_ = std::move(connected.observed);
     for (auto& s : sessions_) by_name_[s->name] = s.get();
-    journal_ = std::make_unique<Journal>((dir_ / "journal.db").string());
+    journal_ = std::make_unique<SqliteJournal>((dir_ / "journal.db").string());
   }
 
   Action Create(const std::string& host, int replica, const std::string& uuid = "") {

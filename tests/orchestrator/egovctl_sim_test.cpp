@@ -19,7 +19,7 @@
 #include "common/libvirt.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/hosts.h"
-#include "orchestrator/journal.h"
+#include "orchestrator/sqlite_journal.h"
 #include "tests/orchestrator/journal_runs.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/temp_dir.h"
@@ -205,7 +205,7 @@ TEST_F(SimCloud, SavedPlanIsAppliedOnlyWhileTheHostsAreUnchanged) {
 }
 
 TEST_F(SimCloud, ASecondApplyRefusesAndNamesTheHolder) {
-  Journal other(journal_);
+  SqliteJournal other(journal_);
   ASSERT_FALSE(other.Lock("apply", std::chrono::milliseconds(0)));
   CliRun r = Run({"apply"});
   EXPECT_EQ(r.code, 1);
@@ -222,13 +222,34 @@ TEST_F(SimCloud, ASecondApplyRefusesAndNamesTheHolder) {
   EXPECT_EQ(waited.code, 0) << waited.err;
 }
 
-TEST_F(SimCloud, ForceUnlockRemovesAnyHolder) {
-  Journal other(journal_);
+// force-unlock takes the lock ID the lock message prints, and refuses while the holder still
+// runs on this machine (here: this test process) unless --force.
+TEST_F(SimCloud, ForceUnlockTakesTheLockIdAndSparesALiveHolder) {
+  SqliteJournal other(journal_);
   ASSERT_FALSE(other.Lock("apply", std::chrono::milliseconds(0)));
+  CliRun locked = Run({"apply"});
+  ASSERT_EQ(locked.code, 1);
+  const std::string id = other.Holder()->id;
+  ASSERT_EQ(id.size(), 16u);
+  EXPECT_NE(locked.err.find("lock ID " + id), std::string::npos) << locked.err;
+  EXPECT_NE(locked.err.find("'egovctl force-unlock " + id + "'"), std::string::npos) << locked.err;
   std::ostringstream out, err;
-  EXPECT_EQ(RunEgovctl({"force-unlock", "--journal", journal_}, out, err), 0);
+  EXPECT_EQ(RunEgovctl({"force-unlock", "--journal", journal_}, out, err), 2);  // no ID
+  EXPECT_NE(err.str().find("expected the lock ID"), std::string::npos) << err.str();
+  EXPECT_EQ(RunEgovctl({"force-unlock", "0123456789abcdef", "--journal", journal_}, out, err), 1);
+  EXPECT_NE(err.str().find("not under ID 0123456789abcdef"), std::string::npos) << err.str();
+  EXPECT_EQ(RunEgovctl({"force-unlock", id, "--journal", journal_}, out, err), 1);
+  EXPECT_NE(err.str().find("is still running on this machine"), std::string::npos) << err.str();
+  EXPECT_TRUE(other.Holder());
+  EXPECT_EQ(RunEgovctl({"force-unlock", id, "--force", "--journal", journal_}, out, err), 0);
   EXPECT_NE(out.str().find("Removed the lock held by"), std::string::npos) << out.str();
   EXPECT_EQ(Run({"apply", "-q"}).code, 0);
+  // The removal is in the history, newest runs first.
+  std::ostringstream hist, herr;
+  EXPECT_EQ(RunEgovctl({"history", "--journal", journal_}, hist, herr), 0) << herr.str();
+  EXPECT_NE(hist.str().find("force-unlock"), std::string::npos) << hist.str();
+  EXPECT_NE(hist.str().find("removed lock " + id), std::string::npos) << hist.str();
+  EXPECT_LT(hist.str().find("apply "), hist.str().find("force-unlock")) << hist.str();
 }
 
 TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {

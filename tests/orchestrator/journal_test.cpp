@@ -1,4 +1,4 @@
-#include "orchestrator/journal.h"
+#include "orchestrator/sqlite_journal.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -35,7 +35,7 @@ class JournalTest : public ::testing::Test {
 // The journal followed the umask (0666 under `umask 000`); it is the operator's own.
 TEST_F(JournalTest, JournalAndItsDirectoryHaveExplicitModes) {
   const mode_t saved = ::umask(0);
-  { Journal journal(path_); }
+  { SqliteJournal journal(path_); }
   ::umask(saved);
   EXPECT_EQ(fs::status(path_).permissions(), fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_EQ(fs::status(dir_ / "nested").permissions(),
@@ -43,8 +43,8 @@ TEST_F(JournalTest, JournalAndItsDirectoryHaveExplicitModes) {
 }
 
 TEST_F(JournalTest, OneHolderAtATime) {
-  Journal a(path_);
-  Journal b(path_);
+  SqliteJournal a(path_);
+  SqliteJournal b(path_);
   EXPECT_FALSE(a.Lock("apply", std::chrono::milliseconds(0)));
   auto holder = b.Lock("destroy", std::chrono::milliseconds(0));
   ASSERT_TRUE(holder);
@@ -56,8 +56,8 @@ TEST_F(JournalTest, OneHolderAtATime) {
 }
 
 TEST_F(JournalTest, WaitingGivesUpAfterTheTimeout) {
-  Journal a(path_);
-  Journal b(path_);
+  SqliteJournal a(path_);
+  SqliteJournal b(path_);
   ASSERT_FALSE(a.Lock("apply", std::chrono::milliseconds(0)));
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(b.Lock("apply", std::chrono::milliseconds(500)));
@@ -65,14 +65,14 @@ TEST_F(JournalTest, WaitingGivesUpAfterTheTimeout) {
 }
 
 TEST_F(JournalTest, ALockLeftByADeadProcessIsTakenOver) {
-  { Journal init(path_); }
+  { SqliteJournal init(path_); }
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   // pid_max is far below this: no such process.
   Sql("INSERT INTO lock VALUES(1, 'ghost@" + std::string(host) + "', '" + host +
-      "', 2147483000, 'apply', '2026-01-01T00:00:00Z');"
+      "', 2147483000, 'apply', '2026-01-01T00:00:00Z', 'ghost');"
       "INSERT INTO runs(operation, status, pid) VALUES('apply', 'running', 2147483000);");
-  Journal j(path_);
+  SqliteJournal j(path_);
   EXPECT_FALSE(j.Lock("apply", std::chrono::milliseconds(0)));
   const auto runs = JournalRuns(path_, 1);
   ASSERT_EQ(runs.size(), 1u);
@@ -80,21 +80,24 @@ TEST_F(JournalTest, ALockLeftByADeadProcessIsTakenOver) {
 }
 
 TEST_F(JournalTest, ALockHeldOnAnotherMachineIsNeverTakenOver) {
-  { Journal init(path_); }
+  { SqliteJournal init(path_); }
   Sql("INSERT INTO lock VALUES(1, 'ops@elsewhere', 'elsewhere', 2147483000, 'apply', "
-      "'2026-01-01T00:00:00Z');");
-  Journal j(path_);
+      "'2026-01-01T00:00:00Z', 'feedfacecafebeef');");
+  SqliteJournal j(path_);
   auto holder = j.Lock("apply", std::chrono::milliseconds(0));
   ASSERT_TRUE(holder);
   EXPECT_EQ(holder->holder, "ops@elsewhere");
-  auto removed = j.ForceUnlock();
-  ASSERT_TRUE(removed);
-  EXPECT_EQ(removed->holder, "ops@elsewhere");
+  EXPECT_EQ(holder->id, "feedfacecafebeef");
+  EXPECT_EQ(holder->machine, "elsewhere");
+  LockHolder other = *holder;
+  other.id = "0000000000000000";
+  EXPECT_FALSE(j.RemoveLock(other));  // another lock than the one named
+  ASSERT_TRUE(j.RemoveLock(*holder));
   EXPECT_FALSE(j.Lock("apply", std::chrono::milliseconds(0)));
 }
 
 TEST_F(JournalTest, StepsArePendingUntilMarked) {
-  Journal j(path_);
+  SqliteJournal j(path_);
   j.BeginRun("apply", "sha256:x", "best-effort",
              {{"h1", "a-0", "u0", "create", "new"},
               {"h1", "a-1", "u1", "create", "new"},
@@ -113,7 +116,7 @@ TEST_F(JournalTest, StepsArePendingUntilMarked) {
 }
 
 TEST_F(JournalTest, KnownDomainsAreReplacedPerHost) {
-  Journal j(path_);
+  SqliteJournal j(path_);
   j.RecordHost("h1", {{"h1", "a-0", "u0", "a", 0, "s"}, {"h1", "a-1", "u1", "a", 1, "s"}});
   j.RecordHost("h2", {{"h2", "b-0", "u2", "b", 0, "s"}});
   j.RecordHost("h1", {{"h1", "a-1", "u1", "a", 1, "s2"}});
@@ -126,11 +129,35 @@ TEST_F(JournalTest, KnownDomainsAreReplacedPerHost) {
 
 TEST_F(JournalTest, UnwritablePathIsAClearError) {
   try {
-    Journal j("/proc/egov/journal.db");
+    SqliteJournal j("/proc/egov/journal.db");
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("/proc/egov/journal.db"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
+
+namespace egov::orchestrator {
+namespace {
+
+// A journal written by an egovctl before lock IDs gains the columns, keeps its runs, and its
+// lock can be taken and named.
+TEST_F(JournalTest, AnOlderJournalIsUpgradedInPlace) {
+  fs::create_directories(fs::path(path_).parent_path());
+  Sql("CREATE TABLE runs(id INTEGER PRIMARY KEY, operation TEXT, started TEXT, finished TEXT,"
+      " status TEXT, holder TEXT, pid INTEGER, fingerprint TEXT, mode TEXT);"
+      "CREATE TABLE lock(id INTEGER PRIMARY KEY CHECK(id = 1), holder TEXT, machine TEXT,"
+      " pid INTEGER, operation TEXT, since TEXT);"
+      "INSERT INTO runs(operation, status, pid) VALUES('apply', 'done', 1);");
+  SqliteJournal j(path_);
+  EXPECT_FALSE(j.Lock("apply", std::chrono::milliseconds(0)));
+  EXPECT_EQ(j.Holder()->id.size(), 16u);
+  const auto runs = j.Runs(5);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, "done");
+  EXPECT_EQ(runs[0].note, "");
 }
 
 }  // namespace
