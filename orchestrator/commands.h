@@ -24,4 +24,12 @@ int CmdImages(const std::vector<std::string>& args, CommandIo io);
 int CmdTargets(const std::vector<std::string>& args, CommandIo io);
 int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io);
 
+enum class Approval { kApproved, kDeclined, kNoTerminal };
+
+/// Whether `command` (apply, destroy) may change the hosts, as Terraform asks: approved in
+/// advance with --auto-approve; otherwise only on a terminal, where the operator types `yes`
+/// on `in` after the question on `out`; without a terminal, nobody can say yes.
+Approval AskApproval(bool auto_approve, bool terminal, std::istream& in, std::ostream& out,
+                     const std::string& command);
+
 }  // namespace egov::orchestrator

@@ -346,4 +346,11 @@ std::vector<KnownDomain> Journal::KnownDomains(const std::string& host) {
   return out;
 }
 
+std::string Journal::LastRead(const std::string& host) {
+  std::lock_guard lock(mu_);
+  Statement q(db_.get(), "SELECT max(updated) FROM known_domains WHERE host = ?");
+  q.Bind(1, host);
+  return q.Step() ? q.Text(0) : "";
+}
+
 }  // namespace egov::orchestrator

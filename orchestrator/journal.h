@@ -73,6 +73,8 @@ class Journal {
   /// Replaces what is known of the managed domains of `host`.
   void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains);
   std::vector<KnownDomain> KnownDomains(const std::string& host);
+  /// When apply last read `host` and recorded its domains (UTC, RFC 3339); empty if never.
+  std::string LastRead(const std::string& host);
 
   const std::string& path() const { return path_; }
 

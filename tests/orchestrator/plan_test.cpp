@@ -309,7 +309,7 @@ TEST(PlanScenario, EveryReplicaLandsOnlyWhereItMay) {
     EXPECT_EQ(u.reasons.at("CERT_EXPIRED"), 6);
     EXPECT_EQ(u.reasons.at("RESIDENCY_MISMATCH"), 6);
     EXPECT_EQ(u.summary,
-              "0/24 hosts: 12 certification below level 5, 6 certification expired, 6 data "
+              "0/24 hosts: 12 certification below level 5; 6 certification expired; 6 data "
               "residency outside VN");
   }
   EXPECT_EQ(l5, 3u);
