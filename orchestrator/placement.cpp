@@ -457,9 +457,16 @@ std::vector<std::string> WaysToMakeRoom(const Assignment& a, const PlacementWork
                                         int placed) {
   auto refused = [&](Reason r) { return a.refused[static_cast<size_t>(r)] > 0; };
   std::vector<std::string> out;
-  if (refused(Reason::kCertLevel) || refused(Reason::kCertExpired)) {
-    out.push_back("a provider certified for level " + std::to_string(w.level) +
-                  " or higher, certification valid");
+  if (refused(Reason::kCertLevel)) {
+    out.push_back("a provider certified for level " + std::to_string(w.level) + " or higher");
+  }
+  if (refused(Reason::kCertExpired)) out.push_back("a renewed certification");
+  if (refused(Reason::kProviderNotAllowed)) {
+    out.push_back("another provider in the workload's placement.providers");
+  }
+  if (refused(Reason::kNotCompliant)) out.push_back("hosts that pass " + w.profile);
+  if (refused(Reason::kComplianceUnknown)) {
+    out.push_back("results for " + w.profile + " (agents that answer, or --results)");
   }
   if (refused(Reason::kRunsOtherSystems) && a.room_on < 0) {
     out.push_back("room elsewhere for the domains in its way, or hosts running nothing else");
