@@ -154,10 +154,15 @@ void PrintExplanation(const Explanation& e, std::ostream& out) {
 struct WorkloadExplanation {
   const PlacementWorkload* workload = nullptr;
   uint64_t seed = 0;
-  std::vector<std::string> placed_on;                ///< per replica: its host, or empty
-  std::vector<const Unplaced*> unplaced;             ///< per replica, or nullptr
-  int replica = 0;                                   ///< the replica the hosts are judged for
-  std::vector<std::pair<std::string, double>> best;  ///< host, score; best first
+  std::vector<std::string> placed_on;     ///< per replica: its host, or empty
+  std::vector<const Unplaced*> unplaced;  ///< per replica, or nullptr
+  int replica = 0;                        ///< the replica the hosts are judged for
+  struct Candidate {
+    std::string host;
+    double score = 0;
+    bool here = false;  ///< the replica is placed there
+  };
+  std::vector<Candidate> best;  ///< where it is first, then the best
   struct Group {
     Reason reason;
     std::string text;
@@ -189,7 +194,7 @@ WorkloadExplanation ExplainWorkload(const Planned& p, size_t w, const PlacementO
     for (const HostExplanation& r : all[h]) {
       if (r.replica != e.replica) continue;
       if (r.eligible) {
-        e.best.emplace_back(p.model.hosts[h].name, r.score);
+        e.best.push_back({p.model.hosts[h].name, r.score, r.placed_here});
         continue;
       }
       auto [it, fresh] = group.emplace(r.reasons.front(), e.refused.size());
@@ -197,8 +202,9 @@ WorkloadExplanation ExplainWorkload(const Planned& p, size_t w, const PlacementO
       e.refused[it->second].hosts.push_back(p.model.hosts[h].name);
     }
   }
-  std::stable_sort(e.best.begin(), e.best.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::stable_sort(e.best.begin(), e.best.end(), [](const auto& a, const auto& b) {
+    return a.here != b.here ? a.here : a.score > b.score;
+  });
   constexpr size_t kBest = 5;
   if (e.best.size() > kBest) e.best.resize(kBest);
   std::stable_sort(e.refused.begin(), e.refused.end(),
@@ -219,7 +225,9 @@ nlohmann::json ToJson(const WorkloadExplanation& e) {
     replicas.push_back(std::move(j));
   }
   nlohmann::json best = nlohmann::json::array(), refused = nlohmann::json::array();
-  for (const auto& [host, score] : e.best) best.push_back({{"host", host}, {"score", score}});
+  for (const auto& c : e.best) {
+    best.push_back({{"host", c.host}, {"score", c.score}, {"placed_here", c.here}});
+  }
   for (const auto& g : e.refused) {
     refused.push_back({{"code", ReasonCode(g.reason)}, {"text", g.text}, {"hosts", g.hosts}});
   }
@@ -252,9 +260,13 @@ void PrintWorkloadExplanation(const WorkloadExplanation& e, std::ostream& out) {
   constexpr size_t kNamed = 8;
   out << "\nHosts for replica " << e.replica << ":\n";
   if (e.best.empty()) out << "  none qualifies\n";
-  for (const auto& [host, score] : e.best) {
-    out << "  " << host << ": eligible (score " << std::fixed << std::setprecision(1) << score
-        << ")\n";
+  for (const auto& c : e.best) {
+    out << "  " << c.host << ": ";
+    if (c.here) {
+      out << "replica " << e.replica << " is here\n";
+    } else {
+      out << "eligible (score " << std::fixed << std::setprecision(1) << c.score << ")\n";
+    }
   }
   for (const auto& g : e.refused) {
     out << "  " << g.hosts.size() << " refused: " << g.text << " [" << ReasonCode(g.reason) << "]:";
