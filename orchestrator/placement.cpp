@@ -178,6 +178,7 @@ class Placement {
       }
       if (mask == 0) {
         feasibility_.Assign(w, ex.replica, h);
+        movable_ += workloads_[w].separation != Separation::kPhysical;
         continue;
       }
       stays_[w][static_cast<size_t>(ex.replica)] = -1;
@@ -268,7 +269,11 @@ class Placement {
   // plan places there. Records in `a` what stands in the way.
   void MakeRoom(size_t w, int r, Assignment& a) {
     const PlacementWorkload& wl = workloads_[w];
-    if (wl.separation != Separation::kPhysical) return;
+    // Only a host refused for running other systems can be made room on.
+    if (wl.separation != Separation::kPhysical ||
+        a.refused[static_cast<size_t>(Reason::kRunsOtherSystems)] == 0) {
+      return;
+    }
     if (no_room_[w]) {
       a.in_the_way = no_room_in_the_way_[w];
       return;
@@ -278,6 +283,10 @@ class Placement {
     std::vector<Blocker> in_the_way;
     const Ledger& ledger = feasibility_.ledger();
     for (size_t h = 0; h < hosts_.size(); ++h) {
+      // Enough named, and enough candidates or none possible: a national fleet stays fast.
+      if (in_the_way.size() >= kNamed && (movable_ == 0 || candidates.size() >= 2 * kTries)) {
+        break;
+      }
       if (feasibility_.StaticMask(w, h) != 0) continue;
       if (!(feasibility_.DynamicMask(w, r, h) & Bit(Reason::kRunsOtherSystems))) continue;
       bool movable = !ledger.other[h] && ledger.physical[h] == Ledger::kNobody;
@@ -374,6 +383,7 @@ class Placement {
   std::map<size_t, std::vector<Reason>> must_move_;     // by existing replica: why
   std::map<std::pair<size_t, int>, Assignment> moved_;  // moved to make room, by replica
   std::vector<bool> no_room_;  // per workload: making room was tried and failed
+  size_t movable_ = 0;         // existing replicas that stay and might move to make room
   std::map<size_t, std::vector<Blocker>> no_room_in_the_way_;
   std::unordered_map<std::string, Refusal> refusals_;
   uint64_t placements_ = 0;
