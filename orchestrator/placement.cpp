@@ -356,8 +356,8 @@ class Placement {
       slot = -1;
       Occupy(e);  // until apply deletes it, after its new copy is up
       result_.evictions.push_back({e,
-                                   "makes room for " + wl.name + " (level " +
-                                       std::to_string(wl.level) + " needs a dedicated host)",
+                                   "makes room for " + wl.name + ": level " +
+                                       std::to_string(wl.level) + " needs a dedicated host",
                                    {}});
       a.in_the_way.push_back({h, static_cast<int>(m.workload), m.replica, m.host});
       moved_.emplace(std::make_pair(m.workload, m.replica), std::move(m));

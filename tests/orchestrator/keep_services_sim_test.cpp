@@ -213,7 +213,7 @@ TEST_F(KeepServices, LevelFourGetsDedicatedHostsOnceLevelOneReplicasMove) {
 
   const CliRun first = Run({"apply", "--auto-approve"});
   EXPECT_EQ(first.code, 1) << first.out << first.err;  // room made; csdl-1 not placed yet
-  EXPECT_NE(first.out.find("makes room for csdl (level 4 needs a dedicated host)"),
+  EXPECT_NE(first.out.find("makes room for csdl: level 4 needs a dedicated host"),
             std::string::npos)
       << first.out;
   const CliRun second = Run({"apply", "--auto-approve", "-q"});

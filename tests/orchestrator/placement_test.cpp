@@ -432,7 +432,7 @@ TEST(PlacementRoom, LowerLevelReplicasMoveToMakeADedicatedHost) {
   EXPECT_EQ(moved.existing, -1);
   ASSERT_EQ(r.evictions.size(), 1u);
   EXPECT_EQ(r.evictions[0].existing, static_cast<size_t>(room));
-  EXPECT_EQ(r.evictions[0].why, "makes room for high (level 4 needs a dedicated host)");
+  EXPECT_EQ(r.evictions[0].why, "makes room for high: level 4 needs a dedicated host");
   EXPECT_EQ(r.unplaced, 1u);
 
   // Once it has moved, the next plan gives high its second dedicated host.
