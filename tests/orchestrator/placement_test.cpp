@@ -496,9 +496,8 @@ TEST(PlacementRoom, WaysToMakeRoomFollowTheRefusals) {
   PlacementWorkload w = MakeWorkload("w", 4);
   auto r = PlaceAll({h}, {w});
   const auto ways = WaysToMakeRoom(r.assignments[0], w, 0);
-  EXPECT_EQ(ways, (std::vector<std::string>{
-                      "a provider certified for level 4 or higher",
-                      "more hosts that qualify"}));
+  EXPECT_EQ(ways, (std::vector<std::string>{"a provider certified for level 4 or higher",
+                                            "more hosts that qualify"}));
 }
 
 TEST(PlacementExplain, SummaryCountsEveryHostUnderItsFirstReason) {
