@@ -177,8 +177,8 @@ Approval AskApproval(bool auto_approve, bool terminal, std::istream& in, std::os
                      const std::string& command) {
   if (auto_approve) return Approval::kApproved;
   if (!terminal) return Approval::kNoTerminal;
-  out << "\nDo you want to " << command
-      << " these changes? Only 'yes' will be accepted: " << std::flush;
+  out << "\nDo you want to carry out this " << command
+      << " plan? Only 'yes' will be accepted: " << std::flush;
   std::string answer;
   std::getline(in, answer);
   return answer == "yes" ? Approval::kApproved : Approval::kDeclined;

@@ -2,7 +2,13 @@
 // separate run as an operator types it: confirmation, field-level changes, replicas that have
 // nowhere to go, and room made for level 4.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include <filesystem>
 #include <map>
@@ -67,6 +73,43 @@ std::string Workload(const std::string& name, int level, int replicas,
   return "---\nkind: Workload\nname: " + name + "\nagency: \"Sở Nội vụ\"\nsystem: \"Hệ thống\"\n" +
          "security_level: " + std::to_string(level) + "\nreplicas: " + std::to_string(replicas) +
          "\nresources: {vcpus: 1, memory: " + memory + "}\n";
+}
+
+// Runs `argv` with a terminal (a pseudo-terminal) as its standard input and output, answers
+// `answer` once the question appears, and returns its exit code and everything it printed.
+// Bounded: the child is killed by its PID after 60 s.
+CliRun OnATerminal(const std::vector<std::string>& argv, const std::string& answer) {
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return {};
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  CliRun run;
+  bool answered = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has gone
+    run.out.append(buf, static_cast<size_t>(n));
+    if (!answered && run.out.find("Only 'yes' will be accepted:") != std::string::npos) {
+      answered =
+          ::write(master, answer.data(), answer.size()) == static_cast<ssize_t>(answer.size());
+    }
+  }
+  if (std::chrono::steady_clock::now() >= deadline) ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
 }
 
 class KeepServices : public ::testing::Test {
@@ -144,6 +187,27 @@ TEST_F(KeepServices, ApplyAndDestroyWithoutATerminalRefuseAndChangeNothing) {
   const CliRun kept = egov::testing::RunProcess(destroy, "yes\n");
   EXPECT_EQ(kept.code, 2) << kept.out << kept.err;
   EXPECT_EQ(Domains().size(), 2u);
+}
+
+TEST_F(KeepServices, OnATerminalOnlyYesApplies) {
+  Workloads(Workload("cong-tt", 1, 2));
+  std::vector<std::string> apply = Args({"apply"});
+  apply.insert(apply.begin(), EGOVCTL_PATH);
+  const CliRun no = OnATerminal(apply, "no\n");
+  EXPECT_EQ(no.code, 1) << no.out;
+  EXPECT_NE(no.out.find("Do you want to carry out this apply plan?"), std::string::npos) << no.out;
+  EXPECT_NE(no.out.find("cancelled; nothing was changed"), std::string::npos) << no.out;
+  EXPECT_TRUE(Domains().empty());
+  const CliRun yes = OnATerminal(apply, "yes\n");
+  EXPECT_EQ(yes.code, 0) << yes.out;
+  EXPECT_EQ(Domains().size(), 2u);
+
+  std::vector<std::string> destroy = Args({"destroy", "--all"});
+  destroy.insert(destroy.begin(), EGOVCTL_PATH);
+  const CliRun gone = OnATerminal(destroy, "yes\n");
+  EXPECT_EQ(gone.code, 0) << gone.out;
+  EXPECT_NE(gone.out.find("Do you want to carry out this destroy plan?"), std::string::npos);
+  EXPECT_TRUE(Domains().empty());
 }
 
 TEST_F(KeepServices, MemoryChangeShowsEachFieldThatChanges) {
