@@ -162,7 +162,7 @@ int main(int argc, char** argv) {
 
   auto t = Clock::now();
   double cpu = Cpu();
-  const int applied = Egovctl({"apply", "-q", "-f", in, "--journal", journal});
+  const int applied = Egovctl({"apply", "--auto-approve", "-q", "-f", in, "--journal", journal});
   const double apply_s = Since(t);
   const double apply_cpu = Cpu() - cpu;
   std::printf(

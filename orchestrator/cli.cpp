@@ -43,7 +43,8 @@ void PrintUsage(std::ostream& out) {
     out << "  " << c.name << std::string(14 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
   out << "\nRun 'egovctl COMMAND --help' for a command's options.\n"
-         "Exit codes: 0 success, 1 failure, 2 invalid input, 3 changes pending (plan).\n";
+         "Exit codes: 0 success, 1 failure, 2 invalid input, 3 changes pending or replicas "
+         "unplaced (plan).\n";
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ void AddApplyOptions(po::options_description& desc) {
       "atomic", po::bool_switch(),
       "all or nothing: if any step fails, undo what this run changed (default: best effort)")(
       "per-host", po::value<size_t>()->default_value(4), "libvirt calls in flight per host")(
-      "quiet,q", po::bool_switch(), "do not list every step");
+      "quiet,q", po::bool_switch(), "do not list every step")(
+      "auto-approve", po::bool_switch(), "do not ask for confirmation (needed without a terminal)");
 }
 
 ApplyOptions ReadApplyOptions(const po::variables_map& vm) {
@@ -86,6 +87,18 @@ Plan DestroyPlan(const std::vector<ObservedHost>& hosts, bool all,
   return plan;
 }
 
+// The replicas the run leaves without a place, named: the desired state is not reached.
+void ReportUnplaced(const Plan& plan, std::ostream& out) {
+  if (plan.unplaced.empty()) return;
+  constexpr size_t kNamed = 10;
+  out << plan.unplaced.size() << " replica(s) not placed, so the desired state is not reached:";
+  for (size_t i = 0; i < plan.unplaced.size() && i < kNamed; ++i) {
+    out << (i ? ", " : " ") << plan.unplaced[i].workload << " replica " << plan.unplaced[i].replica;
+  }
+  if (plan.unplaced.size() > kNamed) out << " and " << plan.unplaced.size() - kNamed << " more";
+  out << "; 'egovctl explain --workload W' says why.\n";
+}
+
 // Runs the plan and reports; the exit code says whether everything was done.
 int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool quiet,
             const char* verb, CommandIo io, OutputFormat format) {
@@ -124,12 +137,33 @@ int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool qu
   if (quiet) {
     for (const auto& e : r.errors) io.err << e << "\n";
   }
-  if (!plan.unplaced.empty()) {
-    io.out << plan.unplaced.size()
-           << " replica(s) could not be placed; see 'egovctl plan' for the reasons.\n";
-  }
+  ReportUnplaced(plan, io.out);
   io.out << "Journal: " << world.journal->path() << "\n";
   return code;
+}
+
+// Asks on a terminal before `command` changes the hosts; the exit code when it must not go on.
+// In JSON the plan was not shown: it is shown on standard error, with the question.
+std::optional<int> Approve(const Plan& plan, const po::variables_map& vm, OutputFormat format,
+                           const char* command, CommandIo io) {
+  std::ostream& ask = format == OutputFormat::kJson ? io.err : io.out;
+  const bool terminal = ::isatty(STDIN_FILENO) == 1;
+  if (terminal && format == OutputFormat::kJson && !vm["auto-approve"].as<bool>()) {
+    PrintPlan(plan, ask, false);
+  }
+  switch (AskApproval(vm["auto-approve"].as<bool>(), terminal, std::cin, ask, command)) {
+    case Approval::kApproved:
+      return std::nullopt;
+    case Approval::kDeclined:
+      io.err << "egovctl " << command << ": cancelled; nothing was changed\n";
+      return kExitFailure;
+    case Approval::kNoTerminal:
+      io.err << "egovctl " << command
+             << ": refusing to change the hosts without confirmation: standard input is not a "
+                "terminal; review the plan and run again with --auto-approve\n";
+      return kExitInvalidInput;
+  }
+  return kExitFailure;
 }
 
 int LockedOut(const LockBusy& e, const char* command, CommandIo io) {
@@ -138,6 +172,17 @@ int LockedOut(const LockBusy& e, const char* command, CommandIo io) {
 }
 
 }  // namespace
+
+Approval AskApproval(bool auto_approve, bool terminal, std::istream& in, std::ostream& out,
+                     const std::string& command) {
+  if (auto_approve) return Approval::kApproved;
+  if (!terminal) return Approval::kNoTerminal;
+  out << "\nDo you want to carry out this " << command
+      << " plan? Only 'yes' will be accepted: " << std::flush;
+  std::string answer;
+  std::getline(in, answer);
+  return answer == "yes" ? Approval::kApproved : Approval::kDeclined;
+}
 
 int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   po::options_description desc("apply options");
@@ -157,6 +202,7 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   const OutputFormat format = ReadOutputFormat(vm);
   std::optional<Plan> saved;
   if (vm.count("plan")) saved = ReadSavedPlan(vm["plan"].as<std::string>());
+  const bool saved_plan = saved.has_value();
   World world;
   try {
     world = LoadWorld(ReadWorldOptions(vm, io.err), JournalUse::kCreate, "apply");
@@ -176,14 +222,20 @@ int CmdApply(const std::vector<std::string>& args, CommandIo io) {
   } else {
     plan = MakePlan(world.inv, world.policy, world.observed, placement).plan;
   }
-  if (format == OutputFormat::kText) {
-    PrintPlan(plan, io.out, false);
-    if (plan.HasChanges()) {
-      io.out << "\nApplying " << (options.atomic ? "(all or nothing)" : "(best effort)") << ":\n";
-    }
+  if (format == OutputFormat::kText) PrintPlan(plan, io.out, false);
+  // A saved plan was reviewed when it was made (as Terraform's): applying it is the approval.
+  if (plan.HasChanges() && !saved_plan) {
+    if (auto code = Approve(plan, vm, format, "apply", io)) return *code;
   }
-  if (!plan.HasChanges() && format == OutputFormat::kText) return kExitOk;
-  return Execute(plan, world, options, vm["quiet"].as<bool>(), "Apply", io, format);
+  if (plan.HasChanges() && format == OutputFormat::kText) {
+    io.out << "\nApplying " << (options.atomic ? "(all or nothing)" : "(best effort)") << ":\n";
+  }
+  if (!plan.HasChanges() && format == OutputFormat::kText) {
+    ReportUnplaced(plan, io.out);
+    return plan.unplaced.empty() ? kExitOk : kExitFailure;
+  }
+  const int code = Execute(plan, world, options, vm["quiet"].as<bool>(), "Apply", io, format);
+  return code == kExitOk && !plan.unplaced.empty() ? kExitFailure : code;
 }
 
 int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
@@ -219,8 +271,11 @@ int CmdDestroy(const std::vector<std::string>& args, CommandIo io) {
   if (format == OutputFormat::kText) {
     PrintPlan(plan, io.out, false);
     if (!plan.HasChanges()) return plan.unreachable.empty() ? kExitOk : kExitFailure;
-    io.out << "\nDestroying:\n";
   }
+  if (plan.HasChanges()) {
+    if (auto code = Approve(plan, vm, format, "destroy", io)) return *code;
+  }
+  if (format == OutputFormat::kText) io.out << "\nDestroying:\n";
   const int code = Execute(plan, world, options, vm["quiet"].as<bool>(), "Destroy", io, format);
   return plan.unreachable.empty() ? code : kExitFailure;
 }

@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "common/command_line.h"
+#include "common/units.h"
 #include "orchestrator/cli.h"
 #include "orchestrator/commands.h"
 #include "orchestrator/desired.h"
@@ -39,7 +40,7 @@ int ReportOnWorld(const std::vector<std::string>& args, CommandIo io, const std:
 int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
   return ReportOnWorld(args, io, "status", true, [&](const World& world, OutputFormat format) {
     const FleetStatus status =
-        AggregateStatus(world.inv, world.policy, world.observed.hosts, world.observed.compliance);
+        AggregateStatus(world.inv, world.policy, world.observed, std::chrono::system_clock::now());
     if (format == OutputFormat::kJson) {
       io.out << ToJson(status).dump(2) << "\n";
     } else {
@@ -50,11 +51,14 @@ int CmdStatus(const std::vector<std::string>& args, CommandIo io) {
 }
 
 int CmdDrift(const std::vector<std::string>& args, CommandIo io) {
-  return ReportOnWorld(args, io, "drift", false, [&](const World& world, OutputFormat format) {
-    std::vector<PlacementWorkload> desired;
-    for (const auto& w : world.inv.workloads) desired.push_back(Effective(w, world.policy));
-    const std::vector<Drift> drift =
-        DetectDrift(desired, world.observed.hosts, world.observed.known);
+  // Drift judges hosts as plan does (compliance included), so it reports what plan repairs:
+  // replicas on hosts that no longer qualify among them.
+  return ReportOnWorld(args, io, "drift", true, [&](const World& world, OutputFormat format) {
+    PlacementOptions options;
+    options.today = Today();
+    const Planned p = MakePlan(world.inv, world.policy, world.observed, options);
+    const std::vector<Drift> drift = DetectDrift(p.model.workloads, world.observed.hosts,
+                                                 world.observed.known, ViewOfPlan(p.plan));
     if (format == OutputFormat::kJson) {
       io.out << DriftToJson(drift).dump(2) << "\n";
     } else {

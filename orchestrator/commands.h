@@ -26,4 +26,12 @@ int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io);
 int CmdHistory(const std::vector<std::string>& args, CommandIo io);
 int CmdState(const std::vector<std::string>& args, CommandIo io);
 
+enum class Approval { kApproved, kDeclined, kNoTerminal };
+
+/// Whether `command` (apply, destroy) may change the hosts, as Terraform asks: approved in
+/// advance with --auto-approve; otherwise only on a terminal, where the operator types `yes`
+/// on `in` after the question on `out`; without a terminal, nobody can say yes.
+Approval AskApproval(bool auto_approve, bool terminal, std::istream& in, std::ostream& out,
+                     const std::string& command);
+
 }  // namespace egov::orchestrator

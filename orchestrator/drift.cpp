@@ -11,11 +11,22 @@ namespace {
 
 using ReplicaKey = std::pair<std::string, int>;  // workload, replica
 
+std::string Join(const std::vector<FieldChange>& changes) {
+  std::string out;
+  for (const auto& c : changes) {
+    out += (out.empty() ? "" : ", ") + c.field + " " + c.from + " -> " + c.to;
+  }
+  return out;
+}
+
 // What differs in a managed domain that is where it belongs; empty when nothing does.
-std::string Modification(const ObservedDomain& d, const PlacementWorkload& w) {
+// `changes`: the fields the plan's replace changes, when known.
+std::string Modification(const ObservedDomain& d, const PlacementWorkload& w,
+                         const std::vector<FieldChange>* changes) {
   const DomainMetadata& m = *d.metadata;
   if (m.spec_hash != w.spec_hash) {
-    return "defined from an older spec (" + m.spec_hash + ", now " + w.spec_hash + ")";
+    return "defined from an older spec (" + m.spec_hash + ", now " + w.spec_hash + ")" +
+           (changes && !changes->empty() ? ": " + Join(*changes) : "");
   }
   if (!SizeChanges(d, w.resources).empty()) {
     return "resized outside egovctl: " + std::to_string(d.vcpus) + " vCPUs, " +
@@ -28,7 +39,7 @@ std::string Modification(const ObservedDomain& d, const PlacementWorkload& w) {
 
 // The drift of one reachable host's domains; `found` collects the replicas seen so far.
 void HostDrift(const ObservedHost& h, const std::map<std::string, PlacementWorkload>& desired,
-               std::set<ReplicaKey>& found, std::vector<Drift>& out) {
+               const PlanView& plan, std::set<ReplicaKey>& found, std::vector<Drift>& out) {
   const std::string& host = h.ref.host->name;
   for (const auto& d : h.domains) {
     if (!d.metadata) {
@@ -43,7 +54,15 @@ void HostDrift(const ObservedHost& h, const std::map<std::string, PlacementWorkl
       out.push_back({"extra", host, d.name, m.workload, "replica beyond the desired count"});
     } else if (!found.emplace(m.workload, m.replica).second) {
       out.push_back({"extra", host, d.name, m.workload, "duplicate of another replica"});
-    } else if (std::string what = Modification(d, it->second); !what.empty()) {
+    } else if (auto mis = plan.misplaced.find({host, d.name}); mis != plan.misplaced.end()) {
+      out.push_back({"misplaced", host, d.name, m.workload, mis->second});
+    } else if (std::string what = Modification(d, it->second,
+                                               [&]() -> const std::vector<FieldChange>* {
+                                                 auto c = plan.changes.find({host, d.name});
+                                                 return c == plan.changes.end() ? nullptr
+                                                                                : &c->second;
+                                               }());
+               !what.empty()) {
       out.push_back({"modified", host, d.name, m.workload, std::move(what)});
     }
   }
@@ -51,16 +70,42 @@ void HostDrift(const ObservedHost& h, const std::map<std::string, PlacementWorkl
 
 }  // namespace
 
+PlanView ViewOfPlan(const Plan& plan) {
+  PlanView v;
+  std::map<std::pair<std::string, int>, std::string> created;  // moved replica -> new host
+  for (const auto& a : plan.actions) {
+    if (a.kind == ActionKind::kCreate) created[{a.workload, a.replica}] = a.host;
+    if (a.kind == ActionKind::kReplace) v.changes[{a.host, a.domain}] = a.changes;
+  }
+  for (const auto& a : plan.actions) {
+    if (a.kind != ActionKind::kDelete) continue;
+    auto to = created.find({a.workload, a.replica});
+    if (to == created.end()) continue;  // removed, excess or duplicate: not a move
+    v.misplaced[{a.host, a.domain}] =
+        "must move (" + a.reason + "); the plan moves it to " + to->second + ", new copy first";
+  }
+  for (const auto& u : plan.unplaced) {
+    const std::string domain = DomainName(u.workload, u.replica);
+    v.unplaced[domain] = u.summary;
+    if (!u.host.empty()) {
+      v.misplaced[{u.host, domain}] =
+          "must move (" + u.must_move + "), but no host qualifies: " + u.summary;
+    }
+  }
+  return v;
+}
+
 std::vector<Drift> DetectDrift(const std::vector<PlacementWorkload>& workloads,
                                const std::vector<ObservedHost>& hosts,
-                               const std::map<std::string, std::vector<KnownDomain>>& known) {
+                               const std::map<std::string, std::vector<KnownDomain>>& known,
+                               const PlanView& plan) {
   std::map<std::string, PlacementWorkload> desired;
   for (const auto& w : workloads) desired.emplace(w.name, w);
   std::vector<Drift> out;
   std::set<ReplicaKey> found, unknown;
   for (const auto& h : hosts) {
     if (h.reachable) {
-      HostDrift(h, desired, found, out);
+      HostDrift(h, desired, plan, found, out);
       continue;
     }
     const std::string& host = h.ref.host->name;
@@ -76,7 +121,12 @@ std::vector<Drift> DetectDrift(const std::vector<PlacementWorkload>& workloads,
   for (const auto& [name, w] : desired) {
     for (int r = 0; r < w.replicas; ++r) {
       if (found.count({name, r}) || unknown.count({name, r})) continue;
-      out.push_back({"missing", "", DomainName(name, r), name, "no domain on any host"});
+      const std::string domain = DomainName(name, r);
+      auto why = plan.unplaced.find(domain);
+      out.push_back({"missing", "", domain, name,
+                     why == plan.unplaced.end()
+                         ? "no domain on any host"
+                         : "no domain on any host; cannot be placed: " + why->second});
     }
   }
   return out;

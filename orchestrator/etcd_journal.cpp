@@ -121,10 +121,15 @@ std::vector<std::string> MarkValues(
   return out;
 }
 
+// A host's record: {"updated": T, "domains": [[name, uuid, workload, replica, spec_hash]]}.
+json ParseHost(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
 std::vector<KnownDomain> ParseKnown(const std::string& host, const std::string& text) {
   std::vector<KnownDomain> out;
-  const json j = json::parse(text, nullptr, false);
-  if (!j.is_array()) return out;
+  const json j = ParseHost(text).value("domains", json::array());
   for (const auto& d : j) {
     if (!d.is_array() || d.size() != 5) continue;
     out.push_back({host, d[0].get<std::string>(), d[1].get<std::string>(), d[2].get<std::string>(),
@@ -402,18 +407,19 @@ void EtcdJournal::WriteMarks(const std::vector<PendingMark>& marks) {
 }
 
 std::vector<json> EtcdJournal::HostOps() {
-  std::map<std::string, std::vector<KnownDomain>> hosts;
+  std::map<std::string, Recorded> hosts;
   {
     std::lock_guard lock(hosts_mu_);
     hosts.swap(hosts_);
   }
   std::vector<json> ops;
-  for (const auto& [host, domains] : hosts) {
+  for (const auto& [host, recorded] : hosts) {
     json list = json::array();
-    for (const auto& d : domains) {
+    for (const auto& d : recorded.domains) {
       list.push_back({d.name, d.uuid, d.workload, d.replica, d.spec_hash});
     }
-    ops.push_back(etcd::Client::Put(prefix_ + "hosts/" + host, list.dump()));
+    const json value = {{"updated", recorded.updated}, {"domains", std::move(list)}};
+    ops.push_back(etcd::Client::Put(prefix_ + "hosts/" + host, value.dump()));
   }
   return ops;
 }
@@ -434,7 +440,8 @@ void EtcdJournal::FinishRun(const std::string& status) {
 void EtcdJournal::RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) {
   {
     std::lock_guard lock(hosts_mu_);
-    hosts_[host] = domains;  // during a run: written with its end, in a few transactions
+    // During a run: written with its end, in a few transactions.
+    hosts_[host] = {NowUtc(), domains};
   }
   if (!run_) {
     std::lock_guard lock(write_mu_);
@@ -445,6 +452,11 @@ void EtcdJournal::RecordHost(const std::string& host, const std::vector<KnownDom
 std::vector<KnownDomain> EtcdJournal::KnownDomains(const std::string& host) {
   const auto kvs = client_.Range(prefix_ + "hosts/" + host);
   return kvs.empty() ? std::vector<KnownDomain>{} : ParseKnown(host, kvs[0].value);
+}
+
+std::string EtcdJournal::LastRead(const std::string& host) {
+  const auto kvs = client_.Range(prefix_ + "hosts/" + host);
+  return kvs.empty() ? "" : ParseHost(kvs[0].value).value("updated", "");
 }
 
 std::map<std::string, std::vector<KnownDomain>> EtcdJournal::AllKnownDomains() {

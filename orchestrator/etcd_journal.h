@@ -46,6 +46,7 @@ class EtcdJournal : public Journal {
   void FinishRun(const std::string& status) override;
   void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) override;
   std::vector<KnownDomain> KnownDomains(const std::string& host) override;
+  std::string LastRead(const std::string& host) override;
   std::vector<RunSummary> Runs(size_t limit) override;
   std::vector<StepEntry> Steps(int64_t id) override;
   std::map<std::string, std::vector<KnownDomain>> AllKnownDomains() override;
@@ -90,7 +91,11 @@ class EtcdJournal : public Journal {
   int64_t seq_ = 0;
   std::vector<StepStatus> status_;
   std::mutex hosts_mu_;
-  std::map<std::string, std::vector<KnownDomain>> hosts_;  // recorded, not yet written
+  struct Recorded {
+    std::string updated;  ///< when the host was read
+    std::vector<KnownDomain> domains;
+  };
+  std::map<std::string, Recorded> hosts_;  // recorded, not yet written
 };
 
 }  // namespace egov::orchestrator

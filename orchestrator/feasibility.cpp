@@ -99,9 +99,13 @@ Ledger::Ledger(const std::vector<PlacementHost>& hosts)
               hosts[h].unmanaged.disk};
     if (hosts[h].runs_unmanaged) sole[h] = kSeveral;
   }
+  on.resize(hosts.size());
+  other.resize(hosts.size());
+  for (size_t h = 0; h < hosts.size(); ++h) other[h] = hosts[h].runs_unmanaged;
 }
 
-void Ledger::Add(size_t h, const Resources& r, int workload, bool physically_separated) {
+void Ledger::Add(size_t h, const Resources& r, int workload, bool physically_separated,
+                 int replica) {
   use[h].vcpus += static_cast<double>(r.vcpus);
   use[h].memory += r.memory;
   use[h].disk += r.disk;
@@ -111,6 +115,22 @@ void Ledger::Add(size_t h, const Resources& r, int workload, bool physically_sep
     sole[h] = kSeveral;
   }
   if (physically_separated) physical[h] = workload;
+  on[h].push_back({workload, replica});
+}
+
+void Ledger::Remove(size_t h, const Resources& r, int workload, int replica) {
+  use[h].vcpus -= static_cast<double>(r.vcpus);
+  use[h].memory -= r.memory;
+  use[h].disk -= r.disk;
+  auto& list = on[h];
+  auto it = std::find_if(list.begin(), list.end(), [&](const Occupant& o) {
+    return o.workload == workload && o.replica == replica;
+  });
+  if (it != list.end()) list.erase(it);
+  sole[h] = other[h] ? kSeveral : kNobody;
+  for (const Occupant& o : list) {
+    sole[h] = sole[h] == kNobody || sole[h] == o.workload ? o.workload : kSeveral;
+  }
 }
 
 Feasibility::Feasibility(const std::vector<PlacementHost>& hosts,
@@ -223,7 +243,12 @@ bool Feasibility::Clash(Spread spread, size_t a, size_t b) const {
 void Feasibility::Assign(size_t w, int replica, size_t h) {
   placed_[w][static_cast<size_t>(replica)] = static_cast<int>(h);
   ledger_.Add(h, workloads_[w].resources, static_cast<int>(w),
-              workloads_[w].separation == Separation::kPhysical);
+              workloads_[w].separation == Separation::kPhysical, replica);
+}
+
+void Feasibility::Unassign(size_t w, int replica, size_t h) {
+  placed_[w][static_cast<size_t>(replica)] = -1;
+  ledger_.Remove(h, workloads_[w].resources, static_cast<int>(w), replica);
 }
 
 void Feasibility::Occupy(size_t h, const Resources& r, int w) {

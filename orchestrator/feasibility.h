@@ -35,13 +35,26 @@ struct Ledger {
   static constexpr int kNobody = -1;
   static constexpr int kSeveral = -2;  ///< several systems, or one egovctl does not manage
 
+  /// A replica counted on a host: `replica` -1 for a domain that stays only until apply
+  /// deletes it.
+  struct Occupant {
+    int workload = kNobody;
+    int replica = -1;
+  };
+
   explicit Ledger(const std::vector<PlacementHost>& hosts);
   /// `workload` is an index, or kSeveral for a domain of a workload no longer declared.
-  void Add(size_t host, const Resources& r, int workload, bool physically_separated);
+  void Add(size_t host, const Resources& r, int workload, bool physically_separated,
+           int replica = -1);
+  /// Undoes Add of a replica of a workload that is not physically separated.
+  void Remove(size_t host, const Resources& r, int workload, int replica);
 
   std::vector<Use> use;
   std::vector<int> sole;      ///< the one workload on the host, kNobody or kSeveral
-  std::vector<int> physical;  ///< the physically separated workload on the host, or kNobody
+  std::vector<int> physical;  ///< the physically separated workload on the host (or the one it
+                              ///< is kept for), or kNobody
+  std::vector<std::vector<Occupant>> on;  ///< what each host carries, managed domains only
+  std::vector<bool> other;                ///< the host runs domains egovctl does not manage
 };
 
 /// The filters over one placement in progress. Not thread-safe.
@@ -62,9 +75,13 @@ class Feasibility {
 
   /// Counts replica `replica` of workload `w` on host `h` (kept there or placed).
   void Assign(size_t w, int replica, size_t h);
+  /// Undoes Assign (a workload that is not physically separated).
+  void Unassign(size_t w, int replica, size_t h);
   /// Counts a domain that stays on host `h` until apply deletes it; `w` is the index of its
   /// workload, or Ledger::kSeveral for one no longer declared.
   void Occupy(size_t h, const Resources& r, int w);
+  /// Keeps host `h` for physically separated workload `w` (Ledger::kNobody: for nobody).
+  void Reserve(size_t h, int w) { ledger_.physical[h] = w; }
   /// The host of a replica, or -1.
   int HostOf(size_t w, int replica) const { return placed_[w][static_cast<size_t>(replica)]; }
   const Ledger& ledger() const { return ledger_; }

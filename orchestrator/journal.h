@@ -125,6 +125,8 @@ class Journal {
   /// Replaces what is known of the managed domains of `host`.
   virtual void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) = 0;
   virtual std::vector<KnownDomain> KnownDomains(const std::string& host) = 0;
+  /// When apply last read `host` and recorded its domains (UTC, RFC 3339); empty if never.
+  virtual std::string LastRead(const std::string& host) = 0;
 
   /// The last `limit` runs, newest first.
   virtual std::vector<RunSummary> Runs(size_t limit) = 0;

@@ -11,10 +11,13 @@
 // Placement of workload replicas onto hosts: a pure function of data (no I/O), so that plan,
 // explain and the benchmarks see exactly the same decisions. Existing replicas are reconciled
 // first: the ones no longer wanted are evicted, the others stay where they are while every
-// filter still accepts them. Then each replica without a host is placed: hard filters
+// filter still accepts them; one that no filter-passing host would take stays too (never
+// delete what has nowhere to go), reported as unplaced. Then each replica without a host is
+// placed: hard filters
 // (feasibility.h), each with a stable reason code counted for every replica that cannot be
 // placed; then a score (least allocated, or bin-pack) with a seeded, deterministic tie-break
-// (rank.h).
+// (rank.h). A physically separated replica that finds no host may make room by moving
+// lower-level managed replicas off a host (preemption by moving, as Nomad's, never by stopping).
 namespace egov::orchestrator {
 
 /// Why a host was refused. The order is the order of evaluation: a refused host is counted
@@ -99,6 +102,14 @@ struct PlacementOptions {
   size_t candidates = 256;
 };
 
+/// A domain on a host that a physically separated replica could otherwise have.
+struct Blocker {
+  size_t host = 0;
+  int workload = -1;  ///< index; -1: domains egovctl does not manage on the host
+  int replica = -1;   ///< -1: a domain being deleted, or an unmanaged one
+  int moves_to = -1;  ///< the host it moves to in this plan to make room; -1: it does not
+};
+
 /// Where one replica goes.
 struct Assignment {
   size_t workload = 0;  ///< index into the workloads
@@ -112,6 +123,16 @@ struct Assignment {
   /// For an unplaced replica: the replicas its spread reason conflicted with, ascending (a
   /// workload spreads over hosts, zones or providers: one reason).
   std::vector<int> spread_with;
+  /// For an unplaced replica whose copy is on a host that no longer qualifies: that copy
+  /// (index into the existing replicas), which stays where it is since no other host takes
+  /// it, and why it must move.
+  int kept = -1;
+  std::vector<Reason> must_move;
+  /// For an unplaced replica of a physically separated workload: the domains of lower levels
+  /// in its way on hosts that pass every other filter. With `room_on` set, this plan moves
+  /// them off that host (new copy first), and the next plan places the replica there.
+  std::vector<Blocker> in_the_way;
+  int room_on = -1;
 };
 
 /// An existing replica that must go.
@@ -143,6 +164,12 @@ std::string DescribeReason(Reason reason, const PlacementWorkload& workload,
 /// replica.
 std::string SummarizeRefusals(const Assignment& a, const PlacementWorkload& workload, size_t hosts);
 
+/// What would let an unplaced replica be placed, as an operator can act on it: "a provider
+/// certified for level 4 or higher", "more hosts that qualify", "lower `replicas` to 2", ...
+/// `placed` counts the workload's replicas that have a host.
+std::vector<std::string> WaysToMakeRoom(const Assignment& a, const PlacementWorkload& workload,
+                                        int placed);
+
 /// Why host `host` does or does not take each replica of workload `workload`, given the final
 /// placement: one line per replica, every failing reason listed.
 struct HostExplanation {
@@ -153,6 +180,11 @@ struct HostExplanation {
   std::vector<Reason> reasons;
   std::vector<std::string> texts;
 };
+/// ExplainHost for every host, indexed by host.
+std::vector<std::vector<HostExplanation>> ExplainHosts(
+    const std::vector<PlacementHost>& hosts, const std::vector<PlacementWorkload>& workloads,
+    const std::vector<ExistingReplica>& existing, const PlacementOptions& options,
+    const PlacementResult& result, size_t workload);
 std::vector<HostExplanation> ExplainHost(const std::vector<PlacementHost>& hosts,
                                          const std::vector<PlacementWorkload>& workloads,
                                          const std::vector<ExistingReplica>& existing,

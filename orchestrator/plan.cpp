@@ -136,26 +136,56 @@ std::string Join(const std::vector<FieldChange>& changes) {
 
 std::string FileName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
+// What the domain of a replica has now against what its workload asks, field by field: the
+// size as libvirt reports it, the root disk from its volume, the rest from the metadata egovctl
+// wrote when it defined the domain (a field the domain does not record is not compared).
+std::vector<FieldChange> FieldChanges(const ObservedDomain& d, const Workload& spec,
+                                      const PlacementWorkload& eff, const StorageVolume* root,
+                                      const std::optional<Disks>& disks) {
+  std::vector<FieldChange> out = SizeChanges(d, eff.resources);
+  if (disks && root) {
+    if (root->capacity != disks->capacity) {
+      out.push_back({"disk", FormatSize(root->capacity), FormatSize(disks->capacity)});
+    }
+    if (const std::string image = FileName(root->backing_path); image != disks->base) {
+      out.push_back({"image", image.empty() ? "none" : image, disks->base});
+    }
+  }
+  if (!d.metadata) return out;
+  const DomainMetadata& m = *d.metadata;
+  auto compare = [&](const char* field, const std::string& from, const std::string& to) {
+    if (from != to) out.push_back({field, from.empty() ? "none" : from, to.empty() ? "none" : to});
+  };
+  if (!m.network.empty()) compare("network", m.network, NetworkFor(spec, eff));
+  compare("security_level", std::to_string(m.security_level), std::to_string(spec.security_level));
+  compare("agency", m.agency, spec.agency);
+  compare("system", m.system, spec.system);
+  compare("health", m.health_url, spec.health ? spec.health->url : "");
+  return out;
+}
+
 // What a replica that stays on its host needs: a replace when it was defined from another spec
 // or resized since (drift reports both) or its root disk must be made anew, a start when it is
 // not running, else nothing. A replace says what becomes of the root disk.
 void CompareWithDesired(Action& a, const ExistingReplica& e, const ObservedDomain& d,
-                        const PlacementWorkload& eff, const ObservedHost& host,
-                        const std::optional<Disks>& disks) {
+                        const Workload& spec, const PlacementWorkload& eff,
+                        const ObservedHost& host, const std::optional<Disks>& disks) {
   a.domain = d.name;
   a.uuid = d.uuid;
   a.state = StateName(d.state);
-  const std::string root =
-      disks ? RootDiskChange(host.FindVolume(SeparationName(eff.name), RootVolumeName(d.name)),
-                             *disks)
-            : "";
+  const StorageVolume* volume =
+      disks ? host.FindVolume(SeparationName(eff.name), RootVolumeName(d.name)) : nullptr;
+  const std::string root = disks ? RootDiskChange(volume, *disks) : "";
   const std::string disk_note = !disks         ? ""
                                 : root.empty() ? "; root disk kept"
                                                : "; new root disk (" + root + ")";
+  a.changes = FieldChanges(d, spec, eff, volume, disks);
   if (e.spec_hash != eff.spec_hash) {
     a.kind = ActionKind::kReplace;
-    a.reason = "spec changed (" + (e.spec_hash.empty() ? "none" : e.spec_hash) + " -> " +
-               eff.spec_hash + ")" + disk_note;
+    a.reason = a.changes.empty() ? "spec changed (" + (e.spec_hash.empty() ? "none" : e.spec_hash) +
+                                       " -> " + eff.spec_hash + ")"
+                                 : Join(a.changes);
+    a.reason += disk_note;
   } else if (const auto changes = SizeChanges(d, eff.resources); !changes.empty()) {
     a.kind = ActionKind::kReplace;
     a.reason = "resized outside egovctl: " + Join(changes) + disk_note;
@@ -168,12 +198,55 @@ void CompareWithDesired(Action& a, const ExistingReplica& e, const ObservedDomai
   }
 }
 
-Unplaced ToUnplaced(const Assignment& as, const PlacementWorkload& eff, size_t hosts) {
-  Unplaced u{eff.name, as.replica, SummarizeRefusals(as, eff, hosts), {}};
+// A replica without a place: why, what stands in its way and what would make room.
+Unplaced ToUnplaced(const PlanningModel& m, const Assignment& as, int placed) {
+  const PlacementWorkload& eff = m.workloads[as.workload];
+  Unplaced u;
+  u.workload = eff.name;
+  u.replica = as.replica;
+  u.summary = SummarizeRefusals(as, eff, m.hosts.size());
   for (size_t i = 0; i < kReasonCount; ++i) {
     if (as.refused[i]) u.reasons[ReasonCode(static_cast<Reason>(i))] = int(as.refused[i]);
   }
+  if (as.kept >= 0) {
+    u.host = m.existing[static_cast<size_t>(as.kept)].host;
+    for (Reason r : as.must_move) {
+      u.must_move += (u.must_move.empty() ? "" : ", ") + DescribeReason(r, eff);
+    }
+  }
+  for (const Blocker& b : as.in_the_way) {
+    const std::string& host = m.hosts[b.host].name;
+    if (b.workload < 0) {
+      u.in_the_way.push_back("domains egovctl does not manage on " + host);
+      continue;
+    }
+    const PlacementWorkload& w = m.workloads[static_cast<size_t>(b.workload)];
+    std::string text = b.replica < 0 ? "a domain of " + w.name + " being deleted on " + host
+                                     : DomainName(w.name, b.replica) + " on " + host;
+    text += " (level " + std::to_string(w.level);
+    if (b.moves_to >= 0) text += ", moves to " + m.hosts[static_cast<size_t>(b.moves_to)].name;
+    u.in_the_way.push_back(text + ")");
+  }
+  if (as.room_on >= 0) u.room_on = m.hosts[static_cast<size_t>(as.room_on)].name;
+  u.to_make_room = WaysToMakeRoom(as, eff, placed);
   return u;
+}
+
+// The replica that must move but stays where it is, as the plan leaves it: untouched.
+Action KeptAction(const PlanningModel& m, const Assignment& as,
+                  const std::vector<ObservedHost>& hosts, const Unplaced& u) {
+  const ExistingReplica& e = m.existing[static_cast<size_t>(as.kept)];
+  const auto [hi, di] = m.found[static_cast<size_t>(as.kept)];
+  const ObservedDomain& d = hosts[hi].domains[static_cast<size_t>(di)];
+  Action a;
+  a.host = e.host;
+  a.workload = e.workload;
+  a.replica = e.replica;
+  a.domain = d.name;
+  a.uuid = d.uuid;
+  a.state = StateName(d.state);
+  a.reason = "must move (" + u.must_move + ") but no host qualifies: stays";
+  return a;
 }
 
 using Moves = std::map<std::pair<std::string, int>, const Eviction*>;  // replica -> its eviction
@@ -192,9 +265,13 @@ Action ActionFor(const PlanningModel& m, const Assignment& as,
   if (as.existing < 0) {
     a.kind = ActionKind::kCreate;
     auto mv = moved.find({eff.name, as.replica});
-    a.reason = mv == moved.end() ? "new replica"
-                                 : "moved from " + m.existing[mv->second->existing].host + " (" +
-                                       mv->second->why + ")";
+    if (mv == moved.end()) {
+      a.reason = "new replica";
+    } else {
+      const std::string& from = m.existing[mv->second->existing].host;
+      a.reason = "moved from " + from + " (" + mv->second->why + ")";
+      a.changes.push_back({"host", from, a.host});
+    }
     return a;
   }
   const ExistingReplica& e = m.existing[static_cast<size_t>(as.existing)];
@@ -205,7 +282,7 @@ Action ActionFor(const PlanningModel& m, const Assignment& as,
   } else {
     const Image* image = m.images[as.workload];
     CompareWithDesired(
-        a, e, hosts[hi].domains[static_cast<size_t>(di)], eff, hosts[hi],
+        a, e, hosts[hi].domains[static_cast<size_t>(di)], *m.specs[as.workload], eff, hosts[hi],
         image ? std::optional(DisksFor(*m.specs[as.workload], *image)) : std::nullopt);
   }
   return a;
@@ -242,10 +319,13 @@ void AddPlacements(const PlanningModel& m, const PlacementResult& placement,
   }
   std::map<size_t, std::vector<std::string>> unknown_compliance;  // workload -> hosts
   std::vector<std::pair<size_t, const Assignment*>> definitions;  // action, its assignment
+  std::vector<int> placed(m.workloads.size());
+  for (const Assignment& as : placement.assignments) placed[as.workload] += as.host >= 0;
   for (const Assignment& as : placement.assignments) {
     const PlacementWorkload& eff = m.workloads[as.workload];
     if (as.host < 0) {
-      plan.unplaced.push_back(ToUnplaced(as, eff, m.hosts.size()));
+      plan.unplaced.push_back(ToUnplaced(m, as, placed[as.workload]));
+      if (as.kept >= 0) plan.actions.push_back(KeptAction(m, as, hosts, plan.unplaced.back()));
       continue;
     }
     Action a = ActionFor(m, as, hosts, moved);
@@ -452,6 +532,12 @@ nlohmann::json ToJson(const Plan& plan) {
     if (!a.network.empty()) j["network"] = a.network;
     if (!a.pool.empty()) j["pool"] = a.pool;
     if (a.cleanup) j["cleanup"] = true;
+    if (!a.changes.empty()) {
+      j["changes"] = nlohmann::json::array();
+      for (const auto& c : a.changes) {
+        j["changes"].push_back({{"field", c.field}, {"from", c.from}, {"to", c.to}});
+      }
+    }
     if (a.disks) {
       j["disks"] = {{"image", a.disks->image},
                     {"base", a.disks->base},
@@ -463,10 +549,12 @@ nlohmann::json ToJson(const Plan& plan) {
   }
   nlohmann::json unplaced = nlohmann::json::array();
   for (const auto& u : plan.unplaced) {
-    unplaced.push_back({{"workload", u.workload},
-                        {"replica", u.replica},
-                        {"summary", u.summary},
-                        {"reasons", u.reasons}});
+    nlohmann::json j = {{"workload", u.workload},     {"replica", u.replica},
+                        {"summary", u.summary},       {"reasons", u.reasons},
+                        {"in_the_way", u.in_the_way}, {"to_make_room", u.to_make_room}};
+    if (!u.host.empty()) j["stays_on"] = {{"host", u.host}, {"must_move", u.must_move}};
+    if (!u.room_on.empty()) j["room_on"] = u.room_on;
+    unplaced.push_back(std::move(j));
   }
   nlohmann::json summary = nlohmann::json::object();
   for (ActionKind k : kKinds) summary[ToString(k)] = plan.Count(k);
@@ -506,6 +594,10 @@ Plan PlanFromJson(const nlohmann::json& j, const std::string& file) {
       a.network = x.value("network", "");
       a.pool = x.value("pool", "");
       a.cleanup = x.value("cleanup", false);
+      for (const auto& c : x.value("changes", nlohmann::json::array())) {
+        a.changes.push_back({c.at("field").get<std::string>(), c.at("from").get<std::string>(),
+                             c.at("to").get<std::string>()});
+      }
       if (x.contains("disks")) {
         const auto& d = x.at("disks");
         a.disks = Disks{d.at("image").get<std::string>(), d.at("base").get<std::string>(),
@@ -518,10 +610,18 @@ Plan PlanFromJson(const nlohmann::json& j, const std::string& file) {
       plan.actions.push_back(std::move(a));
     }
     for (const auto& x : j.value("unplaced", nlohmann::json::array())) {
-      plan.unplaced.push_back({x.at("workload").get<std::string>(),
-                               x.at("replica").get<int>(),
-                               x.value("summary", ""),
-                               {}});
+      Unplaced u;
+      u.workload = x.at("workload").get<std::string>();
+      u.replica = x.at("replica").get<int>();
+      u.summary = x.value("summary", "");
+      u.in_the_way = x.value("in_the_way", std::vector<std::string>{});
+      u.to_make_room = x.value("to_make_room", std::vector<std::string>{});
+      u.room_on = x.value("room_on", "");
+      if (x.contains("stays_on")) {
+        u.host = x.at("stays_on").value("host", "");
+        u.must_move = x.at("stays_on").value("must_move", "");
+      }
+      plan.unplaced.push_back(std::move(u));
     }
     plan.unreachable = j.value("unreachable", std::map<std::string, std::string>{});
     plan.notes = j.value("notes", std::vector<std::string>{});
@@ -530,6 +630,42 @@ Plan PlanFromJson(const nlohmann::json& j, const std::string& file) {
     throw ConfigError({file, 0, 0}, std::string("invalid saved plan: ") + e.what());
   }
 }
+
+namespace {
+
+// The replicas without a place, last, each with why, what is in its way and what would help.
+void PrintUnplaced(const Plan& plan, std::ostream& out) {
+  if (plan.unplaced.empty()) return;
+  out << "\nCannot be placed:\n";
+  for (const auto& u : plan.unplaced) {
+    out << "  ! " << u.workload << " replica " << u.replica << ": ";
+    if (!u.host.empty()) {
+      out << "must move (" << u.must_move << "), no host qualifies; it stays on " << u.host
+          << "\n      ";
+    }
+    out << u.summary << "\n";
+    if (!u.room_on.empty()) {
+      out << "      room is made on " << u.room_on
+          << ": this plan moves what runs there (new copy first); apply again once it has moved\n";
+    }
+    if (!u.in_the_way.empty()) {
+      out << "      in the way:";
+      for (size_t i = 0; i < u.in_the_way.size(); ++i) {
+        out << (i ? ", " : " ") << u.in_the_way[i];
+      }
+      out << "\n";
+    }
+    if (u.room_on.empty() && !u.to_make_room.empty()) {
+      out << "      would make room:";
+      for (size_t i = 0; i < u.to_make_room.size(); ++i) {
+        out << (i ? "; " : " ") << u.to_make_room[i];
+      }
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace
 
 void PrintPlan(const Plan& plan, std::ostream& out, bool show_unchanged) {
   out << "Plan (seed " << plan.seed << ", "
@@ -545,12 +681,6 @@ void PrintPlan(const Plan& plan, std::ostream& out, bool show_unchanged) {
           << ": " << a.reason << "\n";
     }
   }
-  if (!plan.unplaced.empty()) {
-    out << "\nCannot be placed:\n";
-    for (const auto& u : plan.unplaced) {
-      out << "  ! " << u.workload << " replica " << u.replica << ": " << u.summary << "\n";
-    }
-  }
   if (!plan.unreachable.empty()) {
     out << "\nUnreachable hosts (state unknown; nothing there is taken for deleted):\n";
     for (const auto& [host, error] : plan.unreachable)
@@ -560,6 +690,7 @@ void PrintPlan(const Plan& plan, std::ostream& out, bool show_unchanged) {
     out << "\nNotes:\n";
     for (const auto& n : plan.notes) out << "  * " << n << "\n";
   }
+  PrintUnplaced(plan, out);
   out << "\n"
       << plan.Count(ActionKind::kCreate) << " to create, " << plan.Count(ActionKind::kReplace)
       << " to replace, " << plan.Count(ActionKind::kStart) << " to start, "
@@ -567,7 +698,16 @@ void PrintPlan(const Plan& plan, std::ostream& out, bool show_unchanged) {
       << " unchanged";
   if (!plan.unplaced.empty()) out << "; " << plan.unplaced.size() << " cannot be placed";
   out << ".\n";
-  if (!plan.HasChanges()) out << "No changes: the hosts match the desired state.\n";
+  if (plan.HasChanges()) return;
+  if (!plan.unplaced.empty()) {
+    out << "Nothing to change, but the desired state is not reached: " << plan.unplaced.size()
+        << " replica(s) cannot be placed (above).\n";
+  } else if (!plan.unreachable.empty()) {
+    out << "No changes on the hosts that could be read; " << plan.unreachable.size()
+        << " host(s) unreachable, their state unknown (above).\n";
+  } else {
+    out << "No changes: the hosts match the desired state.\n";
+  }
 }
 
 }  // namespace egov::orchestrator

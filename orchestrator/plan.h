@@ -46,13 +46,22 @@ struct Action {
   std::string pool;      ///< storage pool likewise
   bool cleanup = false;  ///< delete: also remove the workload's own network and pool
   std::optional<Disks> disks;
+  /// What changes, field by field, from what the domain has now (replace; host for a move).
+  std::vector<FieldChange> changes;
 };
 
 struct Unplaced {
   std::string workload;
   int replica = 0;
-  std::string summary;                 ///< "0/18 hosts: 6 certification below level 4, ..."
+  std::string summary;                 ///< "0/18 hosts: 6 certification below level 4; ..."
   std::map<std::string, int> reasons;  ///< reason code -> hosts
+  /// The host its copy stays on though that host no longer qualifies (no other host takes
+  /// it), and why it must move; empty when it has no copy.
+  std::string host;
+  std::string must_move;
+  std::vector<std::string> in_the_way;  ///< "cong-tt-0 on h1 (level 1, moves to h2)"
+  std::string room_on;  ///< the host this plan empties for it: the next plan places it there
+  std::vector<std::string> to_make_room;  ///< what would let it be placed
 };
 
 struct Plan {
@@ -66,6 +75,9 @@ struct Plan {
 
   size_t Count(ActionKind kind) const;
   bool HasChanges() const;
+  /// Whether the hosts are not in the desired state after this plan: changes to make, or
+  /// replicas that cannot be placed (plan's exit code 3).
+  bool Pending() const { return HasChanges() || !unplaced.empty(); }
 };
 
 /// What was read from the hosts and their agents: the planner's only view of the fleet.
@@ -75,8 +87,9 @@ struct Observation {
   /// requires it, with the reason when it does not pass; a host or profile that is absent is
   /// unknown.
   std::map<std::string, std::map<std::string, Verdict>> compliance;
-  /// What the journal last recorded on each unreachable host.
+  /// What the journal last recorded on each unreachable host, and when apply last read it.
   std::map<std::string, std::vector<KnownDomain>> known;
+  std::map<std::string, std::string> last_read;
 };
 
 /// Why `host` does not pass `profile` as its results were read; empty when it passes or when

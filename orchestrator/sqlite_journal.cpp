@@ -327,6 +327,13 @@ std::vector<KnownDomain> SqliteJournal::KnownDomains(const std::string& host) {
   return out;
 }
 
+std::string SqliteJournal::LastRead(const std::string& host) {
+  std::lock_guard lock(mu_);
+  Statement q(db_.get(), "SELECT max(updated) FROM known_domains WHERE host = ?");
+  q.Bind(1, host);
+  return q.Step() ? q.Text(0) : "";
+}
+
 std::map<std::string, std::vector<KnownDomain>> SqliteJournal::AllKnownDomains() {
   std::lock_guard lock(mu_);
   Statement q(db_.get(),

@@ -29,6 +29,7 @@ class SqliteJournal : public Journal {
   void FinishRun(const std::string& status) override;
   void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) override;
   std::vector<KnownDomain> KnownDomains(const std::string& host) override;
+  std::string LastRead(const std::string& host) override;
   std::vector<RunSummary> Runs(size_t limit) override;
   std::vector<StepEntry> Steps(int64_t id) override;
   std::map<std::string, std::vector<KnownDomain>> AllKnownDomains() override;

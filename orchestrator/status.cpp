@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "common/clock.h"
 #include "common/units.h"
 #include "orchestrator/desired.h"
 
@@ -41,7 +42,7 @@ std::string Percent(uint64_t used, uint64_t total) {
   return std::to_string(used * 100 / total) + "%";
 }
 
-void PrintWorkload(const WorkloadStatus& w, std::ostream& out) {
+void PrintWorkload(const WorkloadStatus& w, const FleetStatus& s, std::ostream& out) {
   const auto running = std::count_if(w.replicas.begin(), w.replicas.end(),
                                      [](const ReplicaStatus& r) { return r.state == "running"; });
   out << "  " << w.name
@@ -49,8 +50,14 @@ void PrintWorkload(const WorkloadStatus& w, std::ostream& out) {
                      : std::string(" (not declared in the inputs)"))
       << ": " << running << "/" << w.desired << " running\n";
   for (const auto& r : w.replicas) {
-    out << "    " << r.domain << " on " << r.host << ": " << r.state
-        << (r.current ? "" : " (spec out of date)") << "\n";
+    out << "    " << r.domain << " on " << r.host << ": " << r.state;
+    if (r.state == "unknown") {
+      auto last = s.last_read.find(r.host);
+      out << " (host unreachable"
+          << (last == s.last_read.end() ? "" : ", last read " + last->second.second + " ago")
+          << ")";
+    }
+    out << (r.current ? "" : " (spec out of date)") << "\n";
   }
 }
 
@@ -122,6 +129,52 @@ FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
   return s;
 }
 
+std::string Ago(std::chrono::seconds elapsed) {
+  static constexpr std::pair<const char*, int64_t> kUnits[] = {
+      {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}};
+  int64_t left = std::max<int64_t>(0, elapsed.count());
+  std::string out;
+  int shown = 0;
+  for (const auto& [suffix, seconds] : kUnits) {
+    if (shown == 0 && left < seconds && seconds > 1) continue;  // no leading zero units
+    out += (shown ? " " : "") + std::to_string(left / seconds) + suffix;
+    left %= seconds;
+    if (++shown == 2) break;
+  }
+  return out;
+}
+
+FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy, const Observation& observed,
+                            std::chrono::system_clock::time_point now) {
+  FleetStatus s = AggregateStatus(inv, policy, observed.hosts, observed.compliance);
+  for (const auto& [host, when] : observed.last_read) {
+    if (auto t = ParseTimestamp(when)) {
+      s.last_read[host] = {when, Ago(std::chrono::floor<std::chrono::seconds>(now - *t))};
+    }
+  }
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < s.workloads.size(); ++i) index[s.workloads[i].name] = i;
+  for (const auto& [host, domains] : observed.known) {
+    for (const auto& k : domains) {
+      auto it = index.find(k.workload);
+      if (it == index.end()) {
+        it = index.emplace(k.workload, s.workloads.size()).first;
+        s.workloads.push_back({k.workload, false, 0, "", 0, {}});
+      }
+      WorkloadStatus& w = s.workloads[it->second];
+      const bool current =
+          w.declared && Effective(*inv.FindWorkload(w.name), policy).spec_hash == k.spec_hash;
+      w.replicas.push_back({k.replica, k.name, host, "unknown", current});
+    }
+  }
+  for (auto& w : s.workloads) {
+    std::stable_sort(
+        w.replicas.begin(), w.replicas.end(),
+        [](const ReplicaStatus& a, const ReplicaStatus& b) { return a.replica < b.replica; });
+  }
+  return s;
+}
+
 nlohmann::json ToJson(const FleetStatus& s) {
   nlohmann::json workloads = nlohmann::json::array();
   for (const auto& w : s.workloads) {
@@ -144,8 +197,9 @@ nlohmann::json ToJson(const FleetStatus& s) {
     }
   }
   for (const auto& [n, u] : s.zones) zones[n] = UsageJson(u);
-  nlohmann::json unreachable = nlohmann::json::object();
+  nlohmann::json unreachable = nlohmann::json::object(), last_read = nlohmann::json::object();
   for (const auto& [host, error] : s.unreachable) unreachable[host] = error;
+  for (const auto& [host, when] : s.last_read) last_read[host] = when.first;
   nlohmann::json compliance = nlohmann::json::array();
   for (const auto& c : s.compliance) {
     compliance.push_back({{"host", c.host},
@@ -153,23 +207,27 @@ nlohmann::json ToJson(const FleetStatus& s) {
                           {"status", ComplianceName(c.compliance)},
                           {"reason", c.reason}});
   }
-  return {{"workloads", workloads},
-          {"providers", providers},
-          {"zones", zones},
-          {"unreachable", unreachable},
-          {"compliance", compliance}};
+  return {{"workloads", workloads},     {"providers", providers}, {"zones", zones},
+          {"unreachable", unreachable}, {"last_read", last_read}, {"compliance", compliance}};
 }
 
 void PrintStatus(const FleetStatus& s, std::ostream& out) {
   out << "Workloads:\n";
-  for (const auto& w : s.workloads) PrintWorkload(w, out);
+  for (const auto& w : s.workloads) PrintWorkload(w, s, out);
   PrintCapacity(s, out);
   if (!s.certification_expires.empty()) out << "\nCertification expires:\n";
   for (const auto& [provider, date] : s.certification_expires) {
     out << "  " << provider << ": " << FormatDate(date) << "\n";
   }
   if (!s.unreachable.empty()) out << "\nUnreachable hosts (state unknown):\n";
-  for (const auto& [host, error] : s.unreachable) out << "  " << host << ": " << error << "\n";
+  for (const auto& [host, error] : s.unreachable) {
+    out << "  " << host << ": " << error;
+    if (auto last = s.last_read.find(host); last != s.last_read.end()) {
+      out << "; last read by apply " << last->second.first << " (" << last->second.second
+          << " ago)";
+    }
+    out << "\n";
+  }
   // One line per host and reason: a host without an agent is unknown for every profile alike.
   std::string line;
   const ComplianceStatus* last = nullptr;

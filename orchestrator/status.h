@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "common/model.h"
 #include "orchestrator/observed.h"
+#include "orchestrator/plan.h"
 #include "orchestrator/requirement.h"
 
 // egovctl status: the replicas of every workload and the capacity in use per provider and
@@ -21,7 +23,7 @@ struct ReplicaStatus {
   int replica = 0;
   std::string domain;
   std::string host;
-  std::string state;
+  std::string state;     ///< "unknown" on a host that cannot be read
   bool current = false;  ///< defined from the workload's current spec
 };
 
@@ -53,7 +55,9 @@ struct FleetStatus {
   std::map<std::string, Date> certification_expires;             ///< by provider
   std::map<std::string, Usage> zones;                            ///< by "provider/zone"
   std::vector<std::pair<std::string, std::string>> unreachable;  ///< host, error; host order
-  std::vector<ComplianceStatus> compliance;                      ///< host order, then profile
+  /// Unreachable hosts apply last read: when (RFC 3339) and how long ago ("3h 5m").
+  std::map<std::string, std::pair<std::string, std::string>> last_read;
+  std::vector<ComplianceStatus> compliance;  ///< host order, then profile
 };
 
 /// Live compliance per host and profile (Observation::compliance).
@@ -66,6 +70,14 @@ using ComplianceByHost = std::map<std::string, std::map<std::string, Verdict>>;
 FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
                             const std::vector<ObservedHost>& hosts,
                             const ComplianceByHost& compliance = {});
+
+/// The same over a whole observation, with the replicas the journal last saw on unreachable
+/// hosts (state "unknown") and when each such host was last read, as of `now`.
+FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy, const Observation& observed,
+                            std::chrono::system_clock::time_point now);
+
+/// "3h 5m", "2d 4h", "40s": how long ago, in its two largest units.
+std::string Ago(std::chrono::seconds elapsed);
 
 nlohmann::json ToJson(const FleetStatus& status);
 

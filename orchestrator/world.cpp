@@ -92,6 +92,7 @@ World LoadWorld(const WorldOptions& options, JournalUse journal_use,
     for (const auto& h : w.observed.hosts) {
       if (!h.reachable) {
         w.observed.known[h.ref.host->name] = w.journal->KnownDomains(h.ref.host->name);
+        w.observed.last_read[h.ref.host->name] = w.journal->LastRead(h.ref.host->name);
       }
     }
   }

@@ -369,7 +369,7 @@ def scenario(args, tmp, procs, sandboxes, servers):
     egovctl = [args.egovctl]
     common = ["-f", inv, "--journal", os.path.join(tmp, "journal.db")]
     run(egovctl + ["validate", "-f", inv], env=env)
-    r = run(egovctl + ["apply", "-q"] + common, env=env)
+    r = run(egovctl + ["apply", "--auto-approve", "-q"] + common, env=env)
     log("egovctl apply: " + next(l for l in r.stdout.splitlines() if l.startswith("Apply:")))
     status = json.loads(run(egovctl + ["status", "--format", "json"] + common, env=env).stdout)
     domains = {p: v["domains"] for p, v in status["providers"].items()}
@@ -486,7 +486,7 @@ def scenario(args, tmp, procs, sandboxes, servers):
         f"mot-cua; none on hn-01")
 
     # Destroy: the domains go, and with them every domain series.
-    run(egovctl + ["destroy", "--all"] + common, env=env)
+    run(egovctl + ["destroy", "--auto-approve", "--all"] + common, env=env)
     wait_for("the domain series to go away",
              lambda: (lambda n: Pending(f"{n} series left") if n else True)(
                  len(prom.query('{__name__=~"egov_domain_.+"}'))), 30)
@@ -597,7 +597,7 @@ def secured_scenario(args, tmp, procs):
     check(f"expires on {expires}, in 30 days" in r.stderr, f"plan does not warn: {r.stderr}")
     log("with a wrong password every host is unknown and the plan names the 401")
 
-    run(egovctl + ["apply", "-q"] + common + access, env=env)
+    run(egovctl + ["apply", "--auto-approve", "-q"] + common + access, env=env)
     config = os.path.join(d, "agents.yaml")
     with open(config, "w") as f:
         yaml.safe_dump({"cacert": "ca.pem", "cert": "egovctl.pem", "key": "egovctl.key",

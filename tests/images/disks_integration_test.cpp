@@ -126,7 +126,7 @@ class RealDisks : public ::testing::Test {
 
 TEST_F(RealDisks, TheRootDiskIsAnOverlayOfTheUploadedImageAndTheSeedReadsBack) {
   WriteInventory(sha_);
-  const CliRun apply = Run({"apply"});
+  const CliRun apply = Run({"apply", "--auto-approve"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   EXPECT_NE(apply.out.find("upload base-" + sha_.substr(0, 8) + " to host-a: "), std::string::npos)
       << apply.out;
@@ -161,7 +161,7 @@ TEST_F(RealDisks, TheRootDiskIsAnOverlayOfTheUploadedImageAndTheSeedReadsBack) {
   EXPECT_FALSE(fs::exists(out / "network-config"));  // the replica has no network
   EXPECT_EQ(RunProcess({"blkid", "-s", "LABEL", "-o", "value", seed}).out, "cidata\n");
 
-  const CliRun destroy = Run({"destroy", "--all"});
+  const CliRun destroy = Run({"destroy", "--auto-approve", "--all"});
   ASSERT_EQ(destroy.code, 0) << destroy.out << destroy.err;
   EXPECT_EQ(conn_->LookupDomainByUuid(ReplicaUuid("app", 0)), nullptr);
   EXPECT_EQ(conn_->LookupStoragePool("egov-app"), nullptr);
@@ -195,8 +195,8 @@ TEST_F(RealDisks, ABaseCutShortBySigkillIsSentAgainByTheNextApply) {
   std::string head(4096, '\0');
   std::ifstream(image_, std::ios::binary).read(head.data(), std::streamsize(head.size()));
 
-  egov::testing::Child apply({EGOVCTL_PATH, "apply", "-q", "-f", (dir_ / "in").string(),
-                              "--journal", (dir_ / "journal.db").string()},
+  egov::testing::Child apply({EGOVCTL_PATH, "apply", "--auto-approve", "-q", "-f",
+                              (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()},
                              dir_ / "killed.log");
   ASSERT_TRUE(apply.running());
   // Kill it as soon as the host's volume holds the image's first bytes: mid-stream.
@@ -215,7 +215,7 @@ TEST_F(RealDisks, ABaseCutShortBySigkillIsSentAgainByTheNextApply) {
       << "the upload finished before the kill";
   ASSERT_NE(Sha256OfFile(partial.string()), sha) << "the volume is whole";
 
-  const CliRun again = Run({"apply"});
+  const CliRun again = Run({"apply", "--auto-approve"});
   ASSERT_EQ(again.code, 0) << again.out << again.err;
   EXPECT_NE(again.out.find(base + " on host-a has no completion marker"), std::string::npos)
       << again.out;
@@ -258,7 +258,7 @@ TEST_F(RealDisks, AnHttpsImageIsDownloadedCheckedThenUploaded) {
 
   const std::string wrong(64, 'b');
   WriteInventory(wrong, "qcow2", url);
-  const CliRun bad = Run({"apply"});
+  const CliRun bad = Run({"apply", "--auto-approve"});
   EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
   EXPECT_NE(bad.out.find("image base (" + url + "): the download's sha256 is " + sha_ +
                          ", expected " + wrong),
@@ -268,7 +268,7 @@ TEST_F(RealDisks, AnHttpsImageIsDownloadedCheckedThenUploaded) {
   EXPECT_TRUE(fs::is_empty(cache / "egov-cloud" / "images"));
 
   WriteInventory(sha_, "qcow2", url);
-  const CliRun apply = Run({"apply"});
+  const CliRun apply = Run({"apply", "--auto-approve"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   const std::string base = VolumePath("egov-images", "base-" + sha_.substr(0, 8));
   ASSERT_FALSE(base.empty());
@@ -280,7 +280,7 @@ TEST_F(RealDisks, AnHttpsImageIsDownloadedCheckedThenUploaded) {
 TEST_F(RealDisks, AWrongDigestFailsWithBothDigestsAndUploadsNothing) {
   const std::string wrong(64, 'a');
   WriteInventory(wrong);
-  const CliRun apply = Run({"apply"});
+  const CliRun apply = Run({"apply", "--auto-approve"});
   EXPECT_EQ(apply.code, 1) << apply.out << apply.err;
   EXPECT_NE(apply.out.find("sha256 is " + sha_ + ", expected " + wrong), std::string::npos)
       << apply.out;

@@ -156,8 +156,8 @@ const std::string kBase = "debian-12-f300a54f";
 const std::string kMarker = "debian-12-f300a54f.complete";
 
 TEST_F(SimDisks, ABaseWithoutItsMarkerIsMadeAgainNotReused) {
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
-  ASSERT_EQ(Run({"destroy", "--all", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
+  ASSERT_EQ(Run({"destroy", "--auto-approve", "--all", "-q"}).code, 0);
   // What an upload killed midway leaves: the base at the wrong size, no marker.
   for (const std::string h : {"h1", "h2"}) {
     EditVolume(h, kMarker, std::nullopt);
@@ -171,7 +171,7 @@ TEST_F(SimDisks, ABaseWithoutItsMarkerIsMadeAgainNotReused) {
   EXPECT_EQ(Count(plan.out, "has base image " + kBase + " without its completion marker"), 2u)
       << plan.out;
 
-  const CliRun apply = Run({"apply"});
+  const CliRun apply = Run({"apply", "--auto-approve"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   for (const std::string h : {"h1", "h2"}) {
     EXPECT_NE(apply.out.find(kBase + " on " + h + " has no completion marker"), std::string::npos)
@@ -190,8 +190,8 @@ TEST_F(SimDisks, ABaseWithoutItsMarkerIsMadeAgainNotReused) {
 }
 
 TEST_F(SimDisks, PruneRemovesIncompleteBasesAndLoneMarkers) {
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
-  ASSERT_EQ(Run({"destroy", "--all", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
+  ASSERT_EQ(Run({"destroy", "--auto-approve", "--all", "-q"}).code, 0);
   EditVolume("h1", kMarker, std::nullopt);  // a base without marker
   EditVolume("h2", kBase, std::nullopt);    // a marker without base
   const CliRun list = Run({"images", "list", "--format", "json"});
@@ -212,7 +212,7 @@ TEST_F(SimDisks, PruneRemovesIncompleteBasesAndLoneMarkers) {
 }
 
 TEST_F(SimDisks, EveryReplicaHasOneWritableDiskOnTheImageAndASeedUntilDestroyed) {
-  const CliRun apply = Run({"apply", "-q"});
+  const CliRun apply = Run({"apply", "--auto-approve", "-q"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   EXPECT_EQ(apply.out.find("ssh-ed25519"), std::string::npos);
   const auto roots = CheckReplicaDisks("h1");
@@ -235,7 +235,7 @@ TEST_F(SimDisks, EveryReplicaHasOneWritableDiskOnTheImageAndASeedUntilDestroyed)
   EXPECT_EQ(Count(list.out, "debian-12-f300a54f"), 2u) << list.out;
   EXPECT_EQ(Count(list.out, "backs 1 root disk(s)"), 2u) << list.out;
 
-  const CliRun destroy = Run({"destroy", "--all", "-q"});
+  const CliRun destroy = Run({"destroy", "--auto-approve", "--all", "-q"});
   ASSERT_EQ(destroy.code, 0) << destroy.out << destroy.err;
   for (const std::string h : {"h1", "h2"}) {
     auto c = libvirt::Connection::Open(Uri(h));
@@ -256,12 +256,12 @@ TEST_F(SimDisks, EveryReplicaHasOneWritableDiskOnTheImageAndASeedUntilDestroyed)
 }
 
 TEST_F(SimDisks, AResizeKeepsTheRootDisksAndPruneKeepsImagesInUse) {
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   WriteInventory("4");
   const CliRun plan = Run({"plan"});
   EXPECT_EQ(plan.code, 3) << plan.out << plan.err;
   EXPECT_EQ(Count(plan.out, "; root disk kept"), 2u) << plan.out;
-  const CliRun apply = Run({"apply", "-q"});
+  const CliRun apply = Run({"apply", "--auto-approve", "-q"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   EXPECT_EQ(CheckReplicaDisks("h1").size() + CheckReplicaDisks("h2").size(), 2u);
   const CliRun prune = Run({"images", "prune"});

@@ -120,7 +120,7 @@ class RealLibvirt : public ::testing::Test {
   Fault SignalDuringApply(int sig) {
     AddWorkload(6);
     const fs::path log = dir_ / "apply1.log";
-    const auto apply = Spawn({"apply"}, log);
+    const auto apply = Spawn({"apply", "--auto-approve"}, log);
     AwaitRun();
     std::this_thread::sleep_for(300ms);
     const auto at = std::chrono::steady_clock::now();
@@ -136,7 +136,7 @@ class RealLibvirt : public ::testing::Test {
 };
 
 TEST_F(RealLibvirt, ApplyStatusPlanDestroyOverUnixSocketAndTcp) {
-  CliRun apply = Run({"apply"});
+  CliRun apply = Run({"apply", "--auto-approve"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   EXPECT_EQ(DomainsAt(a_->TcpUri()).size(), 1u);
   EXPECT_EQ(DomainsAt(b_->TcpUri()).size(), 1u);
@@ -157,7 +157,7 @@ TEST_F(RealLibvirt, ApplyStatusPlanDestroyOverUnixSocketAndTcp) {
   auto parsed = ParseMetadataElement(*meta);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->agency, "Sở Khoa học và Công nghệ");
-  CliRun destroy = Run({"destroy", "--all"});
+  CliRun destroy = Run({"destroy", "--auto-approve", "--all"});
   EXPECT_EQ(destroy.code, 0) << destroy.out << destroy.err;
   EXPECT_TRUE(DomainsAt(a_->TcpUri()).empty());
   EXPECT_TRUE(DomainsAt(b_->TcpUri()).empty());
@@ -188,7 +188,7 @@ TEST_F(RealLibvirt, KilledDaemonDuringApplyIsReportedAndARerunConverges) {
   CliRun again;
   std::string reruns;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    CliRun rerun = Run({"apply"});
+    CliRun rerun = Run({"apply", "--auto-approve"});
     reruns += rerun.out + rerun.err;
     again = Run({"plan", "--format", "json"});
     if (rerun.code == 0 && again.code == 0) break;
@@ -216,12 +216,12 @@ TEST_F(RealLibvirt, FrozenDaemonIsDetectedByKeepalive) {
   EXPECT_EQ(JournalRuns(journal_, 1)[0].pending, 0);
   // Thawed, the daemon first finishes the calls it had received from the dead client.
   std::this_thread::sleep_for(2s);
-  CliRun rerun = Run({"apply"});
+  CliRun rerun = Run({"apply", "--auto-approve"});
   EXPECT_EQ(rerun.code, 0) << rerun.out << rerun.err;
   CliRun plan = Run({"plan"});
   if (plan.code == 3) {
     // A domain the thawed daemon was still starting may need one more pass.
-    CliRun more = Run({"apply"});
+    CliRun more = Run({"apply", "--auto-approve"});
     EXPECT_EQ(more.code, 0) << plan.out << more.out << more.err;
     plan = Run({"plan"});
   }
@@ -231,15 +231,15 @@ TEST_F(RealLibvirt, FrozenDaemonIsDetectedByKeepalive) {
 TEST_F(RealLibvirt, TwoAppliesAtOnceTheSecondNamesTheFirst) {
   AddWorkload(4);
   const fs::path log = dir_ / "apply1.log";
-  const auto first = Spawn({"apply"}, log);
+  const auto first = Spawn({"apply", "--auto-approve"}, log);
   AwaitRun();
-  CliRun second = Run({"apply"});
+  CliRun second = Run({"apply", "--auto-approve"});
   EXPECT_EQ(second.code, 1);
   EXPECT_NE(second.err.find("the journal is locked by "), std::string::npos) << second.err;
   EXPECT_NE(second.err.find("pid " + std::to_string(first->pid())), std::string::npos)
       << second.err;
   EXPECT_EQ(first->Wait(), 0) << ReadFile(log);
-  CliRun waited = Run({"apply", "--lock-wait", "1m"});
+  CliRun waited = Run({"apply", "--auto-approve", "--lock-wait", "1m"});
   EXPECT_EQ(waited.code, 0) << waited.out << waited.err;  // nothing left to do
 }
 

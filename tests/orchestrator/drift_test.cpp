@@ -138,5 +138,71 @@ TEST(Drift, RendersCountsPerKindAndJson) {
   EXPECT_EQ(none.str(), "No drift: every host matches the desired state.\n");
 }
 
+TEST(Drift, ReplicasOnHostsThatNoLongerQualifyAreMisplaced) {
+  ObservedFleet f;
+  f.Run("a1", "web", 0);
+  f.Run("a3", "web", 1);
+  f.Run("b1", "db", 0);
+  Plan plan;
+  Action create;
+  create.kind = ActionKind::kCreate;
+  create.host = "a2";
+  create.workload = "db";
+  create.domain = "db-0";
+  Action del = create;
+  del.kind = ActionKind::kDelete;
+  del.host = "b1";
+  del.reason = "certification expired";
+  plan.actions = {create, del};
+  Unplaced stuck;
+  stuck.workload = "web";
+  stuck.replica = 1;
+  stuck.summary = "0/4 hosts: 4 certification expired";
+  stuck.host = "a3";
+  stuck.must_move = "certification expired";
+  plan.unplaced = {stuck};
+  std::vector<PlacementWorkload> desired;
+  for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
+  const std::vector<Drift> expected = {
+      {"misplaced", "a3", "web-1", "web",
+       "must move (certification expired), but no host qualifies: 0/4 hosts: 4 certification "
+       "expired"},
+      {"misplaced", "b1", "db-0", "db",
+       "must move (certification expired); the plan moves it to a2, new copy first"}};
+  EXPECT_EQ(DetectDrift(desired, f.observed.hosts, {}, ViewOfPlan(plan)), expected);
+  // Without the plan's view (as before issue 19) nothing was reported.
+  EXPECT_TRUE(DetectDrift(desired, f.observed.hosts, {}).empty());
+}
+
+TEST(Drift, AnOlderSpecNamesTheFieldsThatChange) {
+  ObservedFleet f;
+  f.Run("a1", "web", 0, "sha256:old").memory_bytes = 2ULL << 30;
+  f.Run("a3", "web", 1);
+  f.Run("b1", "db", 0);
+  std::vector<PlacementWorkload> desired;
+  for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
+  const auto drift = DetectDrift(desired, f.observed.hosts, {}, ViewOfPlan(f.MakePlan()));
+  ASSERT_EQ(drift.size(), 1u);
+  EXPECT_EQ(drift[0].detail, "defined from an older spec (sha256:old, now " + f.Spec("web") +
+                                 "): memory 2Gi -> 4Gi");
+}
+
+TEST(Drift, AReplicaThatCannotBePlacedSaysWhy) {
+  ObservedFleet f;
+  f.Run("a1", "web", 0);
+  f.Run("a3", "web", 1);
+  Plan plan;
+  Unplaced u;
+  u.workload = "db";
+  u.summary = "0/4 hosts: 4 insufficient memory";
+  plan.unplaced = {u};
+  std::vector<PlacementWorkload> desired;
+  for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
+  const auto drift = DetectDrift(desired, f.observed.hosts, {}, ViewOfPlan(plan));
+  ASSERT_EQ(drift.size(), 1u);
+  EXPECT_EQ(drift[0].detail,
+            "no domain on any host; cannot be placed: 0/4 hosts: 4 insufficient memory");
+}
+
 }  // namespace
 }  // namespace egov::orchestrator

@@ -126,7 +126,7 @@ TEST_F(SimCloud, ApplyStatusPlanDestroyAsSeparateCommands) {
   EXPECT_EQ(plan.code, 3) << plan.err;
   EXPECT_NE(plan.out.find("3 to create"), std::string::npos) << plan.out;
 
-  CliRun apply = Run({"apply", "-q"});
+  CliRun apply = Run({"apply", "--auto-approve", "-q"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   EXPECT_NE(apply.out.find("Apply: 3 done, 0 failed"), std::string::npos) << apply.out;
   auto doms = Domains();
@@ -145,7 +145,7 @@ TEST_F(SimCloud, ApplyStatusPlanDestroyAsSeparateCommands) {
   EXPECT_NE(again.out.find("No changes"), std::string::npos) << again.out;
   EXPECT_EQ(Run({"drift"}).code, 0);
 
-  CliRun destroy = Run({"destroy", "--all", "-q"});
+  CliRun destroy = Run({"destroy", "--auto-approve", "--all", "-q"});
   ASSERT_EQ(destroy.code, 0) << destroy.out << destroy.err;
   for (const auto& [name, where] : Domains()) {
     EXPECT_FALSE(where.second.has_value()) << name << " is still managed";
@@ -158,7 +158,7 @@ TEST_F(SimCloud, ApplyStatusPlanDestroyAsSeparateCommands) {
 }
 
 TEST_F(SimCloud, VietnameseTextSurvivesAndMarkupIsData) {
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   bool seen = false;
   for (const auto& [name, where] : Domains()) {
     if (!where.second || where.second->workload != "dvc-tinh") continue;
@@ -181,7 +181,7 @@ TEST_F(SimCloud, MarkupInANameIsRejectedBeforeAnyHostIsTouched) {
   Write("in/workloads.yaml",
         "kind: Workload\nname: \"x'/><hostdev\"\nagency: a\nsystem: s\n"
         "security_level: 1\nresources: {vcpus: 1, memory: 1Gi}\n");
-  CliRun r = Run({"apply"});
+  CliRun r = Run({"apply", "--auto-approve"});
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.err.find("workloads.yaml:2:"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(sim_));  // nothing was created, not even empty hosts
@@ -191,23 +191,23 @@ TEST_F(SimCloud, SavedPlanIsAppliedOnlyWhileTheHostsAreUnchanged) {
   const std::string saved = (dir_ / "plan.json").string();
   CliRun plan = Run({"plan", "-o", saved});
   ASSERT_EQ(plan.code, 3) << plan.err;
-  CliRun apply = Run({"apply", saved, "-q"});
+  CliRun apply = Run({"apply", "--auto-approve", saved, "-q"});
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   EXPECT_EQ(Domains().size(), 3u);
   // The same plan again: the hosts changed (they now run what it created), so it is refused.
-  CliRun stale = Run({"apply", saved});
+  CliRun stale = Run({"apply", "--auto-approve", saved});
   EXPECT_EQ(stale.code, 1);
   EXPECT_NE(stale.err.find("the hosts changed since the plan was made"), std::string::npos)
       << stale.err;
   EXPECT_EQ(Domains().size(), 3u);
   Write("bad.json", "{\"schema\": \"egov.plan/v1\"}");
-  EXPECT_EQ(Run({"apply", (dir_ / "bad.json").string()}).code, 2);
+  EXPECT_EQ(Run({"apply", "--auto-approve", (dir_ / "bad.json").string()}).code, 2);
 }
 
 TEST_F(SimCloud, ASecondApplyRefusesAndNamesTheHolder) {
   SqliteJournal other(journal_);
   ASSERT_FALSE(other.Lock("apply", std::chrono::milliseconds(0)));
-  CliRun r = Run({"apply"});
+  CliRun r = Run({"apply", "--auto-approve"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("the journal is locked by "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("pid " + std::to_string(::getpid())), std::string::npos) << r.err;
@@ -217,7 +217,7 @@ TEST_F(SimCloud, ASecondApplyRefusesAndNamesTheHolder) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     other.Unlock();
   });
-  CliRun waited = Run({"apply", "--lock-wait", "10s", "-q"});
+  CliRun waited = Run({"apply", "--auto-approve", "--lock-wait", "10s", "-q"});
   release.join();
   EXPECT_EQ(waited.code, 0) << waited.err;
 }
@@ -227,7 +227,7 @@ TEST_F(SimCloud, ASecondApplyRefusesAndNamesTheHolder) {
 TEST_F(SimCloud, ForceUnlockTakesTheLockIdAndSparesALiveHolder) {
   SqliteJournal other(journal_);
   ASSERT_FALSE(other.Lock("apply", std::chrono::milliseconds(0)));
-  CliRun locked = Run({"apply"});
+  CliRun locked = Run({"apply", "--auto-approve"});
   ASSERT_EQ(locked.code, 1);
   const std::string id = other.Holder()->id;
   ASSERT_EQ(id.size(), 16u);
@@ -243,7 +243,7 @@ TEST_F(SimCloud, ForceUnlockTakesTheLockIdAndSparesALiveHolder) {
   EXPECT_TRUE(other.Holder());
   EXPECT_EQ(RunEgovctl({"force-unlock", id, "--force", "--journal", journal_}, out, err), 0);
   EXPECT_NE(out.str().find("Removed the lock held by"), std::string::npos) << out.str();
-  EXPECT_EQ(Run({"apply", "-q"}).code, 0);
+  EXPECT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   // The removal is in the history, newest runs first.
   std::ostringstream hist, herr;
   EXPECT_EQ(RunEgovctl({"history", "--journal", journal_}, hist, herr), 0) << herr.str();
@@ -253,7 +253,7 @@ TEST_F(SimCloud, ForceUnlockTakesTheLockIdAndSparesALiveHolder) {
 }
 
 TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   auto doms = Domains();
   // Behind egovctl's back: stop one replica, delete another, add a stranger.
   std::string victim_host = doms.at("cong-tt-0").first;
@@ -295,7 +295,7 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
   EXPECT_EQ(plan.code, 3);
   EXPECT_NE(plan.out.find("+ create    cong-tt-0"), std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find("> start     dvc-tinh-0"), std::string::npos) << plan.out;
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   EXPECT_EQ(Run({"drift"}).code, 3);  // only the stranger is left
   EXPECT_TRUE(Domains().count("stranger"));
 }
@@ -354,7 +354,7 @@ TEST_F(SimCloud, ExplainAnswersWhyNotHere) {
 }
 
 TEST_F(SimCloud, SpecChangeReplacesInPlace) {
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   const auto before = Domains();
   std::string text = kWorkloads;
   text.replace(text.find("memory: 1Gi"), 11, "memory: 2Gi");
@@ -362,7 +362,7 @@ TEST_F(SimCloud, SpecChangeReplacesInPlace) {
   CliRun plan = Run({"plan"});
   EXPECT_EQ(plan.code, 3);
   EXPECT_NE(plan.out.find("~ replace   cong-tt-0"), std::string::npos) << plan.out;
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   const auto after = Domains();
   EXPECT_EQ(after.at("cong-tt-0").first, before.at("cong-tt-0").first);  // same host
   EXPECT_EQ(Run({"plan"}).code, 0);
@@ -370,7 +370,7 @@ TEST_F(SimCloud, SpecChangeReplacesInPlace) {
 
 // Resized behind egovctl's back: drift says so, and the plan repairs it.
 TEST_F(SimCloud, ResizedOutsideEgovctlIsReplaced) {
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   const std::string host = Domains().at("cong-tt-0").first;
   {
     HostSession s;
@@ -396,7 +396,7 @@ TEST_F(SimCloud, ResizedOutsideEgovctlIsReplaced) {
       plan.out.find("~ replace   cong-tt-0 on " + host + ": resized outside egovctl: vcpus 4 -> 1"),
       std::string::npos)
       << plan.out;
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   EXPECT_EQ(Run({"drift"}).code, 0);
   EXPECT_EQ(Run({"plan"}).code, 0);
 }
@@ -415,7 +415,7 @@ TEST_F(SimCloud, EditedSavedPlanIsRefusedNamingTheDomain) {
   }
   Write("plan.json", j.dump(2));
   fs::remove_all(sim_);
-  CliRun r = Run({"apply", saved});
+  CliRun r = Run({"apply", "--auto-approve", saved});
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("dvc-tinh-1 on "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("has <graphics>, which egovctl never defines"), std::string::npos) << r.err;
@@ -440,7 +440,8 @@ TEST_F(SimCloud, KilledApplyThenRerunConverges) {
     fs::remove_all(sim_);
     fs::remove(journal_);
     const std::string in = (dir_ / "in").string();
-    std::vector<std::string> args = {EGOVCTL_PATH, "apply", "-q", "-f", in, "--journal", journal_};
+    std::vector<std::string> args = {EGOVCTL_PATH, "apply", "--auto-approve", "-q",
+                                     "-f",         in,      "--journal",      journal_};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -461,7 +462,7 @@ TEST_F(SimCloud, KilledApplyThenRerunConverges) {
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    CliRun rerun = Run({"apply", "-q"});
+    CliRun rerun = Run({"apply", "--auto-approve", "-q"});
     ASSERT_EQ(rerun.code, 0) << "after kill at " << delay_ms << " ms: " << rerun.out << rerun.err;
     const auto doms = Domains();
     size_t managed = 0;

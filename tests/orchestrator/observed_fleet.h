@@ -102,6 +102,11 @@ struct ObservedFleet {
     m.workload = workload;
     m.replica = r;
     m.security_level = w ? w->security_level : 1;
+    if (w) {  // what apply writes (Define in plan.cpp)
+      m.agency = w->agency;
+      m.system = w->system;
+      m.health_url = w->health ? w->health->url : "";
+    }
     m.spec_hash = !spec_hash.empty() ? spec_hash : w ? Spec(workload) : "x";
     d.metadata = m;
     Host(host).domains.push_back(d);

@@ -361,6 +361,145 @@ TEST(PlacementSticky, LowerLevelSystemMovesOffAHostAHighLevelOneNeeds) {
   EXPECT_EQ(existing[r.evictions[0].existing].workload, "low");
 }
 
+TEST(PlacementSticky, ReplicaWithNowhereToGoStaysAndIsUnplaced) {
+  PlacementHost expired = MakeHost("expired");
+  expired.cert_expires = *ParseDate("2025-01-01");
+  PlacementHost low = MakeHost("low");
+  low.cert_level = 1;
+  PlacementWorkload w = MakeWorkload("w", 3);
+  ExistingReplica e{"w", 0, "expired", w.spec_hash, w.resources, false};
+  auto r = PlaceAll({expired, low}, {w}, {e});
+  ASSERT_EQ(r.assignments.size(), 1u);
+  const Assignment& a = r.assignments[0];
+  EXPECT_EQ(a.host, -1);
+  EXPECT_EQ(a.kept, 0);
+  EXPECT_EQ(a.must_move, std::vector<Reason>{Reason::kCertExpired});
+  EXPECT_TRUE(r.evictions.empty());  // nothing deleted
+  EXPECT_EQ(r.unplaced, 1u);
+  EXPECT_EQ(Refused(a, Reason::kCertExpired), 1u);
+  EXPECT_EQ(Refused(a, Reason::kCertLevel), 1u);
+}
+
+TEST(PlacementSticky, ReplicaThatMustMoveKeepsItsRoomUntilItMoves) {
+  // The stuck replica's host stays full: nothing else is placed in its room.
+  PlacementHost expired = MakeHost("expired");
+  expired.cert_expires = *ParseDate("2025-01-01");
+  expired.capacity = {2, 4 * kGi, 10 * kGi};
+  PlacementWorkload w = MakeWorkload("w", 1);
+  ExistingReplica e{"w", 0, "expired", w.spec_hash, w.resources, false};
+  auto r = PlaceAll({expired}, {w}, {e});
+  EXPECT_EQ(r.assignments[0].kept, 0);
+  const auto ex = ExplainHost({expired}, {w}, {e}, Options(), r, 0, 0);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_NE(std::find(ex[0].reasons.begin(), ex[0].reasons.end(), Reason::kMemory),
+            ex[0].reasons.end());
+}
+
+// Level 4 needs hosts that run nothing else; level-1 replicas hold all three.
+struct Crowded {
+  PlacementWorkload high = [] {
+    PlacementWorkload w = MakeWorkload("high", 4, 2);
+    w.separation = Separation::kPhysical;
+    w.spread = Spread::kHost;
+    return w;
+  }();
+  PlacementWorkload low = MakeWorkload("low", 1, 2);
+  std::vector<PlacementHost> hosts = {MakeHost("a"), MakeHost("b"), MakeHost("c")};
+  std::vector<ExistingReplica> existing = {
+      {"low", 0, "a", low.spec_hash, low.resources, false},
+      {"low", 1, "b", low.spec_hash, low.resources, false},
+  };
+};
+
+TEST(PlacementRoom, LowerLevelReplicasMoveToMakeADedicatedHost) {
+  Crowded c;
+  auto r = PlaceAll(c.hosts, {c.high, c.low}, c.existing);
+  // high-0 takes the free host c; high-1 finds a and b taken by low.
+  const Assignment& h0 = r.assignments[0];
+  const Assignment& h1 = r.assignments[1];
+  EXPECT_EQ(h0.host, 2);
+  EXPECT_EQ(h1.host, -1);
+  ASSERT_GE(h1.room_on, 0);
+  const int room = h1.room_on;
+  const int other = room == 0 ? 1 : 0;
+  ASSERT_EQ(h1.in_the_way.size(), 1u);
+  EXPECT_EQ(h1.in_the_way[0].host, static_cast<size_t>(room));
+  EXPECT_EQ(h1.in_the_way[0].workload, 1);
+  EXPECT_EQ(h1.in_the_way[0].moves_to, other);
+  // The low replica moves (new copy on the other host), its old copy is deleted afterwards.
+  const Assignment& moved = r.assignments[2 + static_cast<size_t>(room)];
+  EXPECT_EQ(moved.host, other);
+  EXPECT_EQ(moved.existing, -1);
+  ASSERT_EQ(r.evictions.size(), 1u);
+  EXPECT_EQ(r.evictions[0].existing, static_cast<size_t>(room));
+  EXPECT_EQ(r.evictions[0].why, "makes room for high: level 4 needs a dedicated host");
+  EXPECT_EQ(r.unplaced, 1u);
+
+  // Once it has moved, the next plan gives high its second dedicated host.
+  std::vector<ExistingReplica> after = {
+      {"low", 0, c.hosts[static_cast<size_t>(other)].name, c.low.spec_hash, c.low.resources, false},
+      {"low", 1, c.hosts[static_cast<size_t>(other)].name, c.low.spec_hash, c.low.resources, false},
+      {"high", 0, "c", c.high.spec_hash, c.high.resources, false},
+  };
+  auto next = PlaceAll(c.hosts, {c.high, c.low}, after);
+  EXPECT_EQ(next.unplaced, 0u);
+  EXPECT_EQ(next.assignments[1].host, room);
+  EXPECT_TRUE(next.evictions.empty());
+}
+
+TEST(PlacementRoom, NothingMovesWhenTheBlockersHaveNowhereToGo) {
+  Crowded c;
+  c.low.spread = Spread::kHost;  // low-0 may not join low-1, and c goes to high
+  auto r = PlaceAll(c.hosts, {c.high, c.low}, c.existing);
+  const Assignment& h1 = r.assignments[1];
+  EXPECT_EQ(h1.host, -1);
+  EXPECT_EQ(h1.room_on, -1);
+  EXPECT_TRUE(r.evictions.empty());
+  EXPECT_EQ(r.assignments[2].existing, 0);  // low stays where it is
+  EXPECT_EQ(r.assignments[3].existing, 1);
+  std::set<std::pair<size_t, int>> named;
+  for (const Blocker& b : h1.in_the_way) {
+    EXPECT_EQ(b.moves_to, -1);
+    named.emplace(b.host, b.replica);
+  }
+  EXPECT_EQ(named, (std::set<std::pair<size_t, int>>{{0, 0}, {1, 1}}));
+  const auto ways = WaysToMakeRoom(h1, c.high, 1);
+  EXPECT_NE(std::find(ways.begin(), ways.end(),
+                      "lower `replicas` to 1 (if the level's policy "
+                      "allows it)"),
+            ways.end());
+}
+
+TEST(PlacementRoom, ReplicasOfTheSameOrAHigherLevelAndUnmanagedDomainsNeverMove) {
+  Crowded c;
+  c.low.level = 4;  // as sensitive as high: not moved for it
+  auto same = PlaceAll(c.hosts, {c.high, c.low}, c.existing);
+  EXPECT_EQ(same.assignments[1].room_on, -1);
+  EXPECT_TRUE(same.evictions.empty());
+
+  Crowded u;
+  for (auto& h : u.hosts) {
+    h.runs_unmanaged = true;
+    h.unmanaged = {1, kGi, 0};
+  }
+  u.existing.clear();
+  auto r = PlaceAll(u.hosts, {u.high}, {});
+  EXPECT_EQ(r.unplaced, 2u);
+  EXPECT_EQ(r.assignments[0].room_on, -1);
+  ASSERT_FALSE(r.assignments[0].in_the_way.empty());
+  EXPECT_EQ(r.assignments[0].in_the_way[0].workload, -1);  // domains egovctl does not manage
+}
+
+TEST(PlacementRoom, WaysToMakeRoomFollowTheRefusals) {
+  PlacementHost h = MakeHost("x");
+  h.cert_level = 3;
+  PlacementWorkload w = MakeWorkload("w", 4);
+  auto r = PlaceAll({h}, {w});
+  const auto ways = WaysToMakeRoom(r.assignments[0], w, 0);
+  EXPECT_EQ(ways, (std::vector<std::string>{"a provider certified for level 4 or higher",
+                                            "more hosts that qualify"}));
+}
+
 TEST(PlacementExplain, SummaryCountsEveryHostUnderItsFirstReason) {
   std::vector<PlacementHost> hosts;
   for (int i = 0; i < 6; ++i) {
@@ -381,7 +520,7 @@ TEST(PlacementExplain, SummaryCountsEveryHostUnderItsFirstReason) {
   }
   auto r = PlaceAll(hosts, {w});
   EXPECT_EQ(SummarizeRefusals(r.assignments[0], w, hosts.size()),
-            "0/14 hosts: 6 certification below level 4, 5 insufficient memory, 3 not compliant "
+            "0/14 hosts: 6 certification below level 4; 5 insufficient memory; 3 not compliant "
             "with decree85-level4");
 }
 

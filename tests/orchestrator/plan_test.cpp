@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <set>
+#include <sstream>
 
 #include "orchestrator/drift.h"
 #include "tests/orchestrator/observed_fleet.h"
@@ -309,13 +310,76 @@ TEST(PlanScenario, EveryReplicaLandsOnlyWhereItMay) {
     EXPECT_EQ(u.reasons.at("CERT_EXPIRED"), 6);
     EXPECT_EQ(u.reasons.at("RESIDENCY_MISMATCH"), 6);
     EXPECT_EQ(u.summary,
-              "0/24 hosts: 12 certification below level 5, 6 certification expired, 6 data "
+              "0/24 hosts: 12 certification below level 5; 6 certification expired; 6 data "
               "residency outside VN");
   }
   EXPECT_EQ(l5, 3u);
   for (int level = 1; level <= 4; ++level) {
     EXPECT_EQ(zones_of["sys-l" + std::to_string(level)].size(), 2u) << level;
   }
+}
+
+// What a replace changes, field by field, from what the domain has now.
+TEST(PlanDiff, AReplaceListsTheFieldsItChanges) {
+  Fixture f;
+  ObservedDomain& d = f.Run("a1", "web", 0, "sha256:old");
+  d.memory_bytes = 2ULL << 30;
+  d.vcpus = 4;
+  d.metadata->agency = "Sở cũ";
+  f.Run("a3", "web", 1);
+  f.Run("b1", "db", 0);
+  const Plan p = f.MakePlan();
+  const Action* r = Find(p, "web-0", ActionKind::kReplace);
+  ASSERT_NE(r, nullptr);
+  const std::vector<FieldChange> expected = {{"vcpus", "4", "2"},
+                                             {"memory", "2Gi", "4Gi"},
+                                             {"agency", "Sở cũ", "Sở Thông tin và Truyền thông"}};
+  EXPECT_EQ(r->changes, expected);
+  EXPECT_EQ(r->reason,
+            "vcpus 4 -> 2, memory 2Gi -> 4Gi, agency Sở cũ -> Sở Thông tin và Truyền thông");
+  const nlohmann::json j = ToJson(p);
+  bool seen = false;
+  for (const auto& a : j["actions"]) {
+    if (a["domain"] != "web-0") continue;
+    seen = true;
+    EXPECT_EQ(a["changes"][1],
+              nlohmann::json({{"field", "memory"}, {"from", "2Gi"}, {"to", "4Gi"}}));
+  }
+  EXPECT_TRUE(seen);
+  // A saved plan keeps them.
+  EXPECT_EQ(Find(PlanFromJson(j, "plan.json"), "web-0", ActionKind::kReplace)->changes, expected);
+}
+
+TEST(PlanDiff, NoChangesIsSaidOnlyWhenTheHostsMatchTheDesiredState) {
+  Fixture f;
+  f.Run("a1", "web", 0);
+  f.Run("a3", "web", 1);
+  f.Run("b1", "db", 0);
+  Plan p = f.MakePlan();
+  EXPECT_FALSE(p.Pending());
+  std::ostringstream clean;
+  PrintPlan(p, clean, false);
+  EXPECT_NE(clean.str().find("No changes: the hosts match the desired state."), std::string::npos);
+
+  p.unreachable["a2"] = "connection refused";
+  std::ostringstream unreachable;
+  PrintPlan(p, unreachable, false);
+  EXPECT_EQ(unreachable.str().find("No changes:"), std::string::npos) << unreachable.str();
+  EXPECT_NE(unreachable.str().find("1 host(s) unreachable"), std::string::npos);
+
+  Unplaced u;
+  u.workload = "db";
+  u.replica = 1;
+  u.summary = "0/4 hosts: 4 insufficient memory";
+  p.unplaced.push_back(u);
+  EXPECT_TRUE(p.Pending());
+  EXPECT_FALSE(p.HasChanges());
+  std::ostringstream unplaced;
+  PrintPlan(p, unplaced, false);
+  EXPECT_EQ(unplaced.str().find("No changes"), std::string::npos) << unplaced.str();
+  EXPECT_NE(unplaced.str().find("! db replica 1: 0/4 hosts: 4 insufficient memory"),
+            std::string::npos);
+  EXPECT_NE(unplaced.str().find("the desired state is not reached"), std::string::npos);
 }
 
 }  // namespace

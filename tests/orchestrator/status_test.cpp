@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "common/clock.h"
+
 #include "tests/orchestrator/observed_fleet.h"
 
 namespace egov::orchestrator {
@@ -114,6 +116,44 @@ TEST(Status, RendersTextAndJson) {
                "reason": "the agent refused the credentials (HTTP 401)"},
               {"host": "a2", "profile": "decree85-level4", "status": "unknown",
                "reason": "the agent refused the credentials (HTTP 401)"}])j"));
+}
+
+TEST(Status, ReplicasOnUnreachableHostsAreListedWithHowLongAgoTheHostWasRead) {
+  ObservedFleet f;
+  f.Run("a3", "web", 1);
+  f.Host("a1").reachable = false;
+  f.Host("a1").error = "connection refused";
+  f.observed.known["a1"] = {{"a1", "web-0", ReplicaUuid("web", 0), "web", 0, f.Spec("web")}};
+  f.observed.last_read["a1"] = "2026-12-07T10:00:00Z";
+  const auto now = std::chrono::sys_seconds(*ParseTimestamp("2026-12-07T13:05:09Z"));
+  const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed, now);
+  const WorkloadStatus& web = s.workloads[0];
+  ASSERT_EQ(web.replicas.size(), 2u);
+  EXPECT_EQ(web.replicas[0].host, "a1");
+  EXPECT_EQ(web.replicas[0].state, "unknown");
+  EXPECT_TRUE(web.replicas[0].current);
+  EXPECT_EQ(s.last_read.at("a1").second, "3h 5m");
+  std::ostringstream text;
+  PrintStatus(s, text);
+  EXPECT_NE(text.str().find("web-0 on a1: unknown (host unreachable, last read 3h 5m ago)"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("a1: connection refused; last read by apply 2026-12-07T10:00:00Z"),
+            std::string::npos)
+      << text.str();
+  EXPECT_EQ(ToJson(s)["last_read"]["a1"], "2026-12-07T10:00:00Z");
+  // Without the journal's record the replica is not listed, as before.
+  f.observed.known.clear();
+  EXPECT_EQ(AggregateStatus(f.inv, f.policy, f.observed, now).workloads[0].replicas.size(), 1u);
+}
+
+TEST(Status, AgoShowsTheTwoLargestUnits) {
+  EXPECT_EQ(Ago(std::chrono::seconds(0)), "0s");
+  EXPECT_EQ(Ago(std::chrono::seconds(40)), "40s");
+  EXPECT_EQ(Ago(std::chrono::seconds(137)), "2m 17s");
+  EXPECT_EQ(Ago(std::chrono::seconds(3 * 3600 + 5 * 60 + 9)), "3h 5m");
+  EXPECT_EQ(Ago(std::chrono::seconds(2 * 86400 + 4 * 3600)), "2d 4h");
+  EXPECT_EQ(Ago(std::chrono::seconds(-5)), "0s");  // a clock that went back
 }
 
 }  // namespace
