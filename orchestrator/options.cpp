@@ -12,7 +12,6 @@
 namespace po = boost::program_options;
 
 namespace egov::orchestrator {
-namespace {
 
 std::chrono::milliseconds ReadDuration(const po::variables_map& vm, const char* name,
                                        const char* example) {
@@ -23,8 +22,6 @@ std::chrono::milliseconds ReadDuration(const po::variables_map& vm, const char* 
   }
   return *d;
 }
-
-}  // namespace
 
 OutputFormat ReadOutputFormat(const po::variables_map& vm) {
   return cli::ReadFormat(vm, {"text", "json"}) == "json" ? OutputFormat::kJson

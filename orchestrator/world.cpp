@@ -1,5 +1,6 @@
 #include "orchestrator/world.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -93,8 +94,18 @@ World LoadWorld(const WorldOptions& options, JournalUse journal_use,
     w.observed.compliance = ReadCompliance(hosts, profiles, options);
   }
   if (w.journal) {
+    // Where a replica runs on two hosts, the journal tells which copy egovctl last left there.
+    std::map<std::pair<std::string, int>, int> copies;
     for (const auto& h : w.observed.hosts) {
-      if (!h.reachable) {
+      for (const auto& d : h.domains) {
+        if (d.metadata) ++copies[{d.metadata->workload, d.metadata->replica}];
+      }
+    }
+    for (const auto& h : w.observed.hosts) {
+      const bool duplicate = std::any_of(h.domains.begin(), h.domains.end(), [&](const auto& d) {
+        return d.metadata && copies[{d.metadata->workload, d.metadata->replica}] > 1;
+      });
+      if (!h.reachable || duplicate) {
         w.observed.known[h.ref.host->name] = w.journal->KnownDomains(h.ref.host->name);
       }
     }
