@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,7 @@
 #include "tests/support/libvirtd.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
+#include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
@@ -280,27 +282,44 @@ std::pair<size_t, size_t> FewestRunning(Child& apply, const std::vector<std::str
   return {fewest, samples};
 }
 
-TEST_F(RealLibvirt, RollingReplaceKeepsAllButMaxUnavailableRunning) {
+TEST_F(RealLibvirt, RollingReplaceKeepsAllButMaxUnavailableRunningAndStopsAnUnhealthyOne) {
+  // roll answers its health URL, sick never does: sick's rollout stops after its first batch,
+  // roll's goes on.
+  httplib::Server server;
+  server.Get("/ok", [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
+  server.Get("/sick", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+  egov::testing::Serving serving(server);
   auto write = [&](const char* memory) {
     WriteInventory(2);
-    std::ofstream(dir_ / "in" / "fleet.yaml", std::ios::app)
-        << "---\nkind: Workload\nname: roll\nagency: a\nsystem: s\nsecurity_level: 1\n"
-           "replicas: 3\nresources: {vcpus: 1, memory: "
-        << memory << "}\n";
+    std::ofstream out(dir_ / "in" / "fleet.yaml", std::ios::app);
+    for (const auto& [name, replicas, url] :
+         {std::tuple{"roll", 3, serving.Url("/ok")}, std::tuple{"sick", 2, serving.Url("/sick")}}) {
+      out << "---\nkind: Workload\nname: " << name
+          << "\nagency: a\nsystem: s\nsecurity_level: 1\nreplicas: " << replicas
+          << "\nresources: {vcpus: 1, memory: " << memory << "}\nhealth: {url: \"" << url
+          << "\", interval: 1s, timeout: 1s}\n";
+    }
   };
   write("64Mi");
-  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  CliRun first = Run({"apply", "-q"});
+  ASSERT_EQ(first.code, 0) << first.out << first.err;
   write("96Mi");
   const fs::path log = dir_ / "roll.log";
-  const auto apply = Spawn({"apply", "--format", "json"}, log);
+  const auto apply = Spawn({"apply", "--format", "json", "--health-wait", "3s"}, log);
   const auto [fewest, samples] = FewestRunning(*apply, {a_->TcpUri(), b_->TcpUri()}, "roll");
   EXPECT_GT(samples, 3u);
   EXPECT_GE(fewest, 2u) << "replicas 3, max_unavailable 1";
   const auto j = nlohmann::json::parse(ReadFile(log), nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << ReadFile(log);
-  size_t replaced = 0;
-  for (const auto& s : j["steps"]) replaced += s["workload"] == "roll" && s["status"] == "done";
-  EXPECT_EQ(replaced, 3u) << j["steps"].dump(2);
+  std::map<std::string, std::map<std::string, int>> status;  // workload -> status -> steps
+  for (const auto& s : j["steps"]) ++status[s["workload"]][s["status"]];
+  EXPECT_EQ(status["roll"]["done"], 3) << j["steps"].dump(2);
+  EXPECT_EQ(status["sick"]["done"], 1) << j["steps"].dump(2);
+  EXPECT_EQ(status["sick"]["skipped"], 1) << j["steps"].dump(2);
+  const std::string errors = j["result"]["errors"].dump();
+  EXPECT_NE(errors.find("rollout of sick stopped"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("status 503, expected 200"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("rollout of roll"), std::string::npos) << errors;
 }
 
 TEST_F(RealLibvirt, MaintenanceMovesARunningReplicaByLiveMigrationWithItsDisk) {
