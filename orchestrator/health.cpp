@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/curl.h"
+#include "common/units.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -42,15 +43,12 @@ std::string WaitForHealth(const Health& health, std::chrono::milliseconds wait) 
   const auto deadline = std::chrono::steady_clock::now() + wait;
   const auto pause = std::min<std::chrono::milliseconds>(health.interval, 2s);
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
     std::string error;
-    const int status = ProbeStatus(
-        health.url, std::clamp<std::chrono::milliseconds>(left, 1ms, health.timeout), error);
+    const int status = ProbeStatus(health.url, health.timeout, error);
     if (status == health.expect_status) return "";
     const std::string last = Describe(status, error, health.expect_status);
     if (std::chrono::steady_clock::now() + pause >= deadline) {
-      return last + " (still, after " + std::to_string(wait.count() / 1000) + " s)";
+      return last + " (still after " + FormatDuration(wait) + ")";
     }
     std::this_thread::sleep_for(pause);  // the service's own pace: its declared interval
   }

@@ -14,8 +14,9 @@ namespace egov::orchestrator {
 /// came. Redirects are not followed (the status is the URL's own).
 int ProbeStatus(const std::string& url, std::chrono::milliseconds timeout, std::string& error);
 
-/// Probes `health` until it answers with its expected status, at most until `wait` has passed,
-/// a probe at most every `health.interval` (capped at 2 s). Returns "" when it answered as
+/// Probes `health` until it answers with its expected status, for about `wait` (each probe
+/// bounded by `health.timeout`, so at most `wait` + that), a probe at most every
+/// `health.interval` (capped at 2 s). Returns "" when it answered as
 /// declared, else what it answered last ("status 503, expected 200", "timed out ...").
 std::string WaitForHealth(const Health& health, std::chrono::milliseconds wait);
 

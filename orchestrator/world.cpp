@@ -29,7 +29,10 @@ std::map<std::string, std::map<std::string, Verdict>> ReadCompliance(
   std::vector<agent_client::AgentTarget> agents;
   for (const auto& h : hosts) {
     names.push_back(h.host->name);
-    if (!h.host->agent.empty()) agents.emplace_back(h.host->name, h.host->agent);
+    // A failed host is fenced: not even its agent is asked.
+    if (!h.host->agent.empty() && h.host->state != HostState::kFailed) {
+      agents.emplace_back(h.host->name, h.host->agent);
+    }
   }
   std::map<std::string, HostResults> results;
   if (!options.results.empty()) {

@@ -201,6 +201,10 @@ TEST_F(Rollout, MaintenanceEmptiesTheHostNewCopyFirst) {
     EXPECT_EQ(hosts.size(), 1u) << name;
     EXPECT_NE(hosts.front(), host) << name;
   }
+  // Written back new host first: a kill between the two writes leaves dvc-0 on both, not on
+  // neither.
+  const std::string to = creates[0]["host"];
+  EXPECT_LE(fs::last_write_time(sim_ / (to + ".xml")), fs::last_write_time(sim_ / (host + ".xml")));
   // Nothing goes back while it stays in maintenance.
   const CliRun plan = Run({"plan"});
   EXPECT_EQ(plan.code, 0) << plan.out;
