@@ -148,7 +148,9 @@ ConnectedHosts ConnectHosts(const std::vector<FleetHost>& hosts, const ConnectOp
     s->open_timeout = options.open_timeout;
     if (hosts[i].host->state == HostState::kFailed) {
       s->fenced = true;
-      s->error = o.error = "declared failed in the inventory (fenced): egovctl does not call it";
+      s->error = o.error =
+          "declared failed in the inventory (fenced): egovctl does not call it; its replicas "
+          "are re-created elsewhere";
       out.sessions[i] = std::move(s);
       return;
     }
