@@ -3,11 +3,14 @@
 // each host, a qcow2 root disk and a cloud-init seed per replica), defines and starts every
 // domain, journals every step and writes the hosts back. Then the same define + start work
 // through one `virsh` session, and a no-change `egovctl plan` over the result. --diskless
-// measures replicas without image, as before issue 18. --etcd instead runs the same apply with
-// the SQLite journal and with --state etcd:// on a 3-member etcd cluster started on this machine
-// (tests/support/etcd_cluster.h, data under the workdir), `rounds` times each, alternating.
+// measures replicas without image, as before issue 18. --rollout then changes every
+// workload's memory twice and times each apply: a rolling replace (max_unavailable 1: ten
+// waves of one replica per workload) against an all-at-once one (max_unavailable 10: one wave).
+// --etcd instead runs the same apply with the SQLite journal and with --state etcd:// on a
+// 3-member etcd cluster started on this machine (tests/support/etcd_cluster.h, data under the
+// workdir), `rounds` times each, alternating.
 //   build/release/bench/apply_bench [hosts=1000] [domains=10000] [workdir] [--no-virsh]
-//                                   [--diskless] [--etcd [rounds=3]]
+//                                   [--diskless] [--rollout] [--etcd [rounds=3]]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,7 +102,7 @@ int CompareJournals(const fs::path& dir, size_t domains, int rounds) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args;
-  bool virsh = true, disks = true;
+  bool virsh = true, disks = true, rollout = false;
   int etcd_rounds = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -111,6 +114,8 @@ int main(int argc, char** argv) {
       etcd_rounds = i + 1 < argc && std::isdigit(static_cast<unsigned char>(argv[i + 1][0]))
                         ? std::atoi(argv[++i])
                         : 3;
+    } else if (a == "--rollout") {
+      rollout = true;
     } else {
       args.push_back(a);
     }
@@ -125,7 +130,7 @@ int main(int argc, char** argv) {
   setenv("EGOV_SIM_DIR", sim.c_str(), 1);
 
   // One provider, ten zones; workloads of ten replicas, level 1 (no compliance needed).
-  std::ofstream inv(dir / "in" / "fleet.yaml");
+  std::ostringstream inv;
   inv << "kind: Provider\nname: bench\ndisplay_name: Bench\ncertification: {scheme: s, "
          "certificate: c, issued: 2024-01-01, expires: 2030-01-01, max_security_level: 5}\n"
          "residency: VN\nzones:\n";
@@ -140,18 +145,28 @@ int main(int argc, char** argv) {
   inv << "---\nkind: Image\nname: bench\ndisplay_name: Bench\nformat: qcow2\n"
          "source: images/bench.qcow2\nsha256: "
       << std::string(64, '0') << "\nmin_disk: 1Gi\n";
-  for (size_t w = 0; w < domains / 10; ++w) {
-    inv << "---\nkind: Workload\nname: w" << w << "\nagency: \"Bộ Tài chính\"\nsystem: \"Hệ thống "
-        << w << "\"\nsecurity_level: 1\nreplicas: 10\n";
-    if (disks) {
-      inv << "resources: {vcpus: 1, memory: 64Mi, disk: 4Gi}\nimage: bench\ncloud_init:\n"
-             "  ssh_authorized_keys: [\"ssh-ed25519 "
-             "AAAAC3NzaC1lZDI1NTE5AAAAIMqI9IJtAwp0CjnAVBBvb0zlmyBDpWJXgHHiFRwnyO8e ops@bench\"]\n";
-    } else {
-      inv << "resources: {vcpus: 1, memory: 64Mi}\n";
+  const std::string fleet = inv.str();
+  // The workloads, with `memory` and `max_unavailable`, after the fleet.
+  auto write_workloads = [&](const char* memory, int max_unavailable) {
+    std::ofstream out(dir / "in" / "fleet.yaml");
+    out << fleet;
+    for (size_t w = 0; w < domains / 10; ++w) {
+      out << "---\nkind: Workload\nname: w" << w
+          << "\nagency: \"Bộ Tài chính\"\nsystem: \"Hệ thống " << w
+          << "\"\nsecurity_level: 1\nreplicas: 10\nupdate: {max_unavailable: " << max_unavailable
+          << "}\n";
+      if (disks) {
+        out << "resources: {vcpus: 1, memory: " << memory
+            << ", disk: 4Gi}\nimage: bench\ncloud_init:\n"
+               "  ssh_authorized_keys: [\"ssh-ed25519 "
+               "AAAAC3NzaC1lZDI1NTE5AAAAIMqI9IJtAwp0CjnAVBBvb0zlmyBDpWJXgHHiFRwnyO8e "
+               "ops@bench\"]\n";
+      } else {
+        out << "resources: {vcpus: 1, memory: " << memory << "}\n";
+      }
     }
-  }
-  inv.close();
+  };
+  write_workloads("64Mi", 1);
   const std::string in = (dir / "in").string();
   const std::string journal = (dir / "journal.db").string();
   if (etcd_rounds > 0) {
@@ -180,6 +195,23 @@ int main(int argc, char** argv) {
       "%.2f CPU s (exit %d)\n",
       domains, hosts, Since(t), Cpu() - cpu, planned);
 
+  if (rollout) {
+    // The same replace of every replica, rolling then all at once, in this one run.
+    auto timed_replace = [&](const char* memory, int max_unavailable) {
+      write_workloads(memory, max_unavailable);
+      const auto start = Clock::now();
+      const int code = Egovctl({"apply", "-q", "-f", in, "--journal", journal});
+      const double seconds = Since(start);
+      std::printf(
+          "egovctl apply, replace of %zu replicas (%zu workloads), max_unavailable %d: "
+          "%.2f s (exit %d)\n",
+          domains, domains / 10, max_unavailable, seconds, code);
+      return seconds;
+    };
+    const double rolling = timed_replace("128Mi", 1);
+    const double at_once = timed_replace("64Mi", 10);
+    std::printf("rolling / all at once: %.2fx\n", rolling / at_once);
+  }
   if (!virsh) {
     fs::remove_all(dir);
     return 0;

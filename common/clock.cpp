@@ -28,13 +28,16 @@ std::string FormatTimestamp(std::chrono::system_clock::time_point t, TimePrecisi
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
-  const hh_mm_ss hms{floor<milliseconds>(t - day)};
+  const hh_mm_ss hms{floor<microseconds>(t - day)};
   char buf[48];  // room for any int in every field, so no truncation is possible
   const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
                               unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
                               int(hms.minutes().count()), int(hms.seconds().count()));
+  const auto us = hms.subseconds().count();
   if (precision == TimePrecision::kMilliseconds) {
-    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", int(hms.subseconds().count()));
+    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", int(us / 1000));
+  } else if (precision == TimePrecision::kMicroseconds) {
+    std::snprintf(buf + n, sizeof buf - n, ".%06dZ", int(us));
   } else {
     std::snprintf(buf + n, sizeof buf - n, "Z");
   }

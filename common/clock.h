@@ -8,9 +8,10 @@
 // Wall-clock time as the project writes it: UTC, RFC 3339.
 namespace egov {
 
-enum class TimePrecision { kSeconds, kMilliseconds };
+enum class TimePrecision { kSeconds, kMilliseconds, kMicroseconds };
 
-/// `2026-11-23T01:02:03Z`, or `2026-11-23T01:02:03.041Z` with milliseconds (truncated).
+/// `2026-11-23T01:02:03Z`, or `2026-11-23T01:02:03.041Z` with milliseconds, or
+/// `2026-11-23T01:02:03.041007Z` with microseconds (truncated).
 std::string FormatTimestamp(std::chrono::system_clock::time_point t,
                             TimePrecision precision = TimePrecision::kSeconds);
 

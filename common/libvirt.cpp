@@ -300,6 +300,32 @@ PoolPtr Connection::DefineStoragePool(const std::string& xml) const {
   return PoolPtr(pool);
 }
 
+DomainPtr Connection::MigrateHere(virDomainPtr dom, const MigrateOptions& o) const {
+  virTypedParameterPtr params = nullptr;
+  int n = 0;
+  int max = 0;
+  struct Free {
+    virTypedParameterPtr& p;
+    int& n;
+    ~Free() { VIR(virTypedParamsFree)(p, n); }
+  } const free_params{params, n};
+  auto add = [&](const char* name, const std::string& value) {
+    if (!value.empty() && VIR(virTypedParamsAddString)(&params, &n, &max, name, value.c_str()) < 0)
+      Throw(std::string("migration parameter ") + name);
+  };
+  add(VIR_MIGRATE_PARAM_DEST_XML, o.dest_xml);
+  add(VIR_MIGRATE_PARAM_PERSIST_XML, o.dest_xml);
+  add(VIR_MIGRATE_PARAM_URI, o.uri);
+  add(VIR_MIGRATE_PARAM_LISTEN_ADDRESS, o.listen_address);
+  unsigned flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE |
+                   VIR_MIGRATE_NON_SHARED_DISK;
+  if (o.tls) flags |= VIR_MIGRATE_TLS;
+  virDomainPtr moved =
+      VIR(virDomainMigrate3)(dom, conn_.get(), params, static_cast<unsigned>(n), flags);
+  if (!moved) ThrowDomainError(dom, "migrating to " + uri_);
+  return DomainPtr(moved);
+}
+
 DomainInfo GetDomainInfo(virDomainPtr dom) {
   DomainInfo d;
   const char* name = VIR(virDomainGetName)(dom);

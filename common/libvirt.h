@@ -134,6 +134,14 @@ struct DomainInfo {
   bool persistent = true;
 };
 
+/// How a running domain moves to another host (Connection::MigrateHere).
+struct MigrateOptions {
+  std::string dest_xml;  ///< its definition on the destination (disk paths there); empty: as is
+  std::string uri;       ///< where QEMU sends the memory (tcp://ADDR); empty: libvirt's choice
+  std::string listen_address;  ///< where the destination's QEMU listens; empty: libvirt's choice
+  bool tls = false;            ///< encrypt the memory and disk streams (VIR_MIGRATE_TLS)
+};
+
 /// One connection to one libvirt host. Thread-safe for concurrent calls.
 class Connection {
  public:
@@ -167,6 +175,12 @@ class Connection {
   PoolPtr LookupStoragePool(const std::string& name) const;  ///< nullptr when absent
   NetworkPtr DefineNetwork(const std::string& xml) const;
   PoolPtr DefineStoragePool(const std::string& xml) const;
+
+  /// Moves `dom`, running on another host, here while it runs (virDomainMigrate3, the client
+  /// driving both daemons): live, persistent here, undefined at the source, its writable local
+  /// disks copied into the volumes already made here (VIR_MIGRATE_NON_SHARED_DISK). Returns the
+  /// domain here; throws Error, and the domain then still runs at the source.
+  DomainPtr MigrateHere(virDomainPtr dom, const MigrateOptions& options) const;
 
   /// Calls `callback` on libvirt's event loop thread for each domain event `event_id`
   /// (virConnectDomainEventRegisterAny, all domains). Returns the registration for

@@ -378,5 +378,6 @@ const char* ToString(Severity severity) { return EnumName(kSeverityNames, severi
 const char* ToString(UnknownCompliance unknown) {
   return EnumName(kUnknownComplianceNames, unknown);
 }
+const char* ToString(HostState state) { return EnumName(kHostStateNames, state); }
 
 }  // namespace egov

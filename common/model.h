@@ -44,6 +44,12 @@ struct Certification {
   int max_security_level = 0;
 };
 
+/// What the operator says of a host: in service, being emptied for maintenance (nothing new is
+/// placed there; its replicas move away), or down and fenced (egovctl never calls it; its
+/// replicas are re-created elsewhere).
+enum class HostState { kActive, kMaintenance, kFailed };
+inline constexpr const char* kHostStateNames[] = {"active", "maintenance", "failed"};
+
 struct Host {
   std::string name;
   std::string uri;  ///< libvirt URI; ${VAR} references are expanded at load
@@ -51,6 +57,7 @@ struct Host {
   Overcommit overcommit;
   Labels labels;
   std::string agent;  ///< URL of the host's egov-agent, empty when none
+  HostState state = HostState::kActive;
   SourcePos pos;
 };
 
@@ -87,6 +94,12 @@ struct PlacementSpec {
   std::vector<std::string> providers;  ///< allowed providers; empty means any
   std::optional<Spread> spread;        ///< unset: the policy's spread for the level
   Labels labels;                       ///< hosts must carry all of these
+};
+
+/// How a workload's replicas are replaced, restarted or moved.
+struct UpdateSpec {
+  std::optional<int> max_unavailable;  ///< replicas down at once; unset: the policy's default
+  SourcePos pos;                       ///< where `update` was written
 };
 
 /// Disk image formats a base image may have.
@@ -128,6 +141,7 @@ struct Workload {
   std::string network;
   std::optional<Health> health;
   PlacementSpec placement;
+  UpdateSpec update;
   SourcePos pos;
 };
 
@@ -149,6 +163,8 @@ struct LevelPolicy {
   UnknownCompliance unknown_compliance = UnknownCompliance::kDeny;
   std::vector<std::string> residency;  ///< allowed country codes; empty means any
   bool allow_memory_overcommit = true;
+  int max_unavailable = 1;        ///< a workload's update.max_unavailable when it sets none
+  int max_unavailable_limit = 0;  ///< the most a workload may set; 0: no limit
   SourcePos pos;
 };
 
@@ -245,5 +261,6 @@ const char* ToString(Spread spread);
 const char* ToString(Separation separation);
 const char* ToString(Severity severity);
 const char* ToString(UnknownCompliance unknown);
+const char* ToString(HostState state);
 
 }  // namespace egov

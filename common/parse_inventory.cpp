@@ -251,6 +251,11 @@ std::optional<Host> ReadHost(const Context& ctx, const YAML::Node& node, const s
     if (agent) h.agent = *agent;
     ok = ok && agent;
   }
+  if (YAML::Node st = r.Optional("state"); st.IsDefined() && !st.IsNull()) {
+    auto state = ReadEnum<HostState>(ctx, st, host_what + ".state", kHostStateNames);
+    if (state) h.state = *state;
+    ok = ok && state;
+  }
   r.Finish();
   if (!ok) return std::nullopt;
   h.name = *name;
@@ -619,6 +624,18 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
       ok = false;
     }
   }
+  if (YAML::Node u = doc.Optional("update"); u.IsDefined() && !u.IsNull()) {
+    MapReader ur(ctx, u, doc.Name("update"));
+    if (ur.ok()) {
+      w.update.pos = ctx.Pos(u);
+      auto max = ur.Integer("max_unavailable", false, 1, 1000);
+      ur.Finish();
+      if (max) w.update.max_unavailable = static_cast<int>(*max);
+      ok = ok && (max || !ur.Optional("max_unavailable").IsDefined());
+    } else {
+      ok = false;
+    }
+  }
   doc.Finish();
   if (!ok) return std::nullopt;
   w.agency = *agency;
@@ -670,6 +687,25 @@ std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
           residency = ReadStringList(ctx, s, r.Name("residency"));
         auto overcommit = r.Bool("allow_memory_overcommit", false);
         bool level_ok = level.has_value();
+        if (YAML::Node u = r.Optional("update"); u.IsDefined() && !u.IsNull()) {
+          MapReader ur(ctx, u, r.Name("update"));
+          if (ur.ok()) {
+            auto max = ur.Integer("max_unavailable", false, 1, 1000);
+            auto limit = ur.Integer("limit", false, 1, 1000);
+            ur.Finish();
+            if (max) lp.max_unavailable = static_cast<int>(*max);
+            if (limit) lp.max_unavailable_limit = static_cast<int>(*limit);
+            if (max && limit && *max > *limit) {
+              ctx.Error(u, ur.Name("max_unavailable") + ": expected at most the limit (" +
+                               std::to_string(*limit) + "), got " + std::to_string(*max));
+              level_ok = false;
+            }
+            level_ok = level_ok && (max || !ur.Optional("max_unavailable").IsDefined()) &&
+                       (limit || !ur.Optional("limit").IsDefined());
+          } else {
+            level_ok = false;
+          }
+        }
         if (YAML::Node c = r.Optional("compliance"); c.IsDefined() && !c.IsNull()) {
           MapReader cr(ctx, c, r.Name("compliance"));
           if (cr.ok()) {

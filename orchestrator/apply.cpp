@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <unordered_map>
@@ -22,6 +23,7 @@
 #include "common/file_digest.h"
 #include "orchestrator/desired.h"
 #include "orchestrator/domain_xml.h"
+#include "orchestrator/health.h"
 #include "orchestrator/image_download.h"
 #include "orchestrator/parallel.h"
 #include "orchestrator/seed_iso.h"
@@ -34,22 +36,29 @@ using namespace std::chrono_literals;
 // The capacity of a seed volume on a simulated host, which holds no seed.
 constexpr uint64_t kSimulatedSeedBytes = 1 << 20;
 
+struct HostWork;
+
 struct Step {
-  size_t index = 0;  // in the journal
+  size_t index = 0;  // in the journal and in Applier::steps_
   const Action* action = nullptr;
+  HostWork* host = nullptr;
   bool validate = false;  // ask the host's libvirt to validate this definition too
   bool ok = false;
+  bool ended = false;   // done, failed or skipped
   std::string old_xml;  // replace under --atomic: the definition to restore
   bool was_active = false;
+  std::optional<size_t> move_from;  // a create that moves a replica: the delete of its old copy
+  std::string note;                 // how it went: live migration or re-creation, health
+  std::chrono::system_clock::time_point started{}, finished{};
 };
 
 struct HostWork {
   std::string name;
   HostSession* session = nullptr;
-  std::vector<Step> changes;
-  std::vector<Step> deletes;
+  std::vector<size_t> steps;  // its steps, in plan order
   std::atomic<bool> lost{false};
   std::atomic<bool> touched{false};
+  std::atomic<bool> gained{false};  // a domain was defined or started here
   // Written before the steps run, read by them.
   std::map<std::string, std::string> bases;        // base volume -> its path on the host
   std::map<std::string, std::string> base_errors;  // base volume -> why the host lacks it
@@ -66,6 +75,21 @@ struct HostWork {
  private:
   std::mutex mu_;
   std::string lost_error_;
+};
+
+// One replica's disruptive change: a replace, or a move (the new copy, then the old one's
+// delete once the new one is healthy).
+struct Unit {
+  size_t change = 0;
+  std::optional<size_t> remove;
+};
+
+// A workload's units, run max_unavailable at a time.
+struct Rollout {
+  std::string workload;
+  WorkloadRollout spec;
+  std::vector<Unit> units;
+  std::string stopped;  // why the rollout stopped; empty while it goes on
 };
 
 // What distinguishes one generated domain's structure from another's.
@@ -262,14 +286,23 @@ class Applier {
   ApplyReport Execute() {
     GroupSteps();
     PrepareHosts();
-    RunPhase(&HostWork::changes);
+    RunSteps(first_);  // stale copies of replicas that run elsewhere: before anything else
+    size_t waves = 1;
+    for (const Rollout& r : rollouts_) {
+      waves = std::max(waves, (r.units.size() + r.spec.max_unavailable - 1) /
+                                  std::max<size_t>(1, r.spec.max_unavailable));
+    }
+    std::vector<size_t> deferred;  // --atomic: deletions wait until every change succeeded
+    for (size_t k = 0; k < waves; ++k) RunWave(k, deferred);
     if (options_.atomic && report_.failed + report_.skipped > 0) {
       RollBack();
     } else {
-      RunPhase(&HostWork::deletes);
+      deferred.insert(deferred.end(), last_.begin(), last_.end());
+      RunSteps(deferred);
       CleanUp();
     }
     Record();
+    Report();
     if (journal_) {
       journal_->FinishRun(report_.rolled_back                    ? "rolled-back"
                           : report_.failed + report_.skipped > 0 ? "failed"
@@ -279,7 +312,98 @@ class Applier {
   }
 
  private:
-  // Steps per host, journaled as pending before anything runs.
+  // Wave k: the creates and starts that take nothing down (with the first wave), the k-th
+  // batch of every workload's rollout, their health, then the old copies of the healthy moves.
+  void RunWave(size_t k, std::vector<size_t>& deferred) {
+    std::vector<size_t> changes = k == 0 ? initial_ : std::vector<size_t>{};
+    std::vector<std::pair<Rollout*, const Unit*>> batch;
+    for (Rollout& r : rollouts_) {
+      if (!r.stopped.empty()) continue;
+      const size_t n = std::max<size_t>(1, r.spec.max_unavailable);
+      for (size_t u = k * n; u < std::min(r.units.size(), (k + 1) * n); ++u) {
+        changes.push_back(r.units[u].change);
+        batch.emplace_back(&r, &r.units[u]);
+      }
+    }
+    RunSteps(changes);
+    std::vector<std::string> unhealthy(batch.size());
+    ParallelFor(batch.size(), options_.threads, [&](size_t i) {
+      unhealthy[i] = Unhealthy(*batch[i].first, steps_[batch[i].second->change]);
+    });
+    std::vector<size_t> removes;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto [r, unit] = batch[i];
+      if (unhealthy[i].empty()) {
+        if (unit->remove) (options_.atomic ? deferred : removes).push_back(*unit->remove);
+        continue;
+      }
+      const Step& s = steps_[unit->change];
+      if (r->stopped.empty()) {
+        r->stopped = ToString(s.action->kind) + std::string(" ") + s.action->domain + " on " +
+                     s.action->host + ": " + unhealthy[i];
+        Say("  rollout of " + r->workload + " stopped: " + r->stopped);
+        std::lock_guard lock(mu_);
+        report_.errors.push_back("rollout of " + r->workload + " stopped: " + r->stopped);
+      }
+      if (unit->remove) Skip(*unit->remove, "the new copy is not healthy: the old one stays");
+    }
+    for (Rollout& r : rollouts_) {  // the batches a stopped rollout will not run
+      if (r.stopped.empty()) continue;
+      for (const Unit& u : r.units) {
+        for (auto i : {std::optional(u.change), u.remove}) {
+          if (i && !steps_[*i].ended) Skip(*i, "rollout of " + r.workload + " stopped");
+        }
+      }
+    }
+    RunSteps(removes);
+  }
+
+  // Why the replica of a change step is not healthy ("" when it is): its step failed or was
+  // skipped, its domain does not run, or its workload's health URL does not answer as declared
+  // within --health-wait. A simulated host's URL is not probed (it serves nothing), and the
+  // step says so.
+  std::string Unhealthy(const Rollout& r, Step& s) {
+    if (!s.ok) return "the step did not succeed";
+    try {
+      libvirt::DomainPtr dom = s.host->session->conn->LookupDomainByUuid(s.action->uuid);
+      if (!dom) return "its domain is gone";
+      if (libvirt::GetDomainInfo(dom.get()).state != VIR_DOMAIN_RUNNING) {
+        return "its domain does not run";
+      }
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    if (!r.spec.health) return "";
+    if (InProcess(*s.host->session)) {
+      Note(s, "health URL not probed (simulated host)");
+      return "";
+    }
+    const std::string why = WaitForHealth(*r.spec.health, options_.health_wait);
+    Note(s, why.empty() ? "healthy: " + r.spec.health->url + " answered " +
+                              std::to_string(r.spec.health->expect_status)
+                        : "not healthy: " + r.spec.health->url + ": " + why);
+    return why.empty() ? "" : "health URL " + r.spec.health->url + ": " + why;
+  }
+
+  void Note(Step& s, const std::string& note) {
+    std::lock_guard lock(mu_);
+    s.note += (s.note.empty() ? "" : "; ") + note;
+    progress_ << "  " << ToString(s.action->kind) << " " << s.action->domain << " on "
+              << s.action->host << ": " << note << "\n";
+  }
+
+  void Skip(size_t i, const std::string& why) {
+    Step& s = steps_[i];
+    if (s.ended) return;
+    s.ended = true;
+    s.note = why;
+    if (journal_) journal_->Mark(s.index, StepStatus::kSkipped, why);
+    std::lock_guard lock(mu_);
+    ++report_.skipped;
+  }
+
+  // Steps per host, journaled as pending before anything runs, then sorted into the order of
+  // the header's comment.
   void GroupSteps() {
     std::vector<StepRecord> records;
     std::set<std::pair<std::string, std::string>> validated;  // (libvirt, shape)
@@ -288,8 +412,9 @@ class Applier {
       auto& w = work_[a.host];
       if (!w) w = std::make_unique<HostWork>();
       Step s;
-      s.index = records.size();
+      s.index = steps_.size();
       s.action = &a;
+      s.host = w.get();
       // Every definition was checked against libvirt's schema when the plan was made. The
       // host's own libvirt (which costs 6-30 ms a call for this) also validates the first
       // definition of each shape it receives; simulated hosts all run in this process's libvirt.
@@ -297,7 +422,8 @@ class Applier {
       const bool local = it != sessions_.end() && !it->second->sim_path.empty();
       s.validate = !a.xml.empty() &&
                    validated.emplace(local ? std::string("(local)") : a.host, Shape(a.xml)).second;
-      (a.kind == ActionKind::kDelete ? w->deletes : w->changes).push_back(std::move(s));
+      w->steps.push_back(s.index);
+      steps_.push_back(std::move(s));
       records.push_back({a.host, a.domain, a.uuid, ToString(a.kind), a.reason});
       if (a.disks && !user_data_.count(a.workload)) {
         user_data_[a.workload] = ReadUserData(options_.inventory, a);
@@ -308,6 +434,7 @@ class Applier {
         images_[image->name] = std::make_unique<ImageFile>(*image);
       }
     }
+    Order();
     if (journal_) {
       journal_->BeginRun("apply", plan_.fingerprint, options_.atomic ? "atomic" : "best-effort",
                          records);
@@ -324,6 +451,66 @@ class Applier {
     }
   }
 
+  // Sorts the steps: the deletion of a stale copy (its replica stays on another host) first;
+  // creates of new replicas and starts with the first wave; replaces and moves (a create
+  // paired with the delete of the old copy) in each workload's rollout; every other deletion
+  // last.
+  void Order() {
+    using Replica = std::pair<std::string, int>;
+    std::map<Replica, std::vector<const Action*>> kept;  // stays where it is (replace, ...)
+    for (const Action& a : plan_.actions) {
+      if (a.kind != ActionKind::kCreate && a.kind != ActionKind::kDelete) {
+        kept[{a.workload, a.replica}].push_back(&a);
+      }
+    }
+    std::map<Replica, size_t> creates, deletes;
+    for (const Step& s : steps_) {
+      const Action& a = *s.action;
+      const Replica key{a.workload, a.replica};
+      if (a.kind == ActionKind::kCreate) creates.emplace(key, s.index);
+      if (a.kind != ActionKind::kDelete) continue;
+      auto k = kept.find(key);
+      if (k != kept.end() && std::any_of(k->second.begin(), k->second.end(),
+                                         [&](const Action* o) { return o->host != a.host; })) {
+        first_.push_back(s.index);
+      } else if (!deletes.emplace(key, s.index).second) {
+        last_.push_back(s.index);
+      }
+    }
+    std::map<std::string, size_t> rollout_of;
+    auto rollout = [&](const std::string& workload) -> Rollout& {
+      auto [it, fresh] = rollout_of.emplace(workload, rollouts_.size());
+      if (fresh) {
+        auto spec = options_.rollouts.find(workload);
+        rollouts_.push_back(
+            {workload, spec == options_.rollouts.end() ? WorkloadRollout{} : spec->second, {}, ""});
+      }
+      return rollouts_[it->second];
+    };
+    for (Step& s : steps_) {
+      const Action& a = *s.action;
+      const Replica key{a.workload, a.replica};
+      if (a.kind == ActionKind::kReplace) {
+        rollout(a.workload).units.push_back({s.index, std::nullopt});
+      } else if (a.kind == ActionKind::kStart) {
+        initial_.push_back(s.index);
+      } else if (a.kind == ActionKind::kCreate) {
+        auto d = deletes.find(key);
+        if (d == deletes.end()) {
+          initial_.push_back(s.index);
+        } else {
+          s.move_from = d->second;
+          rollout(a.workload).units.push_back({s.index, d->second});
+        }
+      } else if (a.kind == ActionKind::kDelete) {
+        auto d = deletes.find(key);
+        if (d != deletes.end() && d->second == s.index && !creates.count(key)) {
+          last_.push_back(s.index);
+        }
+      }
+    }
+  }
+
   void ForEachHost(const std::function<void(HostWork&)>& fn) {
     ParallelFor(hosts_.size(), options_.threads, [&](size_t i) {
       if (journal_) journal_->Fence();  // a holder that lost the lock changes no host
@@ -336,8 +523,7 @@ class Applier {
   void PrepareHosts() {
     ForEachHost([&](HostWork& w) {
       if (w.lost) return;
-      const size_t strands =
-          std::min(options_.per_host, std::max(w.changes.size(), w.deletes.size()));
+      const size_t strands = std::min(options_.per_host, w.steps.size());
       try {
         if (strands > 1) OpenWorkers(*w.session, strands - 1);
       } catch (const std::exception&) {
@@ -346,7 +532,9 @@ class Applier {
       }
       std::set<std::string> nets, pools;
       std::map<std::string, const Disks*> bases;
-      for (const Step& s : w.changes) {
+      for (size_t i : w.steps) {
+        const Step& s = steps_[i];
+        if (s.action->kind == ActionKind::kDelete) continue;
         if (!s.action->network.empty()) nets.insert(s.action->network);
         if (!s.action->pool.empty()) pools.insert(s.action->pool);
         if (s.action->disks) {
@@ -516,6 +704,10 @@ class Applier {
     const Action& a = *s.action;
     switch (a.kind) {
       case ActionKind::kCreate: {
+        if (s.move_from) {
+          MoveOrCreate(c, w, s);
+          break;
+        }
         if (a.disks) PrepareDisks(c, w, a);
         libvirt::DomainPtr dom = c.DefineDomain(a.xml, s.validate);
         libvirt::EnsureDomainRunning(dom.get());
@@ -559,32 +751,35 @@ class Applier {
     }
   }
 
-  // Runs `steps` of every host, all hosts at once, each host's on its strands.
-  void RunPhase(std::vector<Step> HostWork::*steps) {
+  // Runs the steps `indices`, all hosts at once, each host's on its strands.
+  void RunSteps(const std::vector<size_t>& indices) {
+    std::map<HostWork*, std::vector<size_t>> by_host;
+    for (size_t i : indices) {
+      if (!steps_[i].ended) by_host[steps_[i].host].push_back(i);
+    }
     struct Strand {
       HostWork* host;
       const libvirt::Connection* conn;
       std::vector<size_t> steps;
     };
     std::vector<Strand> strands;
-    for (HostWork* w : hosts_) {
-      const std::vector<Step>& list = w->*steps;
+    for (auto& [w, list] : by_host) {
       if (!w->session) {  // every step is skipped
-        std::vector<size_t> all(list.size());
-        std::iota(all.begin(), all.end(), size_t{0});
-        strands.push_back({w, nullptr, std::move(all)});
+        strands.push_back({w, nullptr, std::move(list)});
         continue;
       }
       const auto conns = StrandConnections(*w->session, options_.per_host, list.size());
       std::vector<std::string> uuids;
-      for (const Step& s : list) uuids.push_back(s.action->uuid);
+      for (size_t i : list) uuids.push_back(steps_[i].action->uuid);
       auto split = SplitIntoStrands(uuids, conns.size());
-      for (size_t k = 0; k < conns.size(); ++k)
-        strands.push_back({w, conns[k], std::move(split[k])});
+      for (size_t k = 0; k < conns.size(); ++k) {
+        std::vector<size_t> mine;
+        for (size_t j : split[k]) mine.push_back(list[j]);
+        strands.push_back({w, conns[k], std::move(mine)});
+      }
     }
     ParallelFor(strands.size(), options_.threads, [&](size_t i) {
-      Strand& strand = strands[i];
-      for (size_t j : strand.steps) RunOne(*strand.host, (strand.host->*steps)[j], strand.conn);
+      for (size_t j : strands[i].steps) RunOne(*strands[i].host, steps_[j], strands[i].conn);
     });
   }
 
@@ -592,21 +787,24 @@ class Applier {
     const Action& a = *s.action;
     if (journal_) journal_->Fence();  // a holder that lost the lock changes no host
     if (w.lost) {
-      const std::string why = "host lost: " + w.LostError();
-      if (journal_) journal_->Mark(s.index, StepStatus::kSkipped, why);
-      std::lock_guard lock(mu_);
-      ++report_.skipped;
+      Skip(s.index, "host lost: " + w.LostError());
       return;
     }
+    s.started = std::chrono::system_clock::now();
     try {
       RunStep(*conn, w, s);
-      s.ok = true;
+      s.finished = std::chrono::system_clock::now();
+      s.ok = s.ended = true;
       w.touched = true;
+      if (a.kind != ActionKind::kDelete) w.gained = true;
       if (journal_) journal_->Mark(s.index, StepStatus::kDone);
       std::lock_guard lock(mu_);
       ++report_.done;
-      progress_ << "  " << ToString(a.kind) << " " << a.domain << " on " << a.host << ": done\n";
+      progress_ << "  " << ToString(a.kind) << " " << a.domain << " on " << a.host << ": done"
+                << (s.note.empty() ? "" : " (" + s.note + ")") << "\n";
     } catch (const std::exception& e) {
+      s.finished = std::chrono::system_clock::now();
+      s.ended = true;
       const auto* lv = dynamic_cast<const libvirt::Error*>(&e);
       if ((lv && lv->connection_lost()) || !conn->IsAlive()) w.Fail(e.what());
       if (journal_) journal_->Mark(s.index, StepStatus::kFailed, e.what());
@@ -619,26 +817,66 @@ class Applier {
     }
   }
 
+  // Why a replica moving from the host of `from` to `to` cannot go by live migration ("" when
+  // it can): both hosts real hypervisors of one type, both connected, the replica running.
+  std::string NoMigration(const Step& from, const libvirt::Connection& to) {
+    const HostWork& src = *from.host;
+    if (options_.atomic) return "--atomic: a live migration cannot be undone";
+    if (!src.session || !src.session->conn || src.lost) return "the old host cannot be reached";
+    if (InProcess(*src.session)) return "simulated hosts do not migrate";
+    if (src.session->conn->Type() != to.Type()) return "the hosts run different hypervisors";
+    libvirt::DomainPtr dom = src.session->conn->LookupDomainByUuid(from.action->uuid);
+    return dom && libvirt::DomainIsActive(dom.get()) ? "" : "the old copy does not run";
+  }
+
+  // A moving replica goes by live migration where it can; otherwise (or when the migration
+  // fails, the replica still running at the source) it is created anew.
+  void MoveOrCreate(const libvirt::Connection& c, const HostWork& w, Step& s) {
+    const Action& a = *s.action;
+    const Step& from = steps_[*s.move_from];
+    std::string why = NoMigration(from, c);
+    if (why.empty()) {
+      if (a.disks) PrepareDisks(c, w, a);  // the volumes the disks are copied into
+      try {
+        libvirt::MigrateOptions o;
+        o.dest_xml = a.xml;
+        // As protected as the hosts' own connections.
+        o.tls = w.session->uri.rfind("qemu+tls://", 0) == 0 &&
+                from.host->session->uri.rfind("qemu+tls://", 0) == 0;
+        c.MigrateHere(from.host->session->conn->LookupDomainByUuid(a.uuid).get(), o);
+        s.note = "live migration from " + from.action->host;
+        return;
+      } catch (const libvirt::Error& e) {
+        if (e.connection_lost()) throw;
+        why = std::string("live migration failed: ") + e.what();
+      }
+    }
+    s.note = "re-created (" + why + ")";
+    if (a.disks) PrepareDisks(c, w, a);
+    libvirt::DomainPtr dom = c.DefineDomain(a.xml, s.validate);
+    libvirt::EnsureDomainRunning(dom.get());
+  }
+
   // All or nothing: undoes what the changes of this run did; the deletions never run.
   void RollBack() {
     report_.rolled_back = true;
     ForEachHost([&](HostWork& w) {
-      for (auto it = w.changes.rbegin(); it != w.changes.rend(); ++it) {
-        if (!it->ok) continue;
+      for (auto it = w.steps.rbegin(); it != w.steps.rend(); ++it) {
+        Step& s = steps_[*it];
+        if (s.action->kind == ActionKind::kDelete) {
+          Skip(s.index, "run rolled back");
+          continue;
+        }
+        if (!s.ok) continue;
         try {
-          UndoStep(*w.session->conn, *it);
-          if (journal_) journal_->Mark(it->index, StepStatus::kUndone);
+          UndoStep(*w.session->conn, s);
+          if (journal_) journal_->Mark(s.index, StepStatus::kUndone);
           std::lock_guard lock(mu_);
           ++report_.undone;
         } catch (const std::exception& e) {
           std::lock_guard lock(mu_);
-          report_.errors.push_back("undo " + it->action->domain + ": " + e.what());
+          report_.errors.push_back("undo " + s.action->domain + ": " + e.what());
         }
-      }
-      for (Step& s : w.deletes) {
-        if (journal_) journal_->Mark(s.index, StepStatus::kSkipped, "run rolled back");
-        std::lock_guard lock(mu_);
-        ++report_.skipped;
       }
     });
   }
@@ -647,8 +885,9 @@ class Applier {
   void CleanUp() {
     ForEachHost([&](HostWork& w) {
       if (w.lost) return;
-      for (const Step& s : w.deletes) {
-        if (!s.ok || !s.action->cleanup) continue;
+      for (size_t i : w.steps) {
+        const Step& s = steps_[i];
+        if (!s.ok || s.action->kind != ActionKind::kDelete || !s.action->cleanup) continue;
         try {
           if (!s.action->network.empty()) RemoveNetwork(*w.session->conn, s.action->network);
           if (!s.action->pool.empty()) RemovePool(*w.session->conn, s.action->pool);
@@ -660,31 +899,74 @@ class Applier {
     });
   }
 
-  // Writes back simulated hosts and records what each host now runs.
+  // Writes back simulated hosts and records what each host now runs. The hosts that gained
+  // domains are written first: a run killed between two writes leaves a moved replica on both
+  // files, never on neither. A fenced host is not read: its record loses the replicas this run
+  // re-created elsewhere, so that when it comes back its copies are the stale ones.
   void Record() {
-    ForEachHost([&](HostWork& w) {
-      if (!w.session || w.lost) {
-        std::lock_guard lock(mu_);
-        report_.failed_hosts[w.name] = w.LostError();
-        return;
-      }
-      try {
-        if (w.touched) SaveSimulatedHost(*w.session);
-        if (!journal_) return;
-        ObservedHost now;
-        ReadHost(*w.session->conn, now, false);  // the journal records domains only
-        std::vector<KnownDomain> known;
-        for (const auto& d : now.domains) {
-          if (!d.metadata) continue;
-          known.push_back({w.name, d.name, d.uuid, d.metadata->workload, d.metadata->replica,
-                           d.metadata->spec_hash});
+    for (bool gained : {true, false}) {
+      ForEachHost([&](HostWork& w) {
+        if (w.gained != gained) return;
+        if (!w.session || w.lost) {
+          std::lock_guard lock(mu_);
+          report_.failed_hosts[w.name] = w.LostError();
+          return;
         }
-        journal_->RecordHost(w.name, known);
-      } catch (const std::exception& e) {
-        std::lock_guard lock(mu_);
-        report_.errors.push_back("after apply on " + w.name + ": " + e.what());
+        try {
+          if (w.touched) SaveSimulatedHost(*w.session);
+          if (!journal_) return;
+          ObservedHost now;
+          ReadHost(*w.session->conn, now, false);  // the journal records domains only
+          std::vector<KnownDomain> known;
+          for (const auto& d : now.domains) {
+            if (!d.metadata) continue;
+            known.push_back({w.name, d.name, d.uuid, d.metadata->workload, d.metadata->replica,
+                             d.metadata->spec_hash});
+          }
+          journal_->RecordHost(w.name, known);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(mu_);
+          report_.errors.push_back("after apply on " + w.name + ": " + e.what());
+        }
+      });
+    }
+    if (journal_) ForgetEvacuated();
+  }
+
+  void ForgetEvacuated() {
+    std::set<std::pair<std::string, int>> created;
+    for (const Step& s : steps_) {
+      if (s.ok && s.action->kind == ActionKind::kCreate) {
+        created.emplace(s.action->workload, s.action->replica);
       }
-    });
+    }
+    for (const auto& [name, session] : sessions_) {
+      if (!session->fenced) continue;
+      std::vector<KnownDomain> known = journal_->KnownDomains(name);
+      const size_t before = known.size();
+      std::erase_if(known, [&](const KnownDomain& k) {
+        return created.count({k.workload, k.replica}) > 0;
+      });
+      if (known.size() != before) journal_->RecordHost(name, known);
+    }
+  }
+
+  // Every step with its times, in the order they started.
+  void Report() {
+    for (const Step& s : steps_) {
+      const Action& a = *s.action;
+      report_.steps.push_back({a.workload, a.domain, a.host, ToString(a.kind),
+                               s.ok                                    ? "done"
+                               : s.finished.time_since_epoch().count() ? "failed"
+                                                                       : "skipped",
+                               s.started, s.finished, s.note});
+    }
+    std::stable_sort(report_.steps.begin(), report_.steps.end(),
+                     [](const StepReport& x, const StepReport& y) {
+                       const bool a = x.started.time_since_epoch().count() != 0;
+                       const bool b = y.started.time_since_epoch().count() != 0;
+                       return a != b ? a : x.started < y.started;
+                     });
   }
 
   const Plan& plan_;
@@ -694,7 +976,10 @@ class Applier {
   std::ostream& progress_;
   std::map<std::string, std::unique_ptr<HostWork>> work_;
   std::vector<HostWork*> hosts_;
-  std::mutex mu_;  // guards report_ and progress_
+  std::vector<Step> steps_;  // one per changing action, in plan order; never resized after
+  std::vector<size_t> first_, initial_, last_;  // steps outside the rollouts (Order)
+  std::vector<Rollout> rollouts_;
+  std::mutex mu_;  // guards report_, progress_ and the steps' notes
   ApplyReport report_;
   // Filled before anything runs, then only read.
   std::map<std::string, std::unique_ptr<ImageFile>> images_;  // by image name

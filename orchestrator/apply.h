@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,14 +13,30 @@
 #include "orchestrator/plan.h"
 
 // Carries out a plan on the hosts: in parallel across hosts, a bounded number of calls per
-// host, every step journaled (pending before it runs, then done or failed). Each host first gets
-// the networks, pools and base images its steps need (an image is downloaded first when its
-// source is an https:// URL, checked against its sha256 once, then uploaded to every host that
-// lacks it). Creates, replaces and starts run first on
-// every host; deletions run after them, so a moved replica is up on its new host before the old
-// one goes. Steps are idempotent (stable UUIDs, "already running" is
-// success), so a run killed at any moment and run again converges.
+// host, every step journaled (pending before it runs, then done, failed or skipped). Each host
+// first gets the networks, pools and base images its steps need (an image is downloaded first
+// when its source is an https:// URL, checked against its sha256 once, then uploaded to every
+// host that lacks it). Then, in this order:
+//   1. the deletion of stale copies: a replica that runs on another host where it stays (a
+//      failed host that came back after its replicas were re-created elsewhere);
+//   2. waves: the first with every create of a new replica and every start (they take nothing
+//      down), and wave k with the k-th batch of every workload's rollout. A rollout is the
+//      workload's replaces and moves (a move: the new copy, then the old one's delete), taken
+//      max_unavailable at a time; a batch's replicas must run and answer their health URL
+//      before the old copies of its moves go and before the workload's next batch starts. A
+//      batch that does not become healthy stops that workload's rollout (its later steps are
+//      skipped); the others go on. A move between two real hypervisors of one type goes by
+//      live migration while the replica runs, else (or when migration fails) by re-creation;
+//   3. every other deletion (removed workloads, excess replicas).
+// Steps are idempotent (stable UUIDs, "already running" is success), so a run killed at any
+// moment and run again converges.
 namespace egov::orchestrator {
+
+/// How a workload's replicas are replaced or moved (from the inventory and the policy).
+struct WorkloadRollout {
+  size_t max_unavailable = 1;    ///< replicas of a batch
+  std::optional<Health> health;  ///< probed before the next batch; none: running suffices
+};
 
 struct ApplyOptions {
   bool atomic = false;  ///< all-or-nothing: on any failure, undo what this run changed
@@ -28,6 +46,21 @@ struct ApplyOptions {
   /// (user data may hold secrets): needed when the plan gives replicas disks.
   const Inventory* inventory = nullptr;
   bool upload_progress = false;  ///< a line per upload every second (bytes, rate): a terminal
+  /// Per workload; a workload not named here rolls one replica at a time, without health URL.
+  std::map<std::string, WorkloadRollout> rollouts;
+  /// How long a batch's replicas may take to answer their health URL.
+  std::chrono::milliseconds health_wait{std::chrono::minutes(5)};
+};
+
+/// One step as it ran.
+struct StepReport {
+  std::string workload;
+  std::string domain;
+  std::string host;
+  std::string action;
+  std::string status;                                           ///< done, failed, skipped
+  std::chrono::system_clock::time_point started{}, finished{};  ///< epoch when it never ran
+  std::string note;  ///< live migration or re-creation, health, why it was skipped
 };
 
 struct ApplyReport {
@@ -38,6 +71,7 @@ struct ApplyReport {
   std::map<std::string, std::string> failed_hosts;  ///< host -> why (connection lost, ...)
   std::vector<std::string> errors;                  ///< one line per failed step
   bool rolled_back = false;
+  std::vector<StepReport> steps;  ///< in the order they started; those that never ran last
 };
 
 /// Runs the changes of `plan`. `sessions` maps host names to open hosts; `journal` may be null.

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/clock.h"
 #include "common/command_line.h"
 #include "orchestrator/apply.h"
 #include "orchestrator/cli.h"
@@ -25,7 +26,9 @@ void AddApplyOptions(po::options_description& desc) {
       "atomic", po::bool_switch(),
       "all or nothing: if any step fails, undo what this run changed (default: best effort)")(
       "per-host", po::value<size_t>()->default_value(4), "libvirt calls in flight per host")(
-      "quiet,q", po::bool_switch(), "do not list every step")(
+      "health-wait", po::value<std::string>()->default_value("5m"),
+      "how long replaced or moved replicas may take to answer their health URL before the "
+      "workload's rollout stops")("quiet,q", po::bool_switch(), "do not list every step")(
       "auto-approve", po::bool_switch(), "do not ask for confirmation (needed without a terminal)");
 }
 
@@ -33,6 +36,7 @@ ApplyOptions ReadApplyOptions(const po::variables_map& vm) {
   ApplyOptions o;
   o.atomic = vm["atomic"].as<bool>();
   o.per_host = std::max<size_t>(1, vm["per-host"].as<size_t>());
+  o.health_wait = ReadDuration(vm, "health-wait", "5m");
   return o;
 }
 
@@ -107,6 +111,9 @@ int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool qu
   std::ostream& progress = text ? io.out : static_cast<std::ostream&>(sink);
   ApplyOptions run = options;
   run.inventory = &world.inv;
+  for (const Workload& w : world.inv.workloads) {
+    run.rollouts[w.name] = {static_cast<size_t>(MaxUnavailable(w, world.policy)), w.health};
+  }
   run.upload_progress = text && ::isatty(STDOUT_FILENO);
   const ApplyReport r = plan.HasChanges() ? ExecutePlan(plan, world.SessionsByName(),
                                                         world.journal.get(), run, progress)
@@ -123,6 +130,21 @@ int Execute(const Plan& plan, World& world, const ApplyOptions& options, bool qu
                    {"failed_hosts", r.failed_hosts},
                    {"errors", r.errors},
                    {"journal", world.journal->path()}};
+    nlohmann::json steps = nlohmann::json::array();
+    for (const StepReport& s : r.steps) {
+      nlohmann::json step = {{"workload", s.workload},
+                             {"domain", s.domain},
+                             {"host", s.host},
+                             {"action", s.action},
+                             {"status", s.status}};
+      if (s.started.time_since_epoch().count() != 0) {
+        step["started"] = FormatTimestamp(s.started, TimePrecision::kMicroseconds);
+        step["finished"] = FormatTimestamp(s.finished, TimePrecision::kMicroseconds);
+      }
+      if (!s.note.empty()) step["note"] = s.note;
+      steps.push_back(std::move(step));
+    }
+    j["steps"] = std::move(steps);
     io.out << j.dump(2) << "\n";
     return code;
   }

@@ -52,6 +52,7 @@ PlacementWorkload Effective(const Workload& w, const Policy& policy) {
                                  "' has no rules for security level " +
                                  std::to_string(w.security_level));
   }
+  MaxUnavailable(w, policy);  // within the level's limit
   PlacementWorkload e;
   e.name = w.name;
   e.level = w.security_level;
@@ -69,6 +70,20 @@ PlacementWorkload Effective(const Workload& w, const Policy& policy) {
   e.resources = w.resources;
   e.spec_hash = SpecHash(w, e);
   return e;
+}
+
+int MaxUnavailable(const Workload& w, const Policy& policy) {
+  const LevelPolicy* lp = policy.ForLevel(w.security_level);
+  if (!lp) return 1;
+  const int n = w.update.max_unavailable.value_or(lp->max_unavailable);
+  if (lp->max_unavailable_limit > 0 && n > lp->max_unavailable_limit) {
+    throw ConfigError(w.update.max_unavailable ? w.update.pos : w.pos,
+                      "Workload " + w.name + ": update.max_unavailable: expected at most " +
+                          std::to_string(lp->max_unavailable_limit) + " (policy '" + policy.name +
+                          "' limit for level " + std::to_string(w.security_level) + "), got " +
+                          std::to_string(n));
+  }
+  return n;
 }
 
 std::string SpecHash(const Workload& w, const PlacementWorkload& e) {

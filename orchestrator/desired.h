@@ -28,6 +28,11 @@ Policy SelectPolicy(const Inventory& inv, const std::string& policy_file);
 /// spread = the stricter of the two. Throws ConfigError when the policy lacks the level.
 PlacementWorkload Effective(const Workload& w, const Policy& policy);
 
+/// How many of the workload's replicas may be down at once while they are replaced, restarted
+/// or moved: its update.max_unavailable, else its level's default. Throws ConfigError when
+/// above the level's limit.
+int MaxUnavailable(const Workload& w, const Policy& policy);
+
 /// Hash of everything a replica's domain is built from ("sha256:…"); a change means replace.
 std::string SpecHash(const Workload& w, const PlacementWorkload& effective);
 

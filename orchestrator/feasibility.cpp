@@ -38,8 +38,11 @@ ReasonMask CheckLabels(const PlacementWorkload& w, const PlacementHost& h) {
   return 0;
 }
 
-ReasonMask CheckReachable(const PlacementHost& h) {
-  return h.reachable ? 0 : Bit(Reason::kHostUnreachable);
+// A failed host is unreachable by declaration: counted as failed only.
+ReasonMask CheckHostState(const PlacementHost& h) {
+  if (h.state == HostState::kFailed) return Bit(Reason::kHostFailed);
+  if (!h.reachable) return Bit(Reason::kHostUnreachable);
+  return h.state == HostState::kMaintenance ? Bit(Reason::kHostMaintenance) : 0;
 }
 
 // Compliance is per host, not per class of hosts.
@@ -178,7 +181,7 @@ void Feasibility::ClassifyHosts() {
     std::string key = host.provider + '\0' + host.residency + '\0' +
                       std::to_string(host.cert_level) + '\0' +
                       std::to_string(host.cert_expires.time_since_epoch().count()) + '\0' +
-                      (host.reachable ? "1" : "0");
+                      (host.reachable ? "1" : "0") + static_cast<char>('0' + int(host.state));
     for (const auto& [k, v] : host.labels) key += '\0' + k + '=' + v;
     auto [it, fresh] = classes.emplace(key, static_cast<uint32_t>(class_rep_.size()));
     if (fresh) class_rep_.push_back(h);
@@ -196,7 +199,7 @@ ReasonMask Feasibility::StaticMask(size_t w, size_t h) {
     for (size_t c = 0; c < class_rep_.size(); ++c) {
       const PlacementHost& host = hosts_[class_rep_[c]];
       masks[c] = CheckCertification(wl, host, options_.today) | CheckResidency(wl, host) |
-                 CheckProvider(wl, host) | CheckLabels(wl, host) | CheckReachable(host);
+                 CheckProvider(wl, host) | CheckLabels(wl, host) | CheckHostState(host);
     }
   }
   ReasonMask mask = masks[host_class_[h]];

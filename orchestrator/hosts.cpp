@@ -146,6 +146,14 @@ ConnectedHosts ConnectHosts(const std::vector<FleetHost>& hosts, const ConnectOp
     s->uri = hosts[i].host->uri;
     s->keepalive_interval = options.keepalive_interval;
     s->open_timeout = options.open_timeout;
+    if (hosts[i].host->state == HostState::kFailed) {
+      s->fenced = true;
+      s->error = o.error =
+          "declared failed in the inventory (fenced): egovctl does not call it; its replicas "
+          "are re-created elsewhere";
+      out.sessions[i] = std::move(s);
+      return;
+    }
     try {
       libvirt::OpenOptions open;
       open.keepalive_interval = options.keepalive_interval;

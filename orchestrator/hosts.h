@@ -22,6 +22,7 @@ struct HostSession {
   std::string sim_path;  ///< the test-driver file of a simulated host; empty otherwise
   std::unique_ptr<libvirt::Connection> conn;  ///< null when the host could not be read
   std::string error;                          ///< why it could not
+  bool fenced = false;  ///< declared failed in the inventory: never opened, never called
   /// Extra connections for calls in parallel on a remote host (see OpenWorkers).
   std::vector<std::unique_ptr<libvirt::Connection>> workers;
   int keepalive_interval = 5;
@@ -41,7 +42,8 @@ struct ConnectedHosts {
 };
 
 /// Opens every host and reads its state, in parallel. Never throws for a host that fails:
-/// that host is returned unreachable (no connection) with the error.
+/// that host is returned unreachable (no connection) with the error. A host the inventory
+/// declares failed is not called at all: returned unreachable and fenced.
 ConnectedHosts ConnectHosts(const std::vector<FleetHost>& hosts, const ConnectOptions& options);
 
 /// True for libvirt's test driver, which runs in this process: its one connection takes

@@ -13,7 +13,6 @@
 namespace po = boost::program_options;
 
 namespace egov::orchestrator {
-namespace {
 
 std::chrono::milliseconds ReadDuration(const po::variables_map& vm, const char* name,
                                        const char* example) {
@@ -24,8 +23,6 @@ std::chrono::milliseconds ReadDuration(const po::variables_map& vm, const char* 
   }
   return *d;
 }
-
-}  // namespace
 
 OutputFormat ReadOutputFormat(const po::variables_map& vm) {
   return cli::ReadFormat(vm, {"text", "json"}) == "json" ? OutputFormat::kJson

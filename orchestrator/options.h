@@ -18,6 +18,10 @@ namespace egov::orchestrator {
 /// What --format chose (common/command_line.h).
 enum class OutputFormat { kText, kJson };
 
+/// Reads the duration option `name` ("30s", "5m"); throws ConfigError naming `example`.
+std::chrono::milliseconds ReadDuration(const boost::program_options::variables_map& vm,
+                                       const char* name, const char* example);
+
 /// Reads --format (text|json); throws ConfigError on anything else.
 OutputFormat ReadOutputFormat(const boost::program_options::variables_map& vm);
 

@@ -110,6 +110,7 @@ class Placement {
       if (x.workload != y.workload) return x.workload < y.workload;
       if (x.replica != y.replica) return x.replica < y.replica;
       if (current(x) != current(y)) return current(x);
+      if (x.recorded != y.recorded) return x.recorded;
       return x.host < y.host;
     });
     return order;
@@ -172,7 +173,8 @@ class Placement {
       const ExistingReplica& ex = existing_[e];
       const size_t w = names_.workload[ex.workload];
       const size_t h = names_.host[ex.host];
-      ReasonMask mask = 0;
+      // An unknown replica stays, unless its host is declared failed: then it is evacuated.
+      ReasonMask mask = hosts_[h].state == HostState::kFailed ? Bit(Reason::kHostFailed) : 0;
       if (!ex.unknown) {
         mask = feasibility_.StaticMask(w, h) | feasibility_.DynamicMask(w, ex.replica, h);
       }
@@ -394,10 +396,11 @@ class Placement {
 
 const char* ReasonCode(Reason reason) {
   static constexpr const char* kCodes[kReasonCount] = {
-      "CERT_EXPIRED",       "CERT_LEVEL_TOO_LOW", "RESIDENCY_MISMATCH", "PROVIDER_NOT_ALLOWED",
-      "LABELS_MISMATCH",    "HOST_UNREACHABLE",   "NOT_COMPLIANT",      "COMPLIANCE_UNKNOWN",
-      "RUNS_OTHER_SYSTEMS", "DEDICATED_HOST",     "CPU_EXHAUSTED",      "MEM_EXHAUSTED",
-      "DISK_EXHAUSTED",     "HOST_ANTI_AFFINITY", "ZONE_ANTI_AFFINITY", "PROVIDER_ANTI_AFFINITY"};
+      "CERT_EXPIRED",       "CERT_LEVEL_TOO_LOW",    "RESIDENCY_MISMATCH",  "PROVIDER_NOT_ALLOWED",
+      "LABELS_MISMATCH",    "HOST_UNREACHABLE",      "HOST_IN_MAINTENANCE", "HOST_FAILED",
+      "NOT_COMPLIANT",      "COMPLIANCE_UNKNOWN",    "RUNS_OTHER_SYSTEMS",  "DEDICATED_HOST",
+      "CPU_EXHAUSTED",      "MEM_EXHAUSTED",         "DISK_EXHAUSTED",      "HOST_ANTI_AFFINITY",
+      "ZONE_ANTI_AFFINITY", "PROVIDER_ANTI_AFFINITY"};
   return kCodes[static_cast<size_t>(reason)];
 }
 
@@ -422,6 +425,10 @@ std::string DescribeReason(Reason reason, const PlacementWorkload& w,
     }
     case Reason::kHostUnreachable:
       return "host unreachable";
+    case Reason::kHostMaintenance:
+      return "host in maintenance";
+    case Reason::kHostFailed:
+      return "host failed (fenced)";
     case Reason::kNotCompliant:
       return "not compliant with " + w.profile;
     case Reason::kComplianceUnknown:

@@ -29,6 +29,8 @@ enum class Reason : uint8_t {
   kProviderNotAllowed,
   kLabels,
   kHostUnreachable,
+  kHostMaintenance,  // the inventory puts the host in maintenance: its replicas move away
+  kHostFailed,       // the inventory declares the host failed (fenced): never called
   kNotCompliant,
   kComplianceUnknown,
   kRunsOtherSystems,  // physical separation: the workload needs a host running nothing else
@@ -40,7 +42,7 @@ enum class Reason : uint8_t {
   kSameZone,
   kSameProvider,
 };
-inline constexpr size_t kReasonCount = 16;
+inline constexpr size_t kReasonCount = 18;
 
 /// Stable code for scripts and JSON (`CERT_LEVEL_TOO_LOW`, ...).
 const char* ReasonCode(Reason reason);
@@ -58,6 +60,7 @@ struct PlacementHost {
   Overcommit overcommit;
   std::map<std::string, Compliance> compliance;  ///< by profile name; absent means unknown
   bool reachable = true;
+  HostState state = HostState::kActive;
   /// taken by domains egovctl does not manage; disk also by base images and seeds
   Resources unmanaged;
   bool runs_unmanaged = false;  ///< any unmanaged domain (another system) is on the host
@@ -89,6 +92,9 @@ struct ExistingReplica {
   std::string spec_hash;
   Resources resources;   ///< what the domain takes now
   bool unknown = false;  ///< its host could not be read: kept, neither checked nor moved
+  /// The journal's record of its host lists it: of two copies of a replica, the recorded one
+  /// stays (the other is a stale copy, e.g. on a failed host that came back after evacuation).
+  bool recorded = false;
 };
 
 enum class Strategy { kSpread, kBinpack };

@@ -41,6 +41,7 @@ PlacementHost ToPlacementHost(const ObservedHost& o, const Observation& observed
     for (const auto& [profile, v] : it->second) h.compliance[profile] = v.compliance;
   }
   h.reachable = o.reachable;
+  h.state = f.host->state;
   // Base images and seeds take the space they hold (they are never written); root disks count
   // at their full capacity with their replicas (AddExisting), so thin overlays never overcommit
   // the host's disk.
@@ -74,10 +75,14 @@ void AddExisting(const Inventory& inv, const Observation& observed, size_t i, Pl
     }
     return;
   }
+  const auto record = observed.known.find(host);
   for (size_t d = 0; d < o.domains.size(); ++d) {
     const ObservedDomain& dom = o.domains[d];
     if (!dom.metadata) continue;
     ExistingReplica e;
+    e.recorded = record != observed.known.end() &&
+                 std::any_of(record->second.begin(), record->second.end(),
+                             [&](const KnownDomain& k) { return k.uuid == dom.uuid; });
     e.workload = dom.metadata->workload;
     e.replica = dom.metadata->replica;
     e.host = host;

@@ -87,7 +87,9 @@ struct Observation {
   /// requires it, with the reason when it does not pass; a host or profile that is absent is
   /// unknown.
   std::map<std::string, std::map<std::string, Verdict>> compliance;
-  /// What the journal last recorded on each unreachable host, and when apply last read it.
+  /// What the journal last recorded on each unreachable host (and when apply last read it), and
+  /// on each reachable host that runs a replica also found on another host (the recorded copy is
+  /// the one that stays).
   std::map<std::string, std::vector<KnownDomain>> known;
   std::map<std::string, std::string> last_read;
 };

@@ -1,5 +1,6 @@
 #include "orchestrator/world.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -28,7 +29,10 @@ std::map<std::string, std::map<std::string, Verdict>> ReadCompliance(
   std::vector<agent_client::AgentTarget> agents;
   for (const auto& h : hosts) {
     names.push_back(h.host->name);
-    if (!h.host->agent.empty()) agents.emplace_back(h.host->name, h.host->agent);
+    // A failed host is fenced: not even its agent is asked.
+    if (!h.host->agent.empty() && h.host->state != HostState::kFailed) {
+      agents.emplace_back(h.host->name, h.host->agent);
+    }
   }
   std::map<std::string, HostResults> results;
   if (!options.results.empty()) {
@@ -89,8 +93,18 @@ World LoadWorld(const WorldOptions& options, JournalUse journal_use,
     w.observed.compliance = ReadCompliance(hosts, profiles, options);
   }
   if (w.journal) {
+    // Where a replica runs on two hosts, the journal tells which copy egovctl last left there.
+    std::map<std::pair<std::string, int>, int> copies;
     for (const auto& h : w.observed.hosts) {
-      if (!h.reachable) {
+      for (const auto& d : h.domains) {
+        if (d.metadata) ++copies[{d.metadata->workload, d.metadata->replica}];
+      }
+    }
+    for (const auto& h : w.observed.hosts) {
+      const bool duplicate = std::any_of(h.domains.begin(), h.domains.end(), [&](const auto& d) {
+        return d.metadata && copies[{d.metadata->workload, d.metadata->replica}] > 1;
+      });
+      if (!h.reachable || duplicate) {
         w.observed.known[h.ref.host->name] = w.journal->KnownDomains(h.ref.host->name);
         w.observed.last_read[h.ref.host->name] = w.journal->LastRead(h.ref.host->name);
       }

@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "common/domain_metadata.h"
+#include "common/file_digest.h"
 #include "common/libvirt.h"
 #include "orchestrator/journal.h"
 #include "tests/orchestrator/journal_runs.h"
@@ -19,6 +22,7 @@
 #include "tests/support/libvirtd.h"
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
+#include "tests/support/serving.h"
 #include "tests/support/temp_dir.h"
 
 namespace egov::orchestrator {
@@ -32,6 +36,7 @@ using egov::testing::CliRun;
 using egov::testing::FreePort;
 using egov::testing::Libvirtd;
 using egov::testing::ReadFile;
+using egov::testing::RunProcess;
 
 // Domains as the daemon at `uri` sees them: name -> running.
 std::map<std::string, bool> DomainsAt(const std::string& uri) {
@@ -241,6 +246,156 @@ TEST_F(RealLibvirt, TwoAppliesAtOnceTheSecondNamesTheFirst) {
   EXPECT_EQ(first->Wait(), 0) << ReadFile(log);
   CliRun waited = Run({"apply", "--auto-approve", "--lock-wait", "1m"});
   EXPECT_EQ(waited.code, 0) << waited.out << waited.err;  // nothing left to do
+}
+
+// Samples, until the spawned apply ends, how many domains of `workload` run on both daemons at
+// once; returns the fewest seen (and how many samples were taken). Running is active: a live
+// migration's switchover pauses the guest for milliseconds (paused "migration" at the source,
+// paused "incoming" at the destination, both active), while a replace shuts it off. A move's
+// source goes first in `uris`: once it is gone its destination runs, so a sample never misses
+// both.
+std::pair<size_t, size_t> FewestRunning(Child& apply, const std::vector<std::string>& uris,
+                                        const std::string& workload) {
+  std::atomic<bool> done{false};
+  size_t fewest = SIZE_MAX, samples = 0;
+  std::thread sampler([&] {
+    std::vector<std::unique_ptr<libvirt::Connection>> conns;
+    for (const auto& uri : uris) conns.push_back(libvirt::Connection::Open(uri));
+    while (!done) {
+      size_t running = 0;
+      for (const auto& c : conns) {
+        for (const auto& d : c->ListAllDomains(VIR_CONNECT_LIST_DOMAINS_ACTIVE)) {
+          try {
+            if (libvirt::GetDomainInfo(d.get()).name.rfind(workload + "-", 0) == 0) ++running;
+          } catch (const libvirt::Error&) {
+            // gone since the listing: no longer running (a migrated source, after its switch)
+          }
+        }
+      }
+      fewest = std::min(fewest, running);
+      ++samples;
+    }
+  });
+  apply.Wait();
+  done = true;
+  sampler.join();
+  return {fewest, samples};
+}
+
+TEST_F(RealLibvirt, RollingReplaceKeepsAllButMaxUnavailableRunningAndStopsAnUnhealthyOne) {
+  // roll answers its health URL, sick never does: sick's rollout stops after its first batch,
+  // roll's goes on.
+  httplib::Server server;
+  server.Get("/ok", [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
+  server.Get("/sick", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+  egov::testing::Serving serving(server);
+  auto write = [&](const char* memory) {
+    WriteInventory(2);
+    std::ofstream out(dir_ / "in" / "fleet.yaml", std::ios::app);
+    for (const auto& [name, replicas, url] :
+         {std::tuple{"roll", 3, serving.Url("/ok")}, std::tuple{"sick", 2, serving.Url("/sick")}}) {
+      out << "---\nkind: Workload\nname: " << name
+          << "\nagency: a\nsystem: s\nsecurity_level: 1\nreplicas: " << replicas
+          << "\nresources: {vcpus: 1, memory: " << memory << "}\nhealth: {url: \"" << url
+          << "\", interval: 1s, timeout: 1s}\n";
+    }
+  };
+  write("64Mi");
+  CliRun first = Run({"apply", "-q"});
+  ASSERT_EQ(first.code, 0) << first.out << first.err;
+  write("96Mi");
+  const fs::path log = dir_ / "roll.log";
+  const auto apply = Spawn({"apply", "--format", "json", "--health-wait", "3s"}, log);
+  const auto [fewest, samples] = FewestRunning(*apply, {a_->TcpUri(), b_->TcpUri()}, "roll");
+  EXPECT_GT(samples, 3u);
+  EXPECT_GE(fewest, 2u) << "replicas 3, max_unavailable 1";
+  const auto j = nlohmann::json::parse(ReadFile(log), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << ReadFile(log);
+  std::map<std::string, std::map<std::string, int>> status;  // workload -> status -> steps
+  for (const auto& s : j["steps"]) ++status[s["workload"]][s["status"]];
+  EXPECT_EQ(status["roll"]["done"], 3) << j["steps"].dump(2);
+  EXPECT_EQ(status["sick"]["done"], 1) << j["steps"].dump(2);
+  EXPECT_EQ(status["sick"]["skipped"], 1) << j["steps"].dump(2);
+  const std::string errors = j["result"]["errors"].dump();
+  EXPECT_NE(errors.find("rollout of sick stopped"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("status 503, expected 200"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("rollout of roll"), std::string::npos) << errors;
+}
+
+TEST_F(RealLibvirt, MaintenanceMovesARunningReplicaByLiveMigrationWithItsDisk) {
+  // Each daemon's pools in a directory of its own (egovctl would use /var/lib/egov/pools,
+  // which both daemons on this one machine would share).
+  for (const auto& [daemon, name] :
+       std::vector<std::pair<Libvirtd*, std::string>>{{a_.get(), "a"}, {b_.get(), "b"}}) {
+    auto conn = libvirt::Connection::Open(daemon->TcpUri());
+    for (const std::string pool : {"egov-images", "egov-app"}) {
+      const fs::path path = dir_ / ("pools-" + name) / pool;
+      fs::create_directories(path);
+      libvirt::PoolPtr p =
+          conn->DefineStoragePool("<pool type='dir'><name>" + pool + "</name><target><path>" +
+                                  path.string() + "</path></target></pool>");
+      libvirt::StartStoragePool(p.get());
+    }
+  }
+  // A base image with 4 MiB of data, so the copied disk shows it.
+  const fs::path raw = dir_ / "base.raw", image = dir_ / "base.qcow2";
+  ASSERT_EQ(RunProcess({"dd", "if=/dev/urandom", "of=" + raw.string(), "bs=1M", "count=4"}).code,
+            0);
+  ASSERT_EQ(RunProcess({"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.string(),
+                        image.string()})
+                .code,
+            0);
+  const std::string sha = Sha256OfFile(image.string());
+  auto write = [&](const std::string& maintenance) {
+    auto host = [&](const char* name, const std::string& uri) {
+      return std::string("      - {name: ") + name + ", uri: \"" + uri +
+             "\", capacity: {vcpus: 8, memory: 4Gi, disk: 10Gi}" +
+             (maintenance == name ? ", state: maintenance" : "") + "}\n";
+    };
+    std::ofstream(dir_ / "in" / "fleet.yaml")
+        << "kind: Provider\nname: lab\ndisplay_name: Lab\n"
+           "certification: {scheme: MIC-1145, certificate: LAB-1, issued: 2024-01-01, "
+           "expires: 2030-01-01, max_security_level: 2}\nresidency: VN\nzones:\n"
+           "  - name: z1\n    hosts:\n"
+        << host("host-a", a_->UnixUri()) << host("host-b", b_->TcpUri())
+        << "---\nkind: Image\nname: base\ndisplay_name: Base\nformat: qcow2\nsource: "
+        << image.string() << "\nsha256: " << sha
+        << "\n---\nkind: Workload\nname: app\nagency: Lab\nsystem: App\nsecurity_level: 1\n"
+           "resources: {vcpus: 1, memory: 64Mi, disk: 1Gi}\nimage: base\n";
+  };
+  write("");
+  CliRun first = Run({"apply", "-q"});
+  ASSERT_EQ(first.code, 0) << first.out << first.err;
+  const bool on_a = DomainsAt(a_->TcpUri()).count("app-0") > 0;
+  const std::string from = on_a ? "host-a" : "host-b";
+  Libvirtd& dest = on_a ? *b_ : *a_;
+
+  write(from);
+  const fs::path log = dir_ / "move.log";
+  const auto apply = Spawn({"apply", "--format", "json"}, log);
+  const auto [fewest, samples] =
+      FewestRunning(*apply, {(on_a ? a_ : b_)->TcpUri(), dest.TcpUri()}, "app");
+  EXPECT_GT(samples, 3u);
+  EXPECT_GE(fewest, 1u) << "app-0 stopped running during the move";
+  const auto j = nlohmann::json::parse(ReadFile(log), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << ReadFile(log);
+  std::string note;
+  for (const auto& s : j["steps"]) {
+    if (s["action"] == "create") note = s.value("note", "");
+  }
+  EXPECT_EQ(note, "live migration from " + from) << j["steps"].dump(2);
+  const auto there = DomainsAt(dest.TcpUri());
+  ASSERT_TRUE(there.count("app-0"));
+  EXPECT_TRUE(there.at("app-0"));
+  EXPECT_FALSE(DomainsAt((on_a ? a_ : b_)->TcpUri()).count("app-0"));
+  // The root disk on the destination holds the data (copied, not only made empty).
+  const fs::path root =
+      dir_ / (std::string("pools-") + (on_a ? "b" : "a")) / "egov-app" / "app-0-root";
+  const CliRun info =
+      RunProcess({"qemu-img", "info", "--force-share", "--output=json", root.string()});
+  ASSERT_EQ(info.code, 0) << info.err;
+  EXPECT_GE(nlohmann::json::parse(info.out)["actual-size"].get<uint64_t>(), 4u << 20) << info.out;
+  EXPECT_EQ(Run({"plan"}).code, 0);
 }
 
 }  // namespace

@@ -117,6 +117,52 @@ TEST(PlacementFilter, HostUnreachable) {
   ExpectFilter(h, MakeWorkload("w"), Reason::kHostUnreachable);
 }
 
+TEST(PlacementFilter, HostInMaintenanceOrFailed) {
+  PlacementHost h = MakeHost("x");
+  h.state = HostState::kMaintenance;
+  ExpectFilter(h, MakeWorkload("w"), Reason::kHostMaintenance);
+  h.state = HostState::kFailed;
+  h.reachable = false;  // never opened
+  ExpectFilter(h, MakeWorkload("w"), Reason::kHostFailed);
+}
+
+TEST(PlacementReconcile, MaintenanceMovesTheReplicaAway) {
+  PlacementHost a = MakeHost("a");
+  a.state = HostState::kMaintenance;
+  const PlacementWorkload w = MakeWorkload("w");
+  const auto r = PlaceAll({a, MakeHost("b")}, {w}, {{"w", 0, "a", w.spec_hash, w.resources}});
+  ASSERT_EQ(r.evictions.size(), 1u);
+  EXPECT_EQ(r.evictions[0].reasons, std::vector<Reason>{Reason::kHostMaintenance});
+  EXPECT_EQ(r.assignments[0].host, 1);
+}
+
+TEST(PlacementReconcile, OnlyAFailedHostsUnknownReplicasAreEvacuated) {
+  PlacementHost a = MakeHost("a");
+  a.reachable = false;
+  const PlacementWorkload w = MakeWorkload("w");
+  const ExistingReplica unknown{"w", 0, "a", w.spec_hash, w.resources, true};
+  auto r = PlaceAll({a, MakeHost("b")}, {w}, {unknown});
+  EXPECT_TRUE(r.evictions.empty());  // unreachable: kept where it was last seen
+  EXPECT_EQ(r.assignments[0].host, 0);
+  a.state = HostState::kFailed;
+  r = PlaceAll({a, MakeHost("b")}, {w}, {unknown});
+  ASSERT_EQ(r.evictions.size(), 1u);
+  EXPECT_EQ(r.evictions[0].why, "host failed (fenced)");
+  EXPECT_EQ(r.assignments[0].host, 1);
+}
+
+TEST(PlacementReconcile, TheCopyTheJournalRecordedStays) {
+  const PlacementWorkload w = MakeWorkload("w");
+  for (const bool on_a : {true, false}) {
+    const auto r = PlaceAll({MakeHost("a"), MakeHost("b")}, {w},
+                            {{"w", 0, "a", w.spec_hash, w.resources, false, on_a},
+                             {"w", 0, "b", w.spec_hash, w.resources, false, !on_a}});
+    ASSERT_EQ(r.evictions.size(), 1u);
+    EXPECT_EQ(r.evictions[0].existing, on_a ? 1u : 0u) << "recorded on " << (on_a ? "a" : "b");
+    EXPECT_EQ(r.assignments[0].host, on_a ? 0 : 1);
+  }
+}
+
 TEST(PlacementFilter, LiveComplianceFailed) {
   PlacementWorkload w = MakeWorkload("w", 4);
   w.require_compliance = true;

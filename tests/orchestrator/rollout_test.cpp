@@ -1,0 +1,277 @@
+// Rolling replace, host maintenance and failed hosts, end to end on simulated hosts (libvirt's
+// test driver, one file per host), and the health probe against a loopback HTTP server.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/domain_metadata.h"
+#include "common/libvirt.h"
+#include "orchestrator/health.h"
+#include "tests/support/egovctl.h"
+#include "tests/support/serving.h"
+#include "tests/support/temp_dir.h"
+
+namespace egov::orchestrator {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using egov::testing::CliRun;
+
+// Four hosts in two zones; `state` goes onto host `on`.
+std::string Providers(const std::string& on = "", const std::string& state = "") {
+  auto host = [&](const std::string& name) {
+    return "      - {name: " + name + ", uri: \"test://${EGOV_SIM_DIR}/" + name +
+           ".xml\", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}" +
+           (name == on ? ", state: " + state : "") + "}\n";
+  };
+  return R"yaml(kind: Provider
+name: viettel-cloud
+display_name: "Viettel (test)"
+certification: {scheme: MIC-1145, certificate: T-1, issued: 2024-01-01, expires: 2030-01-01,
+                max_security_level: 4}
+residency: VN
+zones:
+  - name: hn-1
+    hosts:
+)yaml" + host("hn-01") +
+         host("hn-02") + "  - name: hcm-1\n    hosts:\n" + host("hcm-01") + host("hcm-02");
+}
+
+std::string Workload(const std::string& memory, const std::string& update = "") {
+  return "kind: Workload\nname: dvc\nagency: \"Bộ Nội vụ\"\nsystem: \"Cổng\"\n"
+         "security_level: 1\nreplicas: 3\nresources: {vcpus: 1, memory: " +
+         memory + ", disk: 10Gi}\nplacement: {spread: host}\n" + update;
+}
+
+class Rollout : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim_ = dir_ / "sim";
+    ::setenv("EGOV_SIM_DIR", sim_.c_str(), 1);
+    dir_.Write("in/providers.yaml", Providers());
+    dir_.Write("in/workloads.yaml", Workload("1Gi"));
+  }
+  void TearDown() override { ::unsetenv("EGOV_SIM_DIR"); }
+
+  CliRun Run(std::vector<std::string> args) {
+    args.insert(args.begin() + 1,
+                {"-f", (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()});
+    return egov::testing::Egovctl(args);
+  }
+
+  nlohmann::json ApplyJson() {
+    const CliRun r = Run({"apply", "--format", "json"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    return nlohmann::json::parse(r.out, nullptr, false);
+  }
+
+  // Replica name -> the hosts whose files define it, skipping `except` (a file not to read).
+  std::map<std::string, std::vector<std::string>> Replicas(const std::string& except = "") {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& entry : fs::directory_iterator(sim_)) {
+      const std::string host = entry.path().stem().string();
+      if (entry.path().extension() != ".xml" || host == except) continue;
+      auto conn = libvirt::Connection::Open("test://" + entry.path().string());
+      for (const auto& dom : conn->ListAllDomains()) {
+        if (!libvirt::GetDomainMetadata(dom.get(), kMetadataNamespace)) continue;
+        const auto info = libvirt::GetDomainInfo(dom.get());
+        EXPECT_EQ(info.state, VIR_DOMAIN_RUNNING) << info.name << " on " << host;
+        out[info.name].push_back(host);
+      }
+    }
+    return out;
+  }
+
+  // The host running `domain` now.
+  std::string HostOf(const std::string& domain) {
+    const auto r = Replicas();
+    return r.count(domain) ? r.at(domain).front() : "";
+  }
+
+  egov::testing::TempDir dir_;
+  fs::path sim_;
+};
+
+// The steps of `action` in the apply's JSON, in the order they started.
+std::vector<nlohmann::json> Steps(const nlohmann::json& j, const std::string& action) {
+  std::vector<nlohmann::json> out;
+  for (const auto& s : j["steps"]) {
+    if (s["action"] == action) out.push_back(s);
+  }
+  return out;
+}
+
+std::chrono::sys_seconds::duration::rep Micros(const nlohmann::json& t) {
+  // RFC 3339 with microseconds: the seconds parse, the fraction is read here.
+  const std::string s = t.get<std::string>();
+  const auto whole = ParseTimestamp(s);
+  EXPECT_TRUE(whole.has_value()) << s;
+  const size_t dot = s.find('.');
+  EXPECT_NE(dot, std::string::npos) << s;
+  return whole->time_since_epoch().count() * 1000000 + std::stoll(s.substr(dot + 1, 6));
+}
+
+TEST_F(Rollout, MemoryChangeReplacesOneReplicaAtATime) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  dir_.Write("in/workloads.yaml", Workload("2Gi"));
+  const nlohmann::json j = ApplyJson();
+  const auto replaces = Steps(j, "replace");
+  ASSERT_EQ(replaces.size(), 3u) << j.dump(2);
+  for (size_t i = 0; i + 1 < replaces.size(); ++i) {
+    EXPECT_EQ(replaces[i]["status"], "done");
+    EXPECT_LE(Micros(replaces[i]["finished"]), Micros(replaces[i + 1]["started"]))
+        << "replaces overlap: " << replaces[i].dump() << " " << replaces[i + 1].dump();
+  }
+  for (const auto& s : replaces) EXPECT_LE(Micros(s["started"]), Micros(s["finished"]));
+  EXPECT_EQ(Replicas().size(), 3u);
+}
+
+TEST_F(Rollout, MaxUnavailableTwoRunsTheThirdAfterTheFirstTwo) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  dir_.Write("in/workloads.yaml", Workload("2Gi", "update: {max_unavailable: 2}\n"));
+  const auto replaces = Steps(ApplyJson(), "replace");
+  ASSERT_EQ(replaces.size(), 3u);
+  // The third is the second batch: it starts once both of the first have finished.
+  EXPECT_LE(std::max(Micros(replaces[0]["finished"]), Micros(replaces[1]["finished"])),
+            Micros(replaces[2]["started"]));
+}
+
+TEST_F(Rollout, MaxUnavailableAboveThePolicyLimitIsRefusedWithItsLine) {
+  dir_.Write("in/policy.yaml", R"yaml(kind: Policy
+name: strict
+levels:
+  - {level: 1, update: {max_unavailable: 1, limit: 1}}
+  - {level: 2}
+  - {level: 3}
+  - {level: 4}
+  - {level: 5}
+)yaml");
+  dir_.Write("in/workloads.yaml", Workload("1Gi", "update: {max_unavailable: 2}\n"));
+  const CliRun r = Run({"plan"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("workloads.yaml:9:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("expected at most 1"), std::string::npos) << r.err;
+
+  dir_.Write("in/workloads.yaml", Workload("1Gi", "update: {max_unavailable: 1}\n"));
+  EXPECT_EQ(Run({"plan"}).code, 3);
+}
+
+TEST_F(Rollout, UnknownUpdateKeyAndHostStateAreRefused) {
+  dir_.Write("in/workloads.yaml", Workload("1Gi", "update: {max_surge: 1}\n"));
+  CliRun r = Run({"plan"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("workloads.yaml:9:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown key 'max_surge'"), std::string::npos) << r.err;
+
+  dir_.Write("in/workloads.yaml", Workload("1Gi"));
+  dir_.Write("in/providers.yaml", Providers("hn-02", "draining"));
+  r = Run({"plan"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("providers.yaml:11:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("active, maintenance, failed"), std::string::npos) << r.err;
+}
+
+TEST_F(Rollout, MaintenanceEmptiesTheHostNewCopyFirst) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  const std::string host = HostOf("dvc-0");
+  dir_.Write("in/providers.yaml", Providers(host, "maintenance"));
+  const nlohmann::json j = ApplyJson();
+  const auto creates = Steps(j, "create");
+  const auto deletes = Steps(j, "delete");
+  ASSERT_EQ(deletes.size(), 1u) << j.dump(2);
+  ASSERT_EQ(creates.size(), 1u) << j.dump(2);
+  EXPECT_EQ(deletes[0]["host"], host);
+  EXPECT_EQ(deletes[0]["domain"], "dvc-0");
+  EXPECT_EQ(creates[0]["domain"], "dvc-0");
+  EXPECT_LE(Micros(creates[0]["finished"]), Micros(deletes[0]["started"]));
+  EXPECT_NE(creates[0]["note"].get<std::string>().find("re-created (simulated hosts"),
+            std::string::npos)
+      << creates[0].dump();
+  const auto replicas = Replicas();
+  EXPECT_EQ(replicas.size(), 3u);
+  for (const auto& [name, hosts] : replicas) {
+    EXPECT_EQ(hosts.size(), 1u) << name;
+    EXPECT_NE(hosts.front(), host) << name;
+  }
+  // Written back new host first: a kill between the two writes leaves dvc-0 on both, not on
+  // neither.
+  const std::string to = creates[0]["host"];
+  EXPECT_LE(fs::last_write_time(sim_ / (to + ".xml")), fs::last_write_time(sim_ / (host + ".xml")));
+  // Nothing goes back while it stays in maintenance.
+  const CliRun plan = Run({"plan"});
+  EXPECT_EQ(plan.code, 0) << plan.out;
+}
+
+TEST_F(Rollout, FailedHostIsEvacuatedThenItsStaleCopiesGoFirst) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  const std::string host = HostOf("dvc-0");
+  const fs::path file = sim_ / (host + ".xml");
+  const std::string saved = egov::testing::ReadFile(file);
+  egov::testing::WriteFile(file, "not a libvirt host file");
+
+  // Unreadable but not declared failed: its replica is unknown, never re-created.
+  CliRun r = Run({"apply", "-q"});
+  EXPECT_NE(r.out.find("Unreachable hosts"), std::string::npos) << r.out;
+  EXPECT_EQ(Replicas(host).size(), 2u);
+
+  dir_.Write("in/providers.yaml", Providers(host, "failed"));
+  r = Run({"apply", "-q"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  auto replicas = Replicas(host);
+  EXPECT_EQ(replicas.size(), 3u);
+  EXPECT_EQ(egov::testing::ReadFile(file), "not a libvirt host file");  // never called
+
+  // Back, with what it ran when it failed: the stale copy goes before anything else.
+  egov::testing::WriteFile(file, saved);
+  dir_.Write("in/providers.yaml", Providers());
+  dir_.Write("in/workloads.yaml", Workload("2Gi"));  // and a rollout in the same run
+  const nlohmann::json j = ApplyJson();
+  const auto deletes = Steps(j, "delete");
+  ASSERT_EQ(deletes.size(), 1u) << j.dump(2);
+  EXPECT_EQ(deletes[0]["host"], host);
+  EXPECT_EQ(j["steps"][0], deletes[0]) << j.dump(2);
+  for (const auto& s : Steps(j, "replace")) EXPECT_NE(s["host"], host);
+  replicas = Replicas();
+  EXPECT_EQ(replicas.size(), 3u);
+  for (const auto& [name, hosts] : replicas) EXPECT_EQ(hosts.size(), 1u) << name;
+}
+
+TEST(Health, WaitsUntilTheUrlAnswersAsDeclared) {
+  httplib::Server server;
+  std::atomic<int> calls{0};
+  server.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = ++calls < 3 ? 503 : 200;
+  });
+  egov::testing::Serving serving(server);
+  Health h;
+  h.url = serving.Url("/healthz");
+  h.interval = 10ms;
+  h.timeout = 1s;
+  EXPECT_EQ(WaitForHealth(h, 10s), "");
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST(Health, GivesUpAfterTheWaitWithTheLastAnswer) {
+  httplib::Server server;
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+  egov::testing::Serving serving(server);
+  Health h;
+  h.url = serving.Url("/healthz");
+  h.interval = 10ms;
+  h.timeout = 1s;
+  const auto start = std::chrono::steady_clock::now();
+  const std::string why = WaitForHealth(h, 300ms);
+  EXPECT_NE(why.find("status 503, expected 200"), std::string::npos) << why;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+}  // namespace
+}  // namespace egov::orchestrator
