@@ -80,7 +80,7 @@ int CompareJournals(const fs::path& dir, size_t domains, int rounds) {
     for (size_t k = 0; k < stores.size(); ++k) {  // each goes first in every other round
       const auto& [name, state] = stores[(k + static_cast<size_t>(r)) % stores.size()];
       fs::remove_all(sim);
-      std::vector<std::string> args = {"apply", "-q", "-f", in};
+      std::vector<std::string> args = {"apply", "--auto-approve", "-q", "-f", in};
       args.insert(args.end(), state.begin(), state.end());
       const auto t = Clock::now();
       const int code = Egovctl(args);
@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
     auto timed_replace = [&](const char* memory, int max_unavailable) {
       write_workloads(memory, max_unavailable);
       const auto start = Clock::now();
-      const int code = Egovctl({"apply", "-q", "-f", in, "--journal", journal});
+      const int code = Egovctl({"apply", "--auto-approve", "-q", "-f", in, "--journal", journal});
       const double seconds = Since(start);
       std::printf(
           "egovctl apply, replace of %zu replicas (%zu workloads), max_unavailable %d: "

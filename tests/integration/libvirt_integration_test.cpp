@@ -301,11 +301,12 @@ TEST_F(RealLibvirt, RollingReplaceKeepsAllButMaxUnavailableRunningAndStopsAnUnhe
     }
   };
   write("64Mi");
-  CliRun first = Run({"apply", "-q"});
+  CliRun first = Run({"apply", "--auto-approve", "-q"});
   ASSERT_EQ(first.code, 0) << first.out << first.err;
   write("96Mi");
   const fs::path log = dir_ / "roll.log";
-  const auto apply = Spawn({"apply", "--format", "json", "--health-wait", "3s"}, log);
+  const auto apply =
+      Spawn({"apply", "--auto-approve", "--format", "json", "--health-wait", "3s"}, log);
   const auto [fewest, samples] = FewestRunning(*apply, {a_->TcpUri(), b_->TcpUri()}, "roll");
   EXPECT_GT(samples, 3u);
   EXPECT_GE(fewest, 2u) << "replicas 3, max_unavailable 1";
@@ -364,7 +365,7 @@ TEST_F(RealLibvirt, MaintenanceMovesARunningReplicaByLiveMigrationWithItsDisk) {
            "resources: {vcpus: 1, memory: 64Mi, disk: 1Gi}\nimage: base\n";
   };
   write("");
-  CliRun first = Run({"apply", "-q"});
+  CliRun first = Run({"apply", "--auto-approve", "-q"});
   ASSERT_EQ(first.code, 0) << first.out << first.err;
   const bool on_a = DomainsAt(a_->TcpUri()).count("app-0") > 0;
   const std::string from = on_a ? "host-a" : "host-b";
@@ -372,7 +373,7 @@ TEST_F(RealLibvirt, MaintenanceMovesARunningReplicaByLiveMigrationWithItsDisk) {
 
   write(from);
   const fs::path log = dir_ / "move.log";
-  const auto apply = Spawn({"apply", "--format", "json"}, log);
+  const auto apply = Spawn({"apply", "--auto-approve", "--format", "json"}, log);
   const auto [fewest, samples] =
       FewestRunning(*apply, {(on_a ? a_ : b_)->TcpUri(), dest.TcpUri()}, "app");
   EXPECT_GT(samples, 3u);

@@ -34,7 +34,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // What apply and destroy need to run without a terminal; issue 19's --auto-approve goes here.
-const std::vector<std::string> kApprove = {};
+const std::vector<std::string> kApprove = {"--auto-approve"};
 
 // Waits until `done()` holds (a condition of the store or the hosts, polled), at most `limit`.
 bool WaitUntil(const std::function<bool()>& done, seconds limit = seconds(60)) {

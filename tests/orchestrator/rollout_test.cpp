@@ -64,6 +64,7 @@ class Rollout : public ::testing::Test {
   CliRun Run(std::vector<std::string> args) {
     args.insert(args.begin() + 1,
                 {"-f", (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()});
+    if (args[0] == "apply") args.insert(args.begin() + 1, "--auto-approve");
     return egov::testing::Egovctl(args);
   }
 
