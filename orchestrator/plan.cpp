@@ -237,19 +237,25 @@ Unplaced ToUnplaced(const PlanningModel& m, const Assignment& as, int placed) {
   return u;
 }
 
-// The replica that must move but stays where it is, as the plan leaves it: untouched.
-Action KeptAction(const PlanningModel& m, const Assignment& as,
-                  const std::vector<ObservedHost>& hosts, const Unplaced& u) {
-  const ExistingReplica& e = m.existing[static_cast<size_t>(as.kept)];
-  const auto [hi, di] = m.found[static_cast<size_t>(as.kept)];
-  const ObservedDomain& d = hosts[hi].domains[static_cast<size_t>(di)];
+// An action on replica `e` as found on its host, domain `d`.
+Action OnExisting(ActionKind kind, const ExistingReplica& e, const ObservedDomain& d) {
   Action a;
+  a.kind = kind;
   a.host = e.host;
   a.workload = e.workload;
   a.replica = e.replica;
   a.domain = d.name;
   a.uuid = d.uuid;
   a.state = StateName(d.state);
+  return a;
+}
+
+// The replica that must move but stays where it is, as the plan leaves it: untouched.
+Action KeptAction(const PlanningModel& m, const Assignment& as,
+                  const std::vector<ObservedHost>& hosts, const Unplaced& u) {
+  const ExistingReplica& e = m.existing[static_cast<size_t>(as.kept)];
+  const auto [hi, di] = m.found[static_cast<size_t>(as.kept)];
+  Action a = OnExisting(ActionKind::kUnchanged, e, hosts[hi].domains[static_cast<size_t>(di)]);
   a.reason = "must move (" + u.must_move + ") but no host qualifies: stays";
   return a;
 }
@@ -391,15 +397,7 @@ void AddDeletions(const PlanningModel& m, const PlacementResult& placement,
     const auto [hi, di] = m.found[ev.existing];
     if (di < 0) continue;  // only known from the journal: never evicted
     const ObservedHost& h = hosts[hi];
-    const ObservedDomain& d = h.domains[static_cast<size_t>(di)];
-    Action a;
-    a.kind = ActionKind::kDelete;
-    a.host = e.host;
-    a.workload = e.workload;
-    a.replica = e.replica;
-    a.domain = d.name;
-    a.uuid = d.uuid;
-    a.state = StateName(d.state);
+    Action a = OnExisting(ActionKind::kDelete, e, h.domains[static_cast<size_t>(di)]);
     a.reason = ev.why;
     const std::string own = SeparationName(e.workload);
     if (!staying.count({e.host, e.workload}) && (h.networks.count(own) || h.pools.count(own))) {

@@ -360,13 +360,15 @@ TEST_F(EtcdTest, AuthTakesTheUserFromTheEnvironment) {
 // Two applies from two processes at once: the second refuses and names the first; a third
 // that waits proceeds when the first is done.
 TEST_F(EtcdTest, TwoAppliesAtOnce) {
-  WriteFleet(20, 50, 4);
+  // 1,000 replicas: the first apply holds the lock for seconds, so that the probe (a request to
+  // etcd every 20 ms, slower on a loaded machine) surely sees it before it ends.
+  WriteFleet(40, 100, 10);
   auto probe = Open();
   auto first = Spawn("apply", "first.log", {}, seconds(30));
   ASSERT_TRUE(WaitUntil([&] {
     auto h = probe->Holder();
     return h && h->pid == first->pid();
-  }));
+  })) << egov::testing::ReadFile(dir_ / "first.log");
   ::kill(first->pid(), SIGSTOP);  // so that it surely still holds the lock
   const CliRun second = Run("apply");
   EXPECT_EQ(second.code, 1) << second.out << second.err;
