@@ -46,6 +46,36 @@ bool Retryable(const json& error) {
   return code == 14 || code == 4 || code == 2;
 }
 
+// Why a TLS connection to etcd failed for good, with what to give egovctl; "" when `a` is not
+// such a failure (it may then be a member going away, and is tried again). A TLS alert is the
+// server refusing the handshake (no client certificate, or one it does not trust).
+std::string TlsFailure(CURLcode code, const std::string& error, const ClientOptions& o) {
+  const std::string ca = o.cacert.empty() ? "give its CA with --state-cacert"
+                                          : "is --state-cacert " + o.cacert + " its CA?";
+  const std::string cert = o.cert.empty()
+                               ? "etcd asks for a client certificate: give --state-cert and "
+                                 "--state-key"
+                               : "is --state-cert " + o.cert + " signed by a CA etcd trusts?";
+  switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_ISSUER_ERROR:
+      return "TLS: etcd's certificate is not trusted (" + error + "; " + ca + ")";
+    case CURLE_SSL_CACERT_BADFILE:
+      return "TLS: cannot use --state-cacert (" + error + ")";
+    case CURLE_SSL_CERTPROBLEM:
+      return "TLS: cannot use the client certificate --state-cert/--state-key (" + error + ")";
+    case CURLE_SSL_CLIENTCERT:
+      return "TLS: etcd refused the connection (" + error + "; " + cert + ")";
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+      if (error.find(" alert ") == std::string::npos) return "";
+      return "TLS: etcd refused the connection (" + error + "; " + cert + ")";
+    default:
+      return "";
+  }
+}
+
 long Ms(Clock::duration d) {
   return static_cast<long>(
       std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
@@ -99,6 +129,9 @@ void Client::ReturnHandle(curl::EasyPtr h) {
 
 void Client::SetCommon(CURL* h, curl_slist* headers) const {
   curl::SetOpt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  // HTTP/1.1 over TLS too: one request at a time per handle, and a server that refuses the
+  // client's certificate is seen as the TLS alert it sends, not as a broken HTTP/2 stream.
+  curl::SetOpt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl::SetOpt(h, CURLOPT_NOSIGNAL, 1L);
   curl::SetOpt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl::SetOpt(h, CURLOPT_POST, 1L);
@@ -167,6 +200,8 @@ json Client::Call(const std::string& method, const json& body) {
       std::lock_guard lock(mu_);
       first = preferred_;
     }
+    std::string refused;    // an endpoint's TLS handshake failed for good
+    bool answered = false;  // an endpoint answered in HTTP
     for (size_t k = 0; k < options_.endpoints.size(); ++k) {
       const size_t e = (first + k) % options_.endpoints.size();
       const auto left = deadline - Clock::now();
@@ -176,9 +211,15 @@ json Client::Call(const std::string& method, const json& body) {
       const Answer a = Post(e, method, text, timeout);
       const std::string where = options_.endpoints[e] + ": ";
       if (a.code != CURLE_OK) {
-        failures = where + a.error;
+        const std::string tls = TlsFailure(a.code, a.error, options_);
+        if (!tls.empty()) refused = where + tls;
+        failures = where + (tls.empty() ? a.error : tls);
+        if (a.code == CURLE_GOT_NOTHING && scheme_ == "http://") {
+          failures += " (if etcd serves TLS: give --state-cacert)";  // what a TLS port does
+        }
         continue;
       }
+      answered = true;
       json j = json::parse(a.body, nullptr, false);
       if (j.is_discarded()) {
         throw Error("etcd " + where + "/v3/" + method + " answered HTTP " +
@@ -200,6 +241,9 @@ json Client::Call(const std::string& method, const json& body) {
       if (!Retryable(j)) throw Error("etcd " + where + message);
       failures = where + message;
     }
+    // A refused handshake and no answer: asking again will not change that. (The others may
+    // have broken the connection without saying why, when the TLS alert raced the close.)
+    if (!refused.empty() && !answered) throw Error("etcd " + refused);
     if (Clock::now() + pause >= deadline) {
       throw Error("etcd: no endpoint of " + Describe() + " answered within " +
                   std::to_string(options_.retry_window.count() / 1000.0).substr(0, 4) +

@@ -15,13 +15,17 @@ namespace egov::testing {
 
 /// `members` etcd processes (Debian's etcd-server) on 127.0.0.1, client and peer ports chosen
 /// free, data under a temporary directory (on tmpfs when there is one, unless `dir` is given),
-/// each stopped by its PID when the object goes.
+/// each stopped by its PID when the object goes. With `tls`, the members serve clients over
+/// https only and require a client certificate (--client-cert-auth); a throwaway CA (made with
+/// the openssl command in the cluster's directory) signs their certificate (subjectAltName
+/// IP:127.0.0.1) and one client certificate. Peers stay plain http on loopback.
 class EtcdCluster {
  public:
-  /// Why no etcd can run here ("" when it can): /usr/bin/etcd and etcdctl are needed.
-  static std::string Unavailable();
+  /// Why no etcd can run here ("" when it can): /usr/bin/etcd and etcdctl are needed, and
+  /// /usr/bin/openssl for `tls`.
+  static std::string Unavailable(bool tls = false);
 
-  explicit EtcdCluster(size_t members = 3, std::filesystem::path dir = {});
+  explicit EtcdCluster(size_t members = 3, std::filesystem::path dir = {}, bool tls = false);
   ~EtcdCluster();
   EtcdCluster(const EtcdCluster&) = delete;
   EtcdCluster& operator=(const EtcdCluster&) = delete;
@@ -38,13 +42,22 @@ class EtcdCluster {
   pid_t pid(size_t i) const;
   /// etcd://127.0.0.1:P1,127.0.0.1:P2,... for --state.
   std::string Url() const;
+  /// With tls: the CA of the members' certificate, and the client certificate and key it signed
+  /// (--state-cacert, --state-cert, --state-key).
+  std::filesystem::path ca() const { return dir_ / "pki" / "ca.crt"; }
+  std::filesystem::path client_cert() const { return dir_ / "pki" / "client.crt"; }
+  std::filesystem::path client_key() const { return dir_ / "pki" / "client.key"; }
   /// `etcdctl ARGS...` against every member; its output.
   CliRun Etcdctl(const std::vector<std::string>& args) const;
   const std::string& error() const { return error_; }
 
  private:
   std::unique_ptr<TempDir> own_;
+  bool MakeCertificates();
+  std::string ClientUrl(size_t i) const;
+
   std::filesystem::path dir_;
+  bool tls_ = false;
   std::vector<int> client_ports_, peer_ports_;
   std::vector<std::unique_ptr<Child>> members_;
   std::string error_;
