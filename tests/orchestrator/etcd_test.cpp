@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "common/digest.h"
 #include "common/libvirt.h"
 #include "orchestrator/cli.h"
@@ -537,11 +539,20 @@ TEST_F(EtcdTlsTest, ApplyNeedsTheCaAndAClientCertificate) {
   ASSERT_EQ(apply.code, 0) << apply.out << apply.err;
   ExpectConverged();
   std::ostringstream out, err;
-  EXPECT_EQ(RunEgovctl(both({"history", "--state", cluster_->Url()}, both(ca, cert)), out, err), 0)
+  ASSERT_EQ(
+      RunEgovctl(both({"history", "--format", "json", "--state", cluster_->Url()}, both(ca, cert)),
+                 out, err),
+      0)
       << err.str();
-  EXPECT_NE(out.str().find("apply"), std::string::npos) << out.str();
-  EXPECT_NE(out.str().find("done"), std::string::npos) << out.str();
-  EXPECT_EQ(Open()->Runs(10).size(), 1u);
+  const auto history = nlohmann::json::parse(out.str());
+  EXPECT_EQ(history["journal"], cluster_->Url() + "/egov-cloud/");
+  ASSERT_EQ(history["runs"].size(), 1u) << out.str();
+  EXPECT_EQ(history["runs"][0]["operation"], "apply");
+  EXPECT_EQ(history["runs"][0]["status"], "done");
+  EXPECT_EQ(history["runs"][0]["steps"]["done"], 6);
+  // history, too, needs the client certificate.
+  EXPECT_EQ(RunEgovctl(both({"history", "--state", cluster_->Url()}, ca), out, err), 1);
+  EXPECT_NE(err.str().find("etcd asks for a client certificate"), std::string::npos) << err.str();
 }
 
 }  // namespace
