@@ -533,6 +533,11 @@ TEST_F(EtcdTlsTest, ApplyNeedsTheCaAndAClientCertificate) {
   refused(both(ca, {"--state-cert", stranger + ".crt", "--state-key", stranger + ".key"}),
           "is --state-cert " + stranger + ".crt signed by a CA etcd trusts?");
 
+  // Files that are not there.
+  const std::string missing = (dir_ / "missing.pem").string();
+  refused(both({"--state-cacert", missing}, cert), "TLS: cannot use --state-cacert (");
+  refused(both(ca, {"--state-cert", missing, "--state-key", missing}),
+          "TLS: cannot use the client certificate --state-cert/--state-key (");
   refused({}, "Empty reply from server (if etcd serves TLS: give --state-cacert)", seconds(20));
 
   const CliRun apply = Run("apply", both(ca, cert));
