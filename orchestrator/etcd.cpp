@@ -46,7 +46,7 @@ bool Retryable(const json& error) {
   return code == 14 || code == 4 || code == 2;
 }
 
-// Why a TLS connection to etcd failed for good, with what to give egovctl; "" when `a` is not
+// Why a TLS connection to etcd failed for good, with what to give egovctl; "" when it is not
 // such a failure (it may then be a member going away, and is tried again). A TLS alert is the
 // server refusing the handshake (no client certificate, or one it does not trust).
 std::string TlsFailure(CURLcode code, const std::string& error, const ClientOptions& o) {
