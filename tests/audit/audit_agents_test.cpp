@@ -21,7 +21,7 @@ namespace {
 
 using namespace testing;
 using egov::testing::Child;
-using egov::testing::FreePort;
+using egov::testing::FreePorts;
 using nlohmann::json;
 
 const char* kPassword = "mật-khẩu-kiểm-toán";
@@ -52,8 +52,10 @@ class AuditAgentsTest : public ::testing::Test {
     const std::pair<const char*, const char*> agents[] = {
         {"alpha-hn1-01", "hardened"}, {"alpha-hn1-02", "weak"}, {"beta-hcm1-01", "hardened"}};
     std::string fleet = ReadFile(FleetInventory() / "fleet.yaml");
-    for (const auto& [host, root] : agents) {
-      const int port = FreePort();
+    const std::vector<int> ports = FreePorts(std::size(agents));
+    for (size_t i = 0; i < std::size(agents); ++i) {
+      const auto& [host, root] = agents[i];
+      const int port = ports[i];
       const std::string url = "https://127.0.0.1:" + std::to_string(port);
       urls_[host] = url;
       const std::string placeholder = std::string("http://127.0.0.1:1/") + host;

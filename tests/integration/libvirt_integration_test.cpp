@@ -33,7 +33,7 @@ using namespace std::chrono_literals;
 
 using egov::testing::Child;
 using egov::testing::CliRun;
-using egov::testing::FreePort;
+using egov::testing::FreePorts;
 using egov::testing::Libvirtd;
 using egov::testing::ReadFile;
 using egov::testing::RunProcess;
@@ -56,8 +56,9 @@ class RealLibvirt : public ::testing::Test {
   void SetUp() override {
     if (!skip_.empty()) GTEST_SKIP() << skip_;
     fs::create_directories(dir_ / "in");
-    a_ = std::make_unique<Libvirtd>(dir_ / "daemon-a", FreePort());
-    b_ = std::make_unique<Libvirtd>(dir_ / "daemon-b", FreePort());
+    const std::vector<int> ports = FreePorts(2);
+    a_ = std::make_unique<Libvirtd>(dir_ / "daemon-a", ports[0]);
+    b_ = std::make_unique<Libvirtd>(dir_ / "daemon-b", ports[1]);
     ASSERT_TRUE(a_->Start());
     ASSERT_TRUE(b_->Start());
     journal_ = (dir_ / "journal.db").string();

@@ -54,10 +54,9 @@ EtcdCluster::EtcdCluster(size_t members, std::filesystem::path dir, bool tls) : 
   }
   dir_ = dir;
   std::filesystem::create_directories(dir_);
-  for (size_t i = 0; i < members; ++i) {
-    client_ports_.push_back(FreePort());
-    peer_ports_.push_back(FreePort());
-  }
+  const std::vector<int> ports = FreePorts(2 * members);
+  client_ports_.assign(ports.begin(), ports.begin() + static_cast<long>(members));
+  peer_ports_.assign(ports.begin() + static_cast<long>(members), ports.end());
   members_.resize(members);
 }
 
