@@ -270,11 +270,14 @@ AuditInputs Collect(const po::variables_map& vm, const Inventory& inv,
                     const CollectOptions& collect, AuditSettings& s) {
   std::vector<std::string> names;
   std::vector<AgentTarget> targets;
+  size_t fenced = 0;
   for (const auto& p : inv.providers) {
     for (const auto& z : p.zones) {
       for (const auto& h : z.hosts) {
         names.push_back(h.name);
-        if (!h.agent.empty()) targets.push_back({h.name, h.agent});
+        if (h.state == HostState::kFailed) ++fenced;
+        // A host declared failed is fenced: its agent is not asked (the report says so).
+        if (!h.agent.empty() && h.state != HostState::kFailed) targets.push_back({h.name, h.agent});
       }
     }
   }
@@ -285,7 +288,8 @@ AuditInputs Collect(const po::variables_map& vm, const Inventory& inv,
     s.source = "files: " + dir;
   } else {
     s.source = "agents (" + std::to_string(targets.size()) + " of " + std::to_string(names.size()) +
-               " hosts have one)";
+               " hosts have one" +
+               (fenced ? "; " + std::to_string(fenced) + " declared failed, not asked" : "") + ")";
     in.fetched = FetchFromAgents(targets, collect);
   }
   if (vm.count("save-results")) SaveResults(vm["save-results"].as<std::string>(), in.fetched);

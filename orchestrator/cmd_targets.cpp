@@ -59,13 +59,18 @@ Scrape ParseAgentUrl(const std::string& agent) {
   return s;
 }
 
-// One file_sd group per host, in inventory order; hosts without an agent are counted.
-nlohmann::json Targets(const Inventory& inv, size_t& without_agent) {
+// One file_sd group per host, in inventory order; hosts without an agent are counted, and so
+// are the hosts declared failed (fenced: nothing calls them, Prometheus included).
+nlohmann::json Targets(const Inventory& inv, size_t& without_agent, size_t& fenced) {
   nlohmann::json groups = nlohmann::json::array();
   DiagnosticSink problems;
   for (const auto& p : inv.providers) {
     for (const auto& z : p.zones) {
       for (const auto& h : z.hosts) {
+        if (h.state == HostState::kFailed) {
+          ++fenced;
+          continue;
+        }
         if (h.agent.empty()) {
           ++without_agent;
           continue;
@@ -100,8 +105,8 @@ int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
   }
   const std::optional<std::string> output = cli::ReadOutputFile(vm, {"json"});
   const Inventory inv = LoadInventoryOption(vm);
-  size_t without_agent = 0;
-  const nlohmann::json groups = Targets(inv, without_agent);
+  size_t without_agent = 0, fenced = 0;
+  const nlohmann::json groups = Targets(inv, without_agent, fenced);
   const std::string text = groups.dump(2) + "\n";
   if (output) {
     // Prometheus re-reads file_sd files when they change: one rename, never half a file.
@@ -115,6 +120,10 @@ int CmdTargets(const std::vector<std::string>& args, CommandIo io) {
   if (without_agent > 0) {
     io.err << "Note: " << without_agent << " host" << (without_agent == 1 ? " has" : "s have")
            << " no agent URL and will not be scraped.\n";
+  }
+  if (fenced > 0) {
+    io.err << "Note: " << fenced << " host" << (fenced == 1 ? " is" : "s are")
+           << " declared failed in the inventory (fenced) and will not be scraped.\n";
   }
   return kExitOk;
 }

@@ -49,7 +49,7 @@ std::map<std::string, HostDomains> ReadPlacement(const Inventory& inventory, siz
   for (const auto& p : inventory.providers) {
     for (const auto& z : p.zones) {
       for (const auto& h : z.hosts) {
-        if (h.uri.empty()) continue;
+        if (h.uri.empty() || h.state == HostState::kFailed) continue;  // fenced: never called
         boost::asio::post(pool, [&out, &mu, &h] {
           HostDomains d = ReadHost(h);
           const std::lock_guard lock(mu);

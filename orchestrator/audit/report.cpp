@@ -593,11 +593,18 @@ std::map<const FetchedResult*, ParsedResult> ParseAll(const std::vector<FetchedR
   return parsed;
 }
 
+// Why a host the inventory declares `state: failed` has no evidence: egovctl never calls it,
+// and a result saved before it failed does not stand for it.
+constexpr const char* kFencedReason =
+    "declared failed in the inventory (fenced): not asked, no evidence collected";
+
 // Takes the host's result when one arrived and parsed, and says why it cannot be used
 // (`reason`) when it cannot.
 void TakeResult(HostEval& h, std::map<const FetchedResult*, ParsedResult>& parsed,
                 const AuditSettings& s) {
-  if (!h.fetched) {
+  if (h.host->state == HostState::kFailed) {
+    h.reason = kFencedReason;
+  } else if (!h.fetched) {
     h.reason = "no agent URL in the inventory";
   } else if (!h.fetched->error.empty()) {
     h.reason = h.fetched->error;
@@ -612,7 +619,9 @@ void TakeResult(HostEval& h, std::map<const FetchedResult*, ParsedResult>& parse
 // The host's domains: libvirt is the live truth; the agent's own list is the fallback.
 void PlaceDomains(HostEval& h, const std::map<std::string, HostDomains>& libvirt) {
   const auto it = libvirt.find(h.host->name);
-  if (it != libvirt.end() && it->second.known) {
+  if (h.host->state == HostState::kFailed) {
+    h.placement.error = kFencedReason;
+  } else if (it != libvirt.end() && it->second.known) {
     h.placement = it->second;
   } else if (h.known() && h.result->domains) {
     h.placement = {true, "results", {}, *h.result->domains};

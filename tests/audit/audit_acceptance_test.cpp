@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <thread>
 
 #include "audit_test_util.h"
@@ -26,17 +27,19 @@ class LoopbackAgent {
  public:
   LoopbackAgent(const fs::path& certs, const std::string& host)
       : server_((certs / "server.pem").c_str(), (certs / "server.key").c_str()) {
-    server_.Get("/api/v1/results", [host](const httplib::Request& req, httplib::Response& res) {
-      if (req.get_header_value("Authorization") !=
-          httplib::make_basic_authentication_header("auditor", "đúng-mật-khẩu").second) {
-        res.status = 401;
-        return;
-      }
-      auto doc = FixtureResult(host);
-      doc["finished_at"] = doc["started_at"] = FormatTimestamp(
-          std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
-      res.set_content(doc.dump(), "application/json");
-    });
+    server_.Get(
+        "/api/v1/results", [this, host](const httplib::Request& req, httplib::Response& res) {
+          ++requests_;
+          if (req.get_header_value("Authorization") !=
+              httplib::make_basic_authentication_header("auditor", "đúng-mật-khẩu").second) {
+            res.status = 401;
+            return;
+          }
+          auto doc = FixtureResult(host);
+          doc["finished_at"] = doc["started_at"] = FormatTimestamp(
+              std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+          res.set_content(doc.dump(), "application/json");
+        });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -51,8 +54,10 @@ class LoopbackAgent {
     thread_.join();
   }
   std::string Url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
 
  private:
+  std::atomic<int> requests_{0};
   httplib::SSLServer server_;
   int port_ = 0;
   std::thread thread_;
@@ -191,6 +196,43 @@ TEST_F(AuditAcceptanceTest, WrongCredentialsOrUntrustedCertificateMakeHostsUnkno
       Named(r["unknown_hosts"], "alpha-hn1-01")["reason"].get<std::string>().find("certificate"),
       std::string::npos);
   EXPECT_EQ(Named(r["providers"], "alpha-cloud")["matrix"]["passed"], 0);
+}
+
+// A host the inventory declares `state: failed` is fenced: its agent (up and answering) is not
+// asked, its libvirt (a readable simulated host holding a replica) is not read, and the report
+// lists it as unknown, declared failed, with no evidence: never counted as passing.
+TEST_F(AuditAcceptanceTest, AFailedHostIsNeitherAskedNorReadAndNeverPasses) {
+  std::string fleet = ReadFile(dir_ / "inventory/fleet.yaml");
+  const std::string agent_line = "agent: \"" + hardened_->Url() + "\"";
+  ASSERT_NE(fleet.find(agent_line), std::string::npos) << fleet;
+  fleet.replace(fleet.find(agent_line), agent_line.size(), agent_line + "\n        state: failed");
+  WriteFile(dir_ / "inventory/fleet.yaml", fleet);
+  ::setenv("EGOV_SIM_DIR", dir_.path().c_str(), 1);
+  DomainMetadata dvc{"dvc-tinh", "UBND", "DVC", 3, 0, "alpha-cloud", "hn-1", "h", "", ""};
+  WriteFile(dir_ / "alpha-hn1-01.xml", SimulatedHost({dvc}));
+  const CliRun run = egov::testing::Egovctl(
+      {"audit", "-f", (dir_ / "inventory").string(), "--cacert", (dir_ / "ca.pem").string(),
+       "--credentials", (dir_ / "credentials").string(), "--timeout", "5s", "-o",
+       (dir_ / "report.json").string()});
+  ::unsetenv("EGOV_SIM_DIR");
+  EXPECT_EQ(run.code, 1) << run.out << run.err;
+  EXPECT_EQ(hardened_->requests(), 0) << "the failed host's agent was asked";
+  EXPECT_EQ(weak_->requests(), 1);
+  const auto r = LoadReport(ReadFile(dir_ / "report.json"), "report.json");
+  const std::string reason =
+      "declared failed in the inventory (fenced): not asked, no evidence collected";
+  const auto& failed = Named(r["hosts"], "alpha-hn1-01");
+  EXPECT_EQ(failed["status"], "unknown");
+  EXPECT_EQ(failed["reason"], reason);
+  EXPECT_EQ(failed["placement"]["known"], false) << "its libvirt was read: " << failed;
+  EXPECT_EQ(failed["placement"]["error"], reason);
+  EXPECT_EQ(Named(r["unknown_hosts"], "alpha-hn1-01")["reason"], reason);
+  EXPECT_EQ(r["summary"]["hosts_unknown"], 2);
+  EXPECT_EQ(r["summary"]["compliant"], false);
+  EXPECT_NE(run.out.find("Unknown: alpha-hn1-01: " + reason), std::string::npos) << run.out;
+  EXPECT_NE(r["settings"]["source"].get<std::string>().find("1 declared failed, not asked"),
+            std::string::npos)
+      << r["settings"];
 }
 
 }  // namespace

@@ -82,6 +82,25 @@ TEST_F(Targets, OneGroupPerHostWithAnAgentLabelledWithProviderZoneAndHost) {
   EXPECT_NE(r.err.find("1 host has no agent URL"), std::string::npos) << r.err;
 }
 
+// A host declared failed is fenced: Prometheus is not sent to scrape it, and the note says so.
+TEST_F(Targets, AHostDeclaredFailedIsNotATarget) {
+  std::string fleet = kFleet;
+  const std::string agent = R"(agent: "http://10.1.0.11:9464")";
+  fleet.replace(fleet.find(agent), agent.size(), agent + ", state: failed");
+  Write("in/fleet.yaml", fleet);
+  const CliRun r = Egovctl({"targets", "-f", (dir_ / "in").string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json groups = json::parse(r.out);
+  ASSERT_EQ(groups.size(), 2u) << r.out;
+  EXPECT_EQ(groups[0]["labels"]["host"], "hn-02");
+  EXPECT_EQ(groups[1]["labels"]["host"], "dn-01");
+  EXPECT_EQ(r.out.find("10.1.0.11"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("1 host is declared failed in the inventory (fenced) and will not be "
+                       "scraped"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(Targets, WritesTheFileInOneRenameAndPromtoolAcceptsItWithTheExampleConfig) {
   fs::create_directories(dir_ / "targets");
   const fs::path out = dir_ / "targets" / "egov-agents.json";
