@@ -43,12 +43,16 @@ std::map<std::string, std::map<std::string, Verdict>> ReadCompliance(
     results = FetchCompliance(agents, collect);
   }
   const HostResults none{std::nullopt, "", "no agent URL in the inventory"};
+  const HostResults fenced{std::nullopt, "",
+                           "declared failed in the inventory (fenced): its agent is not asked"};
   std::map<std::string, std::map<std::string, Verdict>> out;
-  for (const auto& name : names) {
+  for (const auto& h : hosts) {
+    const std::string& name = h.host->name;
     auto it = results.find(name);
-    for (const auto& p : profiles) {
-      out[name][p] = JudgeHost(it == results.end() ? none : it->second, p);
-    }
+    const HostResults& r = h.host->state == HostState::kFailed ? fenced
+                           : it == results.end()               ? none
+                                                               : it->second;
+    for (const auto& p : profiles) out[name][p] = JudgeHost(r, p);
   }
   return out;
 }

@@ -62,7 +62,7 @@ class Rollout : public ::testing::Test {
   void TearDown() override { ::unsetenv("EGOV_SIM_DIR"); }
 
   CliRun Run(std::vector<std::string> args) {
-    args.insert(args.begin() + 1,
+    args.insert(args.begin() + (args[0] == "images" ? 2 : 1),
                 {"-f", (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()});
     if (args[0] == "apply") args.insert(args.begin() + 1, "--auto-approve");
     return egov::testing::Egovctl(args);
@@ -243,6 +243,53 @@ TEST_F(Rollout, FailedHostIsEvacuatedThenItsStaleCopiesGoFirst) {
   replicas = Replicas();
   EXPECT_EQ(replicas.size(), 3u);
   for (const auto& [name, hosts] : replicas) EXPECT_EQ(hosts.size(), 1u) << name;
+}
+
+// Every command that reaches hosts leaves a host declared failed alone: its file stays
+// readable and holds a running replica, which any read would show and `destroy` would delete.
+TEST_F(Rollout, NoCommandCallsAFailedHost) {
+  ASSERT_EQ(Run({"apply", "-q"}).code, 0);
+  const std::string host = HostOf("dvc-0");
+  const fs::path file = sim_ / (host + ".xml");
+  const std::string saved = egov::testing::ReadFile(file);
+  // Its agent is up and counts what it is asked (the default policy needs compliance for
+  // levels 3 to 5, so every command that reads compliance would ask it).
+  httplib::Server server;
+  std::atomic<int> asked{0};
+  server.Get(".*", [&](const httplib::Request&, httplib::Response& res) {
+    ++asked;
+    res.status = 404;
+  });
+  egov::testing::Serving agent(server);
+  dir_.Write("in/providers.yaml", Providers(host, "failed, agent: \"" + agent.Url("/") + "\""));
+  const std::string fenced = "failed in the inventory (fenced)", explained = "host failed (fenced)";
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"status"},
+                                             {"status", "--format", "json"},
+                                             {"drift"},
+                                             {"plan"},
+                                             {"explain", "--workload", "dvc"},
+                                             {"explain", "--workload", "dvc", "--host", host},
+                                             {"images", "list"},
+                                             {"destroy", "--all", "--auto-approve"}}) {
+    const CliRun r = Run(args);
+    const std::string said = r.out + r.err;
+    SCOPED_TRACE(args[0] + " (exit " + std::to_string(r.code) + "):\n" + said);
+    EXPECT_NE(said.find(args[0] == "explain" ? explained : fenced), std::string::npos);
+    EXPECT_EQ(egov::testing::ReadFile(file), saved);
+    if (args[0] == "images") {
+      EXPECT_EQ(r.code, 0);
+    }
+  }
+  EXPECT_EQ(asked.load(), 0) << "the failed host's agent was asked";
+  const CliRun status = Run({"status"});
+  EXPECT_NE(status.out.find(host + ": decree85-level3, decree85-level4, decree85-level5 unknown: "
+                                   "declared failed in the inventory (fenced): its agent is not "
+                                   "asked"),
+            std::string::npos)
+      << status.out;
+  // What it ran is still there, untouched, for when it comes back.
+  EXPECT_EQ(Replicas().at("dvc-0"), std::vector<std::string>{host});
 }
 
 TEST(Health, WaitsUntilTheUrlAnswersAsDeclared) {
