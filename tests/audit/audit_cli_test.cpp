@@ -203,6 +203,25 @@ TEST_F(AuditCliTest, ReadsWorkloadPlacementFromTheHostsLibvirt) {
   EXPECT_FALSE(fs::exists(dir_ / "alpha-hn1-02.xml")) << "the audit only reads";
 }
 
+// From saved results as from the agents: a result saved for a host now declared failed does not
+// stand for it, so the report is the same either way.
+TEST_F(AuditCliTest, ASavedResultOfAHostDeclaredFailedIsNotUsed) {
+  std::string fleet = ReadFile(FleetInventory() / "fleet.yaml");
+  const std::string agent = R"(agent: "http://127.0.0.1:1/alpha-hn1-02")";
+  fleet.replace(fleet.find(agent), agent.size(), agent + "\n        state: failed");
+  WriteFile(dir_ / "fleet.yaml", fleet);
+  const CliRun r = Egovctl({"audit", "-f", (dir_ / "fleet.yaml").string(), "--results",
+                            ResultFixtures().string(), "--no-libvirt", "--format", "json"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const auto report = LoadReport(r.out, "stdout");
+  const auto& host = Named(report["hosts"], "alpha-hn1-02");
+  EXPECT_EQ(host["status"], "unknown");
+  EXPECT_EQ(host["reason"],
+            "declared failed in the inventory (fenced): not asked, no evidence collected");
+  EXPECT_EQ(report["summary"]["hosts_unknown"], 2);
+  EXPECT_TRUE(report["unexpected_results"].empty()) << report["unexpected_results"];
+}
+
 TEST_F(AuditCliTest, HelpNamesTheCommandAndItsSubcommands) {
   EXPECT_NE(Egovctl({"--help"}).out.find("audit"), std::string::npos);
   const CliRun r = Egovctl({"audit", "--help"});
