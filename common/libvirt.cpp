@@ -13,6 +13,8 @@
 #include "common/libvirt.h"
 
 #include <libvirt/virterror.h>
+#include <libxml/catalog.h>
+#include <libxml/parser.h>
 
 #include <unistd.h>
 
@@ -154,13 +156,24 @@ Ptr OrNotFound(Raw raw, virConnectPtr conn, const std::string& what) {
   ThrowLastError(what, conn);
 }
 
+// libxml2 2.9 (Debian 12), which libvirt parses with, builds some of its global state on first
+// use without a lock: its catalog, consulted when a file to parse is not there (a simulated
+// host's file that cannot be read). Two threads opening their first connections together each
+// built one, leaking the other (and sharing neither mutex). Built here once, before any thread
+// parses.
+void InitializeLibxml2() {
+  xmlInitParser();
+  xmlInitializeCatalog();
+}
+
 // Registers libvirt's default event loop and runs it in one background thread, once per
-// process; keepalive and close callbacks need it. Also installs a silent error handler. Runs
-// before the first connection is opened.
+// process; keepalive and close callbacks need it. Also installs a silent error handler and
+// initializes libxml2. Runs before the first connection is opened.
 void EnsureEventLoop() {
   static std::once_flag once;
   std::call_once(once, [] {
     VIR(virSetErrorFunc)(nullptr, SilentErrorHandler);
+    InitializeLibxml2();
     if (VIR(virInitialize)() < 0 || VIR(virEventRegisterDefaultImpl)() < 0) {
       ThrowLastError("starting the libvirt event loop", nullptr);
     }
