@@ -51,7 +51,9 @@ void PrintWorkload(const WorkloadStatus& w, const FleetStatus& s, std::ostream& 
       << ": " << running << "/" << w.desired << " running\n";
   for (const auto& r : w.replicas) {
     out << "    " << r.domain << " on " << r.host << ": " << r.state;
-    if (r.state == "unknown") {
+    if (r.state == "unknown" && s.fenced.contains(r.host)) {
+      out << " (host declared failed: not asked; re-created elsewhere)";
+    } else if (r.state == "unknown") {
       auto last = s.last_read.find(r.host);
       out << " (host unreachable"
           << (last == s.last_read.end() ? "" : ", last read " + last->second.second + " ago")
@@ -83,7 +85,14 @@ FleetStatus AggregateStatus(const Inventory& inv, const Policy& policy,
                             const std::vector<ObservedHost>& hosts,
                             const ComplianceByHost& compliance) {
   FleetStatus s;
-  for (const auto& p : inv.providers) s.certification_expires[p.name] = p.certification.expires;
+  for (const auto& p : inv.providers) {
+    s.certification_expires[p.name] = p.certification.expires;
+    for (const auto& z : p.zones) {
+      for (const auto& h : z.hosts) {
+        if (h.state == HostState::kFailed) s.fenced.insert(h.name);
+      }
+    }
+  }
   std::map<std::string, std::string> spec;  // workload -> current spec hash
   for (const auto& w : inv.workloads) {
     const PlacementWorkload e = Effective(w, policy);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,7 @@ struct FleetStatus {
   std::map<std::string, Date> certification_expires;             ///< by provider
   std::map<std::string, Usage> zones;                            ///< by "provider/zone"
   std::vector<std::pair<std::string, std::string>> unreachable;  ///< host, error; host order
+  std::set<std::string> fenced;  ///< hosts the inventory declares failed: never called
   /// Unreachable hosts apply last read: when (RFC 3339) and how long ago ("3h 5m").
   std::map<std::string, std::pair<std::string, std::string>> last_read;
   std::vector<ComplianceStatus> compliance;  ///< host order, then profile
