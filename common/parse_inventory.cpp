@@ -432,11 +432,8 @@ std::optional<CloudInit> ReadCloudInit(const Context& ctx, const YAML::Node& nod
 
 }  // namespace
 
-std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
+std::optional<Image> ParseImage(MapReader& doc) {
   const Context& ctx = doc.ctx();
-  Image image;
-  image.name = name;
-  image.pos = ctx.Pos(doc.node());
   auto display = doc.String("display_name", true);
   std::optional<ImageFormat> format;
   if (YAML::Node f = doc.Required("format", "qcow2 or raw"); f.IsDefined()) {
@@ -450,6 +447,7 @@ std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
       (!min_disk && doc.Optional("min_disk").IsDefined())) {
     return std::nullopt;
   }
+  Image image;
   image.display_name = *display;
   image.format = *format;
   image.source = *source;
@@ -458,11 +456,9 @@ std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
   return image;
 }
 
-std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
+std::optional<Provider> ParseProvider(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Provider p;
-  p.name = name;
-  p.pos = ctx.Pos(doc.node());
   auto display = doc.String("display_name", true);
   YAML::Node cert = doc.Required("certification",
                                  "a mapping with scheme, certificate, issued, "
@@ -516,11 +512,9 @@ std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
   return p;
 }
 
-std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
+std::optional<Workload> ParseWorkload(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Workload w;
-  w.name = name;
-  w.pos = ctx.Pos(doc.node());
   auto agency = doc.String("agency", true);
   auto system = doc.String("system", true);
   auto level = doc.Integer("security_level", true, 1, 5);
@@ -650,11 +644,9 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
   return w;
 }
 
-std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
+std::optional<Policy> ParsePolicy(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Policy policy;
-  policy.name = name;
-  policy.pos = ctx.Pos(doc.node());
   auto description = doc.String("description", false);
   YAML::Node levels = doc.Required("levels", "a sequence with the rules for levels 1 to 5");
   bool ok = true;
@@ -778,11 +770,8 @@ std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
   return policy;
 }
 
-std::optional<Waiver> ParseWaiver(MapReader& doc, const std::string& name) {
+std::optional<Waiver> ParseWaiver(MapReader& doc) {
   const Context& ctx = doc.ctx();
-  Waiver w;
-  w.name = name;
-  w.pos = ctx.Pos(doc.node());
   auto control = doc.String("control", true);
   std::optional<std::string> profile;
   if (YAML::Node p = doc.Optional("profile"); p.IsDefined()) {
@@ -804,6 +793,7 @@ std::optional<Waiver> ParseWaiver(MapReader& doc, const std::string& name) {
       (doc.Optional("profile").IsDefined() && !profile)) {
     return std::nullopt;
   }
+  Waiver w;
   w.control = *control;
   w.profile = profile.value_or("");
   w.hosts = *hosts;

@@ -8,16 +8,17 @@
 #include "common/model.h"
 #include "common/yaml_reader.h"
 
-// Per-kind readers used by the loader. Each reports problems through the reader's context and
-// returns nullopt when the document is unusable.
+// Per-kind readers used by the loader. Each reads a document's body (the loader gives the result
+// its name and position), reports problems through the reader's context and returns nullopt when
+// the document is unusable.
 namespace egov::detail {
 
-std::optional<Provider> ParseProvider(yaml::MapReader& doc, const std::string& name);
-std::optional<Image> ParseImage(yaml::MapReader& doc, const std::string& name);
-std::optional<Workload> ParseWorkload(yaml::MapReader& doc, const std::string& name);
-std::optional<Policy> ParsePolicy(yaml::MapReader& doc, const std::string& name);
-std::optional<Profile> ParseProfile(yaml::MapReader& doc, const std::string& name);
-std::optional<Waiver> ParseWaiver(yaml::MapReader& doc, const std::string& name);
+std::optional<Provider> ParseProvider(yaml::MapReader& doc);
+std::optional<Image> ParseImage(yaml::MapReader& doc);
+std::optional<Workload> ParseWorkload(yaml::MapReader& doc);
+std::optional<Policy> ParsePolicy(yaml::MapReader& doc);
+std::optional<Profile> ParseProfile(yaml::MapReader& doc);
+std::optional<Waiver> ParseWaiver(yaml::MapReader& doc);
 
 /// Shared helpers for the kinds.
 std::optional<std::string> ReadName(const yaml::Context& ctx, const YAML::Node& node,

@@ -185,11 +185,9 @@ std::optional<Control> ReadControl(const Context& ctx, const YAML::Node& node,
 
 }  // namespace
 
-std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
+std::optional<Profile> ParseProfile(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Profile p;
-  p.name = name;
-  p.pos = ctx.Pos(doc.node());
   YAML::Node title_node = doc.Required("title", "a mapping with vi and en");
   auto title =
       title_node.IsDefined() ? ReadLocalized(ctx, title_node, doc.Name("title")) : std::nullopt;
