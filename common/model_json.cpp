@@ -149,7 +149,7 @@ nlohmann::json ToJson(const Profile& p) {
   return j;
 }
 
-nlohmann::json ToJson(const Waiver& w) {
+nlohmann::ordered_json ToJson(const Waiver& w) {
   return {{"kind", "Waiver"},
           {"name", w.name},
           {"control", w.control},
