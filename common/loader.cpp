@@ -348,32 +348,31 @@ bool Waiver::Covers(const std::string& host, Date today) const {
   });
 }
 
+namespace {
+
+// The item called `name`, or nullptr.
+template <typename T>
+const T* FindByName(const std::vector<T>& items, const std::string& name) {
+  auto it = std::find_if(items.begin(), items.end(), [&](const T& t) { return t.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
 const Provider* Inventory::FindProvider(const std::string& name) const {
-  for (const auto& p : providers) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
+  return FindByName(providers, name);
 }
 
 const Image* Inventory::FindImage(const std::string& name) const {
-  for (const auto& i : images) {
-    if (i.name == name) return &i;
-  }
-  return nullptr;
+  return FindByName(images, name);
 }
 
 const Workload* Inventory::FindWorkload(const std::string& name) const {
-  for (const auto& w : workloads) {
-    if (w.name == name) return &w;
-  }
-  return nullptr;
+  return FindByName(workloads, name);
 }
 
 const Profile* Inventory::FindProfile(const std::string& name) const {
-  for (const auto& p : profiles) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
+  return FindByName(profiles, name);
 }
 
 const char* ToString(ImageFormat format) { return EnumName(kImageFormatNames, format); }
