@@ -277,17 +277,13 @@ std::optional<Zone> ReadZone(const Context& ctx, const YAML::Node& node, const s
   YAML::Node hosts = r.Required("hosts", "a sequence of hosts");
   bool ok = name.has_value();
   if (hosts.IsDefined()) {
-    if (!hosts.IsSequence() || hosts.size() == 0) {
-      ctx.Error(hosts, zone_what + ".hosts: expected a non-empty sequence of hosts, got " +
-                           yaml::Describe(hosts));
-      ok = false;
-    } else {
-      for (size_t i = 0; i < hosts.size(); ++i) {
-        auto h = ReadHost(ctx, hosts[i], zone_what + ".hosts[" + std::to_string(i) + "]");
-        if (h) z.hosts.push_back(std::move(*h));
-        ok = ok && h;
-      }
-    }
+    ok = ReadEach(ctx, hosts, zone_what + ".hosts", "hosts",
+                  [&](const YAML::Node& item, const std::string& item_what) {
+                    auto h = ReadHost(ctx, item, item_what);
+                    if (h) z.hosts.push_back(std::move(*h));
+                    return h.has_value();
+                  }) &&
+         ok;
   } else {
     ok = false;
   }
@@ -481,26 +477,21 @@ std::optional<Provider> ParseProvider(MapReader& doc) {
   YAML::Node zones = doc.Required("zones", "a sequence of zones");
   bool ok = display && certification && residency;
   if (zones.IsDefined()) {
-    if (!zones.IsSequence() || zones.size() == 0) {
-      ctx.Error(zones, doc.Name("zones") + ": expected a non-empty sequence of zones, got " +
-                           yaml::Describe(zones));
-      ok = false;
-    } else {
-      std::map<std::string, SourcePos> seen;
-      for (size_t i = 0; i < zones.size(); ++i) {
-        auto z = ReadZone(ctx, zones[i], doc.Name("zones[" + std::to_string(i) + "]"));
-        if (!z) {
-          ok = false;
-          continue;
-        }
-        if (auto [it, fresh] = seen.emplace(z->name, z->pos); !fresh) {
-          ctx.Error(zones[i], doc.Name("zones") + ": duplicate zone name '" + z->name +
-                                  "' (first at line " + std::to_string(it->second.line) + ")");
-          ok = false;
-        }
-        p.zones.push_back(std::move(*z));
-      }
-    }
+    std::map<std::string, SourcePos> seen;
+    ok = ReadEach(ctx, zones, doc.Name("zones"), "zones",
+                  [&](const YAML::Node& item, const std::string& item_what) {
+                    auto z = ReadZone(ctx, item, item_what);
+                    if (!z) return false;
+                    if (auto [it, fresh] = seen.emplace(z->name, z->pos); !fresh) {
+                      ctx.Error(item, doc.Name("zones") + ": duplicate zone name '" + z->name +
+                                          "' (first at line " + std::to_string(it->second.line) +
+                                          ")");
+                      return false;
+                    }
+                    p.zones.push_back(std::move(*z));
+                    return true;
+                  }) &&
+         ok;
   } else {
     ok = false;
   }
