@@ -275,18 +275,13 @@ std::optional<Zone> ReadZone(const Context& ctx, const YAML::Node& node, const s
       name ? what.substr(0, what.find(".zones")) + " zone " + *name : what;
   auto region = r.String("region", false);
   YAML::Node hosts = r.Required("hosts", "a sequence of hosts");
-  bool ok = name.has_value();
-  if (hosts.IsDefined()) {
-    ok = ReadEach(ctx, hosts, zone_what + ".hosts", "hosts",
-                  [&](const YAML::Node& item, const std::string& item_what) {
-                    auto h = ReadHost(ctx, item, item_what);
-                    if (h) z.hosts.push_back(std::move(*h));
-                    return h.has_value();
-                  }) &&
-         ok;
-  } else {
-    ok = false;
-  }
+  auto read_host = [&](const YAML::Node& item, const std::string& item_what) {
+    auto h = ReadHost(ctx, item, item_what);
+    if (h) z.hosts.push_back(std::move(*h));
+    return h.has_value();
+  };
+  const bool ok =
+      hosts.IsDefined() && ReadEach(ctx, hosts, zone_what + ".hosts", "hosts", read_host) && name;
   r.Finish();
   if (!ok) return std::nullopt;
   z.name = *name;
@@ -475,26 +470,21 @@ std::optional<Provider> ParseProvider(MapReader& doc) {
     }
   }
   YAML::Node zones = doc.Required("zones", "a sequence of zones");
-  bool ok = display && certification && residency;
-  if (zones.IsDefined()) {
-    std::map<std::string, SourcePos> seen;
-    ok = ReadEach(ctx, zones, doc.Name("zones"), "zones",
-                  [&](const YAML::Node& item, const std::string& item_what) {
-                    auto z = ReadZone(ctx, item, item_what);
-                    if (!z) return false;
-                    if (auto [it, fresh] = seen.emplace(z->name, z->pos); !fresh) {
-                      ctx.Error(item, doc.Name("zones") + ": duplicate zone name '" + z->name +
-                                          "' (first at line " + std::to_string(it->second.line) +
-                                          ")");
-                      return false;
-                    }
-                    p.zones.push_back(std::move(*z));
-                    return true;
-                  }) &&
-         ok;
-  } else {
-    ok = false;
-  }
+  std::map<std::string, SourcePos> seen;
+  auto read_zone = [&](const YAML::Node& item, const std::string& item_what) {
+    auto z = ReadZone(ctx, item, item_what);
+    if (!z) return false;
+    if (auto [it, fresh] = seen.emplace(z->name, z->pos); !fresh) {
+      ctx.Error(item, doc.Name("zones") + ": duplicate zone name '" + z->name +
+                          "' (first at line " + std::to_string(it->second.line) + ")");
+      return false;
+    }
+    p.zones.push_back(std::move(*z));
+    return true;
+  };
+  const bool ok = zones.IsDefined() &&
+                  ReadEach(ctx, zones, doc.Name("zones"), "zones", read_zone) && display &&
+                  certification && residency;
   doc.Finish();
   if (!ok) return std::nullopt;
   p.display_name = *display;

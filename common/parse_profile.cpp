@@ -252,19 +252,18 @@ std::optional<Profile> ParseProfile(MapReader& doc) {
       extends ? doc.Optional("controls") : doc.Required("controls", "a sequence of controls");
   if (controls.IsDefined() && !(extends && controls.IsNull())) {
     std::map<std::string, int> line_of;
-    ok = ReadEach(ctx, controls, doc.Name("controls"), "controls",
-                  [&](const YAML::Node& item, const std::string& item_what) {
-                    auto c = ReadControl(ctx, item, item_what);
-                    if (!c) return false;
-                    if (auto [it, fresh] = line_of.emplace(c->id, c->pos.line); !fresh) {
-                      ctx.Error(item, doc.Name("controls") + ": duplicate control id '" + c->id +
-                                          "' (first at line " + std::to_string(it->second) + ")");
-                      return false;
-                    }
-                    p.controls.push_back(std::move(*c));
-                    return true;
-                  }) &&
-         ok;
+    auto read_control = [&](const YAML::Node& item, const std::string& item_what) {
+      auto c = ReadControl(ctx, item, item_what);
+      if (!c) return false;
+      if (auto [it, fresh] = line_of.emplace(c->id, c->pos.line); !fresh) {
+        ctx.Error(item, doc.Name("controls") + ": duplicate control id '" + c->id +
+                            "' (first at line " + std::to_string(it->second) + ")");
+        return false;
+      }
+      p.controls.push_back(std::move(*c));
+      return true;
+    };
+    ok = ReadEach(ctx, controls, doc.Name("controls"), "controls", read_control) && ok;
   } else if (!extends) {
     ok = false;
   }
