@@ -12,7 +12,7 @@ nlohmann::json ToJson(const LocalizedText& t) { return {{"vi", t.vi}, {"en", t.e
 template <typename T>
 nlohmann::json Array(const std::vector<T>& items) {
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& item : items) arr.push_back(egov::ToJson(item));
+  for (const auto& item : items) arr.push_back(nlohmann::json(egov::ToJson(item)));
   return arr;
 }
 
