@@ -215,11 +215,17 @@ json ProfileJson(const ProfileResult& p) {
 
 }  // namespace
 
-// A summary's JSON is its fields, by their names, in this order.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Summary, pass, fail, error, skipped, not_applicable, waived,
-                                   applicable, score, score_with_waivers)
-
-nlohmann::ordered_json SummaryToJson(const Summary& s) { return s; }
+nlohmann::ordered_json SummaryToJson(const Summary& s) {
+  return {{"pass", s.pass},
+          {"fail", s.fail},
+          {"error", s.error},
+          {"skipped", s.skipped},
+          {"not_applicable", s.not_applicable},
+          {"waived", s.waived},
+          {"applicable", s.applicable},
+          {"score", s.score},
+          {"score_with_waivers", s.score_with_waivers}};
+}
 
 json EvidenceToJson(const std::vector<Evidence>& evidence) {
   json out = json::array();
