@@ -186,12 +186,12 @@ void EnsureEventLoop() {
 
 }  // namespace
 
-void ConnectionClose::operator()(virConnectPtr conn) const { VIR(virConnectClose)(conn); }
-void DomainFree::operator()(virDomainPtr dom) const { VIR(virDomainFree)(dom); }
-void NetworkFree::operator()(virNetworkPtr net) const { VIR(virNetworkFree)(net); }
-void PoolFree::operator()(virStoragePoolPtr pool) const { VIR(virStoragePoolFree)(pool); }
-void VolumeFree::operator()(virStorageVolPtr vol) const { VIR(virStorageVolFree)(vol); }
-void StreamFree::operator()(virStreamPtr stream) const { VIR(virStreamFree)(stream); }
+void Release::operator()(virConnectPtr conn) const { VIR(virConnectClose)(conn); }
+void Release::operator()(virDomainPtr dom) const { VIR(virDomainFree)(dom); }
+void Release::operator()(virNetworkPtr net) const { VIR(virNetworkFree)(net); }
+void Release::operator()(virStoragePoolPtr pool) const { VIR(virStoragePoolFree)(pool); }
+void Release::operator()(virStorageVolPtr vol) const { VIR(virStorageVolFree)(vol); }
+void Release::operator()(virStreamPtr stream) const { VIR(virStreamFree)(stream); }
 
 std::unique_ptr<Connection> Connection::Open(const std::string& uri, const OpenOptions& options) {
   if (options.open_timeout.count() > 0) {

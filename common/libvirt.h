@@ -45,23 +45,21 @@ class Error : public std::runtime_error {
   bool lost_;
 };
 
-// Each frees its object through the loaded libvirt.
-struct ConnectionClose {
+// Frees each kind of object (closes a connection) through the loaded libvirt.
+struct Release {
   void operator()(virConnectPtr conn) const;
-};
-struct DomainFree {
   void operator()(virDomainPtr dom) const;
-};
-struct NetworkFree {
   void operator()(virNetworkPtr net) const;
-};
-struct PoolFree {
   void operator()(virStoragePoolPtr pool) const;
+  void operator()(virStorageVolPtr vol) const;
+  void operator()(virStreamPtr stream) const;
 };
-using ConnectionPtr = std::unique_ptr<virConnect, ConnectionClose>;
-using DomainPtr = std::unique_ptr<virDomain, DomainFree>;
-using NetworkPtr = std::unique_ptr<virNetwork, NetworkFree>;
-using PoolPtr = std::unique_ptr<virStoragePool, PoolFree>;
+using ConnectionPtr = std::unique_ptr<virConnect, Release>;
+using DomainPtr = std::unique_ptr<virDomain, Release>;
+using NetworkPtr = std::unique_ptr<virNetwork, Release>;
+using PoolPtr = std::unique_ptr<virStoragePool, Release>;
+using VolumePtr = std::unique_ptr<virStorageVol, Release>;
+using StreamPtr = std::unique_ptr<virStream, Release>;
 
 struct OpenOptions {
   int keepalive_interval = 5;    ///< seconds between probes on remote connections; 0 disables
@@ -232,14 +230,6 @@ void RemoveStoragePool(virStoragePoolPtr pool);
 
 // Storage volumes: base images, per-replica root disks and seeds. The pool comes from
 // Connection::LookupStoragePool; every failure throws Error.
-struct VolumeFree {
-  void operator()(virStorageVolPtr vol) const;
-};
-struct StreamFree {
-  void operator()(virStreamPtr stream) const;
-};
-using VolumePtr = std::unique_ptr<virStorageVol, VolumeFree>;
-using StreamPtr = std::unique_ptr<virStream, StreamFree>;
 
 /// The volume `name` of `pool`; nullptr when the pool has none.
 VolumePtr LookupVolume(virStoragePoolPtr pool, const std::string& name);

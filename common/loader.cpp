@@ -107,6 +107,16 @@ enum class Kind { kProvider, kWorkload, kPolicy, kProfile, kWaiver, kImage };
 constexpr std::string_view kKinds[] = {"Provider", "Workload", "Policy",
                                        "Profile",  "Waiver",   "Image"};
 
+// Adds a document's parsed body, when usable, under its name and position.
+template <typename T>
+void Keep(std::optional<T> parsed, const std::string& name, const SourcePos& pos,
+          std::vector<T>& into) {
+  if (!parsed) return;
+  parsed->name = name;
+  parsed->pos = pos;
+  into.push_back(std::move(*parsed));
+}
+
 // Adds one document to the inventory; `seen` detects two documents of one kind and name.
 void LoadDocument(const yaml::Context& ctx, const YAML::Node& node, int index, Inventory& inv,
                   std::map<std::string, SourcePos>& seen) {
@@ -145,25 +155,20 @@ void LoadDocument(const yaml::Context& ctx, const YAML::Node& node, int index, I
   body.Optional("name");
   Inventory scratch;
   Inventory& into = keep ? inv : scratch;
+  const SourcePos pos = ctx.Pos(node);
   switch (static_cast<Kind>(*kind)) {
     case Kind::kProvider:
-      if (auto p = detail::ParseProvider(body, *name)) into.providers.push_back(std::move(*p));
-      break;
+      return Keep(detail::ParseProvider(body), *name, pos, into.providers);
     case Kind::kWorkload:
-      if (auto w = detail::ParseWorkload(body, *name)) into.workloads.push_back(std::move(*w));
-      break;
+      return Keep(detail::ParseWorkload(body), *name, pos, into.workloads);
     case Kind::kPolicy:
-      if (auto p = detail::ParsePolicy(body, *name)) into.policies.push_back(std::move(*p));
-      break;
+      return Keep(detail::ParsePolicy(body), *name, pos, into.policies);
     case Kind::kProfile:
-      if (auto p = detail::ParseProfile(body, *name)) into.profiles.push_back(std::move(*p));
-      break;
+      return Keep(detail::ParseProfile(body), *name, pos, into.profiles);
     case Kind::kWaiver:
-      if (auto w = detail::ParseWaiver(body, *name)) into.waivers.push_back(std::move(*w));
-      break;
+      return Keep(detail::ParseWaiver(body), *name, pos, into.waivers);
     case Kind::kImage:
-      if (auto i = detail::ParseImage(body, *name)) into.images.push_back(std::move(*i));
-      break;
+      return Keep(detail::ParseImage(body), *name, pos, into.images);
   }
 }
 
@@ -343,32 +348,31 @@ bool Waiver::Covers(const std::string& host, Date today) const {
   });
 }
 
+namespace {
+
+// The item called `name`, or nullptr.
+template <typename T>
+const T* FindByName(const std::vector<T>& items, const std::string& name) {
+  auto it = std::find_if(items.begin(), items.end(), [&](const T& t) { return t.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
 const Provider* Inventory::FindProvider(const std::string& name) const {
-  for (const auto& p : providers) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
+  return FindByName(providers, name);
 }
 
 const Image* Inventory::FindImage(const std::string& name) const {
-  for (const auto& i : images) {
-    if (i.name == name) return &i;
-  }
-  return nullptr;
+  return FindByName(images, name);
 }
 
 const Workload* Inventory::FindWorkload(const std::string& name) const {
-  for (const auto& w : workloads) {
-    if (w.name == name) return &w;
-  }
-  return nullptr;
+  return FindByName(workloads, name);
 }
 
 const Profile* Inventory::FindProfile(const std::string& name) const {
-  for (const auto& p : profiles) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
+  return FindByName(profiles, name);
 }
 
 const char* ToString(ImageFormat format) { return EnumName(kImageFormatNames, format); }

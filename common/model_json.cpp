@@ -12,7 +12,7 @@ nlohmann::json ToJson(const LocalizedText& t) { return {{"vi", t.vi}, {"en", t.e
 template <typename T>
 nlohmann::json Array(const std::vector<T>& items) {
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& item : items) arr.push_back(egov::ToJson(item));
+  for (const auto& item : items) arr.push_back(nlohmann::json(egov::ToJson(item)));
   return arr;
 }
 
@@ -149,7 +149,7 @@ nlohmann::json ToJson(const Profile& p) {
   return j;
 }
 
-nlohmann::json ToJson(const Waiver& w) {
+nlohmann::ordered_json ToJson(const Waiver& w) {
   return {{"kind", "Waiver"},
           {"name", w.name},
           {"control", w.control},

@@ -14,7 +14,9 @@ nlohmann::json ToJson(const Image& image);
 nlohmann::json ToJson(const Workload& workload);
 nlohmann::json ToJson(const Policy& policy);
 nlohmann::json ToJson(const Profile& profile);
-nlohmann::json ToJson(const Waiver& waiver);
+/// Ordered, as the audit report (which adds whether it is in force and where it applied) shows it
+/// too.
+nlohmann::ordered_json ToJson(const Waiver& waiver);
 nlohmann::json ToJson(const Inventory& inventory);
 nlohmann::json ToJson(const CheckSpec& spec);
 

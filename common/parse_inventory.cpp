@@ -275,22 +275,13 @@ std::optional<Zone> ReadZone(const Context& ctx, const YAML::Node& node, const s
       name ? what.substr(0, what.find(".zones")) + " zone " + *name : what;
   auto region = r.String("region", false);
   YAML::Node hosts = r.Required("hosts", "a sequence of hosts");
-  bool ok = name.has_value();
-  if (hosts.IsDefined()) {
-    if (!hosts.IsSequence() || hosts.size() == 0) {
-      ctx.Error(hosts, zone_what + ".hosts: expected a non-empty sequence of hosts, got " +
-                           yaml::Describe(hosts));
-      ok = false;
-    } else {
-      for (size_t i = 0; i < hosts.size(); ++i) {
-        auto h = ReadHost(ctx, hosts[i], zone_what + ".hosts[" + std::to_string(i) + "]");
-        if (h) z.hosts.push_back(std::move(*h));
-        ok = ok && h;
-      }
-    }
-  } else {
-    ok = false;
-  }
+  auto read_host = [&](const YAML::Node& item, const std::string& item_what) {
+    auto h = ReadHost(ctx, item, item_what);
+    if (h) z.hosts.push_back(std::move(*h));
+    return h.has_value();
+  };
+  const bool ok =
+      hosts.IsDefined() && ReadEach(ctx, hosts, zone_what + ".hosts", "hosts", read_host) && name;
   r.Finish();
   if (!ok) return std::nullopt;
   z.name = *name;
@@ -432,11 +423,8 @@ std::optional<CloudInit> ReadCloudInit(const Context& ctx, const YAML::Node& nod
 
 }  // namespace
 
-std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
+std::optional<Image> ParseImage(MapReader& doc) {
   const Context& ctx = doc.ctx();
-  Image image;
-  image.name = name;
-  image.pos = ctx.Pos(doc.node());
   auto display = doc.String("display_name", true);
   std::optional<ImageFormat> format;
   if (YAML::Node f = doc.Required("format", "qcow2 or raw"); f.IsDefined()) {
@@ -450,6 +438,7 @@ std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
       (!min_disk && doc.Optional("min_disk").IsDefined())) {
     return std::nullopt;
   }
+  Image image;
   image.display_name = *display;
   image.format = *format;
   image.source = *source;
@@ -458,11 +447,9 @@ std::optional<Image> ParseImage(MapReader& doc, const std::string& name) {
   return image;
 }
 
-std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
+std::optional<Provider> ParseProvider(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Provider p;
-  p.name = name;
-  p.pos = ctx.Pos(doc.node());
   auto display = doc.String("display_name", true);
   YAML::Node cert = doc.Required("certification",
                                  "a mapping with scheme, certificate, issued, "
@@ -483,31 +470,21 @@ std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
     }
   }
   YAML::Node zones = doc.Required("zones", "a sequence of zones");
-  bool ok = display && certification && residency;
-  if (zones.IsDefined()) {
-    if (!zones.IsSequence() || zones.size() == 0) {
-      ctx.Error(zones, doc.Name("zones") + ": expected a non-empty sequence of zones, got " +
-                           yaml::Describe(zones));
-      ok = false;
-    } else {
-      std::map<std::string, SourcePos> seen;
-      for (size_t i = 0; i < zones.size(); ++i) {
-        auto z = ReadZone(ctx, zones[i], doc.Name("zones[" + std::to_string(i) + "]"));
-        if (!z) {
-          ok = false;
-          continue;
-        }
-        if (auto [it, fresh] = seen.emplace(z->name, z->pos); !fresh) {
-          ctx.Error(zones[i], doc.Name("zones") + ": duplicate zone name '" + z->name +
-                                  "' (first at line " + std::to_string(it->second.line) + ")");
-          ok = false;
-        }
-        p.zones.push_back(std::move(*z));
-      }
+  std::map<std::string, SourcePos> seen;
+  auto read_zone = [&](const YAML::Node& item, const std::string& item_what) {
+    auto z = ReadZone(ctx, item, item_what);
+    if (!z) return false;
+    if (auto [it, fresh] = seen.emplace(z->name, z->pos); !fresh) {
+      ctx.Error(item, doc.Name("zones") + ": duplicate zone name '" + z->name +
+                          "' (first at line " + std::to_string(it->second.line) + ")");
+      return false;
     }
-  } else {
-    ok = false;
-  }
+    p.zones.push_back(std::move(*z));
+    return true;
+  };
+  const bool ok = zones.IsDefined() &&
+                  ReadEach(ctx, zones, doc.Name("zones"), "zones", read_zone) && display &&
+                  certification && residency;
   doc.Finish();
   if (!ok) return std::nullopt;
   p.display_name = *display;
@@ -516,11 +493,9 @@ std::optional<Provider> ParseProvider(MapReader& doc, const std::string& name) {
   return p;
 }
 
-std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
+std::optional<Workload> ParseWorkload(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Workload w;
-  w.name = name;
-  w.pos = ctx.Pos(doc.node());
   auto agency = doc.String("agency", true);
   auto system = doc.String("system", true);
   auto level = doc.Integer("security_level", true, 1, 5);
@@ -650,11 +625,9 @@ std::optional<Workload> ParseWorkload(MapReader& doc, const std::string& name) {
   return w;
 }
 
-std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
+std::optional<Policy> ParsePolicy(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Policy policy;
-  policy.name = name;
-  policy.pos = ctx.Pos(doc.node());
   auto description = doc.String("description", false);
   YAML::Node levels = doc.Required("levels", "a sequence with the rules for levels 1 to 5");
   bool ok = true;
@@ -778,11 +751,8 @@ std::optional<Policy> ParsePolicy(MapReader& doc, const std::string& name) {
   return policy;
 }
 
-std::optional<Waiver> ParseWaiver(MapReader& doc, const std::string& name) {
+std::optional<Waiver> ParseWaiver(MapReader& doc) {
   const Context& ctx = doc.ctx();
-  Waiver w;
-  w.name = name;
-  w.pos = ctx.Pos(doc.node());
   auto control = doc.String("control", true);
   std::optional<std::string> profile;
   if (YAML::Node p = doc.Optional("profile"); p.IsDefined()) {
@@ -804,6 +774,7 @@ std::optional<Waiver> ParseWaiver(MapReader& doc, const std::string& name) {
       (doc.Optional("profile").IsDefined() && !profile)) {
     return std::nullopt;
   }
+  Waiver w;
   w.control = *control;
   w.profile = profile.value_or("");
   w.hosts = *hosts;

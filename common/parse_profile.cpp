@@ -185,11 +185,9 @@ std::optional<Control> ReadControl(const Context& ctx, const YAML::Node& node,
 
 }  // namespace
 
-std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
+std::optional<Profile> ParseProfile(MapReader& doc) {
   const Context& ctx = doc.ctx();
   Profile p;
-  p.name = name;
-  p.pos = ctx.Pos(doc.node());
   YAML::Node title_node = doc.Required("title", "a mapping with vi and en");
   auto title =
       title_node.IsDefined() ? ReadLocalized(ctx, title_node, doc.Name("title")) : std::nullopt;
@@ -253,28 +251,19 @@ std::optional<Profile> ParseProfile(MapReader& doc, const std::string& name) {
   YAML::Node controls =
       extends ? doc.Optional("controls") : doc.Required("controls", "a sequence of controls");
   if (controls.IsDefined() && !(extends && controls.IsNull())) {
-    if (!controls.IsSequence() || controls.size() == 0) {
-      ctx.Error(controls, doc.Name("controls") +
-                              ": expected a non-empty sequence of controls, got " +
-                              yaml::Describe(controls));
-      ok = false;
-    } else {
-      std::map<std::string, int> line_of;
-      for (size_t i = 0; i < controls.size(); ++i) {
-        auto c = ReadControl(ctx, controls[i], doc.Name("controls[" + std::to_string(i) + "]"));
-        if (!c) {
-          ok = false;
-          continue;
-        }
-        if (auto [it, fresh] = line_of.emplace(c->id, c->pos.line); !fresh) {
-          ctx.Error(controls[i], doc.Name("controls") + ": duplicate control id '" + c->id +
-                                     "' (first at line " + std::to_string(it->second) + ")");
-          ok = false;
-          continue;
-        }
-        p.controls.push_back(std::move(*c));
+    std::map<std::string, int> line_of;
+    auto read_control = [&](const YAML::Node& item, const std::string& item_what) {
+      auto c = ReadControl(ctx, item, item_what);
+      if (!c) return false;
+      if (auto [it, fresh] = line_of.emplace(c->id, c->pos.line); !fresh) {
+        ctx.Error(item, doc.Name("controls") + ": duplicate control id '" + c->id +
+                            "' (first at line " + std::to_string(it->second) + ")");
+        return false;
       }
-    }
+      p.controls.push_back(std::move(*c));
+      return true;
+    };
+    ok = ReadEach(ctx, controls, doc.Name("controls"), "controls", read_control) && ok;
   } else if (!extends) {
     ok = false;
   }

@@ -16,6 +16,11 @@
 namespace po = boost::program_options;
 
 namespace egov::orchestrator {
+
+// `egovctl history --format json` prints each run as its fields, by their names.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RunSummary, id, operation, started, finished, status, holder,
+                                   pid, fingerprint, mode, note, steps)
+
 namespace {
 
 std::string Describe(const LockHolder& h) {
@@ -98,21 +103,7 @@ int CmdHistory(const std::vector<std::string>& args, CommandIo io) {
   const auto journal = OpenJournal(ReadStateOptions(vm), false);
   const auto runs = journal ? journal->Runs(vm["limit"].as<size_t>()) : std::vector<RunSummary>{};
   if (format == OutputFormat::kJson) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& r : runs) {
-      j.push_back({{"id", r.id},
-                   {"operation", r.operation},
-                   {"started", r.started},
-                   {"finished", r.finished},
-                   {"status", r.status},
-                   {"holder", r.holder},
-                   {"pid", r.pid},
-                   {"fingerprint", r.fingerprint},
-                   {"mode", r.mode},
-                   {"note", r.note},
-                   {"steps", r.steps}});
-    }
-    io.out << nlohmann::json{{"journal", journal ? journal->path() : ""}, {"runs", j}}.dump(2)
+    io.out << nlohmann::json{{"journal", journal ? journal->path() : ""}, {"runs", runs}}.dump(2)
            << "\n";
     return kExitOk;
   }

@@ -718,15 +718,11 @@ ordered_json Waivers(const Inventory& inv, const std::vector<HostEval>& hosts, D
         for (const auto& a : hw.applied) applied.push_back(h.host->name + ": " + a);
       }
     }
-    out.push_back({{"name", w.name},
-                   {"control", w.control},
-                   {"profile", w.profile},
-                   {"hosts", w.hosts},
-                   {"reason", w.reason},
-                   {"approved_by", w.approved_by},
-                   {"expires", FormatDate(w.expires)},
-                   {"status", today <= w.expires ? "in_force" : "expired"},
-                   {"applied", applied}});
+    ordered_json item = ToJson(w);
+    item.erase("kind");  // the report lists only waivers
+    item["status"] = today <= w.expires ? "in_force" : "expired";
+    item["applied"] = applied;
+    out.push_back(std::move(item));
   }
   return out;
 }

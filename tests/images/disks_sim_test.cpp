@@ -11,7 +11,7 @@
 #include "tests/images/sample_image.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/process.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/sim_hosts.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -65,14 +65,12 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
-class SimDisks : public ::testing::Test {
+class SimDisks : public egov::testing::SimulatedHosts {
  protected:
   void SetUp() override {
-    sim_ = (dir_ / "sim").string();
-    ::setenv("EGOV_SIM_DIR", sim_.c_str(), 1);
+    SimulatedHosts::SetUp();
     WriteInventory("2");
   }
-  void TearDown() override { ::unsetenv("EGOV_SIM_DIR"); }
 
   void WriteInventory(const std::string& vcpus) {
     std::string text = kInventory;
@@ -80,13 +78,10 @@ class SimDisks : public ::testing::Test {
     dir_.Write("in/inventory.yaml", text);
   }
 
-  CliRun Run(std::vector<std::string> args) {
-    args.insert(args.begin() + (args[0] == "images" ? 2 : 1),
-                {"-f", (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()});
-    return egov::testing::Egovctl(args);
+  // `images` takes a second word (`images pull`) before the options.
+  CliRun Run(const std::vector<std::string>& args) {
+    return egov::testing::Egovctl(WithInputs(args, args[0] == "images" ? 2 : 1));
   }
-
-  std::string Uri(const std::string& host) const { return "test://" + sim_ + "/" + host + ".xml"; }
 
   // The one writable disk and the seed of every portal replica, checked on `host`'s file as a
   // fresh process would read it; returns the root disks found.
@@ -134,7 +129,7 @@ class SimDisks : public ::testing::Test {
   // `name` removed, or with `capacity` bytes when one is given.
   void EditVolume(const std::string& host, const std::string& name,
                   std::optional<uint64_t> capacity) {
-    const fs::path file = fs::path(sim_) / (host + ".xml");
+    const fs::path file = HostFile(host);
     std::string xml = egov::testing::ReadFile(file);
     const size_t at = xml.find("<volume>\n  <name>" + name + "</name>");
     ASSERT_NE(at, std::string::npos) << xml;
@@ -147,9 +142,6 @@ class SimDisks : public ::testing::Test {
     }
     egov::testing::WriteFile(file, xml);
   }
-
-  egov::testing::TempDir dir_;
-  std::string sim_;
 };
 
 const std::string kBase = "debian-12-f300a54f";

@@ -2,8 +2,6 @@
 // refused with the workload's position, exit 2) and the national sample's images.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/support/egovctl.h"
@@ -12,18 +10,11 @@
 namespace egov::orchestrator {
 namespace {
 
-namespace fs = std::filesystem;
-const fs::path kSource = EGOV_SOURCE_DIR;
-
 using egov::testing::CliRun;
 using egov::testing::Egovctl;
 
 class ValidateImages : public ::testing::Test {
  protected:
-  std::string Write(const std::string& name, const std::string& text) {
-    return dir_.Write(name, text).string();
-  }
-
   egov::testing::TempDir dir_;
 };
 
@@ -44,8 +35,8 @@ std::string Workload(const std::string& image) {
 }
 
 TEST_F(ValidateImages, RefusesAnUnknownImageNameWithTheWorkloadsPositionExit2) {
-  Write("images.yaml", kImages);
-  const std::string w = Write("workloads.yaml", Workload("debian-13"));
+  dir_.Write("images.yaml", kImages);
+  const std::string w = dir_.Write("workloads.yaml", Workload("debian-13")).string();
   const CliRun r = Egovctl({"validate", "-f", dir_.path().string()});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find(w + ":7:8: Workload dvc: image 'debian-13' is not a loaded Image; "
@@ -56,7 +47,8 @@ TEST_F(ValidateImages, RefusesAnUnknownImageNameWithTheWorkloadsPositionExit2) {
 }
 
 TEST_F(ValidateImages, RefusesAPathInImageAndSaysWhy) {
-  const std::string w = Write("workloads.yaml", Workload("/var/lib/egov/images/dvc.qcow2"));
+  const std::string w =
+      dir_.Write("workloads.yaml", Workload("/var/lib/egov/images/dvc.qcow2")).string();
   const CliRun r = Egovctl({"validate", "-f", w});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find(w + ":7:8:"), std::string::npos) << r.err;
@@ -64,8 +56,8 @@ TEST_F(ValidateImages, RefusesAPathInImageAndSaysWhy) {
 }
 
 TEST_F(ValidateImages, CountsAndListsImages) {
-  Write("images.yaml", kImages);
-  Write("workloads.yaml", Workload("debian-12"));
+  dir_.Write("images.yaml", kImages);
+  dir_.Write("workloads.yaml", Workload("debian-12"));
   const CliRun text = Egovctl({"validate", "-f", dir_.path().string()});
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.out.find(", 1 workload, 1 image, "), std::string::npos) << text.out;
@@ -80,7 +72,7 @@ TEST_F(ValidateImages, CountsAndListsImages) {
 
 TEST(NationalSample, ItsWorkloadsNameItsImages) {
   const CliRun r =
-      Egovctl({"validate", "-f", (kSource / "examples/national").string(), "--format", "json"});
+      Egovctl({"validate", "-f", EGOV_SOURCE_DIR "/examples/national", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   std::set<std::string> images, used;

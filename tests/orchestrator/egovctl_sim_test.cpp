@@ -22,7 +22,7 @@
 #include "orchestrator/sqlite_journal.h"
 #include "tests/orchestrator/journal_runs.h"
 #include "tests/support/egovctl.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/sim_hosts.h"
 
 extern char** environ;
 
@@ -40,24 +40,6 @@ libvirt::DomainPtr DomainByName(const libvirt::Connection& conn, const std::stri
   }
   return nullptr;
 }
-
-const char* kProviders = R"yaml(
-kind: Provider
-name: viettel-cloud
-display_name: "Viettel (test)"
-certification: {scheme: MIC-1145, certificate: T-1, issued: 2024-01-01, expires: 2030-01-01,
-                max_security_level: 4}
-residency: VN
-zones:
-  - name: hn-1
-    hosts:
-      - {name: hn-01, uri: "test://${EGOV_SIM_DIR}/hn-01.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
-      - {name: hn-02, uri: "test://${EGOV_SIM_DIR}/hn-02.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
-  - name: hcm-1
-    hosts:
-      - {name: hcm-01, uri: "test://${EGOV_SIM_DIR}/hcm-01.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
-      - {name: hcm-02, uri: "test://${EGOV_SIM_DIR}/hcm-02.xml", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}}
-)yaml";
 
 const char* kWorkloads = R"yaml(
 kind: Workload
@@ -79,23 +61,15 @@ replicas: 1
 resources: {vcpus: 1, memory: 1Gi, disk: 10Gi}
 )yaml";
 
-class SimCloud : public ::testing::Test {
+class SimCloud : public egov::testing::SimulatedHosts {
  protected:
   void SetUp() override {
-    sim_ = (dir_ / "sim").string();
-    ::setenv("EGOV_SIM_DIR", sim_.c_str(), 1);
-    journal_ = (dir_ / "journal.db").string();
-    Write("in/providers.yaml", kProviders);
+    SimulatedHosts::SetUp();
+    Write("in/providers.yaml", egov::testing::SimulatedProviders());
     Write("in/workloads.yaml", kWorkloads);
   }
-  void TearDown() override { ::unsetenv("EGOV_SIM_DIR"); }
 
   void Write(const std::string& name, const std::string& text) { dir_.Write(name, text); }
-
-  CliRun Run(std::vector<std::string> args) {
-    args.insert(args.begin() + 1, {"-f", (dir_ / "in").string(), "--journal", journal_});
-    return egov::testing::Egovctl(args);
-  }
 
   // Every domain on the simulated hosts, read through libvirt: name -> (host, metadata).
   std::map<std::string, std::pair<std::string, std::optional<DomainMetadata>>> Domains() {
@@ -115,10 +89,6 @@ class SimCloud : public ::testing::Test {
     }
     return out;
   }
-
-  egov::testing::TempDir dir_;
-  std::string sim_;
-  std::string journal_;
 };
 
 TEST_F(SimCloud, ApplyStatusPlanDestroyAsSeparateCommands) {
@@ -151,7 +121,7 @@ TEST_F(SimCloud, ApplyStatusPlanDestroyAsSeparateCommands) {
     EXPECT_FALSE(where.second.has_value()) << name << " is still managed";
   }
   // The level-3 workload's own network and pool went with it.
-  std::ifstream f(fs::path(sim_) / (doms.begin()->second.first + ".xml"));
+  std::ifstream f(HostFile(doms.begin()->second.first));
   std::stringstream ss;
   ss << f.rdbuf();
   EXPECT_EQ(ss.str().find("egov-dvc-tinh"), std::string::npos);
@@ -167,7 +137,7 @@ TEST_F(SimCloud, VietnameseTextSurvivesAndMarkupIsData) {
               "Ủy ban nhân dân tỉnh Thừa Thiên Huế — Sở Thông tin & Truyền thông <\"ký số\">");
     EXPECT_EQ(where.second->health_url, "https://dvc.example/healthz?a=1&b=2");
     EXPECT_EQ(where.second->network, "egov-dvc-tinh");  // level 3: its own network
-    auto conn = libvirt::Connection::Open("test://" + sim_ + "/" + where.first + ".xml");
+    auto conn = libvirt::Connection::Open(Uri(where.first));
     const std::string xml =
         libvirt::GetDomainXml(DomainByName(*conn, name).get(), VIR_DOMAIN_XML_INACTIVE);
     EXPECT_EQ(xml.find("<hostdev"), std::string::npos) << xml;  // the title stayed text
@@ -259,7 +229,7 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
   std::string victim_host = doms.at("cong-tt-0").first;
   {
     HostSession s;
-    s.uri = "test://" + sim_ + "/" + victim_host + ".xml";
+    s.uri = Uri(victim_host);
     IsSimulatedUri(s.uri, s.sim_path);
     s.conn = libvirt::Connection::Open(s.uri);
     auto dom = DomainByName(*s.conn, "cong-tt-0");
@@ -274,7 +244,7 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
   const std::string other_host = doms.at("dvc-tinh-0").first;
   {
     HostSession s;
-    s.uri = "test://" + sim_ + "/" + other_host + ".xml";
+    s.uri = Uri(other_host);
     IsSimulatedUri(s.uri, s.sim_path);
     s.conn = libvirt::Connection::Open(s.uri);
     libvirt::StopDomain(DomainByName(*s.conn, "dvc-tinh-0").get());
@@ -303,7 +273,7 @@ TEST_F(SimCloud, DriftFindsMissingModifiedAndUnmanaged) {
 // A host written back keeps every domain's state: the ones defined since the host was loaded
 // (written as text) and the ones loaded from the file, which carry the test namespace already.
 TEST_F(SimCloud, SavedHostKeepsRunningAndShutOffDomains) {
-  const std::string uri = "test://" + sim_ + "/state.xml";
+  const std::string uri = Uri("state");
   auto open = [&] {
     HostSession s;
     s.uri = uri;
@@ -374,7 +344,7 @@ TEST_F(SimCloud, ResizedOutsideEgovctlIsReplaced) {
   const std::string host = Domains().at("cong-tt-0").first;
   {
     HostSession s;
-    s.uri = "test://" + sim_ + "/" + host + ".xml";
+    s.uri = Uri(host);
     IsSimulatedUri(s.uri, s.sim_path);
     s.conn = libvirt::Connection::Open(s.uri);
     auto dom = DomainByName(*s.conn, "cong-tt-0");
@@ -429,7 +399,7 @@ TEST_F(SimCloud, KilledApplyThenRerunConverges) {
       "kind: Workload\nname: bulk\nagency: a\nsystem: s\nsecurity_level: 1\n"
       "replicas: 200\nresources: {vcpus: 1, memory: 64Mi}\n";
   Write("in/workloads.yaml", many);
-  std::string big = kProviders;
+  std::string big = egov::testing::SimulatedProviders();
   for (size_t at = big.find("vcpus: 32"); at != std::string::npos;
        at = big.find("vcpus: 32", at + 1)) {
     big.replace(at, 9, "vcpus: 999");

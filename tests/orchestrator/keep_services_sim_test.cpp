@@ -21,7 +21,7 @@
 #include "common/libvirt.h"
 #include "orchestrator/commands.h"
 #include "tests/support/egovctl.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/sim_hosts.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -112,26 +112,18 @@ CliRun OnATerminal(const std::vector<std::string>& argv, const std::string& answ
   return run;
 }
 
-class KeepServices : public ::testing::Test {
+class KeepServices : public egov::testing::SimulatedHosts {
  protected:
   void SetUp() override {
-    sim_ = (dir_ / "sim").string();
-    ::setenv("EGOV_SIM_DIR", sim_.c_str(), 1);
-    journal_ = (dir_ / "journal.db").string();
+    SimulatedHosts::SetUp();
     dir_.Write("in/inputs.yaml", kInputs);
   }
   void TearDown() override {
-    ::unsetenv("EGOV_SIM_DIR");
+    SimulatedHosts::TearDown();
     ::unsetenv("EGOV_TODAY");
   }
 
   void Workloads(const std::string& yaml) { dir_.Write("in/workloads.yaml", yaml); }
-
-  std::vector<std::string> Args(std::vector<std::string> args) {
-    args.insert(args.begin() + 1, {"-f", (dir_ / "in").string(), "--journal", journal_});
-    return args;
-  }
-  CliRun Run(const std::vector<std::string>& args) { return egov::testing::Egovctl(Args(args)); }
 
   // The managed domains on the simulated hosts: name -> host.
   std::map<std::string, std::string> Domains() {
@@ -148,10 +140,6 @@ class KeepServices : public ::testing::Test {
     }
     return out;
   }
-
-  egov::testing::TempDir dir_;
-  std::string sim_;
-  std::string journal_;
 };
 
 TEST(Approval, OnlyYesOnATerminalOrAutoApproveLetsItGoOn) {
@@ -172,7 +160,7 @@ TEST(Approval, OnlyYesOnATerminalOrAutoApproveLetsItGoOn) {
 // Standard input is a pipe here, never a terminal: even "yes" on it is refused.
 TEST_F(KeepServices, ApplyAndDestroyWithoutATerminalRefuseAndChangeNothing) {
   Workloads(Workload("cong-tt", 1, 2));
-  std::vector<std::string> apply = Args({"apply"});
+  std::vector<std::string> apply = WithInputs({"apply"});
   apply.insert(apply.begin(), EGOVCTL_PATH);
   const CliRun refused = egov::testing::RunProcess(apply, "yes\n");
   EXPECT_EQ(refused.code, 2) << refused.out << refused.err;
@@ -182,7 +170,7 @@ TEST_F(KeepServices, ApplyAndDestroyWithoutATerminalRefuseAndChangeNothing) {
 
   ASSERT_EQ(Run({"apply", "--auto-approve", "-q"}).code, 0);
   ASSERT_EQ(Domains().size(), 2u);
-  std::vector<std::string> destroy = Args({"destroy", "--all"});
+  std::vector<std::string> destroy = WithInputs({"destroy", "--all"});
   destroy.insert(destroy.begin(), EGOVCTL_PATH);
   const CliRun kept = egov::testing::RunProcess(destroy, "yes\n");
   EXPECT_EQ(kept.code, 2) << kept.out << kept.err;
@@ -191,7 +179,7 @@ TEST_F(KeepServices, ApplyAndDestroyWithoutATerminalRefuseAndChangeNothing) {
 
 TEST_F(KeepServices, OnATerminalOnlyYesApplies) {
   Workloads(Workload("cong-tt", 1, 2));
-  std::vector<std::string> apply = Args({"apply"});
+  std::vector<std::string> apply = WithInputs({"apply"});
   apply.insert(apply.begin(), EGOVCTL_PATH);
   const CliRun no = OnATerminal(apply, "no\n");
   EXPECT_EQ(no.code, 1) << no.out;
@@ -202,7 +190,7 @@ TEST_F(KeepServices, OnATerminalOnlyYesApplies) {
   EXPECT_EQ(yes.code, 0) << yes.out;
   EXPECT_EQ(Domains().size(), 2u);
 
-  std::vector<std::string> destroy = Args({"destroy", "--all"});
+  std::vector<std::string> destroy = WithInputs({"destroy", "--all"});
   destroy.insert(destroy.begin(), EGOVCTL_PATH);
   const CliRun gone = OnATerminal(destroy, "yes\n");
   EXPECT_EQ(gone.code, 0) << gone.out;

@@ -16,7 +16,7 @@
 #include "orchestrator/health.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/serving.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/sim_hosts.h"
 
 namespace egov::orchestrator {
 namespace {
@@ -25,47 +25,23 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using egov::testing::CliRun;
 
-// Four hosts in two zones; `state` goes onto host `on`.
-std::string Providers(const std::string& on = "", const std::string& state = "") {
-  auto host = [&](const std::string& name) {
-    return "      - {name: " + name + ", uri: \"test://${EGOV_SIM_DIR}/" + name +
-           ".xml\", capacity: {vcpus: 32, memory: 64Gi, disk: 2Ti}" +
-           (name == on ? ", state: " + state : "") + "}\n";
-  };
-  return R"yaml(kind: Provider
-name: viettel-cloud
-display_name: "Viettel (test)"
-certification: {scheme: MIC-1145, certificate: T-1, issued: 2024-01-01, expires: 2030-01-01,
-                max_security_level: 4}
-residency: VN
-zones:
-  - name: hn-1
-    hosts:
-)yaml" + host("hn-01") +
-         host("hn-02") + "  - name: hcm-1\n    hosts:\n" + host("hcm-01") + host("hcm-02");
-}
-
 std::string Workload(const std::string& memory, const std::string& update = "") {
   return "kind: Workload\nname: dvc\nagency: \"Bộ Nội vụ\"\nsystem: \"Cổng\"\n"
          "security_level: 1\nreplicas: 3\nresources: {vcpus: 1, memory: " +
          memory + ", disk: 10Gi}\nplacement: {spread: host}\n" + update;
 }
 
-class Rollout : public ::testing::Test {
+class Rollout : public egov::testing::SimulatedHosts {
  protected:
   void SetUp() override {
-    sim_ = dir_ / "sim";
-    ::setenv("EGOV_SIM_DIR", sim_.c_str(), 1);
-    dir_.Write("in/providers.yaml", Providers());
+    SimulatedHosts::SetUp();
+    dir_.Write("in/providers.yaml", egov::testing::SimulatedProviders());
     dir_.Write("in/workloads.yaml", Workload("1Gi"));
   }
-  void TearDown() override { ::unsetenv("EGOV_SIM_DIR"); }
 
   CliRun Run(std::vector<std::string> args) {
-    args.insert(args.begin() + (args[0] == "images" ? 2 : 1),
-                {"-f", (dir_ / "in").string(), "--journal", (dir_ / "journal.db").string()});
     if (args[0] == "apply") args.insert(args.begin() + 1, "--auto-approve");
-    return egov::testing::Egovctl(args);
+    return egov::testing::Egovctl(WithInputs(args, args[0] == "images" ? 2 : 1));
   }
 
   nlohmann::json ApplyJson() {
@@ -96,9 +72,6 @@ class Rollout : public ::testing::Test {
     const auto r = Replicas();
     return r.count(domain) ? r.at(domain).front() : "";
   }
-
-  egov::testing::TempDir dir_;
-  fs::path sim_;
 };
 
 // The steps of `action` in the apply's JSON, in the order they started.
@@ -173,7 +146,7 @@ TEST_F(Rollout, UnknownUpdateKeyAndHostStateAreRefused) {
   EXPECT_NE(r.err.find("unknown key 'max_surge'"), std::string::npos) << r.err;
 
   dir_.Write("in/workloads.yaml", Workload("1Gi"));
-  dir_.Write("in/providers.yaml", Providers("hn-02", "draining"));
+  dir_.Write("in/providers.yaml", egov::testing::SimulatedProviders("hn-02", "draining"));
   r = Run({"plan"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("providers.yaml:11:"), std::string::npos) << r.err;
@@ -183,7 +156,7 @@ TEST_F(Rollout, UnknownUpdateKeyAndHostStateAreRefused) {
 TEST_F(Rollout, MaintenanceEmptiesTheHostNewCopyFirst) {
   ASSERT_EQ(Run({"apply", "-q"}).code, 0);
   const std::string host = HostOf("dvc-0");
-  dir_.Write("in/providers.yaml", Providers(host, "maintenance"));
+  dir_.Write("in/providers.yaml", egov::testing::SimulatedProviders(host, "maintenance"));
   const nlohmann::json j = ApplyJson();
   const auto creates = Steps(j, "create");
   const auto deletes = Steps(j, "delete");
@@ -205,7 +178,7 @@ TEST_F(Rollout, MaintenanceEmptiesTheHostNewCopyFirst) {
   // Written back new host first: a kill between the two writes leaves dvc-0 on both, not on
   // neither.
   const std::string to = creates[0]["host"];
-  EXPECT_LE(fs::last_write_time(sim_ / (to + ".xml")), fs::last_write_time(sim_ / (host + ".xml")));
+  EXPECT_LE(fs::last_write_time(HostFile(to)), fs::last_write_time(HostFile(host)));
   // Nothing goes back while it stays in maintenance.
   const CliRun plan = Run({"plan"});
   EXPECT_EQ(plan.code, 0) << plan.out;
@@ -214,7 +187,7 @@ TEST_F(Rollout, MaintenanceEmptiesTheHostNewCopyFirst) {
 TEST_F(Rollout, FailedHostIsEvacuatedThenItsStaleCopiesGoFirst) {
   ASSERT_EQ(Run({"apply", "-q"}).code, 0);
   const std::string host = HostOf("dvc-0");
-  const fs::path file = sim_ / (host + ".xml");
+  const fs::path file = HostFile(host);
   const std::string saved = egov::testing::ReadFile(file);
   egov::testing::WriteFile(file, "not a libvirt host file");
 
@@ -223,7 +196,7 @@ TEST_F(Rollout, FailedHostIsEvacuatedThenItsStaleCopiesGoFirst) {
   EXPECT_NE(r.out.find("Unreachable hosts"), std::string::npos) << r.out;
   EXPECT_EQ(Replicas(host).size(), 2u);
 
-  dir_.Write("in/providers.yaml", Providers(host, "failed"));
+  dir_.Write("in/providers.yaml", egov::testing::SimulatedProviders(host, "failed"));
   // Until apply re-creates them, status lists its replicas as fenced, not unreachable.
   const std::string status = Run({"status"}).out;
   EXPECT_NE(status.find(": unknown (host declared failed: not asked; re-created elsewhere)"),
@@ -236,7 +209,7 @@ TEST_F(Rollout, FailedHostIsEvacuatedThenItsStaleCopiesGoFirst) {
   EXPECT_EQ(egov::testing::ReadFile(file), "not a libvirt host file");  // never called
   // Back, with what it ran when it failed: the stale copy goes before anything else.
   egov::testing::WriteFile(file, saved);
-  dir_.Write("in/providers.yaml", Providers());
+  dir_.Write("in/providers.yaml", egov::testing::SimulatedProviders());
   dir_.Write("in/workloads.yaml", Workload("2Gi"));  // and a rollout in the same run
   const nlohmann::json j = ApplyJson();
   const auto deletes = Steps(j, "delete");
@@ -265,7 +238,8 @@ TEST_F(Rollout, NoCommandCallsAFailedHost) {
     res.status = 404;
   });
   egov::testing::Serving agent(server);
-  dir_.Write("in/providers.yaml", Providers(host, "failed, agent: \"" + agent.Url("/") + "\""));
+  dir_.Write("in/providers.yaml",
+             egov::testing::SimulatedProviders(host, "failed, agent: \"" + agent.Url("/") + "\""));
   const std::string fenced = "failed in the inventory (fenced)", explained = "host failed (fenced)";
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"status"},
