@@ -245,9 +245,24 @@ TEST_F(EtcdTest, RunsStepsAndKnownDomainsRoundTrip) {
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "running");
   EXPECT_EQ(runs[0].steps["done"], 1500);
+  // During a run the hosts are written a transaction's worth (100) at a time, the rest with
+  // its end.
+  std::vector<std::string> names;
+  for (int h = 0; h < 250; ++h) {
+    names.push_back("x" + std::to_string(h));
+    j->RecordHost(names.back(), {{names.back(), "d" + std::to_string(h), "u", "a", h, "s"}});
+  }
+  auto other = Open();
+  EXPECT_EQ(other->KnownHosts(names).size(), 200u);
   j->RecordHost("h1", {{"h1", "a-0", "u0", "a", 0, "s"}, {"h1", "a-1", "u1", "a", 1, "s"}});
   j->RecordHost("h1", {{"h1", "a-1", "u1", "a", 1, "s2"}});
   j->FinishRun("failed");
+  const auto known = other->KnownHosts(names);
+  ASSERT_EQ(known.size(), 250u);
+  EXPECT_EQ(known.at("x249").domains.at(0).name, "d249");
+  EXPECT_EQ(known.at("x249").domains.at(0).replica, 249);
+  EXPECT_FALSE(known.at("x0").read.empty());
+  EXPECT_EQ(other->KnownHosts({}).size(), 251u);
   runs = j->Runs(5);
   EXPECT_EQ(runs[0].status, "failed");
   EXPECT_EQ(runs[0].fingerprint, "sha256:f");
@@ -327,7 +342,7 @@ TEST_F(EtcdTest, StateMigrateCopiesTheHistory) {
   EXPECT_EQ(runs[0].status, "done");
   EXPECT_EQ(runs[0].steps.at("done"), 6);
   EXPECT_EQ(runs[0].started, sqlite.Runs(1)[0].started);
-  EXPECT_EQ(j->AllKnownDomains().size(), 4u);
+  EXPECT_EQ(j->KnownHosts({}).size(), 4u);
   const auto a = sqlite.Steps(runs[0].id), b = j->Steps(runs[0].id);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
@@ -558,6 +573,42 @@ TEST_F(EtcdTlsTest, ApplyNeedsTheCaAndAClientCertificate) {
   // history, too, needs the client certificate.
   EXPECT_EQ(RunEgovctl(both({"history", "--state", cluster_->Url()}, ca), out, err), 1);
   EXPECT_NE(err.str().find("etcd asks for a client certificate"), std::string::npos) << err.str();
+}
+
+// A TLS failure while an operator waits for the lock (--lock-wait, on etcd's watch) ends the
+// wait at once with the error and exit 1, touching no host: here the cluster comes back with
+// certificates of a CA this operator does not know, while another holds the lock.
+TEST_F(EtcdTlsTest, ATlsFailureEndsTheWaitForTheLock) {
+  WriteFleet(4, 3, 2);
+  const fs::path old = dir_ / "old";  // the operator's copies, made before the renewal
+  fs::create_directories(old);
+  for (const fs::path& f : {cluster_->ca(), cluster_->client_cert(), cluster_->client_key()}) {
+    fs::copy_file(f, old / f.filename());
+  }
+  auto holder = Open();
+  ASSERT_FALSE(holder->Lock("apply", milliseconds(0)));
+  const int64_t watchers = cluster_->Watchers();
+  ASSERT_GE(watchers, 0);
+  auto waiter =
+      Spawn("apply", "waiter.log",
+            {"--lock-wait", "600s", "--state-cacert", (old / "ca.crt").string(), "--state-cert",
+             (old / "client.crt").string(), "--state-key", (old / "client.key").string()});
+  ASSERT_TRUE(WaitUntil([&] { return cluster_->Watchers() > watchers; }))
+      << egov::testing::ReadFile(dir_ / "waiter.log");
+
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(cluster_->RenewCertificates()) << cluster_->error();
+  cluster_->StopAll();  // ends the watch's stream; the waiter looks again, with its old CA
+  ASSERT_TRUE(cluster_->Start()) << cluster_->error();
+  EXPECT_EQ(waiter->Wait(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(30));
+  const std::string log = egov::testing::ReadFile(dir_ / "waiter.log");
+  EXPECT_NE(log.find("egovctl apply: etcd"), std::string::npos) << log;
+  EXPECT_NE(log.find("TLS: etcd's certificate is not trusted"), std::string::npos) << log;
+  EXPECT_NE(log.find("is --state-cacert " + (old / "ca.crt").string() + " its CA?"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(HostFiles(), "");
 }
 
 }  // namespace
