@@ -180,6 +180,28 @@ class EtcdTest : public ::testing::Test {
     return it != runs[0].steps.end() && it->second >= at_least;
   }
 
+  // An apply (lease 3 s) frozen with SIGSTOP once it has marked a step done, as `probe` sees.
+  std::unique_ptr<Child> FrozenApply(Journal& probe) const {
+    auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
+    EXPECT_TRUE(WaitUntil([&] { return RunMarked(probe, 1); }))
+        << egov::testing::ReadFile(dir_ / "frozen.log");
+    ::kill(frozen->pid(), SIGSTOP);
+    return frozen;
+  }
+  // Resumes `frozen` after another operator took over: it exits 1 saying why, and writes
+  // neither the store nor any host.
+  void ResumedWritesNothing(Child& frozen) const {
+    const int64_t revision = Revision();
+    const std::string files = HostFiles();
+    ::kill(frozen.pid(), SIGCONT);
+    EXPECT_EQ(frozen.Wait(), 1);
+    const std::string log = egov::testing::ReadFile(dir_ / "frozen.log");
+    EXPECT_NE(log.find("lost the lock on etcd://"), std::string::npos) << log;
+    EXPECT_NE(log.find("stopped before changing anything more"), std::string::npos) << log;
+    EXPECT_EQ(Revision(), revision);
+    EXPECT_EQ(HostFiles(), files);
+  }
+
   bool tls_ = false;  // the cluster serves clients over TLS with client certificates
   egov::testing::TempDir dir_;
   std::unique_ptr<EtcdCluster> cluster_;
@@ -415,10 +437,8 @@ TEST_F(EtcdTest, TwoAppliesAtOnce) {
 TEST_F(EtcdTest, AFrozenHolderLosesTheLockAndWritesNothing) {
   WriteFleet(20, 50, 6);
   auto probe = Open();
-  auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
-  ASSERT_TRUE(WaitUntil([&] { return RunMarked(*probe, 1); }))
-      << egov::testing::ReadFile(dir_ / "frozen.log");
-  ::kill(frozen->pid(), SIGSTOP);
+  auto frozen = FrozenApply(*probe);
+  ASSERT_FALSE(HasFailure());
   const auto start = std::chrono::steady_clock::now();
   const CliRun other = Run("apply", {"--lock-wait", "120s"}, seconds(3));
   ASSERT_EQ(other.code, 0) << other.out << other.err;
@@ -428,15 +448,7 @@ TEST_F(EtcdTest, AFrozenHolderLosesTheLockAndWritesNothing) {
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].status, "done");
   EXPECT_EQ(runs[1].status, "interrupted");
-  const int64_t revision = Revision();
-  const std::string files = HostFiles();
-  ::kill(frozen->pid(), SIGCONT);
-  EXPECT_EQ(frozen->Wait(), 1);
-  const std::string log = egov::testing::ReadFile(dir_ / "frozen.log");
-  EXPECT_NE(log.find("lost the lock on etcd://"), std::string::npos) << log;
-  EXPECT_NE(log.find("stopped before changing anything more"), std::string::npos) << log;
-  EXPECT_EQ(Revision(), revision);
-  EXPECT_EQ(HostFiles(), files);
+  ResumedWritesNothing(*frozen);
   ExpectConverged();
 }
 
@@ -624,10 +636,8 @@ namespace {
 TEST_F(EtcdTest, AFleetOf3000Replicas) {
   WriteFleet(200, 300, 10);
   auto probe = Open();
-  auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
-  ASSERT_TRUE(WaitUntil([&] { return RunMarked(*probe, 1); }))
-      << egov::testing::ReadFile(dir_ / "frozen.log");
-  ::kill(frozen->pid(), SIGSTOP);
+  auto frozen = FrozenApply(*probe);
+  ASSERT_FALSE(HasFailure());
   const auto stopped = std::chrono::steady_clock::now();
   auto other = Spawn("apply", "other.log", {"--lock-wait", "120s"}, seconds(3));
   ASSERT_TRUE(WaitUntil([&] {
@@ -640,13 +650,7 @@ TEST_F(EtcdTest, AFleetOf3000Replicas) {
   ASSERT_EQ(other->Wait(), 0) << egov::testing::ReadFile(dir_ / "other.log");
   std::cout << "frozen holder blocked the next operator for " << blocked << " s (lease 3 s)\n";
   ExpectConverged();
-  const int64_t revision = Revision();
-  const std::string files = HostFiles();
-  ::kill(frozen->pid(), SIGCONT);
-  EXPECT_EQ(frozen->Wait(), 1);
-  EXPECT_NE(egov::testing::ReadFile(dir_ / "frozen.log").find("lost the lock"), std::string::npos);
-  EXPECT_EQ(Revision(), revision);
-  EXPECT_EQ(HostFiles(), files);
+  ResumedWritesNothing(*frozen);
 
   // Deletions on simulated hosts are quick: the destroy is held (SIGSTOP) once it has the lock,
   // so that the member dies while it runs.
