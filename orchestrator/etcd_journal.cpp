@@ -158,11 +158,7 @@ std::vector<etcd::KeyValue> Gets(etcd::Client& client, const std::vector<std::st
 
 EtcdJournal::EtcdJournal(etcd::ClientOptions client, std::string prefix,
                          std::chrono::seconds lock_ttl)
-    : client_(std::move(client)), prefix_(std::move(prefix)), ttl_wanted_(lock_ttl) {
-  // Each transaction costs every member a round of consensus and a write to disk, whatever
-  // its size: a second of marks at a time, as one key.
-  mark_interval_ = std::chrono::seconds(1);
-}
+    : client_(std::move(client)), prefix_(std::move(prefix)), ttl_wanted_(lock_ttl) {}
 
 EtcdJournal::~EtcdJournal() {
   try {

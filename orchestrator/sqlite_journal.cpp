@@ -318,9 +318,11 @@ void SqliteJournal::RecordHost(const std::string& host, const std::vector<KnownD
 
 std::map<std::string, KnownHost> SqliteJournal::KnownHosts(const std::vector<std::string>& hosts) {
   std::lock_guard lock(mu_);
+  const std::string columns =
+      "SELECT host, name, uuid, workload, replica, spec_hash, updated FROM known_domains";
   Statement q(db_.get(),
-              "SELECT host, name, uuid, workload, replica, spec_hash, updated FROM known_domains"
-              " WHERE host = ?1 OR ?1 IS NULL ORDER BY host, name");
+              (columns + (hosts.empty() ? " ORDER BY host, name" : " WHERE host = ? ORDER BY name"))
+                  .c_str());
   std::map<std::string, KnownHost> out;
   const auto read = [&] {
     while (q.Step()) {
@@ -331,7 +333,7 @@ std::map<std::string, KnownHost> SqliteJournal::KnownHosts(const std::vector<std
     }
     q.Reset();
   };
-  if (hosts.empty()) read();  // ?1 unbound: NULL, every host
+  if (hosts.empty()) read();
   for (const auto& host : hosts) {
     q.Bind(1, host);
     read();

@@ -364,7 +364,14 @@ TEST_F(EtcdTest, StateMigrateCopiesTheHistory) {
   EXPECT_EQ(runs[0].status, "done");
   EXPECT_EQ(runs[0].steps.at("done"), 6);
   EXPECT_EQ(runs[0].started, sqlite.Runs(1)[0].started);
-  EXPECT_EQ(j->KnownHosts({}).size(), 4u);
+  const auto known = j->KnownHosts({}), was = sqlite.KnownHosts({});
+  ASSERT_EQ(known.size(), 4u);
+  ASSERT_EQ(was.size(), 4u);
+  for (const auto& [host, k] : was) {
+    EXPECT_FALSE(k.read.empty()) << host;
+    EXPECT_EQ(k.domains.size(), known.at(host).domains.size()) << host;
+    EXPECT_EQ(sqlite.KnownHosts({host}).at(host).domains.size(), k.domains.size()) << host;
+  }
   const auto a = sqlite.Steps(runs[0].id), b = j->Steps(runs[0].id);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
