@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -64,37 +66,71 @@ int Egovctl(const std::vector<std::string>& args) {
   return code;
 }
 
+// CPU seconds process `pid` has used (fields 14 and 15 of /proc/PID/stat), 0 when unknown.
+double ProcessCpu(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');  // the command's name may hold spaces
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // The same apply with each journal, on fresh hosts every time, alternating which goes first.
+// Each round's ratio compares two applies run one after the other (the machine's load changes
+// more between rounds than within one); the CPU columns show what each store costs: egovctl's
+// own CPU time, and the etcd members' during the apply.
 int CompareJournals(const fs::path& dir, size_t domains, int rounds) {
   egov::testing::EtcdCluster cluster(3, dir / "etcd");
   if (!cluster.Start()) {
     std::cerr << cluster.error();
     return 1;
   }
+  auto members_cpu = [&] {
+    double sum = 0;
+    for (size_t i = 0; i < cluster.size(); ++i) sum += ProcessCpu(cluster.pid(i));
+    return sum;
+  };
   const std::string in = (dir / "in").string(), sim = (dir / "sim").string();
   const std::vector<std::pair<std::string, std::vector<std::string>>> stores = {
       {"sqlite", {"--journal", (dir / "journal.db").string()}},
       {"etcd (3 members)", {"--state", cluster.Url()}}};
   std::map<std::string, std::vector<double>> rates;
+  std::vector<double> ratios;
   for (int r = 0; r < rounds; ++r) {
     for (size_t k = 0; k < stores.size(); ++k) {  // each goes first in every other round
       const auto& [name, state] = stores[(k + static_cast<size_t>(r)) % stores.size()];
       fs::remove_all(sim);
       std::vector<std::string> args = {"apply", "--auto-approve", "-q", "-f", in};
       args.insert(args.end(), state.begin(), state.end());
+      const double cpu = Cpu(), etcd_cpu = members_cpu();
       const auto t = Clock::now();
       const int code = Egovctl(args);
       const double rate = static_cast<double>(domains) / Since(t);
       rates[name].push_back(rate);
-      std::printf("round %d, %s: %zu domains in %.2f s = %.0f domains/s (exit %d)\n", r + 1,
-                  name.c_str(), domains, static_cast<double>(domains) / rate, rate, code);
+      std::printf(
+          "round %d, %s: %zu domains in %.2f s = %.0f domains/s; egovctl %.2f CPU s, etcd "
+          "members %.2f CPU s (exit %d)\n",
+          r + 1, name.c_str(), domains, static_cast<double>(domains) / rate, rate, Cpu() - cpu,
+          members_cpu() - etcd_cpu, code);
     }
+    ratios.push_back(rates["etcd (3 members)"].back() / rates["sqlite"].back());
+    std::printf("round %d: etcd at %.1f%% of sqlite's rate\n", r + 1, 100 * ratios.back());
   }
   double sqlite = 0, etcd = 0;
   for (double x : rates["sqlite"]) sqlite += x / rounds;
   for (double x : rates["etcd (3 members)"]) etcd += x / rounds;
-  std::printf("mean: sqlite %.0f domains/s, etcd %.0f domains/s = %.1f%% of sqlite's rate\n",
-              sqlite, etcd, 100 * etcd / sqlite);
+  std::sort(ratios.begin(), ratios.end());
+  std::printf(
+      "mean: sqlite %.0f domains/s, etcd %.0f domains/s = %.1f%% of sqlite's rate (rounds: "
+      "%.1f%% to %.1f%%, median %.1f%%)\n",
+      sqlite, etcd, 100 * etcd / sqlite, 100 * ratios.front(), 100 * ratios.back(),
+      100 * (ratios[(ratios.size() - 1) / 2] + ratios[ratios.size() / 2]) / 2);
   return 0;
 }
 

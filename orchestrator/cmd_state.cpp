@@ -161,8 +161,8 @@ int CmdState(const std::vector<std::string>& args, CommandIo io) {
     steps += entries.size();
     dst->ImportRun(*it, entries);
   }
-  const auto known = src->AllKnownDomains();
-  for (const auto& [host, domains] : known) dst->RecordHost(host, domains);
+  const auto known = src->KnownHosts({});
+  for (const auto& [host, k] : known) dst->RecordHost(host, k.domains);
   io.out << "Copied " << runs.size() << " runs (" << steps << " steps) and what " << known.size()
          << " hosts ran from " << src->path() << " to " << dst->path() << ".\n";
   return kExitOk;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <tuple>
@@ -122,18 +123,33 @@ std::vector<std::string> MarkValues(
 }
 
 // A host's record: {"updated": T, "domains": [[name, uuid, workload, replica, spec_hash]]}.
-json ParseHost(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  return j.is_object() ? j : json::object();
+KnownHost ParseHost(const std::string& host, const std::string& text) {
+  KnownHost out;
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return out;
+  out.read = j.value("updated", "");
+  for (const auto& d : j.value("domains", json::array())) {
+    if (!d.is_array() || d.size() != 5) continue;
+    out.domains.push_back({host, d[0].get<std::string>(), d[1].get<std::string>(),
+                           d[2].get<std::string>(), d[3].get<int>(), d[4].get<std::string>()});
+  }
+  return out;
 }
 
-std::vector<KnownDomain> ParseKnown(const std::string& host, const std::string& text) {
-  std::vector<KnownDomain> out;
-  const json j = ParseHost(text).value("domains", json::array());
-  for (const auto& d : j) {
-    if (!d.is_array() || d.size() != 5) continue;
-    out.push_back({host, d[0].get<std::string>(), d[1].get<std::string>(), d[2].get<std::string>(),
-                   d[3].get<int>(), d[4].get<std::string>()});
+// The keys of `keys` that exist, read a transaction of gets at a time.
+std::vector<etcd::KeyValue> Gets(etcd::Client& client, const std::vector<std::string>& keys) {
+  std::vector<etcd::KeyValue> out;
+  for (size_t i = 0; i < keys.size(); i += kOpsPerTxn) {
+    json gets = json::array();
+    for (size_t k = i; k < std::min(keys.size(), i + kOpsPerTxn); ++k) {
+      gets.push_back(etcd::Client::Get(keys[k]));
+    }
+    for (const auto& resp : client.Txn(json::array(), gets).responses) {
+      const json range = resp.value("response_range", json::object());
+      for (const auto& kv : range.value("kvs", json::array())) {
+        out.push_back(etcd::ParseKeyValue(kv));
+      }
+    }
   }
   return out;
 }
@@ -311,15 +327,8 @@ bool EtcdJournal::RemoveLock(const LockHolder& holder) {
   const int64_t last = LastRun();
   std::vector<json> ops = InterruptLastRun(last);
   ops.push_back(etcd::Client::Delete(key));
-  RunSummary rec;
+  RunSummary rec = ForceUnlockRun(holder);
   rec.id = last + 1;
-  rec.operation = "force-unlock";
-  rec.started = rec.finished = NowUtc();
-  rec.status = "done";
-  rec.holder = ThisHolder();
-  rec.pid = ::getpid();
-  rec.note = "removed lock " + holder.id + " of " + holder.holder + " (pid " +
-             std::to_string(holder.pid) + ", " + holder.operation + " since " + holder.since + ")";
   ops.push_back(etcd::Client::Put(RunKey(rec.id), HeadJson(rec, 0).dump()));
   ops.push_back(etcd::Client::Put(prefix_ + "last-run", std::to_string(rec.id)));
   const auto r = client_.Txn(
@@ -366,15 +375,8 @@ void EtcdJournal::Write(const std::vector<json>& ops) {
 int64_t EtcdJournal::BeginRun(const std::string& operation, const std::string& fingerprint,
                               const std::string& mode, const std::vector<StepRecord>& steps) {
   std::lock_guard lock(write_mu_);
-  RunSummary r;
+  RunSummary r = NewRun(operation, fingerprint, mode);
   r.id = LastRun() + 1;
-  r.operation = operation;
-  r.started = NowUtc();
-  r.status = "running";
-  r.holder = ThisHolder();
-  r.pid = ::getpid();
-  r.fingerprint = fingerprint;
-  r.mode = mode;
   std::vector<json> ops = {etcd::Client::Put(prefix_ + "last-run", std::to_string(r.id))};
   head_ = HeadJson(r, steps.size());
   ops.push_back(etcd::Client::Put(RunKey(r.id), head_.dump()));
@@ -407,18 +409,18 @@ void EtcdJournal::WriteMarks(const std::vector<PendingMark>& marks) {
 }
 
 std::vector<json> EtcdJournal::HostOps() {
-  std::map<std::string, Recorded> hosts;
+  std::map<std::string, KnownHost> hosts;
   {
     std::lock_guard lock(hosts_mu_);
     hosts.swap(hosts_);
   }
   std::vector<json> ops;
-  for (const auto& [host, recorded] : hosts) {
+  for (const auto& [host, known] : hosts) {
     json list = json::array();
-    for (const auto& d : recorded.domains) {
+    for (const auto& d : known.domains) {
       list.push_back({d.name, d.uuid, d.workload, d.replica, d.spec_hash});
     }
-    const json value = {{"updated", recorded.updated}, {"domains", std::move(list)}};
+    const json value = {{"updated", known.read}, {"domains", std::move(list)}};
     ops.push_back(etcd::Client::Put(prefix_ + "hosts/" + host, value.dump()));
   }
   return ops;
@@ -440,31 +442,23 @@ void EtcdJournal::FinishRun(const std::string& status) {
 void EtcdJournal::RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) {
   {
     std::lock_guard lock(hosts_mu_);
-    // During a run: written with its end, in a few transactions.
     hosts_[host] = {NowUtc(), domains};
+    // During a run, a transaction's worth at a time: apply records its hosts from many threads,
+    // so the others go on reading theirs while one is written.
+    if (run_ && hosts_.size() < kOpsPerTxn) return;
   }
-  if (!run_) {
-    std::lock_guard lock(write_mu_);
-    Write(HostOps());
-  }
+  std::lock_guard lock(write_mu_);
+  if (auto ops = HostOps(); !ops.empty()) Write(ops);
 }
 
-std::vector<KnownDomain> EtcdJournal::KnownDomains(const std::string& host) {
-  const auto kvs = client_.Range(prefix_ + "hosts/" + host);
-  return kvs.empty() ? std::vector<KnownDomain>{} : ParseKnown(host, kvs[0].value);
-}
-
-std::string EtcdJournal::LastRead(const std::string& host) {
-  const auto kvs = client_.Range(prefix_ + "hosts/" + host);
-  return kvs.empty() ? "" : ParseHost(kvs[0].value).value("updated", "");
-}
-
-std::map<std::string, std::vector<KnownDomain>> EtcdJournal::AllKnownDomains() {
-  std::map<std::string, std::vector<KnownDomain>> out;
-  const std::string hosts = prefix_ + "hosts/";
-  for (const auto& kv : client_.RangePrefix(hosts)) {
-    const std::string host = kv.key.substr(hosts.size());
-    out[host] = ParseKnown(host, kv.value);
+std::map<std::string, KnownHost> EtcdJournal::KnownHosts(const std::vector<std::string>& hosts) {
+  const std::string base = prefix_ + "hosts/";
+  std::vector<std::string> keys;
+  for (const auto& host : hosts) keys.push_back(base + host);
+  std::map<std::string, KnownHost> out;
+  for (const auto& kv : hosts.empty() ? client_.RangePrefix(base) : Gets(client_, keys)) {
+    const std::string host = kv.key.substr(base.size());
+    out[host] = ParseHost(host, kv.value);
   }
   return out;
 }
@@ -474,19 +468,16 @@ std::vector<RunSummary> EtcdJournal::Runs(size_t limit) {
   // Newest first, a transaction of gets at a time, until `limit` or a batch finds none (the
   // runs before it were deleted).
   for (int64_t id = LastRun(); id > 0 && out.size() < limit;) {
-    json gets = json::array();
-    for (; id > 0 && gets.size() < kOpsPerTxn && out.size() + gets.size() < limit; --id) {
-      gets.push_back(etcd::Client::Get(RunKey(id)));
+    std::vector<std::string> keys;
+    for (; id > 0 && keys.size() < kOpsPerTxn && out.size() + keys.size() < limit; --id) {
+      keys.push_back(RunKey(id));
     }
-    const size_t before = out.size();
-    for (const auto& resp : client_.Txn(json::array(), gets).responses) {
-      const json range = resp.value("response_range", json::object());
-      for (const auto& kv : range.value("kvs", json::array())) {
-        const json head = json::parse(etcd::ParseKeyValue(kv).value, nullptr, false);
-        if (head.is_object()) out.push_back(ParseHead(head));
-      }
+    const auto heads = Gets(client_, keys);
+    for (const auto& kv : heads) {
+      const json head = json::parse(kv.value, nullptr, false);
+      if (head.is_object()) out.push_back(ParseHead(head));
     }
-    if (out.size() == before) break;
+    if (heads.empty()) break;
   }
   for (auto& r : out) {
     if (!r.steps.empty()) continue;  // a run that did not finish: counted from its steps

@@ -20,7 +20,9 @@
 //   runs/<id>                     a run's head (JSON: operation, times, status, holder, counts)
 //   runs/<id>/steps/<first>       its steps from index <first>, as pending (JSON array)
 //   runs/<id>/marks/<seq>         the marks of one group commit, applied in order
-//   hosts/<host>                  the managed domains last seen on a host
+//   hosts/<host>                  the managed domains last seen on a host (during a run, written
+//                                 100 hosts a transaction as apply records them, the rest at
+//                                 its end)
 // The lock is a key created in a transaction only while it does not exist, attached to a lease
 // kept alive by a thread; every write is a transaction conditioned on the lock key still having
 // the create revision this process made it with (fencing), so a holder that lost it writes
@@ -45,11 +47,9 @@ class EtcdJournal : public Journal {
                    const std::string& mode, const std::vector<StepRecord>& steps) override;
   void FinishRun(const std::string& status) override;
   void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) override;
-  std::vector<KnownDomain> KnownDomains(const std::string& host) override;
-  std::string LastRead(const std::string& host) override;
+  std::map<std::string, KnownHost> KnownHosts(const std::vector<std::string>& hosts) override;
   std::vector<RunSummary> Runs(size_t limit) override;
   std::vector<StepEntry> Steps(int64_t id) override;
-  std::map<std::string, std::vector<KnownDomain>> AllKnownDomains() override;
   void ImportRun(const RunSummary& run, const std::vector<StepEntry>& steps) override;
 
  private:
@@ -91,11 +91,7 @@ class EtcdJournal : public Journal {
   int64_t seq_ = 0;
   std::vector<StepStatus> status_;
   std::mutex hosts_mu_;
-  struct Recorded {
-    std::string updated;  ///< when the host was read
-    std::vector<KnownDomain> domains;
-  };
-  std::map<std::string, Recorded> hosts_;  // recorded, not yet written
+  std::map<std::string, KnownHost> hosts_;  // recorded, not yet written
 };
 
 }  // namespace egov::orchestrator

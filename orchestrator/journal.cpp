@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/clock.h"
 #include "common/diagnostics.h"
 #include "common/enum_names.h"
 #include "orchestrator/etcd_journal.h"
@@ -77,6 +78,33 @@ std::string Journal::DefaultPath() {
   return std::string(home && *home ? home : "/tmp") + "/.local/state/egov-cloud/journal.db";
 }
 
+RunSummary Journal::NewRun(const std::string& operation, const std::string& fingerprint,
+                           const std::string& mode) {
+  RunSummary r;
+  r.operation = operation;
+  r.started = FormatTimestamp(std::chrono::system_clock::now());
+  r.status = "running";
+  r.holder = ThisHolder();
+  r.pid = ::getpid();
+  r.fingerprint = fingerprint;
+  r.mode = mode;
+  return r;
+}
+
+RunSummary Journal::ForceUnlockRun(const LockHolder& holder) {
+  RunSummary r = NewRun("force-unlock", "", "");
+  r.finished = r.started;
+  r.status = "done";
+  r.note = "removed lock " + holder.id + " of " + holder.holder + " (pid " +
+           std::to_string(holder.pid) + ", " + holder.operation + " since " + holder.since + ")";
+  return r;
+}
+
+std::vector<KnownDomain> Journal::KnownDomains(const std::string& host) {
+  auto known = KnownHosts({host});
+  return known.empty() ? std::vector<KnownDomain>{} : std::move(known.begin()->second.domains);
+}
+
 void Journal::ResetMarks() {
   std::lock_guard marks(marks_mu_);
   marks_.clear();
@@ -91,7 +119,7 @@ void Journal::Mark(size_t index, StepStatus status, const std::string& error) {
     // Group commits keep thousands of steps a second cheap; a step stays "pending" in the store
     // until written, which is the truth a crashed run can still tell.
     const auto now = std::chrono::steady_clock::now();
-    if (marks_.size() < 4096 && now - last_flush_ < std::chrono::milliseconds(200)) return;
+    if (marks_.size() < 4096 && now - last_flush_ < mark_interval_) return;
     last_flush_ = now;
     batch.swap(marks_);
   }

@@ -50,6 +50,12 @@ struct KnownDomain {
   std::string spec_hash;
 };
 
+/// What apply last saw of a host's managed domains.
+struct KnownHost {
+  std::string read;  ///< when apply read the host and recorded them (UTC, RFC 3339); "" if never
+  std::vector<KnownDomain> domains;
+};
+
 /// A step as the journal holds it.
 struct StepEntry {
   StepRecord record;
@@ -124,16 +130,15 @@ class Journal {
 
   /// Replaces what is known of the managed domains of `host`.
   virtual void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) = 0;
-  virtual std::vector<KnownDomain> KnownDomains(const std::string& host) = 0;
-  /// When apply last read `host` and recorded its domains (UTC, RFC 3339); empty if never.
-  virtual std::string LastRead(const std::string& host) = 0;
+  /// What is known of each of `hosts` (of every host the journal knows when `hosts` is empty),
+  /// read at once; a host never recorded is absent.
+  virtual std::map<std::string, KnownHost> KnownHosts(const std::vector<std::string>& hosts) = 0;
+  std::vector<KnownDomain> KnownDomains(const std::string& host);
 
   /// The last `limit` runs, newest first.
   virtual std::vector<RunSummary> Runs(size_t limit) = 0;
   /// The steps of run `id`, in order.
   virtual std::vector<StepEntry> Steps(int64_t id) = 0;
-  /// What is known of every host.
-  virtual std::map<std::string, std::vector<KnownDomain>> AllKnownDomains() = 0;
   /// Copies a run of another journal (state migrate), under this journal's lock.
   virtual void ImportRun(const RunSummary& run, const std::vector<StepEntry>& steps) = 0;
 
@@ -143,12 +148,19 @@ class Journal {
     StepStatus status;
     std::string error;
   };
+  /// A new run of this process, `running` since now.
+  static RunSummary NewRun(const std::string& operation, const std::string& fingerprint,
+                           const std::string& mode);
+  /// The run that records a force-unlock of `holder`'s lock (done at once).
+  static RunSummary ForceUnlockRun(const LockHolder& holder);
   /// Writes marks of the current run; called with write_mu_ held.
   virtual void WriteMarks(const std::vector<PendingMark>& marks) = 0;
   /// Starts the buffering of a new run's marks.
   void ResetMarks();
 
   std::mutex write_mu_;  // one writer at a time
+  /// How long marks wait to be written together (a group commit), at most 4096 of them.
+  std::chrono::milliseconds mark_interval_{200};
 
  private:
   std::mutex marks_mu_;  // the marks not yet written; workers only ever wait for this one

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -212,55 +213,56 @@ bool SqliteJournal::RemoveLock(const LockHolder& holder) {
     Statement mark(db_.get(),
                    "UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND pid = ?");
     mark.Bind(1, static_cast<int64_t>(holder.pid)).Step();
-    const std::string now = NowUtc();
-    Statement rec(db_.get(),
-                  "INSERT INTO runs(operation, started, finished, status, holder, pid, note)"
-                  " VALUES('force-unlock', ?, ?, 'done', ?, ?, ?)");
-    rec.Bind(1, now)
-        .Bind(2, now)
-        .Bind(3, ThisHolder())
-        .Bind(4, static_cast<int64_t>(::getpid()))
-        .Bind(5, "removed lock " + holder.id + " of " + holder.holder + " (pid " +
-                     std::to_string(holder.pid) + ", " + holder.operation + " since " +
-                     holder.since + ")")
-        .Step();
+    InsertRun(ForceUnlockRun(holder), {});
   });
   return removed;
 }
 
+int64_t SqliteJournal::InsertRun(const RunSummary& r, const std::vector<StepEntry>& steps) {
+  Statement run(db_.get(),
+                "INSERT INTO runs(id, operation, started, finished, status, holder, pid,"
+                " fingerprint, mode, note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (r.id) run.Bind(1, r.id);  // else NULL: the next id
+  run.Bind(2, r.operation)
+      .Bind(3, r.started)
+      .Bind(4, r.finished)
+      .Bind(5, r.status)
+      .Bind(6, r.holder)
+      .Bind(7, static_cast<int64_t>(r.pid))
+      .Bind(8, r.fingerprint)
+      .Bind(9, r.mode)
+      .Bind(10, r.note)
+      .Step();
+  const int64_t id = sqlite3_last_insert_rowid(db_.get());
+  Statement ins(db_.get(),
+                "INSERT INTO steps(run, idx, host, domain, uuid, action, detail, status, error,"
+                " updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const StepEntry& s = steps[i];
+    ins.Bind(1, id)
+        .Bind(2, static_cast<int64_t>(i))
+        .Bind(3, s.record.host)
+        .Bind(4, s.record.domain)
+        .Bind(5, s.record.uuid)
+        .Bind(6, s.record.action)
+        .Bind(7, s.record.detail)
+        .Bind(8, std::string(StatusName(s.status)))
+        .Bind(9, s.error)
+        .Bind(10, s.updated)
+        .Step();
+    ins.Reset();
+  }
+  return id;
+}
+
 int64_t SqliteJournal::BeginRun(const std::string& operation, const std::string& fingerprint,
                                 const std::string& mode, const std::vector<StepRecord>& steps) {
+  const RunSummary run = NewRun(operation, fingerprint, mode);
+  std::vector<StepEntry> pending;
+  pending.reserve(steps.size());
+  for (const StepRecord& s : steps) pending.push_back({s, StepStatus::kPending, "", run.started});
   std::lock_guard lock(mu_);
-  const std::string now = NowUtc();
-  Transaction([&] {
-    Statement run(db_.get(),
-                  "INSERT INTO runs(operation, started, status, holder, pid, fingerprint, mode)"
-                  " VALUES(?, ?, 'running', ?, ?, ?, ?)");
-    run.Bind(1, operation)
-        .Bind(2, now)
-        .Bind(3, ThisHolder())
-        .Bind(4, static_cast<int64_t>(::getpid()))
-        .Bind(5, fingerprint)
-        .Bind(6, mode)
-        .Step();
-    run_ = sqlite3_last_insert_rowid(db_.get());
-    Statement ins(db_.get(),
-                  "INSERT INTO steps(run, idx, host, domain, uuid, action, detail, status,"
-                  " updated) VALUES(?, ?, ?, ?, ?, ?, ?, 'pending', ?)");
-    for (size_t i = 0; i < steps.size(); ++i) {
-      const StepRecord& s = steps[i];
-      ins.Bind(1, run_)
-          .Bind(2, static_cast<int64_t>(i))
-          .Bind(3, s.host)
-          .Bind(4, s.domain)
-          .Bind(5, s.uuid)
-          .Bind(6, s.action)
-          .Bind(7, s.detail)
-          .Bind(8, now)
-          .Step();
-      ins.Reset();
-    }
-  });
+  Transaction([&] { run_ = InsertRun(run, pending); });
   ResetMarks();
   return run_;
 }
@@ -314,35 +316,27 @@ void SqliteJournal::RecordHost(const std::string& host, const std::vector<KnownD
   });
 }
 
-std::vector<KnownDomain> SqliteJournal::KnownDomains(const std::string& host) {
+std::map<std::string, KnownHost> SqliteJournal::KnownHosts(const std::vector<std::string>& hosts) {
   std::lock_guard lock(mu_);
+  const std::string columns =
+      "SELECT host, name, uuid, workload, replica, spec_hash, updated FROM known_domains";
   Statement q(db_.get(),
-              "SELECT name, uuid, workload, replica, spec_hash FROM known_domains WHERE host = ?"
-              " ORDER BY name");
-  q.Bind(1, host);
-  std::vector<KnownDomain> out;
-  while (q.Step()) {
-    out.push_back({host, q.Text(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3)), q.Text(4)});
-  }
-  return out;
-}
-
-std::string SqliteJournal::LastRead(const std::string& host) {
-  std::lock_guard lock(mu_);
-  Statement q(db_.get(), "SELECT max(updated) FROM known_domains WHERE host = ?");
-  q.Bind(1, host);
-  return q.Step() ? q.Text(0) : "";
-}
-
-std::map<std::string, std::vector<KnownDomain>> SqliteJournal::AllKnownDomains() {
-  std::lock_guard lock(mu_);
-  Statement q(db_.get(),
-              "SELECT host, name, uuid, workload, replica, spec_hash FROM known_domains"
-              " ORDER BY host, name");
-  std::map<std::string, std::vector<KnownDomain>> out;
-  while (q.Step()) {
-    out[q.Text(0)].push_back(
-        {q.Text(0), q.Text(1), q.Text(2), q.Text(3), static_cast<int>(q.Int(4)), q.Text(5)});
+              (columns + (hosts.empty() ? " ORDER BY host, name" : " WHERE host = ? ORDER BY name"))
+                  .c_str());
+  std::map<std::string, KnownHost> out;
+  const auto read = [&] {
+    while (q.Step()) {
+      KnownHost& known = out[q.Text(0)];
+      known.read = std::max(known.read, q.Text(6));
+      known.domains.push_back(
+          {q.Text(0), q.Text(1), q.Text(2), q.Text(3), static_cast<int>(q.Int(4)), q.Text(5)});
+    }
+    q.Reset();
+  };
+  if (hosts.empty()) read();
+  for (const auto& host : hosts) {
+    q.Bind(1, host);
+    read();
   }
   return out;
 }
@@ -395,40 +389,7 @@ std::vector<StepEntry> SqliteJournal::Steps(int64_t id) {
 
 void SqliteJournal::ImportRun(const RunSummary& r, const std::vector<StepEntry>& steps) {
   std::lock_guard lock(mu_);
-  Transaction([&] {
-    Statement run(db_.get(),
-                  "INSERT INTO runs(id, operation, started, finished, status, holder, pid,"
-                  " fingerprint, mode, note) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    run.Bind(1, r.id)
-        .Bind(2, r.operation)
-        .Bind(3, r.started)
-        .Bind(4, r.finished)
-        .Bind(5, r.status)
-        .Bind(6, r.holder)
-        .Bind(7, static_cast<int64_t>(r.pid))
-        .Bind(8, r.fingerprint)
-        .Bind(9, r.mode)
-        .Bind(10, r.note)
-        .Step();
-    Statement ins(db_.get(),
-                  "INSERT INTO steps(run, idx, host, domain, uuid, action, detail, status, error,"
-                  " updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    for (size_t i = 0; i < steps.size(); ++i) {
-      const StepEntry& s = steps[i];
-      ins.Bind(1, r.id)
-          .Bind(2, static_cast<int64_t>(i))
-          .Bind(3, s.record.host)
-          .Bind(4, s.record.domain)
-          .Bind(5, s.record.uuid)
-          .Bind(6, s.record.action)
-          .Bind(7, s.record.detail)
-          .Bind(8, std::string(StatusName(s.status)))
-          .Bind(9, s.error)
-          .Bind(10, s.updated)
-          .Step();
-      ins.Reset();
-    }
-  });
+  Transaction([&] { InsertRun(r, steps); });
 }
 
 }  // namespace egov::orchestrator

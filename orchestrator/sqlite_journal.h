@@ -28,11 +28,9 @@ class SqliteJournal : public Journal {
                    const std::string& mode, const std::vector<StepRecord>& steps) override;
   void FinishRun(const std::string& status) override;
   void RecordHost(const std::string& host, const std::vector<KnownDomain>& domains) override;
-  std::vector<KnownDomain> KnownDomains(const std::string& host) override;
-  std::string LastRead(const std::string& host) override;
+  std::map<std::string, KnownHost> KnownHosts(const std::vector<std::string>& hosts) override;
   std::vector<RunSummary> Runs(size_t limit) override;
   std::vector<StepEntry> Steps(int64_t id) override;
-  std::map<std::string, std::vector<KnownDomain>> AllKnownDomains() override;
   void ImportRun(const RunSummary& run, const std::vector<StepEntry>& steps) override;
 
  private:
@@ -44,6 +42,9 @@ class SqliteJournal : public Journal {
   template <typename Body>
   void Transaction(Body body);
   void WriteMarks(const std::vector<PendingMark>& marks) override;
+  /// Inserts `run` (under its id, or a new one when it is 0) with `steps`; returns its id.
+  /// Called inside a transaction.
+  int64_t InsertRun(const RunSummary& run, const std::vector<StepEntry>& steps);
   /// Adds `column` to `table` when a journal made by an older egovctl lacks it.
   void AddColumn(const std::string& table, const std::string& column);
 

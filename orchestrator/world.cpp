@@ -104,13 +104,21 @@ World LoadWorld(const WorldOptions& options, JournalUse journal_use,
         if (d.metadata) ++copies[{d.metadata->workload, d.metadata->replica}];
       }
     }
+    std::vector<std::string> asked;
     for (const auto& h : w.observed.hosts) {
       const bool duplicate = std::any_of(h.domains.begin(), h.domains.end(), [&](const auto& d) {
         return d.metadata && copies[{d.metadata->workload, d.metadata->replica}] > 1;
       });
       if (!h.reachable || duplicate) {
-        w.observed.known[h.ref.host->name] = w.journal->KnownDomains(h.ref.host->name);
-        w.observed.last_read[h.ref.host->name] = w.journal->LastRead(h.ref.host->name);
+        asked.push_back(h.ref.host->name);
+        w.observed.known[h.ref.host->name];  // none known unless the journal says otherwise
+        w.observed.last_read[h.ref.host->name];
+      }
+    }
+    if (!asked.empty()) {
+      for (auto& [host, known] : w.journal->KnownHosts(asked)) {
+        w.observed.known[host] = std::move(known.domains);
+        w.observed.last_read[host] = known.read;
       }
     }
   }

@@ -180,6 +180,28 @@ class EtcdTest : public ::testing::Test {
     return it != runs[0].steps.end() && it->second >= at_least;
   }
 
+  // An apply (lease 3 s) frozen with SIGSTOP once it has marked a step done, as `probe` sees.
+  std::unique_ptr<Child> FrozenApply(Journal& probe) const {
+    auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
+    EXPECT_TRUE(WaitUntil([&] { return RunMarked(probe, 1); }))
+        << egov::testing::ReadFile(dir_ / "frozen.log");
+    ::kill(frozen->pid(), SIGSTOP);
+    return frozen;
+  }
+  // Resumes `frozen` after another operator took over: it exits 1 saying why, and writes
+  // neither the store nor any host.
+  void ResumedWritesNothing(Child& frozen) const {
+    const int64_t revision = Revision();
+    const std::string files = HostFiles();
+    ::kill(frozen.pid(), SIGCONT);
+    EXPECT_EQ(frozen.Wait(), 1);
+    const std::string log = egov::testing::ReadFile(dir_ / "frozen.log");
+    EXPECT_NE(log.find("lost the lock on etcd://"), std::string::npos) << log;
+    EXPECT_NE(log.find("stopped before changing anything more"), std::string::npos) << log;
+    EXPECT_EQ(Revision(), revision);
+    EXPECT_EQ(HostFiles(), files);
+  }
+
   bool tls_ = false;  // the cluster serves clients over TLS with client certificates
   egov::testing::TempDir dir_;
   std::unique_ptr<EtcdCluster> cluster_;
@@ -245,9 +267,24 @@ TEST_F(EtcdTest, RunsStepsAndKnownDomainsRoundTrip) {
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, "running");
   EXPECT_EQ(runs[0].steps["done"], 1500);
+  // During a run the hosts are written a transaction's worth (100) at a time, the rest with
+  // its end.
+  std::vector<std::string> names;
+  for (int h = 0; h < 250; ++h) {
+    names.push_back("x" + std::to_string(h));
+    j->RecordHost(names.back(), {{names.back(), "d" + std::to_string(h), "u", "a", h, "s"}});
+  }
+  auto other = Open();
+  EXPECT_EQ(other->KnownHosts(names).size(), 200u);
   j->RecordHost("h1", {{"h1", "a-0", "u0", "a", 0, "s"}, {"h1", "a-1", "u1", "a", 1, "s"}});
   j->RecordHost("h1", {{"h1", "a-1", "u1", "a", 1, "s2"}});
   j->FinishRun("failed");
+  const auto known = other->KnownHosts(names);
+  ASSERT_EQ(known.size(), 250u);
+  EXPECT_EQ(known.at("x249").domains.at(0).name, "d249");
+  EXPECT_EQ(known.at("x249").domains.at(0).replica, 249);
+  EXPECT_FALSE(known.at("x0").read.empty());
+  EXPECT_EQ(other->KnownHosts({}).size(), 251u);
   runs = j->Runs(5);
   EXPECT_EQ(runs[0].status, "failed");
   EXPECT_EQ(runs[0].fingerprint, "sha256:f");
@@ -327,7 +364,14 @@ TEST_F(EtcdTest, StateMigrateCopiesTheHistory) {
   EXPECT_EQ(runs[0].status, "done");
   EXPECT_EQ(runs[0].steps.at("done"), 6);
   EXPECT_EQ(runs[0].started, sqlite.Runs(1)[0].started);
-  EXPECT_EQ(j->AllKnownDomains().size(), 4u);
+  const auto known = j->KnownHosts({}), was = sqlite.KnownHosts({});
+  ASSERT_EQ(known.size(), 4u);
+  ASSERT_EQ(was.size(), 4u);
+  for (const auto& [host, k] : was) {
+    EXPECT_FALSE(k.read.empty()) << host;
+    EXPECT_EQ(k.domains.size(), known.at(host).domains.size()) << host;
+    EXPECT_EQ(sqlite.KnownHosts({host}).at(host).domains.size(), k.domains.size()) << host;
+  }
   const auto a = sqlite.Steps(runs[0].id), b = j->Steps(runs[0].id);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
@@ -400,10 +444,8 @@ TEST_F(EtcdTest, TwoAppliesAtOnce) {
 TEST_F(EtcdTest, AFrozenHolderLosesTheLockAndWritesNothing) {
   WriteFleet(20, 50, 6);
   auto probe = Open();
-  auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
-  ASSERT_TRUE(WaitUntil([&] { return RunMarked(*probe, 1); }))
-      << egov::testing::ReadFile(dir_ / "frozen.log");
-  ::kill(frozen->pid(), SIGSTOP);
+  auto frozen = FrozenApply(*probe);
+  ASSERT_FALSE(HasFailure());
   const auto start = std::chrono::steady_clock::now();
   const CliRun other = Run("apply", {"--lock-wait", "120s"}, seconds(3));
   ASSERT_EQ(other.code, 0) << other.out << other.err;
@@ -413,15 +455,7 @@ TEST_F(EtcdTest, AFrozenHolderLosesTheLockAndWritesNothing) {
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].status, "done");
   EXPECT_EQ(runs[1].status, "interrupted");
-  const int64_t revision = Revision();
-  const std::string files = HostFiles();
-  ::kill(frozen->pid(), SIGCONT);
-  EXPECT_EQ(frozen->Wait(), 1);
-  const std::string log = egov::testing::ReadFile(dir_ / "frozen.log");
-  EXPECT_NE(log.find("lost the lock on etcd://"), std::string::npos) << log;
-  EXPECT_NE(log.find("stopped before changing anything more"), std::string::npos) << log;
-  EXPECT_EQ(Revision(), revision);
-  EXPECT_EQ(HostFiles(), files);
+  ResumedWritesNothing(*frozen);
   ExpectConverged();
 }
 
@@ -560,6 +594,42 @@ TEST_F(EtcdTlsTest, ApplyNeedsTheCaAndAClientCertificate) {
   EXPECT_NE(err.str().find("etcd asks for a client certificate"), std::string::npos) << err.str();
 }
 
+// A TLS failure while an operator waits for the lock (--lock-wait, on etcd's watch) ends the
+// wait at once with the error and exit 1, touching no host: here the cluster comes back with
+// certificates of a CA this operator does not know, while another holds the lock.
+TEST_F(EtcdTlsTest, ATlsFailureEndsTheWaitForTheLock) {
+  WriteFleet(4, 3, 2);
+  const fs::path old = dir_ / "old";  // the operator's copies, made before the renewal
+  fs::create_directories(old);
+  for (const fs::path& f : {cluster_->ca(), cluster_->client_cert(), cluster_->client_key()}) {
+    fs::copy_file(f, old / f.filename());
+  }
+  auto holder = Open();
+  ASSERT_FALSE(holder->Lock("apply", milliseconds(0)));
+  const int64_t watchers = cluster_->Watchers();
+  ASSERT_GE(watchers, 0);
+  auto waiter =
+      Spawn("apply", "waiter.log",
+            {"--lock-wait", "600s", "--state-cacert", (old / "ca.crt").string(), "--state-cert",
+             (old / "client.crt").string(), "--state-key", (old / "client.key").string()});
+  ASSERT_TRUE(WaitUntil([&] { return cluster_->Watchers() > watchers; }))
+      << egov::testing::ReadFile(dir_ / "waiter.log");
+
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(cluster_->RenewCertificates()) << cluster_->error();
+  cluster_->StopAll();  // ends the watch's stream; the waiter looks again, with its old CA
+  ASSERT_TRUE(cluster_->Start()) << cluster_->error();
+  EXPECT_EQ(waiter->Wait(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(30));
+  const std::string log = egov::testing::ReadFile(dir_ / "waiter.log");
+  EXPECT_NE(log.find("egovctl apply: etcd"), std::string::npos) << log;
+  EXPECT_NE(log.find("TLS: etcd's certificate is not trusted"), std::string::npos) << log;
+  EXPECT_NE(log.find("is --state-cacert " + (old / "ca.crt").string() + " its CA?"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(HostFiles(), "");
+}
+
 }  // namespace
 }  // namespace egov::orchestrator
 
@@ -573,10 +643,8 @@ namespace {
 TEST_F(EtcdTest, AFleetOf3000Replicas) {
   WriteFleet(200, 300, 10);
   auto probe = Open();
-  auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
-  ASSERT_TRUE(WaitUntil([&] { return RunMarked(*probe, 1); }))
-      << egov::testing::ReadFile(dir_ / "frozen.log");
-  ::kill(frozen->pid(), SIGSTOP);
+  auto frozen = FrozenApply(*probe);
+  ASSERT_FALSE(HasFailure());
   const auto stopped = std::chrono::steady_clock::now();
   auto other = Spawn("apply", "other.log", {"--lock-wait", "120s"}, seconds(3));
   ASSERT_TRUE(WaitUntil([&] {
@@ -589,13 +657,7 @@ TEST_F(EtcdTest, AFleetOf3000Replicas) {
   ASSERT_EQ(other->Wait(), 0) << egov::testing::ReadFile(dir_ / "other.log");
   std::cout << "frozen holder blocked the next operator for " << blocked << " s (lease 3 s)\n";
   ExpectConverged();
-  const int64_t revision = Revision();
-  const std::string files = HostFiles();
-  ::kill(frozen->pid(), SIGCONT);
-  EXPECT_EQ(frozen->Wait(), 1);
-  EXPECT_NE(egov::testing::ReadFile(dir_ / "frozen.log").find("lost the lock"), std::string::npos);
-  EXPECT_EQ(Revision(), revision);
-  EXPECT_EQ(HostFiles(), files);
+  ResumedWritesNothing(*frozen);
 
   // Deletions on simulated hosts are quick: the destroy is held (SIGSTOP) once it has the lock,
   // so that the member dies while it runs.

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/curl.h"
 #include "tests/support/ports.h"
 
 namespace egov::testing {
@@ -129,6 +130,41 @@ bool EtcdCluster::MakeCertificates() {
     }
   }
   return true;
+}
+
+bool EtcdCluster::RenewCertificates() {
+  std::filesystem::remove_all(dir_ / "pki");
+  return MakeCertificates();
+}
+
+int64_t EtcdCluster::Watchers() const {
+  int64_t sum = 0;
+  for (size_t i = 0; i < size(); ++i) {
+    if (!members_[i] || !members_[i]->running()) continue;
+    std::string body;
+    curl::EasyPtr easy = curl::NewEasy();
+    CURL* h = easy.get();
+    const std::string url = ClientUrl(i) + "/metrics";
+    curl::SetOpt(h, CURLOPT_URL, url.c_str());
+    curl::SetOpt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    curl::SetOpt(h, CURLOPT_WRITEDATA, &body);
+    curl::SetOpt(
+        h, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* out) {
+          static_cast<std::string*>(out)->append(data, size * n);
+          return size * n;
+        });
+    if (tls_) {
+      curl::SetOpt(h, CURLOPT_CAINFO, ca().c_str());
+      curl::SetOpt(h, CURLOPT_SSLCERT, client_cert().c_str());
+      curl::SetOpt(h, CURLOPT_SSLKEY, client_key().c_str());
+    }
+    if (curl::Perform(h) != CURLE_OK) return -1;
+    const std::string metric = "\netcd_debugging_mvcc_watcher_total ";
+    const size_t at = body.find(metric);
+    if (at == std::string::npos) return -1;
+    sum += std::stoll(body.substr(at + metric.size()));
+  }
+  return sum;
 }
 
 bool EtcdCluster::Start() {

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -47,6 +48,13 @@ class EtcdCluster {
   std::filesystem::path ca() const { return dir_ / "pki" / "ca.crt"; }
   std::filesystem::path client_cert() const { return dir_ / "pki" / "client.crt"; }
   std::filesystem::path client_key() const { return dir_ / "pki" / "client.key"; }
+  /// With tls: a new CA, and new certificates it signs in place of the old ones, for the
+  /// members started after this (and for every new TLS handshake of a running one, as etcd
+  /// reads its certificate again for each).
+  bool RenewCertificates();
+  /// How many watches the running members serve now (etcd_debugging_mvcc_watcher_total, from
+  /// each member's /metrics); -1 when one cannot be read.
+  int64_t Watchers() const;
   /// `etcdctl ARGS...` against every member; its output.
   CliRun Etcdctl(const std::vector<std::string>& args) const;
   const std::string& error() const { return error_; }
