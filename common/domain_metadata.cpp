@@ -123,6 +123,8 @@ std::optional<DomainMetadata> ParseMetadataElement(std::string_view xml) {
   return FromNode(xmlDocGetRootElement(doc.get()), true);
 }
 
+std::optional<DomainMetadata> MetadataFromNode(xmlNode* node) { return FromNode(node); }
+
 std::optional<DomainMetadata> ParseDomainMetadata(std::string_view domain_xml) {
   DocPtr doc = ParseXml(domain_xml);
   if (!doc) return std::nullopt;

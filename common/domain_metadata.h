@@ -7,6 +7,8 @@
 // The <metadata> element egovctl writes into every domain it manages, in the project's own XML
 // namespace (libvirt allows one top-level element per namespace). Domains without it are
 // unmanaged: reported, never touched. The agent and the check library read the same element.
+struct _xmlNode;  // libxml2's element
+
 namespace egov {
 
 inline constexpr const char* kMetadataNamespace = "https://egov-cloud.vn/xmlns/workload/1";
@@ -38,6 +40,9 @@ std::string FormatMetadataElement(const DomainMetadata& metadata);
 /// or as FormatMetadataElement writes it (in our namespace).
 /// Returns nullopt when it is not our element or a required attribute is missing or malformed.
 std::optional<DomainMetadata> ParseMetadataElement(std::string_view xml);
+
+/// The same from the element in a document already parsed (in our namespace).
+std::optional<DomainMetadata> MetadataFromNode(_xmlNode* node);
 
 /// Finds and parses our element inside a whole domain XML document; nullopt when the domain
 /// is not managed by egovctl (or the XML is not well formed).

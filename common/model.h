@@ -34,6 +34,7 @@ struct Resources {
 struct Overcommit {
   double cpu = 1.0;
   double memory = 1.0;
+  double disk = 1.0;  ///< thin root disks may promise capacity.disk x this, where allowed
 };
 
 struct Certification {
@@ -163,8 +164,9 @@ struct LevelPolicy {
   UnknownCompliance unknown_compliance = UnknownCompliance::kDeny;
   std::vector<std::string> residency;  ///< allowed country codes; empty means any
   bool allow_memory_overcommit = true;
-  int max_unavailable = 1;        ///< a workload's update.max_unavailable when it sets none
-  int max_unavailable_limit = 0;  ///< the most a workload may set; 0: no limit
+  bool allow_disk_overcommit = true;  ///< thin root disks past the host's disk
+  int max_unavailable = 1;            ///< a workload's update.max_unavailable when it sets none
+  int max_unavailable_limit = 0;      ///< the most a workload may set; 0: no limit
   SourcePos pos;
 };
 

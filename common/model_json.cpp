@@ -26,7 +26,10 @@ nlohmann::json ToJson(const Provider& p) {
       hosts.push_back({{"name", h.name},
                        {"uri", h.uri},
                        {"capacity", ToJson(h.capacity)},
-                       {"overcommit", {{"cpu", h.overcommit.cpu}, {"memory", h.overcommit.memory}}},
+                       {"overcommit",
+                        {{"cpu", h.overcommit.cpu},
+                         {"memory", h.overcommit.memory},
+                         {"disk", h.overcommit.disk}}},
                        {"labels", h.labels},
                        {"agent", h.agent}});
     }
@@ -101,7 +104,8 @@ nlohmann::json ToJson(const Policy& p) {
                         {"profile", l.compliance_profile},
                         {"unknown", ToString(l.unknown_compliance)}}},
                       {"residency", l.residency},
-                      {"allow_memory_overcommit", l.allow_memory_overcommit}});
+                      {"allow_memory_overcommit", l.allow_memory_overcommit},
+                      {"allow_disk_overcommit", l.allow_disk_overcommit}});
   }
   return {{"kind", "Policy"}, {"name", p.name}, {"description", p.description}, {"levels", levels}};
 }

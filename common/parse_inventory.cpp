@@ -232,11 +232,13 @@ std::optional<Host> ReadHost(const Context& ctx, const YAML::Node& node, const s
     if (o.ok()) {
       auto cpu = o.Number("cpu", false, 0.1, 64);
       auto mem = o.Number("memory", false, 0.1, 4);
+      auto disk = o.Number("disk", false, 0.1, 10);
       if (cpu) h.overcommit.cpu = *cpu;
       if (mem) h.overcommit.memory = *mem;
+      if (disk) h.overcommit.disk = *disk;
       o.Finish();
       ok = ok && (cpu || !o.Optional("cpu").IsDefined()) &&
-           (mem || !o.Optional("memory").IsDefined());
+           (mem || !o.Optional("memory").IsDefined()) && (disk || !o.Optional("disk").IsDefined());
     } else {
       ok = false;
     }
@@ -659,6 +661,7 @@ std::optional<Policy> ParsePolicy(MapReader& doc) {
         if (YAML::Node s = r.Optional("residency"); s.IsDefined())
           residency = ReadStringList(ctx, s, r.Name("residency"));
         auto overcommit = r.Bool("allow_memory_overcommit", false);
+        auto disk_overcommit = r.Bool("allow_disk_overcommit", false);
         bool level_ok = level.has_value();
         if (YAML::Node u = r.Optional("update"); u.IsDefined() && !u.IsNull()) {
           MapReader ur(ctx, u, r.Name("update"));
@@ -708,6 +711,7 @@ std::optional<Policy> ParsePolicy(MapReader& doc) {
                    (separation || !r.Optional("separation").IsDefined()) &&
                    (residency || !r.Optional("residency").IsDefined()) &&
                    (overcommit || !r.Optional("allow_memory_overcommit").IsDefined()) &&
+                   (disk_overcommit || !r.Optional("allow_disk_overcommit").IsDefined()) &&
                    (min_replicas || !r.Optional("min_replicas").IsDefined());
         if (level) {
           if (auto [it, fresh] = line_of.emplace(static_cast<int>(*level), lp.pos.line); !fresh) {
@@ -728,6 +732,7 @@ std::optional<Policy> ParsePolicy(MapReader& doc) {
         if (unknown) lp.unknown_compliance = *unknown;
         if (residency) lp.residency = *residency;
         lp.allow_memory_overcommit = overcommit.value_or(true);
+        lp.allow_disk_overcommit = disk_overcommit.value_or(true);
         policy.levels.push_back(std::move(lp));
       }
       if (ok) {

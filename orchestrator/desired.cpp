@@ -67,6 +67,7 @@ PlacementWorkload Effective(const Workload& w, const Policy& policy) {
   e.profile = lp->compliance_profile;
   e.unknown = lp->unknown_compliance;
   e.allow_memory_overcommit = lp->allow_memory_overcommit;
+  e.allow_disk_overcommit = lp->allow_disk_overcommit;
   e.resources = w.resources;
   e.spec_hash = SpecHash(w, e);
   return e;

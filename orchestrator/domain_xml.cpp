@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "orchestrator/desired.h"
@@ -145,11 +146,7 @@ std::string MetadataProblem(xmlNode* metadata, const ExpectedDomain& expected) {
         xmlStrcmp(c->ns->href, reinterpret_cast<const xmlChar*>(kMetadataNamespace)) != 0) {
       continue;
     }
-    std::unique_ptr<xmlBuffer, decltype(&xmlBufferFree)> buf(xmlBufferCreate(), xmlBufferFree);
-    xmlNodeDump(buf.get(), c->doc, c, 0, 0);
-    const auto m = ParseMetadataElement(
-        std::string_view(reinterpret_cast<const char*>(xmlBufferContent(buf.get())),
-                         static_cast<size_t>(xmlBufferLength(buf.get()))));
+    const auto m = MetadataFromNode(c);
     if (!m) return "has an incomplete egovctl metadata element";
     if (m->workload != expected.workload || m->replica != expected.replica) {
       return "has the metadata of " + m->workload + " replica " + std::to_string(m->replica) +
@@ -192,6 +189,130 @@ std::string DefinitionProblem(xmlNode* root, const ExpectedDomain& expected) {
   }
   return problem;
 }
+
+// Whether `s` is made only of the characters `ok` accepts (and is not empty).
+template <typename Ok>
+bool All(std::string_view s, Ok ok) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) { return ok(c); });
+}
+
+bool LowerAlnumDash(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+bool LowerHex(char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); }
+
+// The replica's own values, in the classes BuildDomainXml writes them, each a subset of what
+// libvirt's schema accepts where they stand: name and title (objectNameWithSlash, [^\n]+),
+// UUID, MAC (uniMacAddr), network (any text), pool (objectName, [^/\n]+) and volume (volName,
+// [^/]+ but not . or ..). Text split by a comment is checked piece by piece: pieces of a class
+// make a value that every definition of the shape has or none has.
+bool ReplicaName(std::string_view s) { return s.size() <= 253 && All(s, LowerAlnumDash); }
+bool ReplicaUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !LowerHex(s[i])) return false;
+  }
+  return true;
+}
+bool ReplicaMac(std::string_view s) {
+  if (s.size() != 17 || std::string_view("02468ace").find(s[1]) == std::string_view::npos) {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i % 3 == 2 ? s[i] != ':' : !LowerHex(s[i])) return false;
+  }
+  return true;
+}
+
+// Where a node stands, for the values SchemaShape may leave out.
+enum class Place { kDocument, kOther, kDomain, kDevices, kDisk, kInterface, kMetadata };
+
+Place ChildPlace(Place parent, const xmlNode* n) {
+  if (parent == Place::kMetadata) return Place::kMetadata;
+  if (n->ns) return Place::kOther;
+  const std::string_view name = Name(n);
+  if (parent == Place::kDocument && name == "domain") return Place::kDomain;
+  if (parent == Place::kDomain && name == "metadata") return Place::kMetadata;
+  if (parent == Place::kDomain && name == "devices") return Place::kDevices;
+  if (parent == Place::kDevices && name == "disk") return Place::kDisk;
+  if (parent == Place::kDevices && name == "interface") return Place::kInterface;
+  return Place::kOther;
+}
+
+// Appends `n`'s shape: the element tree as libvirt's schema sees it, with a replica's own
+// values (name, title, UUID, MAC, network, pool and volume names, egovctl's metadata) left out
+// where they are of a class the schema accepts there. Two definitions of one shape differ only in
+// such values, so the schema accepts both or neither.
+void SchemaShape(const xmlNode* n, Place parent, std::string& out) {
+  const Place place = ChildPlace(parent, n);
+  const std::string_view name = Name(n);
+  auto value = [&](std::string_view v, bool replica_own) {
+    out += replica_own ? std::string_view("\x01") : v;
+    out += '\0';
+  };
+  out += '\x02';
+  if (n->ns && n->ns->href) out += reinterpret_cast<const char*>(n->ns->href);
+  out += '\0';
+  out += name;
+  out += '\0';
+  for (const xmlAttr* a = n->properties; a; a = a->next) {
+    out += '\x03';
+    if (a->ns && a->ns->href) out += reinterpret_cast<const char*>(a->ns->href);
+    out += '\0';
+    const std::string_view attr = reinterpret_cast<const char*>(a->name);
+    out += attr;
+    out += '\0';
+    const std::string v = Take(xmlNodeListGetString(n->doc, a->children, 1));
+    // Within <metadata>, any element may have any attribute and text (customElement).
+    const bool plain = !a->ns && !n->ns;
+    const bool own = parent == Place::kMetadata ||
+                     (plain && parent == Place::kInterface && name == "mac" && attr == "address" &&
+                      ReplicaMac(v)) ||
+                     (plain && parent == Place::kInterface && name == "source" &&
+                      attr == "network" && ReplicaName(v)) ||
+                     (plain && parent == Place::kDisk && name == "source" &&
+                      (attr == "pool" || attr == "volume") && ReplicaName(v));
+    value(v, own);
+  }
+  for (const xmlNode* c = n->children; c; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) {
+      SchemaShape(c, place, out);
+      continue;
+    }
+    const std::string_view text =
+        c->content ? reinterpret_cast<const char*>(c->content) : std::string_view();
+    out += '\x04';
+    out += std::to_string(c->type);
+    out += '\0';
+    if (c->name) out += reinterpret_cast<const char*>(c->name);
+    out += '\0';
+    const bool own = c->type == XML_TEXT_NODE && parent == Place::kDomain && !n->ns &&
+                     ((name == "name" && ReplicaName(text)) ||
+                      (name == "title" && !text.empty() && text.find('\n') == text.npos) ||
+                      (name == "uuid" && ReplicaUuid(text)));
+    value(text, own || (c->type == XML_TEXT_NODE && place == Place::kMetadata &&
+                        parent == Place::kMetadata));
+  }
+  out += '\x05';
+}
+
+// The shapes libvirt's schema accepted in this process (at most kMaxShapes: past that, every
+// definition is validated in full).
+class AcceptedShapes {
+ public:
+  bool Contains(const std::string& shape) {
+    std::lock_guard lock(mu_);
+    return shapes_.count(shape) > 0;
+  }
+  void Add(std::string shape) {
+    std::lock_guard lock(mu_);
+    if (shapes_.size() < kMaxShapes) shapes_.insert(std::move(shape));
+  }
+
+ private:
+  static constexpr size_t kMaxShapes = 1024;
+  std::mutex mu_;
+  std::unordered_set<std::string> shapes_;
+};
 
 }  // namespace
 
@@ -293,14 +414,24 @@ std::optional<std::string> ValidateDomainXml(const std::string& xml,
                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
       xmlFreeDoc);
   if (!doc) return "the domain XML is not well formed";
-  // A validation context is cheap and not shareable between threads: one per call.
-  std::unique_ptr<xmlRelaxNGValidCtxt, decltype(&xmlRelaxNGFreeValidCtxt)> ctx(
-      xmlRelaxNGNewValidCtxt(s.schema), xmlRelaxNGFreeValidCtxt);
-  std::string error;
-  xmlRelaxNGSetValidErrors(ctx.get(), CollectError, CollectError, &error);
-  if (xmlRelaxNGValidateDoc(ctx.get(), doc.get()) != 0) {
-    return "does not match libvirt's domain schema: " +
-           (error.empty() ? std::string("no detail") : error);
+  // The schema's verdict once per shape: the replicas of a workload on hosts of one kind share
+  // one, and the schema takes most of the time here. A document type declaration could change
+  // what the tree means: such a definition is always validated in full.
+  static AcceptedShapes accepted;
+  std::string shape;
+  const xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (root && !doc->intSubset) SchemaShape(root, Place::kDocument, shape);
+  if (shape.empty() || !accepted.Contains(shape)) {
+    // A validation context is cheap and not shareable between threads: one per call.
+    std::unique_ptr<xmlRelaxNGValidCtxt, decltype(&xmlRelaxNGFreeValidCtxt)> ctx(
+        xmlRelaxNGNewValidCtxt(s.schema), xmlRelaxNGFreeValidCtxt);
+    std::string error;
+    xmlRelaxNGSetValidErrors(ctx.get(), CollectError, CollectError, &error);
+    if (xmlRelaxNGValidateDoc(ctx.get(), doc.get()) != 0) {
+      return "does not match libvirt's domain schema: " +
+             (error.empty() ? std::string("no detail") : error);
+    }
+    if (!shape.empty()) accepted.Add(std::move(shape));
   }
   if (std::string p = DefinitionProblem(xmlDocGetRootElement(doc.get()), expected); !p.empty()) {
     return p;

@@ -75,7 +75,9 @@ ReasonMask CheckCapacity(const PlacementWorkload& w, const PlacementHost& host,
   if (static_cast<double>(use.memory + w.resources.memory) > MemoryLimit(w, host)) {
     mask |= Bit(Reason::kMemory);
   }
-  if (use.disk + w.resources.disk > host.capacity.disk) mask |= Bit(Reason::kDisk);
+  if (static_cast<double>(use.disk + w.resources.disk) > DiskLimit(w, host)) {
+    mask |= Bit(Reason::kDisk);
+  }
   return mask;
 }
 

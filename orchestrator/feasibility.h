@@ -25,6 +25,13 @@ inline double MemoryLimit(const PlacementWorkload& workload, const PlacementHost
                                           : physical;
 }
 
+/// Disk a host may promise a workload's root disks (thin qcow2 overlays): with the host's
+/// overcommit where the policy allows it.
+inline double DiskLimit(const PlacementWorkload& workload, const PlacementHost& host) {
+  const double physical = static_cast<double>(host.capacity.disk);
+  return workload.allow_disk_overcommit ? physical * std::max(1.0, host.overcommit.disk) : physical;
+}
+
 /// What each host carries while a plan is being built.
 struct Ledger {
   struct Use {

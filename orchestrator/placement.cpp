@@ -36,7 +36,7 @@ std::string Signature(const PlacementWorkload& w) {
                   '|' + std::to_string(w.resources.memory) + '|' +
                   std::to_string(w.resources.disk) + '|' + (w.require_compliance ? w.profile : "") +
                   '|' + std::to_string(int(w.unknown)) + '|' +
-                  (w.allow_memory_overcommit ? "1" : "0");
+                  (w.allow_memory_overcommit ? "1" : "0") + (w.allow_disk_overcommit ? "1" : "0");
   for (const auto& p : w.providers) s += "|p:" + p;
   for (const auto& c : w.residency) s += "|r:" + c;
   for (const auto& [k, v] : w.labels) s += "|l:" + k + '=' + v;

@@ -80,6 +80,7 @@ struct PlacementWorkload {
   std::string profile;
   UnknownCompliance unknown = UnknownCompliance::kDeny;
   bool allow_memory_overcommit = true;
+  bool allow_disk_overcommit = true;
   Resources resources;
   std::string spec_hash;
 };

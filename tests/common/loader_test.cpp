@@ -182,7 +182,7 @@ zones:
       - name: h
         uri: "test:///tmp/h.xml"
         capacity: {vcpus: 8, memory: 16Gi, disk: 1Ti}
-        overcommit: {cpu: 4, memory: 1.5}
+        overcommit: {cpu: 4, memory: 1.5, disk: 2}
         labels: {storage: ssd}
         agent: "https://h.example:9464"
 ---
@@ -221,6 +221,7 @@ placement: {providers: [p], spread: zone, labels: {storage: ssd}}
   const Host& h = inv.providers[0].zones[0].hosts[0];
   EXPECT_EQ(h.capacity.disk, 1ULL << 40);
   EXPECT_DOUBLE_EQ(h.overcommit.cpu, 4.0);
+  EXPECT_DOUBLE_EQ(h.overcommit.disk, 2.0);
   EXPECT_EQ(h.agent, "https://h.example:9464");
   EXPECT_EQ(inv.providers[0].zones[0].region, "Hà Nội");
 }

@@ -156,6 +156,32 @@ TEST(PlanDisks, BaseImagesTakeHostDiskAsAllocated) {
   for (const auto& u : p.unplaced) EXPECT_EQ(u.reasons.at("DISK_EXHAUSTED"), 4) << u.summary;
 }
 
+// Thin root disks past the host's disk: placed where the hosts allow disk overcommit, unless
+// the workload's level forbids it. Three workloads, four replicas (observed_fleet.h).
+TEST(PlanDisks, RootDisksOvercommitTheHostsDiskOnlyWhereThePolicyAllowsIt) {
+  ObservedFleet f(Inventory());
+  for (const std::string host : {"a1", "a2", "a3", "b1"}) {
+    StorageVolume base;
+    base.name = "other-12345678";
+    base.allocation = 1010ULL << 30;  // of the host's 1 TiB: 14 GiB left
+    f.Host(host).volumes["egov-images"].push_back(base);
+  }
+  for (auto& provider : f.inv.providers) {
+    for (auto& zone : provider.zones) {
+      for (auto& host : zone.hosts) host.overcommit.disk = 1.5;  // 1.5 TiB of root disks
+    }
+  }
+  EXPECT_TRUE(f.MakePlan().unplaced.empty());
+  // Level 1 (app and db) forbids it; level 2 (web's two replicas) still allows it.
+  for (auto& level : f.policy.levels) level.allow_disk_overcommit = level.level != 1;
+  const Plan p = f.MakePlan();
+  ASSERT_EQ(p.unplaced.size(), 2u);
+  for (const auto& u : p.unplaced) {
+    EXPECT_TRUE(u.workload == "app" || u.workload == "db") << u.workload;
+    EXPECT_EQ(u.reasons.at("DISK_EXHAUSTED"), 4) << u.summary;
+  }
+}
+
 TEST(PlanDisks, AnExistingReplicaTakesItsRootDisksCapacity) {
   ObservedFleet f(Inventory());
   RunApp(f, f.Spec("app"), "debian-12-f300a54f", 30ULL << 30);

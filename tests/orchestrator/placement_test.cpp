@@ -233,6 +233,28 @@ TEST(PlacementFilter, MemoryOvercommitOnlyWhereThePolicyAllowsIt) {
   ExpectFilter(h, w, Reason::kMemory);
 }
 
+// Thin root disks: a host with overcommit.disk may promise more than its disk, except to a
+// workload whose level forbids it; what is already there counts as well.
+TEST(PlacementFilter, DiskOvercommitOnlyWhereThePolicyAllowsIt) {
+  PlacementHost h = MakeHost("x");
+  h.capacity.disk = 100 * kGi;
+  h.unmanaged.disk = 20 * kGi;  // base images and seeds, at their allocation
+  h.overcommit.disk = 2;        // 200 GiB of root disks may be promised
+  PlacementWorkload w = MakeWorkload("w");
+  w.resources.disk = 150 * kGi;  // 20 + 150 > 100, <= 200
+  EXPECT_EQ(PlaceAll({h}, {w}).assignments[0].host, 0);
+  w.allow_disk_overcommit = false;
+  ExpectFilter(h, w, Reason::kDisk);
+  w.allow_disk_overcommit = true;
+  w.resources.disk = 181 * kGi;  // 20 + 181 > 200
+  ExpectFilter(h, w, Reason::kDisk);
+  h.overcommit.disk = 1;
+  w.resources.disk = 80 * kGi;  // 20 + 80 fits without overcommit
+  EXPECT_EQ(PlaceAll({h}, {w}).assignments[0].host, 0);
+  w.resources.disk = 81 * kGi;
+  ExpectFilter(h, w, Reason::kDisk);
+}
+
 TEST(PlacementFilter, Disk) {
   PlacementHost h = MakeHost("x");
   h.capacity.disk = 5 * kGi;
