@@ -119,7 +119,7 @@ void Journal::Mark(size_t index, StepStatus status, const std::string& error) {
     // Group commits keep thousands of steps a second cheap; a step stays "pending" in the store
     // until written, which is the truth a crashed run can still tell.
     const auto now = std::chrono::steady_clock::now();
-    if (marks_.size() < 4096 && now - last_flush_ < mark_interval_) return;
+    if (marks_.size() < 4096 && now - last_flush_ < std::chrono::milliseconds(200)) return;
     last_flush_ = now;
     batch.swap(marks_);
   }

@@ -159,8 +159,6 @@ class Journal {
   void ResetMarks();
 
   std::mutex write_mu_;  // one writer at a time
-  /// How long marks wait to be written together (a group commit), at most 4096 of them.
-  std::chrono::milliseconds mark_interval_{200};
 
  private:
   std::mutex marks_mu_;  // the marks not yet written; workers only ever wait for this one
