@@ -29,9 +29,7 @@ namespace egov::orchestrator {
 namespace {
 
 namespace fs = std::filesystem;
-using egov::testing::Child;
-using egov::testing::CliRun;
-using egov::testing::EtcdCluster;
+using namespace egov::testing;  // the plumbing every test shares (tests/support)
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -180,12 +178,21 @@ class EtcdTest : public ::testing::Test {
     return it != runs[0].steps.end() && it->second >= at_least;
   }
 
-  // An apply (lease 3 s) frozen with SIGSTOP once it has marked a step done, as `probe` sees.
+  // An apply (lease 3 s) frozen with SIGSTOP once it has marked a step done, as `probe` sees,
+  // and seen again once stopped: its run is still running with steps left, so the next apply
+  // has work of its own (an apply with nothing to do records no run). Marks are written in
+  // groups every 200 ms, so the fleet must take the apply well over that: a run whose steps all
+  // fit in its first group could be stopped after its last step (the next apply then had nothing
+  // to do) or after it ended.
   std::unique_ptr<Child> FrozenApply(Journal& probe) const {
     auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
     EXPECT_TRUE(WaitUntil([&] { return RunMarked(probe, 1); }))
         << egov::testing::ReadFile(dir_ / "frozen.log");
     ::kill(frozen->pid(), SIGSTOP);
+    const auto runs = probe.Runs(1);
+    EXPECT_TRUE(!runs.empty() && runs[0].status == "running" && runs[0].steps.count("pending") &&
+                runs[0].steps.at("pending") > 0)
+        << "the apply was stopped with no step left: the fleet is too small to freeze it mid-run";
     return frozen;
   }
   // Resumes `frozen` after another operator took over: it exits 1 saying why, and writes
@@ -442,7 +449,7 @@ TEST_F(EtcdTest, TwoAppliesAtOnce) {
 // A holder frozen past its lease: another operator takes over and converges; the frozen one,
 // resumed, writes nothing (neither the store nor any host) and exits 1, saying why.
 TEST_F(EtcdTest, AFrozenHolderLosesTheLockAndWritesNothing) {
-  WriteFleet(20, 50, 6);
+  WriteFleet(20, 100, 12);
   auto probe = Open();
   auto frozen = FrozenApply(*probe);
   ASSERT_FALSE(HasFailure());
