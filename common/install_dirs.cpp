@@ -1,5 +1,6 @@
 #include "common/install_dirs.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -34,6 +35,18 @@ std::string ProgramPath(const std::string& name, const std::string& installed_di
   std::error_code ec;
   if (fs::exists(beside, ec)) return beside.string();
   return (fs::path(installed_dir) / name).string();
+}
+
+std::string UserPath(const char* override_env, const char* xdg_env, const char* home_default,
+                     const std::string& leaf) {
+  auto env = [](const char* name) -> const char* {
+    const char* v = name ? std::getenv(name) : nullptr;
+    return v && *v ? v : nullptr;
+  };
+  if (const char* p = env(override_env)) return p;
+  if (const char* xdg = env(xdg_env)) return std::string(xdg) + "/egov-cloud/" + leaf;
+  const char* home = env("HOME");
+  return std::string(home ? home : "/tmp") + "/" + home_default + "/egov-cloud/" + leaf;
 }
 
 }  // namespace egov

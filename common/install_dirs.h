@@ -25,4 +25,11 @@ std::string ProgramDir();
 /// cannot be read.
 std::string ProgramPath(const std::string& name, const std::string& installed_dir);
 
+/// A per-user location in the XDG base-directory layout: `$override_env` when set, else
+/// `$xdg_env/egov-cloud/leaf`, else `$HOME/home_default/egov-cloud/leaf` (HOME unset: /tmp).
+/// UserPath("EGOV_JOURNAL", "XDG_STATE_HOME", ".local/state", "journal.db") is
+/// ~/.local/state/egov-cloud/journal.db by default.
+std::string UserPath(const char* override_env, const char* xdg_env, const char* home_default,
+                     const std::string& leaf);
+
 }  // namespace egov

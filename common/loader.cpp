@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/enum_names.h"
+#include "common/install_dirs.h"
 #include "common/parse_kinds.h"
 #include "common/yaml_reader.h"
 
@@ -25,12 +26,7 @@ bool IsDnsLabel(std::string_view s) {
 }
 
 std::string SimulatedHostDir() {
-  if (const char* dir = std::getenv("EGOV_SIM_DIR"); dir && *dir) return dir;
-  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
-    return std::string(state) + "/egov-cloud/sim";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : "/tmp") + "/.local/state/egov-cloud/sim";
+  return UserPath("EGOV_SIM_DIR", "XDG_STATE_HOME", ".local/state", "sim");
 }
 
 bool ExpandEnv(const std::string& in, std::string& out, std::string& missing) {

@@ -6,6 +6,7 @@
 
 #include "common/diagnostics.h"
 #include "common/files.h"
+#include "common/install_dirs.h"
 #include "common/yaml_reader.h"
 
 namespace po = boost::program_options;
@@ -26,15 +27,8 @@ const char* Env(const char* name) {
 std::string ConfigPath(const po::variables_map& vm) {
   if (vm.count("agents-config")) return vm["agents-config"].as<std::string>();
   if (const char* p = Env("EGOV_AGENTS_CONFIG")) return p;
-  std::string dir;
-  if (const char* x = Env("XDG_CONFIG_HOME")) {
-    dir = x;
-  } else if (const char* home = Env("HOME")) {
-    dir = std::string(home) + "/.config";
-  } else {
-    return "";
-  }
-  const std::string path = dir + "/egov-cloud/agents.yaml";
+  if (!Env("XDG_CONFIG_HOME") && !Env("HOME")) return "";  // never a file under /tmp
+  const std::string path = UserPath(nullptr, "XDG_CONFIG_HOME", ".config", "agents.yaml");
   std::error_code ec;
   return fs::exists(path, ec) ? path : "";
 }

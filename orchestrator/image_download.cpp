@@ -15,6 +15,7 @@
 #include "common/curl.h"
 #include "common/file_digest.h"
 #include "common/files.h"
+#include "common/install_dirs.h"
 #include "common/units.h"
 
 namespace egov::orchestrator {
@@ -115,12 +116,7 @@ bool CachedFileMatches(const std::string& path, const std::string& sha256) {
 }  // namespace
 
 std::string DefaultImageCacheDir() {
-  if (const char* p = std::getenv("EGOV_IMAGE_CACHE"); p && *p) return p;
-  if (const char* c = std::getenv("XDG_CACHE_HOME"); c && *c) {
-    return std::string(c) + "/egov-cloud/images";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : "/tmp") + "/.cache/egov-cloud/images";
+  return UserPath("EGOV_IMAGE_CACHE", "XDG_CACHE_HOME", ".cache", "images");
 }
 
 DownloadOptions DefaultDownloadOptions() {

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/diagnostics.h"
 #include "common/enum_names.h"
+#include "common/install_dirs.h"
 #include "orchestrator/etcd_journal.h"
 #include "orchestrator/sqlite_journal.h"
 
@@ -70,12 +71,7 @@ bool ProcessGone(long pid) {
 }
 
 std::string Journal::DefaultPath() {
-  if (const char* p = std::getenv("EGOV_JOURNAL"); p && *p) return p;
-  if (const char* s = std::getenv("XDG_STATE_HOME"); s && *s) {
-    return std::string(s) + "/egov-cloud/journal.db";
-  }
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : "/tmp") + "/.local/state/egov-cloud/journal.db";
+  return UserPath("EGOV_JOURNAL", "XDG_STATE_HOME", ".local/state", "journal.db");
 }
 
 RunSummary Journal::NewRun(const std::string& operation, const std::string& fingerprint,

@@ -31,10 +31,7 @@ namespace egov::orchestrator {
 namespace {
 
 namespace fs = std::filesystem;
-using egov::testing::CliRun;
-using egov::testing::Libvirtd;
-using egov::testing::ReadFile;
-using egov::testing::RunProcess;
+using namespace egov::testing;  // the plumbing every test shares (tests/support)
 
 const char* kKey =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMqI9IJtAwp0CjnAVBBvb0zlmyBDpWJXgHHiFRwnyO8e ops@lab";

@@ -31,12 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-using egov::testing::Child;
-using egov::testing::CliRun;
-using egov::testing::FreePorts;
-using egov::testing::Libvirtd;
-using egov::testing::ReadFile;
-using egov::testing::RunProcess;
+using namespace egov::testing;  // the plumbing every test shares (tests/support)
 
 // Domains as the daemon at `uri` sees them: name -> running.
 std::map<std::string, bool> DomainsAt(const std::string& uri) {
