@@ -44,6 +44,8 @@ ParamSpec OptionalChoice(std::string name, std::vector<std::string> choices) {
                   std::move(choices));
 }
 
+namespace internal {
+
 void Read(const nlohmann::json& v, std::string& out) {
   out = v.is_string() ? v.get<std::string>() : ScalarText(v);
 }
@@ -72,6 +74,8 @@ std::optional<nlohmann::json> DefaultValue(const ParamSpec& spec) {
                        spec.type == ParamType::kBool;
   return literal ? nlohmann::json::parse(spec.default_text) : nlohmann::json(spec.default_text);
 }
+
+}  // namespace internal
 
 Outcome Verdict(const std::string& problems, const std::string& pass_reason,
                 std::vector<Evidence> evidence) {
