@@ -46,6 +46,8 @@ enum class ParamType {
 
 const char* ToString(ParamType type);
 
+class Params;
+
 /// One parameter a check type takes.
 struct ParamSpec {
   ParamSpec(std::string name_, ParamType type_, bool required_, std::string description_,
@@ -63,6 +65,9 @@ struct ParamSpec {
   std::string description;
   std::vector<std::string> choices;  ///< for kChoice and kOperator
   std::string default_text;          ///< shown by list-checks when not required
+  /// Sets the check's member from the parameter's value, else its default; none when the check
+  /// reads the parameter through Params itself.
+  std::function<void(Check&, const Params&)> set;
 };
 
 /// A check's parameters after `${name}` substitution and validation against its specs.
@@ -75,15 +80,6 @@ class Params {
   bool Has(const std::string& name) const { return values_.contains(name); }
   const nlohmann::json& Raw(const std::string& name) const { return values_.at(name); }
   std::string String(const std::string& name, const std::string& fallback = "") const;
-  int64_t Integer(const std::string& name, int64_t fallback = 0) const;
-  double Number(const std::string& name, double fallback = 0) const;
-  bool Bool(const std::string& name, bool fallback = false) const;
-  std::vector<std::string> Strings(const std::string& name) const;
-  std::vector<int64_t> Integers(const std::string& name) const;
-  std::chrono::milliseconds Duration(const std::string& name,
-                                     std::chrono::milliseconds fallback = {}) const;
-  uint64_t Size(const std::string& name, uint64_t fallback = 0) const;
-  unsigned Mode(const std::string& name) const;
 
   /// Where a parameter (or, when absent, the check) was written.
   SourcePos Pos(const std::string& name) const;

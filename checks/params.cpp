@@ -113,47 +113,6 @@ std::string Params::String(const std::string& name, const std::string& fallback)
   return Has(name) ? values_.at(name).get<std::string>() : fallback;
 }
 
-int64_t Params::Integer(const std::string& name, int64_t fallback) const {
-  return Has(name) ? values_.at(name).get<int64_t>() : fallback;
-}
-
-double Params::Number(const std::string& name, double fallback) const {
-  return Has(name) ? values_.at(name).get<double>() : fallback;
-}
-
-bool Params::Bool(const std::string& name, bool fallback) const {
-  return Has(name) ? values_.at(name).get<bool>() : fallback;
-}
-
-std::vector<std::string> Params::Strings(const std::string& name) const {
-  if (!Has(name)) return {};
-  const auto& v = values_.at(name);
-  if (v.is_string()) return {v.get<std::string>()};
-  return v.get<std::vector<std::string>>();
-}
-
-std::vector<int64_t> Params::Integers(const std::string& name) const {
-  if (!Has(name)) return {};
-  const auto& v = values_.at(name);
-  if (v.is_number_integer()) return {v.get<int64_t>()};
-  return v.get<std::vector<int64_t>>();
-}
-
-std::chrono::milliseconds Params::Duration(const std::string& name,
-                                           std::chrono::milliseconds fallback) const {
-  return Has(name) ? *ParseDuration(values_.at(name).get<std::string>()) : fallback;
-}
-
-uint64_t Params::Size(const std::string& name, uint64_t fallback) const {
-  if (!Has(name)) return fallback;
-  const auto& v = values_.at(name);
-  return v.is_string() ? *ParseSize(v.get<std::string>()) : v.get<uint64_t>();
-}
-
-unsigned Params::Mode(const std::string& name) const {
-  return static_cast<unsigned>(std::stoul(values_.at(name).get<std::string>(), nullptr, 8));
-}
-
 SourcePos Params::Pos(const std::string& name) const {
   auto it = pos_.find(name);
   return it == pos_.end() ? check_pos_ : it->second;

@@ -10,9 +10,11 @@ namespace {
 
 bool Usable(const std::string& hash) { return !hash.empty() && hash[0] != '!' && hash[0] != '*'; }
 
-class AccountsCheck : public Check {
- public:
-  explicit AccountsCheck(const Params& p) : rule_(p.String("rule")), days_(p.Integer("days", -1)) {
+struct AccountsCheck : Check {
+  std::string rule_;
+  int64_t days_;
+
+  void Validate(const Params& p) const {
     const bool needs_days = rule_ == "password_max_days" || rule_ == "inactive_days";
     if (needs_days && !p.Has("days")) p.Fail("days", "required for rule " + rule_);
     if (!needs_days && p.Has("days")) p.Fail("days", "not used by rule " + rule_);
@@ -83,10 +85,6 @@ class AccountsCheck : public Check {
     }
     return Outcome::Pass(std::to_string(judged) + " account(s) with a password meet it", ev);
   }
-
- private:
-  std::string rule_;
-  int64_t days_;
 };
 
 }  // namespace
@@ -97,11 +95,12 @@ CheckType Accounts() {
       "Local accounts (/etc/passwd, /etc/shadow): empty passwords, UID 0, password age, "
       "inactivity lock",
       {Required(
-           "rule", ParamType::kChoice,
+           "rule", &AccountsCheck::rule_, ParamType::kChoice,
            "no_empty_passwords; only_root_uid0; password_max_days (every account with a usable "
            "password has a maximum age <= days); inactive_days (locked <= days after expiry)",
            {"no_empty_passwords", "only_root_uid0", "password_max_days", "inactive_days"}),
-       Optional("days", ParamType::kInteger, "the limit for password_max_days and inactive_days")});
+       Optional("days", &AccountsCheck::days_,
+                "the limit for password_max_days and inactive_days")});
 }
 
 }  // namespace egov::checks::types

@@ -262,9 +262,10 @@ std::optional<Evidence> AuditOffAtBoot(const HostContext& ctx) {
   return std::nullopt;
 }
 
-class AuditRulesCheck : public Check {
- public:
-  explicit AuditRulesCheck(const Params& p) : events_(p.Strings("events")) {
+struct AuditRulesCheck : Check {
+  std::vector<std::string> events_;
+
+  void Validate(const Params& p) const {
     for (const auto& e : events_) {
       if (!Events().contains(e)) {
         p.Fail("events", "expected logins, privilege, accounts or time, got '" + e + "'");
@@ -309,9 +310,6 @@ class AuditRulesCheck : public Check {
     if (!bad.empty()) return Outcome::Fail("not recorded: " + bad, ev);
     return Outcome::Pass("audit rules record " + Join(events_, ", ") + " (" + where + ")", ev);
   }
-
- private:
-  std::vector<std::string> events_;
 };
 
 }  // namespace
@@ -321,7 +319,7 @@ CheckType AuditRules() {
       "audit_rules",
       "The audit rules loaded at boot (augenrules' rules.d, else audit.rules) record the events "
       "asked for",
-      {Required("events", ParamType::kStringList,
+      {Required("events", &AuditRulesCheck::events_,
                 "logins (wtmp, btmp, lastlog watched), accounts (passwd, group, shadow, gshadow, "
                 "opasswd watched), privilege (sudoers and sudoers.d watched; execve with euid "
                 "other than uid, and egid other than gid, for b64 and b32), time (adjtimex, "

@@ -9,14 +9,14 @@
 namespace egov::checks::types {
 namespace {
 
-class BackupCheck : public Check {
- public:
-  explicit BackupCheck(const Params& p)
-      : dir_(p.String("path")),
-        max_age_(p.Duration("max_age")),
-        pattern_(p.String("pattern", "*")),
-        min_size_(p.Size("min_size", 1)),
-        depth_(p.Integer("depth", 3)) {
+struct BackupCheck : Check {
+  std::string dir_;
+  std::chrono::milliseconds max_age_;
+  std::string pattern_;
+  uint64_t min_size_;
+  int64_t depth_;
+
+  void Validate(const Params& p) const {
     if (depth_ < 0 || depth_ > 8) p.Fail("depth", "expected 0 to 8");
   }
 
@@ -65,12 +65,6 @@ class BackupCheck : public Check {
       }
     }
   }
-
-  std::string dir_;
-  std::chrono::milliseconds max_age_;
-  std::string pattern_;
-  uint64_t min_size_;
-  int64_t depth_;
 };
 
 }  // namespace
@@ -78,11 +72,12 @@ class BackupCheck : public Check {
 CheckType Backup() {
   return Define<BackupCheck>(
       "backup", "The newest backup file in a directory is younger than a maximum age",
-      {Required("path", ParamType::kPath, "backup directory (searched down to 'depth')"),
-       Required("max_age", ParamType::kDuration, "how old the newest backup may be, e.g. 26h"),
-       Optional("pattern", ParamType::kString, "file name glob", "*"),
-       Optional("min_size", ParamType::kSize, "smaller files do not count", "1"),
-       Optional("depth", ParamType::kInteger, "subdirectory levels searched", "3")});
+      {Required("path", &BackupCheck::dir_, ParamType::kPath,
+                "backup directory (searched down to 'depth')"),
+       Required("max_age", &BackupCheck::max_age_, "how old the newest backup may be, e.g. 26h"),
+       Optional("pattern", &BackupCheck::pattern_, "file name glob", "*"),
+       Optional("min_size", &BackupCheck::min_size_, "smaller files do not count", "1"),
+       Optional("depth", &BackupCheck::depth_, "subdirectory levels searched", "3")});
 }
 
 }  // namespace egov::checks::types

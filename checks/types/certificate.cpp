@@ -20,13 +20,9 @@ struct Deleter {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
 
-class CertificateCheck : public Check {
- public:
-  explicit CertificateCheck(const Params& p)
-      : path_(p.String("path")),
-        min_days_(p.Integer("min_days_left", 30)),
-        min_rsa_(p.Integer("min_rsa_bits", 2048)),
-        min_ec_(p.Integer("min_ec_bits", 256)) {}
+struct CertificateCheck : Check {
+  std::string path_;
+  int64_t min_days_, min_rsa_, min_ec_;
 
   Outcome Run(const HostContext& ctx) const override {
     const FileData data = ctx.Read(path_, 1 << 20);
@@ -104,10 +100,6 @@ class CertificateCheck : public Check {
     if (weak_sig) add_bad("weak signature algorithm " + sig);
     return Verdict(bad, "certificate valid, " + key_text + ", " + sig, ev);
   }
-
- private:
-  std::string path_;
-  int64_t min_days_, min_rsa_, min_ec_;
 };
 
 }  // namespace
@@ -116,10 +108,11 @@ CheckType Certificate() {
   return Define<CertificateCheck>(
       "certificate",
       "A PEM certificate: not expired (N days left), strong key, no MD5/SHA-1 signature",
-      {Required("path", ParamType::kPath, "PEM file; its first certificate is judged"),
-       Optional("min_days_left", ParamType::kInteger, "days it must stay valid", "30"),
-       Optional("min_rsa_bits", ParamType::kInteger, "smallest RSA key", "2048"),
-       Optional("min_ec_bits", ParamType::kInteger, "smallest elliptic-curve key", "256")});
+      {Required("path", &CertificateCheck::path_, ParamType::kPath,
+                "PEM file; its first certificate is judged"),
+       Optional("min_days_left", &CertificateCheck::min_days_, "days it must stay valid", "30"),
+       Optional("min_rsa_bits", &CertificateCheck::min_rsa_, "smallest RSA key", "2048"),
+       Optional("min_ec_bits", &CertificateCheck::min_ec_, "smallest elliptic-curve key", "256")});
 }
 
 }  // namespace egov::checks::types

@@ -14,18 +14,22 @@ ConfFormat FormatOf(const std::string& name) {
   return ConfFormat::kKeyValue;
 }
 
-class ConfigOptionCheck : public Check {
- public:
-  explicit ConfigOptionCheck(const Params& p)
-      : format_(FormatOf(p.String("format"))),
-        paths_(p.Strings("path")),
-        key_(p.String("key")),
-        section_(p.String("section")),
-        default_(p.Has("default") ? std::optional(ScalarText(p.Raw("default"))) : std::nullopt),
-        match_blocks_(p.Bool("match_blocks", true)),
-        expect_(Expectation::FromParams(p, format_ == ConfFormat::kSshd || p.Bool("ignore_case"))) {
+struct ConfigOptionCheck : Check {
+  std::string format_name_;
+  std::vector<std::string> paths_;
+  std::string key_;
+  std::string section_;
+  std::optional<std::string> default_;
+  bool match_blocks_;
+  bool ignore_case_;
+  ConfFormat format_;
+  Expectation expect_;
+
+  void Validate(const Params& p) {
+    format_ = FormatOf(format_name_);
+    expect_ = Expectation::FromParams(p, format_ == ConfFormat::kSshd || ignore_case_);
     if (paths_.empty() && format_ != ConfFormat::kSysctl) {
-      p.Fail("path", "required for format " + p.String("format"));
+      p.Fail("path", "required for format " + format_name_);
     }
     if (!section_.empty() && format_ != ConfFormat::kKeyValue) {
       p.Fail("section", "only keyvalue files have sections");
@@ -75,14 +79,6 @@ class ConfigOptionCheck : public Check {
     const std::string s = Join(paths, " ");
     return s.empty() ? "sysctl.d" : s;
   }
-
-  ConfFormat format_;
-  std::vector<std::string> paths_;
-  std::string key_;
-  std::string section_;
-  std::optional<std::string> default_;
-  bool match_blocks_;
-  Expectation expect_;
 };
 
 }  // namespace
@@ -90,21 +86,22 @@ class ConfigOptionCheck : public Check {
 CheckType ConfigOption() {
   return Define<ConfigOptionCheck>(
       "config_option", "A setting in a configuration file compared with an operator",
-      {Required("format", ParamType::kChoice,
+      {Required("format", &ConfigOptionCheck::format_name_, ParamType::kChoice,
                 "sshd (first value wins, Match blocks, Include), keyvalue (key = value, last wins, "
                 "[sections]), space (KEY value as login.defs, last wins), sysctl (sysctl.conf/.d)",
                 {"sshd", "keyvalue", "space", "sysctl"}),
-       Optional("path", ParamType::kStringList,
+       Optional("path", &ConfigOptionCheck::paths_,
                 "file(s) or globs read in order; sysctl defaults to systemd-sysctl's files"),
-       Required("key", ParamType::kString, "the setting's name"),
+       Required("key", &ConfigOptionCheck::key_, "the setting's name"),
        Optional("op", ParamType::kOperator, "comparison", "eq", AllOperators()),
        Optional("value", ParamType::kScalarOrList, "operand (a list for in/not_in)"),
-       Optional("default", ParamType::kScalar,
+       Optional("default", &ConfigOptionCheck::default_, ParamType::kScalar,
                 "the program's built-in value when the key is not set (else: not set)"),
-       Optional("section", ParamType::kString, "keyvalue only: the [section] the key is in"),
-       Optional("match_blocks", ParamType::kBool,
+       Optional("section", &ConfigOptionCheck::section_,
+                "keyvalue only: the [section] the key is in"),
+       Optional("match_blocks", &ConfigOptionCheck::match_blocks_,
                 "sshd: every Match block that sets the key must also satisfy it", "true"),
-       Optional("ignore_case", ParamType::kBool,
+       Optional("ignore_case", &ConfigOptionCheck::ignore_case_,
                 "compare text case-insensitively (always for sshd)", "false")});
 }
 

@@ -14,14 +14,13 @@ std::string Pct(double v) {
   return buf;
 }
 
-class DiskSpaceCheck : public Check {
- public:
-  explicit DiskSpaceCheck(const Params& p)
-      : paths_(p.Strings("path")),
-        min_percent_(p.Number("min_free_percent", -1)),
-        min_bytes_(p.Size("min_free", 0)),
-        min_inodes_(p.Number("min_free_inodes_percent", -1)) {
-    if (paths_.empty()) paths_ = {"/"};
+struct DiskSpaceCheck : Check {
+  std::vector<std::string> paths_;
+  std::optional<double> min_percent_;  // unset (or negative): not judged
+  uint64_t min_bytes_;
+  std::optional<double> min_inodes_;
+
+  void Validate(const Params& p) const {
     if (min_percent_ < 0 && !p.Has("min_free") && min_inodes_ < 0) {
       p.Fail("min_free_percent", "give min_free_percent, min_free or min_free_inodes_percent");
     }
@@ -40,16 +39,17 @@ class DiskSpaceCheck : public Check {
       const double pct = total > 0 ? 100.0 * avail / total : 100.0;
       const double ipct = sv->f_files > 0 ? 100.0 * sv->f_favail / sv->f_files : 100.0;
       std::string expected;
-      if (min_percent_ >= 0) expected += ">= " + Pct(min_percent_) + " free";
+      if (min_percent_ >= 0) expected += ">= " + Pct(*min_percent_) + " free";
       if (min_bytes_)
         expected += (expected.empty() ? ">= " : ", >= ") + FormatSize(min_bytes_) + " free";
       if (min_inodes_ >= 0)
-        expected += (expected.empty() ? ">= " : ", >= ") + Pct(min_inodes_) + " inodes free";
+        expected += (expected.empty() ? ">= " : ", >= ") + Pct(*min_inodes_) + " inodes free";
       const size_t before = bad.size();
-      if (min_percent_ >= 0 && pct < min_percent_) Append(bad, path + " has " + Pct(pct) + " free");
+      if (min_percent_ >= 0 && pct < *min_percent_)
+        Append(bad, path + " has " + Pct(pct) + " free");
       if (avail < min_bytes_)
         Append(bad, path + " has " + FormatSize(avail / (1 << 20) * (1 << 20)) + " free");
-      if (min_inodes_ >= 0 && ipct < min_inodes_)
+      if (min_inodes_ >= 0 && ipct < *min_inodes_)
         Append(bad, path + " has " + Pct(ipct) + " inodes free");
       ev.push_back({path, 0,
                     FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +
@@ -58,12 +58,6 @@ class DiskSpaceCheck : public Check {
     }
     return Verdict(bad, "enough free space", ev);
   }
-
- private:
-  std::vector<std::string> paths_;
-  double min_percent_;
-  uint64_t min_bytes_;
-  double min_inodes_;
 };
 
 }  // namespace
@@ -71,10 +65,11 @@ class DiskSpaceCheck : public Check {
 CheckType DiskSpace() {
   return Define<DiskSpaceCheck>(
       "disk_space", "Free space and inodes of the file systems holding some paths (statvfs)",
-      {Optional("path", ParamType::kStringList, "paths whose file systems are judged", "/"),
-       Optional("min_free_percent", ParamType::kNumber, "minimum free space in percent"),
-       Optional("min_free", ParamType::kSize, "minimum free space, e.g. 10Gi"),
-       Optional("min_free_inodes_percent", ParamType::kNumber, "minimum free inodes in percent")});
+      {Optional("path", &DiskSpaceCheck::paths_, "paths whose file systems are judged", "/"),
+       Optional("min_free_percent", &DiskSpaceCheck::min_percent_, "minimum free space in percent"),
+       Optional("min_free", &DiskSpaceCheck::min_bytes_, "minimum free space, e.g. 10Gi"),
+       Optional("min_free_inodes_percent", &DiskSpaceCheck::min_inodes_,
+                "minimum free inodes in percent")});
 }
 
 }  // namespace egov::checks::types

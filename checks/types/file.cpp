@@ -16,16 +16,17 @@ const char* Kind(mode_t mode) {
   return "special";
 }
 
-class FileCheck : public Check {
- public:
-  explicit FileCheck(const Params& p)
-      : path_(p.String("path")),
-        absent_(p.String("state", "present") == "absent"),
-        kind_(p.String("kind", "any")),
-        mode_max_(p.Has("mode_max") ? std::optional<unsigned>(p.Mode("mode_max")) : std::nullopt),
-        owner_(p.String("owner")),
-        group_(p.String("group")),
-        follow_(p.Bool("follow", true)) {
+struct FileCheck : Check {
+  std::string path_;
+  std::string state_;
+  std::string kind_;
+  std::optional<unsigned> mode_max_;
+  std::string owner_, group_;
+  bool follow_;
+  bool absent_;
+
+  void Validate(const Params& p) {
+    absent_ = state_ == "absent";
     if (absent_ && (mode_max_ || !owner_.empty() || !group_.empty())) {
       p.Fail("state", "'absent' takes no mode_max, owner or group");
     }
@@ -101,13 +102,6 @@ class FileCheck : public Check {
     }
     evidence.push_back({path, 0, std::move(observed), std::move(expected)});
   }
-
-  std::string path_;
-  bool absent_;
-  std::string kind_;
-  std::optional<unsigned> mode_max_;
-  std::string owner_, group_;
-  bool follow_;
 };
 
 }  // namespace
@@ -116,17 +110,18 @@ CheckType File() {
   return Define<FileCheck>(
       "file",
       "A path exists (or is absent) with at most some permission bits, an owner and a group",
-      {Required("path", ParamType::kPath, "file or directory; * ? [..] match several, all judged"),
-       OptionalChoice("state", {"present", "absent"}),
-       Optional("kind", ParamType::kChoice, "what the path must be", "any",
+      {Required("path", &FileCheck::path_, ParamType::kPath,
+                "file or directory; * ? [..] match several, all judged"),
+       OptionalChoice("state", &FileCheck::state_, {"present", "absent"}),
+       Optional("kind", &FileCheck::kind_, ParamType::kChoice, "what the path must be", "any",
                 {"any", "file", "directory", "symlink"}),
        Optional(
-           "mode_max", ParamType::kMode,
+           "mode_max", &FileCheck::mode_max_,
            "no permission bits beyond these, e.g. \"0640\" (group-writable or world bits fail)"),
-       Optional("owner", ParamType::kString,
+       Optional("owner", &FileCheck::owner_,
                 "owning user, by name (from the root's passwd) or uid"),
-       Optional("group", ParamType::kString, "owning group, by name or gid"),
-       Optional("follow", ParamType::kBool, "follow a final symbolic link (inside the root)",
+       Optional("group", &FileCheck::group_, "owning group, by name or gid"),
+       Optional("follow", &FileCheck::follow_, "follow a final symbolic link (inside the root)",
                 "true")});
 }
 

@@ -5,15 +5,23 @@
 namespace egov::checks::types {
 namespace {
 
-class FileContentCheck : public Check {
- public:
-  explicit FileContentCheck(const Params& p)
-      : paths_(p.Strings("path")),
-        pattern_(p.String("pattern")),
-        absent_(p.String("state", "present") == "absent"),
-        min_matches_(p.Integer("min_matches", 1)),
-        skip_comments_(p.Bool("skip_comments", true)),
-        match_(Make(p)) {
+struct FileContentCheck : Check {
+  std::vector<std::string> paths_;
+  std::string pattern_;
+  std::string state_;
+  int64_t min_matches_;
+  bool skip_comments_;
+  bool ignore_case_;
+  bool absent_;
+  Expectation match_;
+
+  void Validate(const Params& p) {
+    absent_ = state_ == "absent";
+    try {
+      match_ = Expectation::Make(Op::kMatches, {pattern_}, ignore_case_);
+    } catch (const std::invalid_argument& e) {
+      p.Fail("pattern", std::string("invalid regular expression: ") + e.what());
+    }
     if (absent_ && p.Has("min_matches")) p.Fail("min_matches", "not used with state absent");
     if (min_matches_ < 1) p.Fail("min_matches", "expected 1 or more");
   }
@@ -77,22 +85,6 @@ class FileContentCheck : public Check {
                              "/, expected at least " + std::to_string(min_matches_),
                          ev);
   }
-
- private:
-  static Expectation Make(const Params& p) {
-    try {
-      return Expectation::Make(Op::kMatches, {p.String("pattern")}, p.Bool("ignore_case"));
-    } catch (const std::invalid_argument& e) {
-      p.Fail("pattern", std::string("invalid regular expression: ") + e.what());
-    }
-  }
-
-  std::vector<std::string> paths_;
-  std::string pattern_;
-  bool absent_;
-  int64_t min_matches_;
-  bool skip_comments_;
-  Expectation match_;
 };
 
 }  // namespace
@@ -101,12 +93,16 @@ CheckType FileContent() {
   return Define<FileContentCheck>(
       "file_content",
       "Lines matching a POSIX extended regular expression are present (at least N) or absent",
-      {Required("path", ParamType::kStringList, "file(s) or globs; missing files have no lines"),
-       Required("pattern", ParamType::kString, "POSIX extended regular expression, per line"),
-       OptionalChoice("state", {"present", "absent"}),
-       Optional("min_matches", ParamType::kInteger, "present: how many lines must match", "1"),
-       Optional("skip_comments", ParamType::kBool, "ignore lines starting with #", "true"),
-       Optional("ignore_case", ParamType::kBool, "match case-insensitively", "false")});
+      {Required("path", &FileContentCheck::paths_, "file(s) or globs; missing files have no lines"),
+       Required("pattern", &FileContentCheck::pattern_,
+                "POSIX extended regular expression, per line"),
+       OptionalChoice("state", &FileContentCheck::state_, {"present", "absent"}),
+       Optional("min_matches", &FileContentCheck::min_matches_,
+                "present: how many lines must match", "1"),
+       Optional("skip_comments", &FileContentCheck::skip_comments_, "ignore lines starting with #",
+                "true"),
+       Optional("ignore_case", &FileContentCheck::ignore_case_, "match case-insensitively",
+                "false")});
 }
 
 }  // namespace egov::checks::types

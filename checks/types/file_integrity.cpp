@@ -13,10 +13,7 @@ namespace {
 
 constexpr const char* kConf = "/etc/aide/aide.conf";
 
-class FileIntegrityCheck : public Check {
- public:
-  explicit FileIntegrityCheck(const Params&) {}
-
+struct FileIntegrityCheck : Check {
   Outcome Run(const HostContext& ctx) const override {
     std::vector<Evidence> ev;
     std::string bad;

@@ -63,9 +63,10 @@ bool Libvirt(const NftChain& c) {
   return c.table.rfind("libvirt", 0) == 0 || c.name.rfind("LIBVIRT_", 0) == 0;
 }
 
-class FirewallCheck : public Check {
- public:
-  explicit FirewallCheck(const Params& p) : hooks_(p.Strings("hooks")) {
+struct FirewallCheck : Check {
+  std::vector<std::string> hooks_;
+
+  void Validate(const Params& p) const {
     for (const auto& h : hooks_) {
       if (h != "input" && h != "forward" && h != "output") {
         p.Fail("hooks", "expected input, forward or output, got '" + h + "'");
@@ -144,8 +145,6 @@ class FirewallCheck : public Check {
     }
     return drops;
   }
-
-  std::vector<std::string> hooks_;
 };
 
 }  // namespace
@@ -155,7 +154,7 @@ CheckType Firewall() {
       "firewall",
       "Default-deny packet filtering: nftables.service enabled, and the ruleset it loads drops by "
       "default on each hook, for IPv4 and IPv6",
-      {Required("hooks", ParamType::kStringList,
+      {Required("hooks", &FirewallCheck::hooks_,
                 "the hooks that must deny by default: input, forward (hypervisors: traffic to and "
                 "between guests), output")});
 }

@@ -9,16 +9,14 @@ namespace {
 
 size_t Discard(char*, size_t size, size_t n, void*) { return size * n; }
 
-class HttpCheck : public Check {
- public:
-  explicit HttpCheck(const Params& p)
-      : url_(p.String("url")),
-        status_(p.Integer("status", 200)),
-        max_latency_(p.Duration("max_latency", std::chrono::milliseconds(0))),
-        timeout_(p.Duration("timeout", std::chrono::seconds(5))),
-        min_tls_(p.String("min_tls")),
-        ca_file_(p.String("ca_file")),
-        insecure_(p.Bool("insecure")) {
+struct HttpCheck : Check {
+  std::string url_;
+  int64_t status_;
+  std::chrono::milliseconds max_latency_, timeout_;
+  std::string min_tls_, ca_file_;
+  bool insecure_;
+
+  void Validate(const Params& p) const {
     if (url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0) {
       p.Fail("url", "expected an http:// or https:// URL");
     }
@@ -103,12 +101,6 @@ class HttpCheck : public Check {
     if (curl::Perform(curl.get()) != CURLE_OK) return "";
     return curl::TlsVersion(curl.get()).value_or("TLS below " + min_tls_);
   }
-
-  std::string url_;
-  int64_t status_;
-  std::chrono::milliseconds max_latency_, timeout_;
-  std::string min_tls_, ca_file_;
-  bool insecure_;
 };
 
 }  // namespace
@@ -117,14 +109,15 @@ CheckType Http() {
   return Define<HttpCheck>(
       "http",
       "An HTTP(S) endpoint answers with a status within a latency; TLS below a minimum refused",
-      {Required("url", ParamType::kString, "http:// or https:// URL"),
-       Optional("status", ParamType::kInteger, "expected HTTP status", "200"),
-       Optional("max_latency", ParamType::kDuration, "slowest acceptable answer, e.g. 500ms"),
-       Optional("timeout", ParamType::kDuration, "give up after", "5s"),
-       Optional("min_tls", ParamType::kChoice, "oldest TLS version the server may accept", "",
-                {"1.2", "1.3"}),
-       Optional("ca_file", ParamType::kPath, "CA bundle (PEM, inside the root) to verify with"),
-       Optional("insecure", ParamType::kBool, "skip certificate verification", "false")});
+      {Required("url", &HttpCheck::url_, "http:// or https:// URL"),
+       Optional("status", &HttpCheck::status_, "expected HTTP status", "200"),
+       Optional("max_latency", &HttpCheck::max_latency_, "slowest acceptable answer, e.g. 500ms"),
+       Optional("timeout", &HttpCheck::timeout_, "give up after", "5s"),
+       Optional("min_tls", &HttpCheck::min_tls_, ParamType::kChoice,
+                "oldest TLS version the server may accept", "", {"1.2", "1.3"}),
+       Optional("ca_file", &HttpCheck::ca_file_, ParamType::kPath,
+                "CA bundle (PEM, inside the root) to verify with"),
+       Optional("insecure", &HttpCheck::insecure_, "skip certificate verification", "false")});
 }
 
 }  // namespace egov::checks::types

@@ -20,10 +20,11 @@ bool Blocks(std::string_view command) {
   return false;
 }
 
-class KernelModuleCheck : public Check {
- public:
-  explicit KernelModuleCheck(const Params& p)
-      : names_(p.Strings("name")), state_(p.String("state")) {
+struct KernelModuleCheck : Check {
+  std::vector<std::string> names_;
+  std::string state_;
+
+  void Validate(const Params&) {
     for (auto& n : names_) n = Canonical(n);
   }
 
@@ -112,9 +113,6 @@ class KernelModuleCheck : public Check {
     }
     return Verdict(bad, "blocked from loading", ev);
   }
-
-  std::vector<std::string> names_;
-  std::string state_;
 };
 
 }  // namespace
@@ -123,9 +121,9 @@ CheckType KernelModule() {
   return Define<KernelModuleCheck>(
       "kernel_module",
       "A kernel module loaded or not (/proc/modules), or blacklisted in modprobe.d",
-      {Required("name", ParamType::kStringList, "module name(s) ('-' and '_' are the same)"),
+      {Required("name", &KernelModuleCheck::names_, "module name(s) ('-' and '_' are the same)"),
        Required(
-           "state", ParamType::kChoice,
+           "state", &KernelModuleCheck::state_, ParamType::kChoice,
            "loaded, not_loaded, or blacklisted ('install NAME /bin/false' in modprobe.d, which "
            "also stops loads as a dependency, and on a live root not loaded)",
            {"loaded", "not_loaded", "blacklisted"})});

@@ -10,9 +10,8 @@ constexpr const char* kLibvirtd = "/etc/libvirt/libvirtd.conf";
 constexpr const char* kQemu = "/etc/libvirt/qemu.conf";
 constexpr const char* kSystemPackage = "libvirt-daemon-system";
 
-class LibvirtDaemonCheck : public Check {
- public:
-  explicit LibvirtDaemonCheck(const Params& p) : rule_(p.String("rule")) {}
+struct LibvirtDaemonCheck : Check {
+  std::string rule_;
 
   Outcome Run(const HostContext& ctx) const override {
     const auto daemon =
@@ -122,8 +121,6 @@ class LibvirtDaemonCheck : public Check {
     if (libvirtd.Enabled() || (!proxy.Enabled() && !libvirtd.link.empty())) return libvirtd;
     return proxy.Enabled() || !proxy.link.empty() ? proxy : libvirtd;
   }
-
-  std::string rule_;
 };
 
 }  // namespace
@@ -134,7 +131,7 @@ CheckType LibvirtDaemon() {
       "libvirt host configuration: remote access (no plain TCP, TLS), authentication, sVirt "
       "security driver, console listen addresses",
       {Required(
-          "rule", ParamType::kChoice,
+          "rule", &LibvirtDaemonCheck::rule_, ParamType::kChoice,
           "no_plain_tcp (listen_tcp off, no TCP socket unit); tls_listen (TLS socket enabled, "
           "certificate and key present); auth (sockets not auth none, no world-writable socket); "
           "security_driver (qemu.conf not none, confined by default); graphics_listen "

@@ -19,21 +19,20 @@ std::string Owner(const DomainInfo& d) {
   return d.metadata ? "workload " + d.metadata->workload : "unmanaged domain " + d.name;
 }
 
-class LibvirtDomainsCheck : public Check {
- public:
-  explicit LibvirtDomainsCheck(const Params& p)
-      : rule_(p.String("rule")),
-        dir_(p.String("dir", "/etc/libvirt/qemu")),
-        uri_(p.String("uri")),
-        min_level_(p.Integer("min_level", rule_ == "host_separation" ? 4 : 3)),
-        physical_level_(p.Integer("physical_from_level", 4)) {
+struct LibvirtDomainsCheck : Check {
+  std::string rule_, dir_, uri_;
+  std::optional<int64_t> min_level_;
+  int64_t physical_level_;
+
+  void Validate(const Params& p) {
+    if (!min_level_) min_level_ = rule_ == "host_separation" ? 4 : 3;
     if (p.Has("min_level") && (rule_ == "graphics" || rule_ == "seclabel")) {
       p.Fail("min_level", "only for the separation rules");
     }
     if (p.Has("physical_from_level") && rule_ != "storage_separation") {
       p.Fail("physical_from_level", "only for storage_separation");
     }
-    if (min_level_ < 1 || min_level_ > 5) p.Fail("min_level", "expected 1 to 5");
+    if (*min_level_ < 1 || *min_level_ > 5) p.Fail("min_level", "expected 1 to 5");
     if (p.Has("dir") && p.Has("uri")) p.Fail("uri", "give dir or uri, not both");
   }
 
@@ -99,9 +98,9 @@ class LibvirtDomainsCheck : public Check {
     std::vector<Evidence> ev;
     std::string bad;
     int judged = 0;
-    const std::string lvl = std::to_string(min_level_);
+    const std::string lvl = std::to_string(*min_level_);
     for (const auto& d : set.domains) {
-      if (!d.metadata || d.metadata->security_level < min_level_) continue;
+      if (!d.metadata || d.metadata->security_level < *min_level_) continue;
       ++judged;
       const std::string me = Owner(d);
       const std::string level = " (level " + std::to_string(d.metadata->security_level) + ")";
@@ -154,10 +153,6 @@ class LibvirtDomainsCheck : public Check {
       return Outcome::NotApplicable("no managed domain of level " + lvl + " or above");
     return Verdict(bad, std::to_string(judged) + " domain(s) of level " + lvl + "+ separated", ev);
   }
-
-  std::string rule_, dir_, uri_;
-  int64_t min_level_;
-  int64_t physical_level_;
 };
 
 }  // namespace
@@ -167,21 +162,21 @@ CheckType LibvirtDomains() {
       "libvirt_domains",
       "libvirt domains: consoles local or TLS, sVirt confinement, Circular 12/2022 separation",
       {Required(
-           "rule", ParamType::kChoice,
+           "rule", &LibvirtDomainsCheck::rule_, ParamType::kChoice,
            "graphics (VNC/SPICE only on loopback, a socket, or TLS); seclabel (no <seclabel "
            "type='none'>); storage_separation (level >= min_level: each disk encrypted or not "
            "shared with another system; level >= physical_from_level: not shared, encrypted or "
            "not); network_separation (level >= min_level: networks not "
            "shared); host_separation (level >= min_level: no other system's domain on the host)",
            {"graphics", "seclabel", "storage_separation", "network_separation", "host_separation"}),
-       Optional("dir", ParamType::kPath, "persistent definitions inside the root",
-                "/etc/libvirt/qemu"),
-       Optional("uri", ParamType::kString,
+       Optional("dir", &LibvirtDomainsCheck::dir_, ParamType::kPath,
+                "persistent definitions inside the root", "/etc/libvirt/qemu"),
+       Optional("uri", &LibvirtDomainsCheck::uri_,
                 "read live domains from this libvirt URI instead (read-only)"),
-       Optional("min_level", ParamType::kInteger,
+       Optional("min_level", &LibvirtDomainsCheck::min_level_,
                 "separation rules: lowest security level judged (from the domains' egov metadata)",
                 "3 (host_separation: 4)"),
-       Optional("physical_from_level", ParamType::kInteger,
+       Optional("physical_from_level", &LibvirtDomainsCheck::physical_level_,
                 "storage_separation: the level from which storage must be physically separate "
                 "(a location no other system uses; encryption does not count)",
                 "4")});

@@ -8,13 +8,11 @@
 namespace egov::checks::types {
 namespace {
 
-class ListeningCheck : public Check {
- public:
-  explicit ListeningCheck(const Params& p)
-      : ports_(p.Integers("port")),
-        allowed_(p.Integers("allowed")),
-        state_(p.String("state")),
-        protocol_(p.String("protocol", "tcp")) {
+struct ListeningCheck : Check {
+  std::vector<int64_t> ports_, allowed_;
+  std::string state_, protocol_;
+
+  void Validate(const Params& p) const {
     if (p.Has("port") == p.Has("allowed")) {
       p.Fail(p.Has("port") ? "allowed" : "port", "give either 'port' with 'state', or 'allowed'");
     }
@@ -86,9 +84,6 @@ class ListeningCheck : public Check {
     for (auto p : ports) Append(s, std::to_string(p), ", ");
     return s;
   }
-
-  std::vector<int64_t> ports_, allowed_;
-  std::string state_, protocol_;
 };
 
 }  // namespace
@@ -98,13 +93,13 @@ CheckType Listening() {
       "listening",
       "Listening sockets (/proc/net): a port closed, listening, or on loopback only; or only "
       "allowed ports beyond loopback",
-      {Optional("port", ParamType::kIntegerList, "port(s) judged by 'state'"),
-       Optional("state", ParamType::kChoice,
+      {Optional("port", &ListeningCheck::ports_, "port(s) judged by 'state'"),
+       Optional("state", &ListeningCheck::state_, ParamType::kChoice,
                 "with port: closed, loopback (if listening, only on 127.0.0.0/8 or ::1), listening",
                 "", {"closed", "loopback", "listening"}),
-       Optional("allowed", ParamType::kIntegerList,
+       Optional("allowed", &ListeningCheck::allowed_,
                 "the only ports that may listen on non-loopback addresses"),
-       OptionalChoice("protocol", {"tcp", "udp", "both"})});
+       OptionalChoice("protocol", &ListeningCheck::protocol_, {"tcp", "udp", "both"})});
 }
 
 }  // namespace egov::checks::types

@@ -10,10 +10,12 @@
 namespace egov::checks::types {
 namespace {
 
-class LogRetentionCheck : public Check {
- public:
-  explicit LogRetentionCheck(const Params& p)
-      : source_(p.String("source")), days_(p.Integer("days")), logs_(p.Strings("logs")) {
+struct LogRetentionCheck : Check {
+  std::string source_;
+  int64_t days_;
+  std::vector<std::string> logs_;
+
+  void Validate(const Params& p) const {
     if (source_ == "logrotate" && logs_.empty()) p.Fail("logs", "required for logrotate");
     if (source_ == "journald" && !logs_.empty()) p.Fail("logs", "only for logrotate");
     if (days_ < 1) p.Fail("days", "expected 1 or more");
@@ -110,10 +112,6 @@ class LogRetentionCheck : public Check {
                                                                      : " with no time limit"),
                          ev);
   }
-
-  std::string source_;
-  int64_t days_;
-  std::vector<std::string> logs_;
 };
 
 }  // namespace
@@ -122,10 +120,10 @@ CheckType LogRetention() {
   return Define<LogRetentionCheck>(
       "log_retention",
       "Days of logs kept by logrotate (rotate x period, maxage) or journald, against a minimum",
-      {RequiredChoice("source", {"logrotate", "journald"}),
-       Required("days", ParamType::kInteger, "minimum days of logs kept"),
+      {RequiredChoice("source", &LogRetentionCheck::source_, {"logrotate", "journald"}),
+       Required("days", &LogRetentionCheck::days_, "minimum days of logs kept"),
        Optional(
-           "logs", ParamType::kStringList,
+           "logs", &LogRetentionCheck::logs_,
            "logrotate: the log files judged (each must have a rule keeping them long enough)")});
 }
 

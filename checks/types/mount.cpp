@@ -24,24 +24,24 @@ std::string Unescape(std::string_view s) {
   return out;
 }
 
-class MountCheck : public Check {
- public:
-  explicit MountCheck(const Params& p)
-      : path_(p.String("path")),
-        options_(p.Strings("options")),
-        forbidden_(p.Strings("absent_options")),
-        live_(p.String("source", "live") == "live"),
-        required_(p.Bool("required", true)) {
+struct MountCheck : Check {
+  std::string path_;
+  std::vector<std::string> options_, forbidden_;
+  std::string source_;
+  bool required_;
+
+  void Validate(const Params& p) const {
     if (options_.empty() && forbidden_.empty()) {
       p.Fail("options", "give options and/or absent_options");
     }
   }
 
   Outcome Run(const HostContext& ctx) const override {
-    const std::string source = live_ ? "/proc/mounts" : "/etc/fstab";
+    const bool live = source_ == "live";
+    const std::string source = live ? "/proc/mounts" : "/etc/fstab";
     const FileData data = ctx.Read(source);
     if (!data.ok()) {
-      if (live_ && data.missing()) return NotLive("/proc/mounts");
+      if (live && data.missing()) return NotLive("/proc/mounts");
       return Outcome::Error(data.message);
     }
     int line = 0, found_line = 0;
@@ -79,11 +79,6 @@ class MountCheck : public Check {
     if (!bad.empty()) return Outcome::Fail(path_ + ": " + bad, ev);
     return Outcome::Pass(path_ + " mounted with " + expected, ev);
   }
-
- private:
-  std::string path_;
-  std::vector<std::string> options_, forbidden_;
-  bool live_, required_;
 };
 
 }  // namespace
@@ -91,11 +86,11 @@ class MountCheck : public Check {
 CheckType Mount() {
   return Define<MountCheck>(
       "mount", "Mount options of a mount point, live (/proc/mounts) or configured (/etc/fstab)",
-      {Required("path", ParamType::kPath, "the mount point"),
-       Optional("options", ParamType::kStringList, "options that must be present (nodev...)"),
-       Optional("absent_options", ParamType::kStringList, "options that must not be present"),
-       OptionalChoice("source", {"live", "fstab"}),
-       Optional("required", ParamType::kBool,
+      {Required("path", &MountCheck::path_, ParamType::kPath, "the mount point"),
+       Optional("options", &MountCheck::options_, "options that must be present (nodev...)"),
+       Optional("absent_options", &MountCheck::forbidden_, "options that must not be present"),
+       OptionalChoice("source", &MountCheck::source_, {"live", "fstab"}),
+       Optional("required", &MountCheck::required_,
                 "fail when the path is not a separate mount (false: not applicable)", "true")});
 }
 

@@ -6,13 +6,15 @@
 namespace egov::checks::types {
 namespace {
 
-class PackageCheck : public Check {
- public:
-  explicit PackageCheck(const Params& p)
-      : names_(p.Strings("name")),
-        absent_(p.String("state", "installed") == "absent"),
-        op_(p.String("op", "ge")),
-        version_(p.String("version")) {
+struct PackageCheck : Check {
+  std::vector<std::string> names_;
+  std::string state_;
+  std::string op_;
+  std::string version_;
+  bool absent_;
+
+  void Validate(const Params& p) {
+    absent_ = state_ == "absent";
     if (absent_ && !version_.empty()) p.Fail("version", "an absent package has no version");
     if (p.Has("op") && version_.empty()) p.Fail("op", "compares 'version', which is not given");
   }
@@ -76,11 +78,6 @@ class PackageCheck : public Check {
     if (op_ == "le") return c <= 0;
     return c >= 0;
   }
-
-  std::vector<std::string> names_;
-  bool absent_;
-  std::string op_;
-  std::string version_;
 };
 
 }  // namespace
@@ -88,11 +85,11 @@ class PackageCheck : public Check {
 CheckType Package() {
   return Define<PackageCheck>(
       "package", "Debian packages installed (at a version) or absent, from /var/lib/dpkg/status",
-      {Required("name", ParamType::kStringList, "package name(s); all must match"),
-       OptionalChoice("state", {"installed", "absent"}),
-       Optional("version", ParamType::kString, "version to compare with (dpkg ordering)"),
-       Optional("op", ParamType::kOperator, "how the installed version compares", "ge",
-                {"ge", "gt", "eq", "le", "lt"})});
+      {Required("name", &PackageCheck::names_, "package name(s); all must match"),
+       OptionalChoice("state", &PackageCheck::state_, {"installed", "absent"}),
+       Optional("version", &PackageCheck::version_, "version to compare with (dpkg ordering)"),
+       Optional("op", &PackageCheck::op_, ParamType::kOperator,
+                "how the installed version compares", "ge", {"ge", "gt", "eq", "le", "lt"})});
 }
 
 }  // namespace egov::checks::types

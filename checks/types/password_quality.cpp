@@ -55,10 +55,11 @@ bool Final(const std::string& control) {
          control.find("default=bad") != std::string::npos;
 }
 
-class PasswordQualityCheck : public Check {
- public:
-  explicit PasswordQualityCheck(const Params& p)
-      : min_length_(p.Integer("min_length")), min_classes_(p.Integer("min_classes", 0)) {
+struct PasswordQualityCheck : Check {
+  int64_t min_length_;
+  int64_t min_classes_;
+
+  void Validate(const Params& p) const {
     if (min_length_ < 6) p.Fail("min_length", "pwquality refuses less than 6");
     if (min_classes_ < 0 || min_classes_ > 4) p.Fail("min_classes", "expected 0 to 4");
   }
@@ -161,10 +162,6 @@ class PasswordQualityCheck : public Check {
                              std::to_string(classes) + " classes",
                          ev);
   }
-
- private:
-  int64_t min_length_;
-  int64_t min_classes_;
 };
 
 }  // namespace
@@ -174,9 +171,9 @@ CheckType PasswordQuality() {
       "password_quality",
       "pam_pwquality enforces a minimum password length and character classes (PAM stack, "
       "pwquality.conf, conf.d and module arguments)",
-      {Required("min_length", ParamType::kInteger,
+      {Required("min_length", &PasswordQualityCheck::min_length_,
                 "the shortest password that may pass (minlen less positive credits)"),
-       Optional("min_classes", ParamType::kInteger,
+       Optional("min_classes", &PasswordQualityCheck::min_classes_,
                 "character classes (digits, upper, lower, other) required: minclass, or one per "
                 "negative credit",
                 "0")});

@@ -35,11 +35,9 @@ std::optional<std::chrono::system_clock::time_point> ReleaseDate(std::string_vie
   return std::nullopt;
 }
 
-class SecurityUpdatesCheck : public Check {
- public:
-  explicit SecurityUpdatesCheck(const Params& p)
-      : lists_(p.String("lists", "/var/lib/apt/lists/*security*_Packages")),
-        max_age_(p.Duration("max_age")) {}
+struct SecurityUpdatesCheck : Check {
+  std::string lists_;
+  std::chrono::milliseconds max_age_;
 
   Outcome Run(const HostContext& ctx) const override {
     const auto db = LoadDpkg(ctx);
@@ -103,10 +101,6 @@ class SecurityUpdatesCheck : public Check {
     if (!bad.empty()) return Outcome::Fail(bad, ev);
     return Outcome::Pass("every installed package is at its security suite's version", ev);
   }
-
- private:
-  std::string lists_;
-  std::chrono::milliseconds max_age_;
 };
 
 }  // namespace
@@ -116,9 +110,10 @@ CheckType SecurityUpdates() {
       "security_updates",
       "No installed package older than apt's lists of the security suite offer, and those lists "
       "recent (offline: /var/lib/apt/lists against /var/lib/dpkg/status)",
-      {Required("max_age", ParamType::kDuration,
+      {Required("max_age", &SecurityUpdatesCheck::max_age_,
                 "how old the security lists (their InRelease Date:, else the file's time) may be"),
-       Optional("lists", ParamType::kPath, "apt's Packages lists of the security suite (a glob)",
+       Optional("lists", &SecurityUpdatesCheck::lists_, ParamType::kPath,
+                "apt's Packages lists of the security suite (a glob)",
                 "/var/lib/apt/lists/*security*_Packages")});
 }
 

@@ -78,13 +78,14 @@ std::vector<std::string> InForce(const std::vector<std::string>& defaults,
   return out;
 }
 
-class SshAlgorithmsCheck : public Check {
- public:
-  explicit SshAlgorithmsCheck(const Params& p)
-      : kind_(Kinds().at(p.String("kind"))),
-        forbidden_(p.Strings("forbidden")),
-        paths_(p.Has("path") ? p.Strings("path")
-                             : std::vector<std::string>{"/etc/ssh/sshd_config"}) {
+struct SshAlgorithmsCheck : Check {
+  std::string kind_name_;
+  std::vector<std::string> forbidden_;
+  std::vector<std::string> paths_;
+  const Kind* kind_ = nullptr;
+
+  void Validate(const Params& p) {
+    kind_ = &Kinds().at(kind_name_);
     if (forbidden_.empty()) p.Fail("forbidden", "name at least one pattern");
   }
 
@@ -97,34 +98,29 @@ class SshAlgorithmsCheck : public Check {
     auto judge = [&](const std::optional<std::string>& value, const std::string& where,
                      const std::string& source, int line) {
       std::string weak;
-      for (const auto& a : InForce(kind_.defaults, value)) {
+      for (const auto& a : InForce(kind_->defaults, value)) {
         const bool no = std::any_of(forbidden_.begin(), forbidden_.end(), [&](const auto& pat) {
           return ::fnmatch(pat.c_str(), a.c_str(), 0) == 0;
         });
         if (no) Append(weak, a, ",");
       }
       const std::string written =
-          value ? std::string(kind_.keyword) + " " + *value
-                : std::string(kind_.keyword) + " not set: OpenSSH 9.2's default";
+          value ? std::string(kind_->keyword) + " " + *value
+                : std::string(kind_->keyword) + " not set: OpenSSH 9.2's default";
       ev.push_back({source, line, where + written + (weak.empty() ? "" : " (allows " + weak + ")"),
                     expected, weak.empty()});
       if (!weak.empty()) Append(bad, where + weak);
     };
-    const Setting* s = Effective(*conf, ConfFormat::kSshd, kind_.keyword);
+    const Setting* s = Effective(*conf, ConfFormat::kSshd, kind_->keyword);
     judge(s ? std::optional(s->value) : std::nullopt, "",
           s ? s->file : (conf->files.empty() ? paths_[0] : conf->files[0]), s ? s->line : 0);
-    for (const Setting* m : MatchBlockValues(*conf, kind_.keyword)) {
+    for (const Setting* m : MatchBlockValues(*conf, kind_->keyword)) {
       judge(m->value, "Match " + m->block + ": ", m->file, m->line);
     }
     if (!bad.empty())
-      return Outcome::Fail(std::string(kind_.keyword) + " allows forbidden " + bad, ev);
-    return Outcome::Pass(std::string(kind_.keyword) + ": none forbidden", ev);
+      return Outcome::Fail(std::string(kind_->keyword) + " allows forbidden " + bad, ev);
+    return Outcome::Pass(std::string(kind_->keyword) + ": none forbidden", ev);
   }
-
- private:
-  const Kind& kind_;
-  std::vector<std::string> forbidden_;
-  std::vector<std::string> paths_;
 };
 
 }  // namespace
@@ -134,10 +130,10 @@ CheckType SshAlgorithms() {
       "ssh_algorithms",
       "sshd's ciphers, MACs or key exchange algorithms in force (default, +, -, ^ and Match "
       "blocks worked out as sshd does) contain none of the forbidden ones",
-      {RequiredChoice("kind", {"ciphers", "macs", "kex"}),
-       Required("forbidden", ParamType::kStringList,
+      {RequiredChoice("kind", &SshAlgorithmsCheck::kind_name_, {"ciphers", "macs", "kex"}),
+       Required("forbidden", &SshAlgorithmsCheck::forbidden_,
                 "algorithm names or patterns (* ?) none of which may be offered"),
-       Optional("path", ParamType::kStringList, "sshd configuration (Include followed)",
+       Optional("path", &SshAlgorithmsCheck::paths_, "sshd configuration (Include followed)",
                 "/etc/ssh/sshd_config")});
 }
 

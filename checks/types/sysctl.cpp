@@ -10,12 +10,13 @@
 namespace egov::checks::types {
 namespace {
 
-class SysctlCheck : public Check {
- public:
-  explicit SysctlCheck(const Params& p)
-      : key_(p.String("key")),
-        default_(p.Has("default") ? std::optional(ScalarText(p.Raw("default"))) : std::nullopt),
-        expect_(Expectation::FromParams(p)) {
+struct SysctlCheck : Check {
+  std::string key_;
+  std::optional<std::string> default_;
+  Expectation expect_;
+
+  void Validate(const Params& p) {
+    expect_ = Expectation::FromParams(p);
     if (key_.empty() || key_.find("..") != std::string::npos || key_[0] == '.' ||
         key_.find('/') != std::string::npos) {
       p.Fail("key", "expected a dotted kernel parameter name such as net.ipv4.ip_forward");
@@ -72,11 +73,6 @@ class SysctlCheck : public Check {
         key_ + (live ? " is " + *live + " and" : "") + " stays " + expected + " after a reboot",
         ev);
   }
-
- private:
-  std::string key_;
-  std::optional<std::string> default_;
-  Expectation expect_;
 };
 
 }  // namespace
@@ -86,10 +82,10 @@ CheckType Sysctl() {
       "sysctl",
       "A kernel parameter, live (/proc/sys) and as systemd-sysctl sets it at boot, compared with "
       "an operator",
-      {Required("key", ParamType::kString, "dotted name, e.g. net.ipv4.ip_forward"),
+      {Required("key", &SysctlCheck::key_, "dotted name, e.g. net.ipv4.ip_forward"),
        Optional("op", ParamType::kOperator, "comparison", "eq", AllOperators()),
        Optional("value", ParamType::kScalarOrList, "operand (a list for in/not_in)"),
-       Optional("default", ParamType::kScalar,
+       Optional("default", &SysctlCheck::default_, ParamType::kScalar,
                 "the kernel's own value, which applies at boot when no sysctl.d file sets the key "
                 "(else: not persisted fails)")});
 }

@@ -6,10 +6,12 @@
 namespace egov::checks::types {
 namespace {
 
-class SystemdUnitCheck : public Check {
- public:
-  explicit SystemdUnitCheck(const Params& p)
-      : units_(p.Strings("unit")), packages_(p.Strings("package")), state_(p.String("state")) {
+struct SystemdUnitCheck : Check {
+  std::vector<std::string> units_;
+  std::vector<std::string> packages_;
+  std::string state_;
+
+  void Validate(const Params& p) const {
     for (const auto& u : units_) {
       if (u.find('/') != std::string::npos || u.find('.') == std::string::npos) {
         p.Fail("unit", "expected unit names such as chrony.service, got '" + u + "'");
@@ -43,11 +45,6 @@ class SystemdUnitCheck : public Check {
     }
     return Verdict(state_ == "enabled" ? "" : bad, state_ == "enabled" ? "enabled" : state_, ev);
   }
-
- private:
-  std::vector<std::string> units_;
-  std::vector<std::string> packages_;
-  std::string state_;
 };
 
 }  // namespace
@@ -57,13 +54,13 @@ CheckType SystemdUnit() {
       "systemd_unit",
       "A systemd unit enabled (and able to start), not enabled or masked, from the unit "
       "directories",
-      {Required("unit", ParamType::kStringList,
+      {Required("unit", &SystemdUnitCheck::units_,
                 "unit name(s); enabled: any of them, not_enabled / masked: all of them"),
-       Required("state", ParamType::kChoice,
+       Required("state", &SystemdUnitCheck::state_, ParamType::kChoice,
                 "enabled (linked from a *.wants/ or *.requires/ directory to a unit file that "
                 "exists, not masked), not_enabled or masked",
                 {"enabled", "not_enabled", "masked"}),
-       Optional("package", ParamType::kStringList,
+       Optional("package", &SystemdUnitCheck::packages_,
                 "the Debian package(s) shipping the units, one for all or one per unit: a unit "
                 "counts as enabled only while its package is installed")});
 }

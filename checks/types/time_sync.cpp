@@ -41,9 +41,8 @@ bool KernelSynchronised(int status, long maxerror_us) {
   return !(status & STA_UNSYNC) && maxerror_us < 16000000;
 }
 
-class TimeSyncCheck : public Check {
- public:
-  explicit TimeSyncCheck(const Params& p) : state_(p.String("state", "configured")) {}
+struct TimeSyncCheck : Check {
+  std::string state_;
 
   Outcome Run(const HostContext& ctx) const override {
     return state_ == "configured" ? Configured(ctx) : Synchronised(ctx);
@@ -145,8 +144,6 @@ class TimeSyncCheck : public Check {
     ev.push_back({flag, 0, "absent", "present", false});
     return Outcome::Fail("systemd-timesyncd has not synchronised the clock", ev);
   }
-
-  std::string state_;
 };
 
 }  // namespace
@@ -156,7 +153,7 @@ CheckType TimeSync() {
       "time_sync",
       "Time synchronisation configured (chrony, systemd-timesyncd, ntpsec) or, live, synchronised",
       {Optional(
-          "state", ParamType::kChoice,
+          "state", &TimeSyncCheck::state_, ParamType::kChoice,
           "configured (a daemon enabled with servers) or synchronized (a daemon running and the "
           "kernel clock synchronised: adjtimex on the live root, timesyncd's flag file otherwise)",
           "configured", {"configured", "synchronized"})});

@@ -4,7 +4,9 @@
 
 #include <map>
 
+#include "checks/compare.h"
 #include "checks/host_files.h"
+#include "common/units.h"
 
 namespace egov::checks::types {
 
@@ -41,6 +43,39 @@ ParamSpec OptionalChoice(std::string name, std::vector<std::string> choices) {
   return Optional(std::move(name), ParamType::kChoice, std::move(description), std::move(first),
                   std::move(choices));
 }
+
+namespace internal {
+
+void Read(const nlohmann::json& v, std::string& out) {
+  out = v.is_string() ? v.get<std::string>() : ScalarText(v);
+}
+void Read(const nlohmann::json& v, int64_t& out) { out = v.get<int64_t>(); }
+void Read(const nlohmann::json& v, double& out) { out = v.get<double>(); }
+void Read(const nlohmann::json& v, bool& out) { out = v.get<bool>(); }
+void Read(const nlohmann::json& v, uint64_t& out) {
+  out = v.is_string() ? *ParseSize(v.get<std::string>()) : v.get<uint64_t>();
+}
+void Read(const nlohmann::json& v, unsigned& out) {
+  out = static_cast<unsigned>(std::stoul(v.get<std::string>(), nullptr, 8));
+}
+void Read(const nlohmann::json& v, std::chrono::milliseconds& out) {
+  out = *ParseDuration(v.get<std::string>());
+}
+void Read(const nlohmann::json& v, std::vector<std::string>& out) {
+  out = v.is_array() ? v.get<std::vector<std::string>>() : std::vector{v.get<std::string>()};
+}
+void Read(const nlohmann::json& v, std::vector<int64_t>& out) {
+  out = v.is_array() ? v.get<std::vector<int64_t>>() : std::vector{v.get<int64_t>()};
+}
+
+std::optional<nlohmann::json> DefaultValue(const ParamSpec& spec) {
+  if (spec.required || spec.default_text.empty()) return std::nullopt;
+  const bool literal = spec.type == ParamType::kInteger || spec.type == ParamType::kNumber ||
+                       spec.type == ParamType::kBool;
+  return literal ? nlohmann::json::parse(spec.default_text) : nlohmann::json(spec.default_text);
+}
+
+}  // namespace internal
 
 Outcome Verdict(const std::string& problems, const std::string& pass_reason,
                 std::vector<Evidence> evidence) {
