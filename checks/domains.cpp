@@ -144,11 +144,25 @@ std::optional<DomainInfo> ParseDomainXml(std::string_view xml, std::string& erro
   return info;
 }
 
+namespace {
+
+// The set `fill` reads from `where`, once per scan (memoized under `kind` and `where`).
+template <class Fill>
+std::shared_ptr<const DomainSet> LoadOnce(const HostContext& ctx, const std::string& kind,
+                                          const std::string& where, Fill fill) {
+  return ctx.Memo<DomainSet>(kind + ":" + where, [&] {
+    DomainSet set;
+    set.where = where;
+    fill(set);
+    return set;
+  });
+}
+
+}  // namespace
+
 std::shared_ptr<const DomainSet> LoadDomainsFromDir(const HostContext& ctx,
                                                     const std::string& dir) {
-  return ctx.Memo<DomainSet>("domains-dir:" + dir, [&] {
-    DomainSet set;
-    set.where = dir;
+  return LoadOnce(ctx, "domains-dir", dir, [&](DomainSet& set) {
     for (const auto& file : ctx.Glob(dir + "/*.xml")) {
       const FileData data = ctx.Read(file, 4 << 20);
       if (data.ok()) {
@@ -157,15 +171,12 @@ std::shared_ptr<const DomainSet> LoadDomainsFromDir(const HostContext& ctx,
         set.errors.push_back(data.message);
       }
     }
-    return set;
   });
 }
 
 std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx,
                                                     const std::string& uri) {
-  return ctx.Memo<DomainSet>("domains-uri:" + uri, [&] {
-    DomainSet set;
-    set.where = uri;
+  return LoadOnce(ctx, "domains-uri", uri, [&](DomainSet& set) {
     try {
       libvirt::OpenOptions options;
       options.read_only = true;
@@ -181,7 +192,6 @@ std::shared_ptr<const DomainSet> LoadDomainsFromUri(const HostContext& ctx,
     } catch (const libvirt::Error& e) {
       set.errors.push_back(e.what());  // names the URI
     }
-    return set;
   });
 }
 

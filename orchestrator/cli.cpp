@@ -1,6 +1,5 @@
 #include "orchestrator/cli.h"
 
-#include <functional>
 #include <ostream>
 
 #include "common/diagnostics.h"
@@ -10,14 +9,14 @@
 namespace egov::orchestrator {
 namespace {
 
-struct Command {
+struct NamedCommand {
   const char* name;
   const char* summary;
-  std::function<int(const std::vector<std::string>&, CommandIo)> run;
+  Command* run;
 };
 
-const std::vector<Command>& Commands() {
-  static const std::vector<Command> kCommands = {
+const std::vector<NamedCommand>& Commands() {
+  static const std::vector<NamedCommand> kCommands = {
       {"validate", "check providers, workloads, policies, profiles and waivers", CmdValidate},
       {"audit", "fleet compliance report for auditors (html, json, csv); verify; diff", CmdAudit},
       {"plan", "show what apply would change on the hosts, and why", CmdPlan},

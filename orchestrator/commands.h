@@ -12,19 +12,11 @@ struct CommandIo {
   std::ostream& err;
 };
 
-int CmdValidate(const std::vector<std::string>& args, CommandIo io);
-int CmdAudit(const std::vector<std::string>& args, CommandIo io);
-int CmdPlan(const std::vector<std::string>& args, CommandIo io);
-int CmdApply(const std::vector<std::string>& args, CommandIo io);
-int CmdDestroy(const std::vector<std::string>& args, CommandIo io);
-int CmdStatus(const std::vector<std::string>& args, CommandIo io);
-int CmdDrift(const std::vector<std::string>& args, CommandIo io);
-int CmdExplain(const std::vector<std::string>& args, CommandIo io);
-int CmdImages(const std::vector<std::string>& args, CommandIo io);
-int CmdTargets(const std::vector<std::string>& args, CommandIo io);
-int CmdForceUnlock(const std::vector<std::string>& args, CommandIo io);
-int CmdHistory(const std::vector<std::string>& args, CommandIo io);
-int CmdState(const std::vector<std::string>& args, CommandIo io);
+/// A command of egovctl: its arguments after the command's name; returns the exit code.
+using Command = int(const std::vector<std::string>& args, CommandIo io);
+
+Command CmdValidate, CmdAudit, CmdPlan, CmdApply, CmdDestroy, CmdStatus, CmdDrift, CmdExplain,
+    CmdImages, CmdTargets, CmdForceUnlock, CmdHistory, CmdState;
 
 enum class Approval { kApproved, kDeclined, kNoTerminal };
 
