@@ -528,6 +528,21 @@ int ReadChunk(virStreamPtr, char* data, size_t nbytes, void* opaque) {
   return static_cast<int>(n);
 }
 
+// Every volume of `pool`, each owned.
+std::vector<VolumePtr> AllVolumes(virStoragePoolPtr pool) {
+  virStorageVolPtr* vols = nullptr;
+  const int n = VIR(virStoragePoolListAllVolumes)(pool, &vols, 0);
+  if (n < 0) ThrowInPoolError(pool, "listing volumes");
+  return OwnAll<VolumePtr>(vols, n);
+}
+
+// The volume as libvirt writes it.
+std::string VolumeXml(virStorageVolPtr vol) {
+  char* xml = VIR(virStorageVolGetXMLDesc)(vol, 0);
+  if (!xml) ThrowVolumeError(vol, "XML of");
+  return Owned(xml);
+}
+
 }  // namespace
 
 VolumePtr LookupVolume(virStoragePoolPtr pool, const std::string& name) {
@@ -542,10 +557,7 @@ VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml) {
 }
 
 StorageVolume GetVolume(virStorageVolPtr vol) {
-  char* xml = VIR(virStorageVolGetXMLDesc)(vol, 0);
-  if (!xml) ThrowVolumeError(vol, "XML of");
-  const std::string text = Owned(xml);
-  auto parsed = ParseVolumeXml(text);
+  auto parsed = ParseVolumeXml(VolumeXml(vol));
   if (!parsed) {
     throw Error("libvirt gave unreadable XML for a volume", VIR_ERR_XML_ERROR, VIR_FROM_STORAGE,
                 false);
@@ -554,12 +566,14 @@ StorageVolume GetVolume(virStorageVolPtr vol) {
 }
 
 std::vector<StorageVolume> ListVolumes(virStoragePoolPtr pool) {
-  virStorageVolPtr* vols = nullptr;
-  const int n = VIR(virStoragePoolListAllVolumes)(pool, &vols, 0);
-  if (n < 0) ThrowInPoolError(pool, "listing volumes");
-  const std::vector<VolumePtr> owned = OwnAll<VolumePtr>(vols, n);
   std::vector<StorageVolume> out;
-  for (const auto& v : owned) out.push_back(GetVolume(v.get()));
+  for (const auto& v : AllVolumes(pool)) out.push_back(GetVolume(v.get()));
+  return out;
+}
+
+std::vector<std::string> ListVolumeXml(virStoragePoolPtr pool) {
+  std::vector<std::string> out;
+  for (const auto& v : AllVolumes(pool)) out.push_back(VolumeXml(v.get()));
   return out;
 }
 

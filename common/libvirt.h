@@ -239,6 +239,8 @@ VolumePtr CreateVolume(virStoragePoolPtr pool, const std::string& xml);
 StorageVolume GetVolume(virStorageVolPtr vol);
 /// Every volume of the pool, each as GetVolume gives it.
 std::vector<StorageVolume> ListVolumes(virStoragePoolPtr pool);
+/// Every volume of the pool as libvirt writes it (virStorageVolGetXMLDesc), unparsed.
+std::vector<std::string> ListVolumeXml(virStoragePoolPtr pool);
 /// Deletes the volume's storage; the handle is still to be freed.
 void DeleteVolume(virStorageVolPtr vol);
 /// Sends `length` bytes of `fd`, read from offset 0 with pread, into the volume through a

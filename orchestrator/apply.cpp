@@ -31,8 +31,6 @@
 namespace egov::orchestrator {
 namespace {
 
-using namespace std::chrono_literals;
-
 // The capacity of a seed volume on a simulated host, which holds no seed.
 constexpr uint64_t kSimulatedSeedBytes = 1 << 20;
 
@@ -617,7 +615,10 @@ class Applier {
     };
     try {
       libvirt::UploadVolume(vol.get(), fd, size, [&](uint64_t sent) {
-        if (!options_.upload_progress || std::chrono::steady_clock::now() - last < 1s) return;
+        if (!options_.upload_progress ||
+            std::chrono::steady_clock::now() - last < options_.upload_progress_interval) {
+          return;
+        }
         last = std::chrono::steady_clock::now();
         Say(what + Mib(double(sent)) + " of " + Mib(double(size)) + ", " +
             Mib(double(sent) / seconds()) + "/s");

@@ -45,7 +45,8 @@ struct ApplyOptions {
   /// Where the images' files and the workloads' cloud-init come from, which a plan never holds
   /// (user data may hold secrets): needed when the plan gives replicas disks.
   const Inventory* inventory = nullptr;
-  bool upload_progress = false;  ///< a line per upload every second (bytes, rate): a terminal
+  bool upload_progress = false;  ///< a line per upload every interval (bytes, rate): a terminal
+  std::chrono::milliseconds upload_progress_interval{std::chrono::seconds(1)};
   /// Per workload; a workload not named here rolls one replica at a time, without health URL.
   std::map<std::string, WorkloadRollout> rollouts;
   /// How long a batch's replicas may take to answer their health URL.

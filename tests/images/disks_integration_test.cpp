@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -19,7 +21,10 @@
 #include "common/cloud_init.h"
 #include "common/file_digest.h"
 #include "common/libvirt.h"
+#include "common/units.h"
+#include "orchestrator/apply.h"
 #include "orchestrator/desired.h"
+#include "orchestrator/world.h"
 #include "tests/support/egovctl.h"
 #include "tests/support/libvirtd.h"
 #include "tests/support/ports.h"
@@ -168,6 +173,31 @@ TEST_F(RealDisks, TheRootDiskIsAnOverlayOfTheUploadedImageAndTheSeedReadsBack) {
   const CliRun prune = Run({"images", "prune"});
   EXPECT_EQ(prune.code, 0) << prune.out << prune.err;
   EXPECT_FALSE(fs::exists(base));
+}
+
+// On a terminal, apply shows how far each upload got (bytes so far, whole size, rate) every
+// second; here every chunk (an interval of 0), since this small image goes in well under one.
+TEST_F(RealDisks, AnUploadShowsItsProgress) {
+  WriteInventory(sha_);
+  WorldOptions wo;
+  wo.files = {(dir_ / "in").string()};
+  wo.state.url = (dir_ / "journal.db").string();
+  World world = LoadWorld(wo, JournalUse::kCreate, "apply");
+  PlacementOptions placement;
+  placement.today = Today();
+  const Plan plan = MakePlan(world.inv, world.policy, world.observed, placement).plan;
+  ApplyOptions options;
+  options.inventory = &world.inv;
+  options.upload_progress = true;
+  options.upload_progress_interval = std::chrono::milliseconds(0);
+  std::ostringstream progress;
+  const ApplyReport r =
+      ExecutePlan(plan, world.SessionsByName(), world.journal.get(), options, progress);
+  EXPECT_EQ(r.done, 1u) << progress.str();
+  const std::regex line(
+      "  upload base-" + sha_.substr(0, 8) +
+      " to host-a: [0-9]+\\.[0-9] MiB of [0-9]+\\.[0-9] MiB, [0-9]+\\.[0-9] MiB/s\n");
+  EXPECT_TRUE(std::regex_search(progress.str(), line)) << progress.str();
 }
 
 // egovctl killed (SIGKILL) while it streams the base leaves a partial volume on the host; the

@@ -131,7 +131,8 @@ class SimDisks : public egov::testing::SimulatedHosts {
                   std::optional<uint64_t> capacity) {
     const fs::path file = HostFile(host);
     std::string xml = egov::testing::ReadFile(file);
-    const size_t at = xml.find("<volume>\n  <name>" + name + "</name>");
+    // As libvirt writes a volume (virStorageVolGetXMLDesc), which is how the host is saved.
+    const size_t at = xml.find("<volume type='file'>\n  <name>" + name + "</name>");
     ASSERT_NE(at, std::string::npos) << xml;
     const size_t end = xml.find("</volume>\n", at) + 10;
     if (!capacity) {
