@@ -16,9 +16,9 @@ std::string Pct(double v) {
 
 struct DiskSpaceCheck : Check {
   std::vector<std::string> paths_;
-  std::optional<double> min_percent_;  // unset (or negative): not judged
-  uint64_t min_bytes_;
-  std::optional<double> min_inodes_;
+  double min_percent_ = -1;  // left out (or negative): not judged
+  uint64_t min_bytes_ = 0;
+  double min_inodes_ = -1;
 
   void Validate(const Params& p) const {
     if (min_percent_ < 0 && !p.Has("min_free") && min_inodes_ < 0) {
@@ -39,17 +39,16 @@ struct DiskSpaceCheck : Check {
       const double pct = total > 0 ? 100.0 * avail / total : 100.0;
       const double ipct = sv->f_files > 0 ? 100.0 * sv->f_favail / sv->f_files : 100.0;
       std::string expected;
-      if (min_percent_ >= 0) expected += ">= " + Pct(*min_percent_) + " free";
+      if (min_percent_ >= 0) expected += ">= " + Pct(min_percent_) + " free";
       if (min_bytes_)
         expected += (expected.empty() ? ">= " : ", >= ") + FormatSize(min_bytes_) + " free";
       if (min_inodes_ >= 0)
-        expected += (expected.empty() ? ">= " : ", >= ") + Pct(*min_inodes_) + " inodes free";
+        expected += (expected.empty() ? ">= " : ", >= ") + Pct(min_inodes_) + " inodes free";
       const size_t before = bad.size();
-      if (min_percent_ >= 0 && pct < *min_percent_)
-        Append(bad, path + " has " + Pct(pct) + " free");
+      if (min_percent_ >= 0 && pct < min_percent_) Append(bad, path + " has " + Pct(pct) + " free");
       if (avail < min_bytes_)
         Append(bad, path + " has " + FormatSize(avail / (1 << 20) * (1 << 20)) + " free");
-      if (min_inodes_ >= 0 && ipct < *min_inodes_)
+      if (min_inodes_ >= 0 && ipct < min_inodes_)
         Append(bad, path + " has " + Pct(ipct) + " inodes free");
       ev.push_back({path, 0,
                     FormatSize(avail / (1 << 20) * (1 << 20)) + " free (" + Pct(pct) + "), " +

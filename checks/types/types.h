@@ -142,8 +142,9 @@ ParamSpec Bind(ParamSpec spec, T C::*member) {
 }  // namespace internal
 
 /// The same, each setting a member of the check (`&BackupCheck::depth_`) from the value given or
-/// else the default the spec shows; the member's type gives the parameter's unless `type` is
-/// named (a std::string is kString unless it is a kPath, kChoice, kOperator or kScalar).
+/// else the default the spec shows (a spec showing none leaves the member as the struct
+/// initializes it); the member's type gives the parameter's unless `type` is named (a
+/// std::string is kString unless it is a kPath, kChoice, kOperator or kScalar).
 template <class C, class T>
 ParamSpec Required(std::string name, T C::*member, ParamType type, std::string description,
                    std::vector<std::string> choices = {}) {
