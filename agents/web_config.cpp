@@ -50,6 +50,11 @@ std::string OpenSslError() {
   return buf;
 }
 
+// Whether the client auth type checks a client certificate's chain (against client_ca_file).
+bool ChecksChain(ClientAuth a) {
+  return a == ClientAuth::kVerifyClientCertIfGiven || a == ClientAuth::kRequireAndVerifyClientCert;
+}
+
 std::optional<int> ReadTlsVersion(MapReader& r, std::string_view key) {
   const YAML::Node v = r.Optional(key);
   if (!v.IsDefined() || v.IsNull()) return std::nullopt;
@@ -96,9 +101,7 @@ void ReadTls(const Context& ctx, const YAML::Node& node, const std::string& base
   }
   if (tls.cert_file.empty()) ctx.Error(node, "tls_server_config: missing cert_file");
   if (tls.key_file.empty()) ctx.Error(node, "tls_server_config: missing key_file");
-  const bool verifies = tls.client_auth == ClientAuth::kVerifyClientCertIfGiven ||
-                        tls.client_auth == ClientAuth::kRequireAndVerifyClientCert;
-  if (verifies && tls.client_ca_file.empty()) {
+  if (ChecksChain(tls.client_auth) && tls.client_ca_file.empty()) {
     ctx.Error(node,
               "tls_server_config: client_auth_type verifies client certificates; expected "
               "client_ca_file");
@@ -259,25 +262,15 @@ std::string ConfigureTls(SSL_CTX* ctx, const TlsServerConfig& tls) {
       SSL_CTX_set_client_CA_list(ctx, names);
     }
   }
-  // Request or require a certificate without checking it: accept whatever chain is sent.
-  const auto accept_any = [](int, X509_STORE_CTX*) { return 1; };
-  switch (tls.client_auth) {
-    case ClientAuth::kNoClientCert:
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
-      break;
-    case ClientAuth::kRequestClientCert:
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
-      break;
-    case ClientAuth::kRequireAnyClientCert:
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
-      break;
-    case ClientAuth::kVerifyClientCertIfGiven:
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-      break;
-    case ClientAuth::kRequireAndVerifyClientCert:
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-      break;
+  // Go's types in OpenSSL's terms; one that asks without checking the chain accepts whatever
+  // is sent.
+  const ClientAuth a = tls.client_auth;
+  int mode = a == ClientAuth::kNoClientCert ? SSL_VERIFY_NONE : SSL_VERIFY_PEER;
+  if (a == ClientAuth::kRequireAnyClientCert || a == ClientAuth::kRequireAndVerifyClientCert) {
+    mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
   }
+  const SSL_verify_cb accept_any = [](int, X509_STORE_CTX*) { return 1; };
+  SSL_CTX_set_verify(ctx, mode, mode != SSL_VERIFY_NONE && !ChecksChain(a) ? accept_any : nullptr);
   return {};
 }
 

@@ -9,38 +9,40 @@ nlohmann::json ToJson(const Resources& r) {
 
 nlohmann::json ToJson(const LocalizedText& t) { return {{"vi", t.vi}, {"en", t.en}}; }
 
+nlohmann::json ToJson(const Host& h) {
+  return {
+      {"name", h.name},
+      {"uri", h.uri},
+      {"capacity", ToJson(h.capacity)},
+      {"overcommit",
+       {{"cpu", h.overcommit.cpu}, {"memory", h.overcommit.memory}, {"disk", h.overcommit.disk}}},
+      {"labels", h.labels},
+      {"agent", h.agent}};
+}
+
+// Declared before Array, which names it.
+nlohmann::json ToJson(const Zone& zone);
+
 template <typename T>
 nlohmann::json Array(const std::vector<T>& items) {
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& item : items) arr.push_back(nlohmann::json(egov::ToJson(item)));
+  for (const auto& item : items) arr.push_back(nlohmann::json(ToJson(item)));
   return arr;
+}
+
+nlohmann::json ToJson(const Zone& z) {
+  return {{"name", z.name}, {"region", z.region}, {"hosts", Array(z.hosts)}};
 }
 
 }  // namespace
 
 nlohmann::json ToJson(const Provider& p) {
-  nlohmann::json zones = nlohmann::json::array();
-  for (const auto& z : p.zones) {
-    nlohmann::json hosts = nlohmann::json::array();
-    for (const auto& h : z.hosts) {
-      hosts.push_back({{"name", h.name},
-                       {"uri", h.uri},
-                       {"capacity", ToJson(h.capacity)},
-                       {"overcommit",
-                        {{"cpu", h.overcommit.cpu},
-                         {"memory", h.overcommit.memory},
-                         {"disk", h.overcommit.disk}}},
-                       {"labels", h.labels},
-                       {"agent", h.agent}});
-    }
-    zones.push_back({{"name", z.name}, {"region", z.region}, {"hosts", hosts}});
-  }
   return {{"kind", "Provider"},
           {"name", p.name},
           {"display_name", p.display_name},
           {"certification", ToJson(p.certification)},
           {"residency", p.residency},
-          {"zones", zones}};
+          {"zones", Array(p.zones)}};
 }
 
 nlohmann::ordered_json ToJson(const Certification& c) {

@@ -137,6 +137,39 @@ TEST(WebConfig, KeyOpenToOtherUsersIsRefused) {
   EXPECT_TRUE(LoadWebConfig(web.string()).tls);
 }
 
+// Each of Go's client auth types as OpenSSL's verify mode: asking for a certificate, requiring
+// one, and checking its chain (no callback) or accepting whatever is sent (a callback).
+TEST(WebConfig, ClientAuthTypesAsOpenSslVerifyModes) {
+  TempDir dir;
+  const auto server = testing::MakeCertificate(dir.path(), "tls", "127.0.0.1", 30);
+  const int kAsk = SSL_VERIFY_PEER;
+  const int kRequire = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+  const struct {
+    ClientAuth type;
+    int mode;
+    bool checks_chain;
+  } cases[] = {
+      {ClientAuth::kNoClientCert, SSL_VERIFY_NONE, true},
+      {ClientAuth::kRequestClientCert, kAsk, false},
+      {ClientAuth::kRequireAnyClientCert, kRequire, false},
+      {ClientAuth::kVerifyClientCertIfGiven, kAsk, true},
+      {ClientAuth::kRequireAndVerifyClientCert, kRequire, true},
+  };
+  for (const auto& c : cases) {
+    TlsServerConfig tls;
+    tls.cert_file = server.cert.string();
+    tls.key_file = server.key.string();
+    tls.client_ca_file = server.cert.string();
+    tls.client_auth = c.type;
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()),
+                                                          SSL_CTX_free);
+    ASSERT_EQ(ConfigureTls(ctx.get(), tls), "");
+    EXPECT_EQ(SSL_CTX_get_verify_mode(ctx.get()), c.mode) << static_cast<int>(c.type);
+    EXPECT_EQ(SSL_CTX_get_verify_callback(ctx.get()) == nullptr, c.checks_chain)
+        << static_cast<int>(c.type);
+  }
+}
+
 // The shipped example is valid for egov-agent and for promtool alike, once the files it names
 // exist beside it.
 TEST(WebConfig, ShippedExampleAcceptedByEgovAgentAndPromtool) {

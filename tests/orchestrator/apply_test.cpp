@@ -45,14 +45,21 @@ class ApplyOnTestDriver : public ::testing::Test {
     journal_ = std::make_unique<SqliteJournal>((dir_ / "journal.db").string());
   }
 
-  Action Create(const std::string& host, int replica, const std::string& uuid = "") {
+  // A `kind` action on replica `replica` of the workload w on `host`, as the planner makes it.
+  static Action On(ActionKind kind, const std::string& host, int replica) {
     Action a;
-    a.kind = ActionKind::kCreate;
+    a.kind = kind;
     a.host = host;
     a.workload = "w";
     a.replica = replica;
     a.domain = DomainName("w", replica);
-    a.uuid = uuid.empty() ? ReplicaUuid("w", replica) : uuid;
+    a.uuid = ReplicaUuid("w", replica);
+    return a;
+  }
+
+  Action Create(const std::string& host, int replica, const std::string& uuid = "") {
+    Action a = On(ActionKind::kCreate, host, replica);
+    if (!uuid.empty()) a.uuid = uuid;
     DomainRequest r;
     r.name = a.domain;
     r.uuid = a.uuid;
@@ -138,13 +145,8 @@ TEST_F(ApplyOnTestDriver, AllOrNothingUndoesThisRunsChanges) {
   first.actions = {Create("h1", 0)};
   ASSERT_EQ(ExecutePlan(first, by_name_, nullptr, {}, progress_).done, 1u);
   Plan plan;
-  Action del;
-  del.kind = ActionKind::kDelete;
-  del.host = "h1";
-  del.workload = "w";
-  del.domain = "w-0";
-  del.uuid = ReplicaUuid("w", 0);
-  plan.actions = {Create("h2", 1), Create("h2", 1, "11111111-2222-3333-4444-555555555555"), del};
+  plan.actions = {Create("h2", 1), Create("h2", 1, "11111111-2222-3333-4444-555555555555"),
+                  On(ActionKind::kDelete, "h1", 0)};
   ApplyOptions o;
   o.atomic = true;
   o.per_host = 1;
@@ -161,11 +163,7 @@ TEST_F(ApplyOnTestDriver, DeleteRemovesTheDomainAndItsOwnNetworkAndPool) {
   first.actions = {Create("h1", 0)};
   ExecutePlan(first, by_name_, nullptr, {}, progress_);
   Plan plan;
-  Action del;
-  del.kind = ActionKind::kDelete;
-  del.host = "h1";
-  del.domain = "w-0";
-  del.uuid = ReplicaUuid("w", 0);
+  Action del = On(ActionKind::kDelete, "h1", 0);
   del.cleanup = true;
   del.network = del.pool = "egov-w";
   plan.actions = {del, del};  // deleting twice is fine: the second finds nothing

@@ -17,6 +17,13 @@ Workload Sample() {
   return w;
 }
 
+// `xml` with its first `from` replaced by `to` (a failure when it has no `from`).
+std::string Edit(std::string xml, const std::string& from, const std::string& to) {
+  const size_t at = xml.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? xml : xml.replace(at, from.size(), to);
+}
+
 DomainRequest Request(const Workload& w) {
   DomainRequest r;
   r.name = DomainName(w.name, 0);
@@ -53,38 +60,38 @@ TEST(DomainXml, SchemaCheckCatchesWhatLibvirtWouldDrop) {
 // A definition edited in a saved plan: valid for libvirt, but not what egovctl defines.
 TEST(DomainXml, RefusesWhatEgovctlNeverDefines) {
   const std::string xml = BuildDomainXml(Request(Sample()), {HostTraits::Kind::kKvm, "selinux"});
-  auto edit = [&](const std::string& from, const std::string& to) {
-    std::string out = xml;
-    const size_t at = out.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    return at == std::string::npos ? out : out.replace(at, from.size(), to);
+  auto edit = [&](const std::string& from, const std::string& to) { return Edit(xml, from, to); };
+  auto add_device = [&](const std::string& device) {
+    return edit("  <devices>\n", "  <devices>\n" + device);
   };
-  const std::string devices = "  <devices>\n";
+  // What ValidateDomainXml says of a part egovctl never writes.
+  auto hardening = [](const std::string& part) {
+    return "has " + part + ", which egovctl never defines (hardening)";
+  };
   const struct {
     std::string xml;
     std::string problem;
   } cases[] = {
-      {edit(devices, devices + "<graphics type='vnc' port='-1' autoport='yes'/>"),
-       "has <graphics>, which egovctl never defines (hardening)"},
-      {edit(devices, devices + "<hostdev mode='subsystem' type='pci'><source><address "
-                               "domain='0' bus='0' slot='1' function='0'/></source></hostdev>"),
-       "has <hostdev>, which egovctl never defines (hardening)"},
+      {add_device("<graphics type='vnc' port='-1' autoport='yes'/>"), hardening("<graphics>")},
+      {add_device("<hostdev mode='subsystem' type='pci'><source><address "
+                  "domain='0' bus='0' slot='1' function='0'/></source></hostdev>"),
+       hardening("<hostdev>")},
       {edit("<memballoon model='none'/>", "<memballoon model='virtio'/>"),
-       "has a memory balloon, which egovctl never defines (hardening)"},
+       hardening("a memory balloon")},
       {edit("<video><model type='none'/></video>", "<video><model type='vga'/></video>"),
-       "has a video card, which egovctl never defines (hardening)"},
-      {edit(devices, devices + "<disk type='block' device='disk'><source dev='/dev/sda'/>"
-                               "<target dev='vdb' bus='virtio'/></disk>"),
-       "has a disk that is not a storage volume, which egovctl never defines (hardening)"},
+       hardening("a video card")},
+      {add_device("<disk type='block' device='disk'><source dev='/dev/sda'/>"
+                  "<target dev='vdb' bus='virtio'/></disk>"),
+       hardening("a disk that is not a storage volume")},
       {edit("<seclabel type='dynamic' model='selinux' relabel='yes'/>", "<seclabel type='none'/>"),
-       "has a security label that is not dynamic, which egovctl never defines (hardening)"},
+       hardening("a security label that is not dynamic")},
       {edit("<type arch='x86_64'>hvm</type>",
             "<type arch='x86_64'>hvm</type><kernel>/boot/vmlinuz</kernel>"),
-       "has <os><kernel>, which egovctl never defines (hardening)"},
+       hardening("<os><kernel>")},
       {edit("<domain type='kvm'>",
             "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
             "<qemu:commandline><qemu:arg value='-s'/></qemu:commandline>"),
-       "has <qemu:commandline>, which egovctl never defines (hardening)"},
+       hardening("<qemu:commandline>")},
       {edit("<uuid>" + ReplicaUuid("dvc", 0), "<uuid>" + ReplicaUuid("other", 0)),
        "has UUID " + ReplicaUuid("other", 0) + ", not " + ReplicaUuid("dvc", 0)},
       {edit("<name>dvc-0</name>", "<name>other-0</name>"), "is named other-0, not dvc-0"},
@@ -102,12 +109,7 @@ TEST(DomainXml, RefusesWhatEgovctlNeverDefines) {
 TEST(DomainXml, SchemaVerdictPerShapeKeepsEveryRejection) {
   const Workload w = Sample();
   const std::string xml = BuildDomainXml(Request(w), {HostTraits::Kind::kKvm, "selinux"});
-  auto edit = [&](const std::string& from, const std::string& to) {
-    std::string out = xml;
-    const size_t at = out.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    return at == std::string::npos ? out : out.replace(at, from.size(), to);
-  };
+  auto edit = [&](const std::string& from, const std::string& to) { return Edit(xml, from, to); };
   const std::string mac = MacAddress(ReplicaUuid("dvc", 0));
   const std::string rejected[] = {
       edit("<name>dvc-0</name>", "<name>dvc-0\n</name>"),  // objectNameWithSlash

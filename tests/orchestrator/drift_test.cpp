@@ -10,11 +10,12 @@
 namespace egov::orchestrator {
 namespace {
 
-// Every replica where it belongs, running: web-0 on a1, web-1 on a3, db-0 on b1.
-void InPlace(ObservedFleet& f) {
-  f.Run("a1", "web", 0);
-  f.Run("a3", "web", 1);
-  f.Run("b1", "db", 0);
+// Every replica in place, and a domain of `workload` replica `r` on `host` besides.
+std::function<void(ObservedFleet&)> InPlaceAnd(const char* host, const char* workload, int r) {
+  return [=](ObservedFleet& f) {
+    f.RunInPlace();
+    f.Run(host, workload, r);
+  };
 }
 
 struct Case {
@@ -25,7 +26,7 @@ struct Case {
 
 TEST(Drift, ClassifiesWhatDiffersFromTheDesiredState) {
   const std::vector<Case> cases = {
-      {"in place and running", InPlace, {}},
+      {"in place and running", &ObservedFleet::RunInPlace, {}},
       {"missing",
        [](ObservedFleet& f) {
          f.Run("a1", "web", 0);
@@ -34,60 +35,50 @@ TEST(Drift, ClassifiesWhatDiffersFromTheDesiredState) {
        {{"missing", "", "web-1", "web", "no domain on any host"}}},
       {"older spec",
        [](ObservedFleet& f) {
-         InPlace(f);
+         f.RunInPlace();
          f.Host("a1").domains[0].metadata->spec_hash = "sha256:old";
        },
        {{"modified", "a1", "web-0", "web", "defined from an older spec (sha256:old, now {web})"}}},
       {"more vCPUs",
        [](ObservedFleet& f) {
-         InPlace(f);
+         f.RunInPlace();
          f.Host("a1").domains[0].vcpus = 4;
        },
        {{"modified", "a1", "web-0", "web",
          "resized outside egovctl: 4 vCPUs, 4Gi (spec: 2 vCPUs, 4Gi)"}}},
       {"less memory",
        [](ObservedFleet& f) {
-         InPlace(f);
+         f.RunInPlace();
          f.Host("a3").domains[0].memory_bytes = 2ULL << 30;
        },
        {{"modified", "a3", "web-1", "web",
          "resized outside egovctl: 2 vCPUs, 2Gi (spec: 2 vCPUs, 4Gi)"}}},
       {"shut off",
        [](ObservedFleet& f) {
-         InPlace(f);
+         f.RunInPlace();
          f.Host("b1").domains[0].state = RunState::kShutoff;
        },
        {{"modified", "b1", "db-0", "db", "domain is shutoff"}}},
       {"unmanaged",
        [](ObservedFleet& f) {
-         InPlace(f);
+         f.RunInPlace();
          f.Run("a2", "stranger", 0).metadata.reset();
        },
        {{"unmanaged", "a2", "stranger-0", "", "not managed by egovctl (left alone)"}}},
       {"undeclared workload",
-       [](ObservedFleet& f) {
-         InPlace(f);
-         f.Run("a2", "gone", 0);
-       },
+       InPlaceAnd("a2", "gone", 0),
        {{"extra", "a2", "gone-0", "gone", "workload not declared in the inputs"}}},
       {"replica beyond the count",
-       [](ObservedFleet& f) {
-         InPlace(f);
-         f.Run("a2", "db", 1);
-       },
+       InPlaceAnd("a2", "db", 1),
        {{"extra", "a2", "db-1", "db", "replica beyond the desired count"}}},
       {"duplicate",
-       [](ObservedFleet& f) {
-         InPlace(f);
-         f.Run("a2", "web", 0);
-       },
+       InPlaceAnd("a2", "web", 0),
        {{"extra", "a2", "web-0", "web", "duplicate of another replica"}}},
       {"unreachable host with a replica last seen there",
        [](ObservedFleet& f) {
          f.Run("a3", "web", 1);
          f.Run("b1", "db", 0);
-         f.Host("a1").reachable = false;
-         f.Host("a1").error = "connection refused";
+         f.Unreachable("a1", "connection refused");
          f.observed.known["a1"] = {{"a1", "web-0", ReplicaUuid("web", 0), "web", 0, "x"}};
        },
        {{"unknown", "a1", "", "",
@@ -96,8 +87,7 @@ TEST(Drift, ClassifiesWhatDiffersFromTheDesiredState) {
        [](ObservedFleet& f) {
          f.Run("a1", "web", 0);
          f.Run("a3", "web", 1);
-         f.Host("b1").reachable = false;
-         f.Host("b1").error = "timeout";
+         f.Unreachable("b1", "timeout");
        },
        {{"unknown", "b1", "", "", "host unreachable: timeout"},
         {"missing", "", "db-0", "db", "no domain on any host"}}},
@@ -105,15 +95,13 @@ TEST(Drift, ClassifiesWhatDiffersFromTheDesiredState) {
   for (const Case& c : cases) {
     ObservedFleet f;
     c.setup(f);
-    std::vector<PlacementWorkload> desired;
-    for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
     std::vector<Drift> expected = c.expected;
     for (auto& d : expected) {
       if (auto at = d.detail.find("{web}"); at != std::string::npos) {
         d.detail.replace(at, 5, f.Spec("web"));
       }
     }
-    EXPECT_EQ(DetectDrift(desired, f.observed.hosts, f.observed.known), expected) << c.name;
+    EXPECT_EQ(DetectDrift(f.Desired(), f.observed.hosts, f.observed.known), expected) << c.name;
   }
 }
 
@@ -140,9 +128,7 @@ TEST(Drift, RendersCountsPerKindAndJson) {
 
 TEST(Drift, ReplicasOnHostsThatNoLongerQualifyAreMisplaced) {
   ObservedFleet f;
-  f.Run("a1", "web", 0);
-  f.Run("a3", "web", 1);
-  f.Run("b1", "db", 0);
+  f.RunInPlace();
   Plan plan;
   Action create;
   create.kind = ActionKind::kCreate;
@@ -161,17 +147,15 @@ TEST(Drift, ReplicasOnHostsThatNoLongerQualifyAreMisplaced) {
   stuck.host = "a3";
   stuck.must_move = "certification expired";
   plan.unplaced = {stuck};
-  std::vector<PlacementWorkload> desired;
-  for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
   const std::vector<Drift> expected = {
       {"misplaced", "a3", "web-1", "web",
        "must move (certification expired), but no host qualifies: 0/4 hosts: 4 certification "
        "expired"},
       {"misplaced", "b1", "db-0", "db",
        "must move (certification expired); the plan moves it to a2, new copy first"}};
-  EXPECT_EQ(DetectDrift(desired, f.observed.hosts, {}, ViewOfPlan(plan)), expected);
+  EXPECT_EQ(DetectDrift(f.Desired(), f.observed.hosts, {}, ViewOfPlan(plan)), expected);
   // Without the plan's view (as before issue 19) nothing was reported.
-  EXPECT_TRUE(DetectDrift(desired, f.observed.hosts, {}).empty());
+  EXPECT_TRUE(DetectDrift(f.Desired(), f.observed.hosts, {}).empty());
 }
 
 TEST(Drift, AnOlderSpecNamesTheFieldsThatChange) {
@@ -179,9 +163,7 @@ TEST(Drift, AnOlderSpecNamesTheFieldsThatChange) {
   f.Run("a1", "web", 0, "sha256:old").memory_bytes = 2ULL << 30;
   f.Run("a3", "web", 1);
   f.Run("b1", "db", 0);
-  std::vector<PlacementWorkload> desired;
-  for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
-  const auto drift = DetectDrift(desired, f.observed.hosts, {}, ViewOfPlan(f.MakePlan()));
+  const auto drift = DetectDrift(f.Desired(), f.observed.hosts, {}, ViewOfPlan(f.MakePlan()));
   ASSERT_EQ(drift.size(), 1u);
   EXPECT_EQ(drift[0].detail, "defined from an older spec (sha256:old, now " + f.Spec("web") +
                                  "): memory 2Gi -> 4Gi");
@@ -196,9 +178,7 @@ TEST(Drift, AReplicaThatCannotBePlacedSaysWhy) {
   u.workload = "db";
   u.summary = "0/4 hosts: 4 insufficient memory";
   plan.unplaced = {u};
-  std::vector<PlacementWorkload> desired;
-  for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
-  const auto drift = DetectDrift(desired, f.observed.hosts, {}, ViewOfPlan(plan));
+  const auto drift = DetectDrift(f.Desired(), f.observed.hosts, {}, ViewOfPlan(plan));
   ASSERT_EQ(drift.size(), 1u);
   EXPECT_EQ(drift[0].detail,
             "no domain on any host; cannot be placed: 0/4 hosts: 4 insufficient memory");

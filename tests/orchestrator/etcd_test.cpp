@@ -46,6 +46,14 @@ bool WaitUntil(const std::function<bool()>& done, seconds limit = seconds(60)) {
   return true;
 }
 
+// Waits until `child` holds the lock, as `probe` sees it.
+bool WaitForHolder(Journal& probe, const Child& child) {
+  return WaitUntil([&] {
+    const auto h = probe.Holder();
+    return h && h->pid == child.pid();
+  });
+}
+
 class EtcdTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -184,16 +192,21 @@ class EtcdTest : public ::testing::Test {
   // groups every 200 ms, so the fleet must take the apply well over that: a run whose steps all
   // fit in its first group could be stopped after its last step (the next apply then had nothing
   // to do) or after it ended.
-  std::unique_ptr<Child> FrozenApply(Journal& probe) const {
+  struct Frozen {
+    std::unique_ptr<Child> child;
+    std::chrono::steady_clock::time_point at;  // when it was stopped
+  };
+  Frozen FrozenApply(Journal& probe) const {
     auto frozen = Spawn("apply", "frozen.log", {}, seconds(3));
     EXPECT_TRUE(WaitUntil([&] { return RunMarked(probe, 1); }))
         << egov::testing::ReadFile(dir_ / "frozen.log");
     ::kill(frozen->pid(), SIGSTOP);
+    const auto at = std::chrono::steady_clock::now();
     const auto runs = probe.Runs(1);
     EXPECT_TRUE(!runs.empty() && runs[0].status == "running" && runs[0].steps.count("pending") &&
                 runs[0].steps.at("pending") > 0)
         << "the apply was stopped with no step left: the fleet is too small to freeze it mid-run";
-    return frozen;
+    return {std::move(frozen), at};
   }
   // Resumes `frozen` after another operator took over: it exits 1 saying why, and writes
   // neither the store nor any host.
@@ -428,10 +441,7 @@ TEST_F(EtcdTest, TwoAppliesAtOnce) {
   WriteFleet(40, 100, 10);
   auto probe = Open();
   auto first = Spawn("apply", "first.log", {}, seconds(30));
-  ASSERT_TRUE(WaitUntil([&] {
-    auto h = probe->Holder();
-    return h && h->pid == first->pid();
-  })) << egov::testing::ReadFile(dir_ / "first.log");
+  ASSERT_TRUE(WaitForHolder(*probe, *first)) << egov::testing::ReadFile(dir_ / "first.log");
   ::kill(first->pid(), SIGSTOP);  // so that it surely still holds the lock
   const CliRun second = Run("apply");
   EXPECT_EQ(second.code, 1) << second.out << second.err;
@@ -453,16 +463,15 @@ TEST_F(EtcdTest, AFrozenHolderLosesTheLockAndWritesNothing) {
   auto probe = Open();
   auto frozen = FrozenApply(*probe);
   ASSERT_FALSE(HasFailure());
-  const auto start = std::chrono::steady_clock::now();
   const CliRun other = Run("apply", {"--lock-wait", "120s"}, seconds(3));
   ASSERT_EQ(other.code, 0) << other.out << other.err;
-  EXPECT_GE(std::chrono::steady_clock::now() - start, seconds(1));  // waited for the lease
+  EXPECT_GE(std::chrono::steady_clock::now() - frozen.at, seconds(1));  // waited for the lease
   ExpectConverged();
   const auto runs = probe->Runs(2);
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].status, "done");
   EXPECT_EQ(runs[1].status, "interrupted");
-  ResumedWritesNothing(*frozen);
+  ResumedWritesNothing(*frozen.child);
   ExpectConverged();
 }
 
@@ -652,27 +661,20 @@ TEST_F(EtcdTest, AFleetOf3000Replicas) {
   auto probe = Open();
   auto frozen = FrozenApply(*probe);
   ASSERT_FALSE(HasFailure());
-  const auto stopped = std::chrono::steady_clock::now();
   auto other = Spawn("apply", "other.log", {"--lock-wait", "120s"}, seconds(3));
-  ASSERT_TRUE(WaitUntil([&] {
-    auto h = probe->Holder();
-    return h && h->pid == other->pid();
-  }));
+  ASSERT_TRUE(WaitForHolder(*probe, *other));
   const double blocked =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - frozen.at).count();
   EXPECT_LT(blocked, 3 + 10);  // the lease, and the start of a process
   ASSERT_EQ(other->Wait(), 0) << egov::testing::ReadFile(dir_ / "other.log");
   std::cout << "frozen holder blocked the next operator for " << blocked << " s (lease 3 s)\n";
   ExpectConverged();
-  ResumedWritesNothing(*frozen);
+  ResumedWritesNothing(*frozen.child);
 
   // Deletions on simulated hosts are quick: the destroy is held (SIGSTOP) once it has the lock,
   // so that the member dies while it runs.
   auto destroy = Spawn("destroy", "destroy.log", {"--all"});
-  ASSERT_TRUE(WaitUntil([&] {
-    auto h = probe->Holder();
-    return h && h->pid == destroy->pid();
-  }));
+  ASSERT_TRUE(WaitForHolder(*probe, *destroy));
   ::kill(destroy->pid(), SIGSTOP);
   cluster_->Kill(0);  // the first endpoint, which the destroy was using
   ::kill(destroy->pid(), SIGCONT);

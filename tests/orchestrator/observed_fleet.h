@@ -4,6 +4,7 @@
 // hosts of an inventory as plain data, no connection.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/loader.h"
 #include "orchestrator/desired.h"
@@ -82,9 +83,22 @@ struct ObservedFleet {
     throw std::runtime_error("no host " + name);
   }
 
+  // Marks `host` as one that could not be read, with `error` as the reason.
+  void Unreachable(const std::string& host, const std::string& error) {
+    Host(host).reachable = false;
+    Host(host).error = error;
+  }
+
   // The workload's spec hash with the policy applied.
   std::string Spec(const std::string& workload) const {
     return Effective(*inv.FindWorkload(workload), policy).spec_hash;
+  }
+
+  // Every workload as the planner and drift detection take it, with the policy applied.
+  std::vector<PlacementWorkload> Desired() const {
+    std::vector<PlacementWorkload> desired;
+    for (const auto& w : inv.workloads) desired.push_back(Effective(w, policy));
+    return desired;
   }
 
   // Puts a managed domain of `workload` replica `r` on `host`, as apply would have (1 vCPU and
@@ -111,6 +125,13 @@ struct ObservedFleet {
     d.metadata = m;
     Host(host).domains.push_back(d);
     return Host(host).domains.back();
+  }
+
+  // Every replica where it belongs, running: web-0 on a1, web-1 on a3, db-0 on b1.
+  void RunInPlace() {
+    Run("a1", "web", 0);
+    Run("a3", "web", 1);
+    Run("b1", "db", 0);
   }
 
   Plan MakePlan() {

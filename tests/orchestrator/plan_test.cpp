@@ -37,9 +37,7 @@ TEST(PlanDiff, EmptyHostsGetEveryReplicaCreated) {
 
 TEST(PlanDiff, MatchingHostsGiveNoChanges) {
   Fixture f;
-  f.Run("a1", "web", 0);
-  f.Run("a3", "web", 1);
-  f.Run("b1", "db", 0);
+  f.RunInPlace();
   const Plan p = f.MakePlan();
   EXPECT_FALSE(p.HasChanges());
   EXPECT_EQ(p.Count(ActionKind::kUnchanged), 3u);
@@ -118,9 +116,7 @@ TEST(PlanDiff, RepairsWhatDriftReports) {
     c.change(f.Run("a1", "web", 0));
     f.Run("a3", "web", 1);
     f.Run("b1", "db", 0);
-    std::vector<PlacementWorkload> desired;
-    for (const auto& w : f.inv.workloads) desired.push_back(Effective(w, f.policy));
-    const auto drift = DetectDrift(desired, f.observed.hosts, {});
+    const auto drift = DetectDrift(f.Desired(), f.observed.hosts, {});
     ASSERT_EQ(drift.size(), 1u) << c.name;
     EXPECT_EQ(drift[0].kind, "modified") << c.name;
     const Plan p = f.MakePlan();
@@ -170,9 +166,7 @@ TEST(PlanDiff, UnreachableHostIsUnknownNotEmpty) {
   Fixture f;
   f.Run("a3", "web", 1);
   f.Run("b1", "db", 0);
-  ObservedHost& a1 = f.Host("a1");
-  a1.reachable = false;
-  a1.error = "connection refused";
+  f.Unreachable("a1", "connection refused");
   KnownDomain k{"a1", "web-0", ReplicaUuid("web", 0), "web", 0, f.Spec("web")};
   f.observed.known = {{"a1", {k}}};
   const Plan p = f.MakePlan();
@@ -352,9 +346,7 @@ TEST(PlanDiff, AReplaceListsTheFieldsItChanges) {
 
 TEST(PlanDiff, NoChangesIsSaidOnlyWhenTheHostsMatchTheDesiredState) {
   Fixture f;
-  f.Run("a1", "web", 0);
-  f.Run("a3", "web", 1);
-  f.Run("b1", "db", 0);
+  f.RunInPlace();
   Plan p = f.MakePlan();
   EXPECT_FALSE(p.Pending());
   std::ostringstream clean;

@@ -53,10 +53,8 @@ TEST(Status, AggregatesReplicasPerWorkloadAndUsagePerProviderAndZone) {
 TEST(Status, UnreachableHostsCountAsHostsNotAsUsage) {
   ObservedFleet f;
   f.Run("b1", "db", 0);
-  f.Host("b1").reachable = false;
-  f.Host("b1").error = "connection refused";
-  f.Host("a1").reachable = false;
-  f.Host("a1").error = "timeout";
+  f.Unreachable("b1", "connection refused");
+  f.Unreachable("a1", "timeout");
   const FleetStatus s = AggregateStatus(f.inv, f.policy, f.observed.hosts);
   EXPECT_TRUE(s.workloads[1].replicas.empty());
   EXPECT_EQ(s.providers.at("beta").hosts, 1u);
@@ -72,8 +70,7 @@ TEST(Status, RendersTextAndJson) {
   ObservedFleet f;
   f.Run("a1", "web", 0);
   f.Run("a3", "web", 1, "sha256:old", RunState::kPaused);
-  f.Host("b1").reachable = false;
-  f.Host("b1").error = "timeout";
+  f.Unreachable("b1", "timeout");
   f.observed.compliance["a1"]["decree85-level3"] = {Compliance::kPass, ""};
   for (const char* profile : {"decree85-level3", "decree85-level4"}) {
     f.observed.compliance["a2"][profile] = {Compliance::kUnknown,
@@ -121,8 +118,7 @@ TEST(Status, RendersTextAndJson) {
 TEST(Status, ReplicasOnUnreachableHostsAreListedWithHowLongAgoTheHostWasRead) {
   ObservedFleet f;
   f.Run("a3", "web", 1);
-  f.Host("a1").reachable = false;
-  f.Host("a1").error = "connection refused";
+  f.Unreachable("a1", "connection refused");
   f.observed.known["a1"] = {{"a1", "web-0", ReplicaUuid("web", 0), "web", 0, f.Spec("web")}};
   f.observed.last_read["a1"] = "2026-12-07T10:00:00Z";
   const auto now = std::chrono::sys_seconds(*ParseTimestamp("2026-12-07T13:05:09Z"));
