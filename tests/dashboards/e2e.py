@@ -72,10 +72,32 @@ def check(condition, message):
         raise Failure(message)
 
 
+_GIVEN = set()  # every port handed out in this run
+
+
+def free_ports(count):
+    """`count` loopback ports nothing listens on now, none handed out before in this run. The
+    sockets stay bound until all are known: the kernel never gives a bound port twice, while
+    ports picked one at a time could repeat (tests/support/ports.cpp)."""
+    socks = []
+    try:
+        while len(socks) < count:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            if s.getsockname()[1] in _GIVEN:
+                s.close()
+                continue
+            socks.append(s)
+        ports = [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+    _GIVEN.update(ports)
+    return ports
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def run(argv, env=None, expect=0, stdin=None):
@@ -358,7 +380,7 @@ def scenario(args, tmp, procs, sandboxes, servers):
     down_url = f"http://127.0.0.1:{free_port()}/healthz"  # nothing listens there
 
     # egovctl: validate, apply onto the daemons and the simulated host, targets.
-    port_hn, port_hcm, port_prom = free_port(), free_port(), free_port()
+    port_hn, port_hcm, port_prom = free_ports(3)
     inv = os.path.join(tmp, "inventory")
     os.makedirs(inv)
     with open(os.path.join(inv, "fleet.yaml"), "w", encoding="utf-8") as f:
@@ -542,7 +564,7 @@ def secured_scenario(args, tmp, procs):
     # Four agents as the shipped example configures them, at level 4 on the hardened root.
     root = os.path.join(tmp, "hosts", "root-hardened")
     hosts = ["sec-hn-01", "sec-hn-02", "sec-hcm-01", "sec-hcm-02"]
-    ports = [free_port() for _ in hosts]
+    ports = free_ports(len(hosts))
     for host, port in zip(hosts, ports):
         procs.start(f"agent-{host}", [args.agent, "run", "-c",
                                       os.path.join(SRC, "agents", "agent.example.yaml"),
